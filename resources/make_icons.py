@@ -1,0 +1,75 @@
+"""Draw the tray state icons as SVG and rasterise them to PNG.
+
+Run from the repository root: ``.venv/bin/python resources/make_icons.py``.
+The SVGs are the source; the PNGs are what the app loads, so the frozen build needs no
+SVG plug-in. Every icon is a coloured disc (the state at a glance, even at 16 px) with a
+white glyph (the state for people who do not see the colour).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ICON_DIR = Path(__file__).resolve().parent / "icons"
+SIZES = (16, 22, 24, 32, 48, 64, 128, 256)
+
+CLOCK_HANDS = (
+    '<circle cx="32" cy="32" r="17" fill="none" stroke="#fff" stroke-width="5"/>'
+    '<path d="M32 22 V32 L39 37" fill="none" stroke="#fff" stroke-width="5" '
+    'stroke-linecap="round" stroke-linejoin="round"/>'
+)
+
+# state name -> (disc colour, glyph)
+STATES: dict[str, tuple[str, str]] = {
+    # Stopped: slate disc, clock outline — nothing is being logged.
+    "stopped": ("#64748B", CLOCK_HANDS),
+    # Tracking: green disc with a play triangle.
+    "tracking": ("#16A34A", '<path d="M25 18 L47 32 L25 46 Z" fill="#fff" stroke="#fff" '
+                 'stroke-width="3" stroke-linejoin="round"/>'),
+    # Idle pending: amber disc with pause bars — the app waits for keep/discard.
+    "idle_pending": ("#D97706", '<rect x="21" y="19" width="8" height="26" rx="2" fill="#fff"/>'
+                     '<rect x="35" y="19" width="8" height="26" rx="2" fill="#fff"/>'),
+    # Over cap: red disc with an exclamation mark.
+    "over_cap": ("#DC2626", '<rect x="28" y="14" width="8" height="24" rx="4" fill="#fff"/>'
+                 '<circle cx="32" cy="47" r="4.5" fill="#fff"/>'),
+    # Offline / sync error: slate-blue disc, clock, and an orange badge.
+    "offline": ("#334155", CLOCK_HANDS
+                + '<circle cx="49" cy="49" r="13" fill="#F97316" stroke="#fff" stroke-width="3"/>'
+                '<path d="M43.5 43.5 L54.5 54.5 M54.5 43.5 L43.5 54.5" stroke="#fff" '
+                'stroke-width="3.5" stroke-linecap="round"/>'),
+}
+
+
+def svg_for(colour: str, glyph: str) -> str:
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64" width="64" height="64">'
+        f'<circle cx="32" cy="32" r="30" fill="{colour}"/>{glyph}</svg>\n'
+    )
+
+
+def main() -> int:
+    from PySide6.QtCore import QByteArray, Qt
+    from PySide6.QtGui import QGuiApplication, QImage, QPainter
+    from PySide6.QtSvg import QSvgRenderer
+
+    app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])
+    ICON_DIR.mkdir(exist_ok=True)
+    for name, (colour, glyph) in STATES.items():
+        svg = svg_for(colour, glyph)
+        (ICON_DIR / f"{name}.svg").write_text(svg, encoding="utf-8")
+        renderer = QSvgRenderer(QByteArray(svg.encode()))
+        for size in SIZES:
+            image = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
+            image.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(image)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            renderer.render(painter)
+            painter.end()
+            image.save(str(ICON_DIR / f"{name}-{size}.png"))
+    del app
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
