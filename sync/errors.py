@@ -1,0 +1,21 @@
+"""Errors the sync client raises to its callers."""
+
+from __future__ import annotations
+
+
+class ApiError(Exception):
+    """An HTTP answer with status >= 400, with the server's reason (its ``detail``)."""
+
+    def __init__(self, status: int, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(f"HTTP {status}: {reason}")
+        self.status = status
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+class NotSignedIn(Exception):
+    """No token is stored, or the server revoked it: the user must sign in."""
+
+
+class AnotherUploaderRunning(Exception):
+    """A second Workdiary process tried to upload the same store."""
