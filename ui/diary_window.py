@@ -1,0 +1,421 @@
+"""The local work diary: one day at a time, an hour per row, six 10-minute slots each."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+
+from PySide6.QtCore import QDate, QRectF, QSize, Qt, QTime, Signal
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPixmap
+from PySide6.QtWidgets import (
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QTimeEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tracker.contract import Contract
+from ui import style
+from ui.formatting import hours_minutes, hours_minutes_long, local_day, local_time
+from ui.icons import app_icon
+from ui.view_state import DiaryDay, DiarySlot, SlotSyncState
+
+THUMB_SIZE = QSize(144, 81)
+SLOTS_PER_HOUR = 6
+
+_STATE_TEXT = {
+    SlotSyncState.HELD: ("Held", "#475569", "#F1F5F9"),
+    SlotSyncState.PENDING: ("Pending", "#92400E", "#FEF3C7"),
+    SlotSyncState.SYNCED: ("Synced ✓", "#166534", "#DCFCE7"),
+    SlotSyncState.REJECTED: ("Rejected", "#991B1B", "#FEE2E2"),
+}
+
+
+class ActivityBar(QWidget):
+    """Ten ticks, one per minute of the slot: green = active, grey = tracked idle."""
+
+    def __init__(self, minutes: int, active_minutes: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.minutes = minutes
+        self.active_minutes = active_minutes
+        self.setFixedHeight(8)
+        self.setToolTip(f"Active {active_minutes} of {minutes} min")
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        gap = 2.0
+        width = (self.width() - gap * 9) / 10
+        for index in range(10):
+            if index < self.active_minutes:
+                colour = QColor(style.GREEN)
+            elif index < self.minutes:
+                colour = QColor("#CBD5E1")
+            else:
+                colour = QColor("#F1F5F9")
+            painter.setBrush(colour)
+            painter.drawRoundedRect(QRectF(index * (width + gap), 0, width, 8), 2, 2)
+        painter.end()
+
+
+class Thumbnail(QLabel):
+    """The slot's picture; a click asks for the full shot (``clicked``)."""
+
+    clicked = Signal()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit()
+        super().mouseReleaseEvent(event)
+
+
+class SlotCell(QFrame):
+    """One slot: thumbnail, time, activity bar, memo, sync state and a delete button.
+
+    Signals: ``delete_clicked(slot)``, ``shot_clicked(slot)``.
+    """
+
+    delete_clicked = Signal(object)
+    shot_clicked = Signal(object)
+
+    def __init__(self, slot: DiarySlot | None, slot_start: datetime, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.slot = slot
+        self.setObjectName("slot_cell")
+        self.setFixedWidth(THUMB_SIZE.width() + 16)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setSpacing(4)
+        if slot is None:
+            self.setStyleSheet(
+                "QFrame#slot_cell { background: transparent; border: 1px dashed #E2E8F0;"
+                " border-radius: 8px; }"
+            )
+            empty = QLabel(local_time(slot_start))
+            empty.setStyleSheet("color: #CBD5E1;")
+            empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            layout.addWidget(empty, 1)
+            self.setMinimumHeight(THUMB_SIZE.height() + 82)
+            return
+        border = "#FCA5A5" if slot.sync_state is SlotSyncState.REJECTED else style.LINE
+        self.setStyleSheet(
+            f"QFrame#slot_cell {{ background: white; border: 1px solid {border};"
+            " border-radius: 8px; }"
+        )
+        self.thumbnail = Thumbnail()
+        self.thumbnail.setFixedSize(THUMB_SIZE)
+        self.thumbnail.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._show_thumbnail(slot)
+        layout.addWidget(self.thumbnail)
+
+        top = QHBoxLayout()
+        when = QLabel(f"{local_time(slot.slot_start)}  ·  {slot.minutes} min")
+        when.setStyleSheet("font-weight: 600; font-size: 9pt;")
+        top.addWidget(when, 1)
+        self.delete_button = QPushButton("✕")
+        self.delete_button.setObjectName("delete")
+        self.delete_button.setFixedSize(22, 22)
+        self.delete_button.setToolTip("Delete this slot and its time")
+        self.delete_button.setStyleSheet(
+            "QPushButton { border: none; color: #94A3B8; padding: 0; background: transparent; }"
+            "QPushButton:hover { color: #DC2626; }"
+        )
+        self.delete_button.setEnabled(not slot.in_progress)
+        self.delete_button.clicked.connect(lambda: self.delete_clicked.emit(self.slot))
+        top.addWidget(self.delete_button)
+        layout.addLayout(top)
+        layout.addWidget(ActivityBar(slot.minutes, slot.active_minutes))
+
+        memo = QLabel()
+        memo.setStyleSheet("color: #475569; font-size: 8pt;")
+        memo.setToolTip(slot.memo)
+        memo.setText(memo.fontMetrics().elidedText(slot.memo or "—", Qt.TextElideMode.ElideRight,
+                                                  THUMB_SIZE.width()))
+        layout.addWidget(memo)
+
+        if slot.in_progress:
+            text, ink, paper = "In progress", "#1D4ED8", "#DBEAFE"
+        else:
+            text, ink, paper = _STATE_TEXT[slot.sync_state]
+        if slot.manual:
+            text += " · manual"
+        chip = QLabel(text)
+        chip.setObjectName("sync_chip")
+        chip.setStyleSheet(
+            f"color: {ink}; background: {paper}; border-radius: 4px; padding: 1px 6px;"
+            " font-size: 8pt;"
+        )
+        if slot.reason:
+            chip.setToolTip(slot.reason)
+        chip_row = QHBoxLayout()
+        chip_row.addWidget(chip)
+        chip_row.addStretch(1)
+        layout.addLayout(chip_row)
+
+    def _show_thumbnail(self, slot: DiarySlot) -> None:
+        placeholder = ""
+        if slot.manual:
+            placeholder = "Manual time\n(not protected)"
+        elif slot.capture_unavailable:
+            placeholder = "Screen capture\nunavailable"
+        elif slot.thumbnail_path is None:
+            placeholder = "No screenshot"
+        else:
+            pixmap = QPixmap(str(slot.thumbnail_path))
+            if pixmap.isNull():
+                placeholder = "Screenshot\nmissing"
+            else:
+                self.thumbnail.setPixmap(
+                    pixmap.scaled(THUMB_SIZE, Qt.AspectRatioMode.KeepAspectRatio,
+                                  Qt.TransformationMode.SmoothTransformation)
+                )
+                self.thumbnail.setCursor(Qt.CursorShape.PointingHandCursor)
+                self.thumbnail.setToolTip("Click for the full screenshot")
+                self.thumbnail.clicked.connect(lambda: self.shot_clicked.emit(self.slot))
+                self.thumbnail.setStyleSheet("background: #0F172A; border-radius: 4px;")
+                return
+        self.thumbnail.setText(placeholder)
+        self.thumbnail.setStyleSheet(
+            "background: #F1F5F9; color: #64748B; border-radius: 4px; font-size: 8pt;"
+        )
+
+
+class ShotViewer(QDialog):
+    """The full screenshot of a slot, scaled to fit the screen."""
+
+    def __init__(self, slot: DiarySlot, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Screenshot {local_time(slot.slot_start)} — {slot.memo}")
+        layout = QVBoxLayout(self)
+        picture = QLabel()
+        picture.setObjectName("full_shot")
+        pixmap = QPixmap(str(slot.shot_path)) if slot.shot_path else QPixmap()
+        if pixmap.isNull():
+            picture.setText("The screenshot file is missing.")
+        else:
+            picture.setPixmap(pixmap.scaled(QSize(1280, 800), Qt.AspectRatioMode.KeepAspectRatio,
+                                            Qt.TransformationMode.SmoothTransformation))
+        layout.addWidget(picture)
+
+
+class ManualTimeDialog(QDialog):
+    """Asks for a local date, a from–to time and a memo."""
+
+    def __init__(self, day: date, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Add manual time")
+        form = QFormLayout(self)
+        self.day = QDateEdit(QDate(day.year, day.month, day.day))
+        self.day.setCalendarPopup(True)
+        self.start = QTimeEdit(QTime(9, 0))
+        self.end = QTimeEdit(QTime(10, 0))
+        self.memo = QLineEdit()
+        self.memo.setPlaceholderText("What did you work on?")
+        self.error = QLabel("")
+        self.error.setObjectName("error")
+        self.error.hide()
+        note = QLabel("Manual time is billed and counts toward the cap,\n"
+                      "but it has no screenshots and is not protected.")
+        note.setObjectName("muted")
+        form.addRow("Day", self.day)
+        form.addRow("From", self.start)
+        form.addRow("To", self.end)
+        form.addRow("Memo", self.memo)
+        form.addRow(note)
+        form.addRow(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self._on_buttons_accepted)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def span(self) -> tuple[datetime, datetime, str]:
+        """The chosen span as aware datetimes in local time (the caller converts to UTC)."""
+        day = self.day.date().toPython()
+        start = datetime.combine(day, self.start.time().toPython()).astimezone()
+        end = datetime.combine(day, self.end.time().toPython()).astimezone()
+        return start, end, self.memo.text().strip()
+
+    def _on_buttons_accepted(self) -> None:
+        start, end, memo = self.span()
+        if end <= start:
+            self.error.setText("The end must be after the start.")
+        elif not memo:
+            self.error.setText("Say what you worked on.")
+        else:
+            self.accept()
+            return
+        self.error.show()
+
+
+def ask_confirmation(parent: QWidget, title: str, text: str) -> bool:
+    answer = QMessageBox.question(parent, title, text,
+                                  QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                  QMessageBox.StandardButton.No)
+    return answer == QMessageBox.StandardButton.Yes
+
+
+def ask_manual_time(parent: QWidget, day: date) -> tuple[datetime, datetime, str] | None:
+    dialog = ManualTimeDialog(day, parent)
+    return dialog.span() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+
+class DiaryWindow(QWidget):
+    """Shows a :class:`DiaryDay`; forwards the user's intents.
+
+    Signals: ``day_requested(day_start)`` (local midnight, aware), ``delete_requested(slot)``,
+    ``manual_time_requested(contract_id, start, end, memo)``.
+    ``confirm`` and ``ask_manual_time`` are replaceable so tests need no modal loop.
+    """
+
+    day_requested = Signal(object)
+    delete_requested = Signal(object)
+    manual_time_requested = Signal(int, object, object, str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Work diary — Workdiary")
+        self.setWindowIcon(app_icon())
+        self.setObjectName("page")
+        self.confirm: Callable[[QWidget, str, str], bool] = ask_confirmation
+        self.ask_manual_time: Callable[[QWidget, date], tuple[datetime, datetime, str] | None] = (
+            ask_manual_time
+        )
+        self.day = DiaryDay(day_start=datetime.combine(date.today(), time()).astimezone(),
+                            contract=None)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(18, 14, 18, 14)
+        outer.setSpacing(10)
+
+        header = QHBoxLayout()
+        self.previous_button = QPushButton("◀")
+        self.previous_button.setFixedWidth(36)
+        self.previous_button.clicked.connect(lambda: self._request_day(-1))
+        self.next_button = QPushButton("▶")
+        self.next_button.setFixedWidth(36)
+        self.next_button.clicked.connect(lambda: self._request_day(+1))
+        self.today_button = QPushButton("Today")
+        self.today_button.clicked.connect(self._on_today_button_clicked)
+        self.title = QLabel()
+        self.title.setObjectName("title")
+        header.addWidget(self.previous_button)
+        header.addWidget(self.next_button)
+        header.addWidget(self.today_button)
+        header.addSpacing(8)
+        header.addWidget(self.title, 1)
+        self.manual_button = QPushButton("Add manual time")
+        self.manual_button.clicked.connect(self._on_manual_button_clicked)
+        header.addWidget(self.manual_button)
+        outer.addLayout(header)
+
+        self.summary = QLabel()
+        self.summary.setObjectName("muted")
+        outer.addWidget(self.summary)
+
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        outer.addWidget(self.scroll, 1)
+        self.resize(7 * (THUMB_SIZE.width() + 26) + 60, 640)
+
+    def show_day(self, day: DiaryDay) -> None:
+        self.day = day
+        self.title.setText(local_day(day.day_start))
+        contract = day.contract
+        contract_text = f"{contract.title} · " if contract else ""
+        synced = sum(s.minutes for s in day.slots if s.sync_state is SlotSyncState.SYNCED)
+        self.summary.setText(
+            f"{contract_text}{hours_minutes_long(day.total_minutes)} tracked"
+            f" · {hours_minutes(synced)} synced · {len(day.slots)} slots"
+        )
+        self.manual_button.setVisible(bool(contract and contract.manual_time_allowed))
+        self.scroll.setWidget(self._build_grid(day))
+
+    def _build_grid(self, day: DiaryDay) -> QWidget:
+        grid = QWidget()
+        grid.setObjectName("page")
+        rows = QVBoxLayout(grid)
+        rows.setContentsMargins(0, 0, 0, 0)
+        rows.setSpacing(10)
+        if not day.slots:
+            empty = QLabel("Nothing tracked on this day.")
+            empty.setObjectName("muted")
+            empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            rows.addWidget(empty)
+            rows.addStretch(1)
+            return grid
+        by_start = {slot.slot_start.astimezone(): slot for slot in day.slots}
+        hours = sorted({start.replace(minute=0) for start in by_start})
+        for hour in hours:
+            row = QHBoxLayout()
+            row.setSpacing(8)
+            label = QLabel(hour.strftime("%H:00"))
+            label.setFixedWidth(48)
+            label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignRight)
+            label.setStyleSheet("color: #64748B; font-weight: 600; padding-top: 4px;")
+            row.addWidget(label)
+            hour_minutes = 0
+            for index in range(SLOTS_PER_HOUR):
+                start = hour + timedelta(minutes=10 * index)
+                slot = by_start.get(start)
+                hour_minutes += slot.minutes if slot else 0
+                cell = SlotCell(slot, start)
+                cell.delete_clicked.connect(self._on_cell_delete_clicked)
+                cell.shot_clicked.connect(self._on_cell_shot_clicked)
+                row.addWidget(cell)
+            total = QLabel(hours_minutes(hour_minutes))
+            total.setFixedWidth(40)
+            total.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+            total.setStyleSheet("color: #64748B; padding-top: 4px;")
+            row.addWidget(total)
+            row.addStretch(1)
+            rows.addLayout(row)
+        rows.addStretch(1)
+        return grid
+
+    def cells(self) -> list[SlotCell]:
+        widget = self.scroll.widget()
+        return [] if widget is None else widget.findChildren(SlotCell)
+
+    def _request_day(self, offset_days: int) -> None:
+        start = (self.day.day_start + timedelta(days=offset_days)).replace(hour=0, minute=0)
+        self.day_requested.emit(start)
+
+    def _on_today_button_clicked(self) -> None:
+        self.day_requested.emit(datetime.combine(date.today(), time()).astimezone())
+
+    def _on_cell_delete_clicked(self, slot: DiarySlot) -> None:
+        end = slot.slot_start + timedelta(minutes=10)
+        where = "on this computer" if slot.sync_state is not SlotSyncState.SYNCED else (
+            "here and on the server")
+        text = (
+            f"Delete the slot {local_time(slot.slot_start)}–{local_time(end)}?\n\n"
+            f"Its {slot.minutes} min will be removed from your time and not billed, "
+            f"and its screenshot is deleted {where}. This cannot be undone."
+        )
+        if self.confirm(self, "Delete slot", text):
+            self.delete_requested.emit(slot)
+
+    def _on_cell_shot_clicked(self, slot: DiarySlot) -> None:
+        viewer = ShotViewer(slot, self)
+        viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        viewer.show()
+
+    def _on_manual_button_clicked(self) -> None:
+        contract: Contract | None = self.day.contract
+        if contract is None:
+            return
+        answer = self.ask_manual_time(self, self.day.day_start.date())
+        if answer is not None:
+            start, end, memo = answer
+            self.manual_time_requested.emit(contract.id, start, end, memo)

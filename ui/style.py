@@ -1,0 +1,53 @@
+"""One stylesheet for every window: calm neutrals, green for tracking, red for stop."""
+
+from __future__ import annotations
+
+GREEN = "#16A34A"
+RED = "#DC2626"
+AMBER = "#D97706"
+SLATE = "#64748B"
+INK = "#0F172A"
+MUTED = "#64748B"
+LINE = "#E2E8F0"
+PAPER = "#F8FAFC"
+
+STYLESHEET = f"""
+QWidget {{ color: {INK}; font-size: 10pt; }}
+QWidget#page, QDialog, QMainWindow {{ background: {PAPER}; }}
+QFrame#card {{ background: white; border: 1px solid {LINE}; border-radius: 10px; }}
+QLabel#title {{ font-size: 15pt; font-weight: 600; }}
+QLabel#subtitle, QLabel#muted {{ color: {MUTED}; }}
+QLabel#big_time {{ font-size: 30pt; font-weight: 600; }}
+QLabel#caption {{ color: {MUTED}; font-size: 8pt; font-weight: 600;
+                  text-transform: uppercase; letter-spacing: 1px; }}
+QLabel#error {{ color: {RED}; background: #FEF2F2; border: 1px solid #FECACA;
+                border-radius: 6px; padding: 6px 8px; }}
+QLabel#notice {{ color: #92400E; background: #FFFBEB; border: 1px solid #FDE68A;
+                 border-radius: 6px; padding: 6px 8px; }}
+QLabel#state_tracking {{ color: {GREEN}; font-weight: 600; }}
+QLabel#state_stopped {{ color: {MUTED}; font-weight: 600; }}
+QLabel#state_idle {{ color: {AMBER}; font-weight: 600; }}
+QLineEdit, QComboBox, QSpinBox, QDateEdit, QTimeEdit {{
+    background: white; border: 1px solid #CBD5E1; border-radius: 6px; padding: 5px 8px;
+    min-height: 20px; }}
+QComboBox::drop-down {{ border: none; width: 22px; }}
+QLineEdit:focus, QComboBox:focus, QSpinBox:focus {{ border-color: #2563EB; }}
+QPushButton {{ background: white; border: 1px solid #CBD5E1; border-radius: 6px;
+               padding: 6px 14px; }}
+QPushButton:hover {{ background: #F1F5F9; }}
+QPushButton:disabled {{ color: #94A3B8; }}
+QPushButton#primary {{ background: #2563EB; color: white; border: none; font-weight: 600; }}
+QPushButton#primary:disabled {{ background: #93C5FD; }}
+QPushButton#start {{ background: {GREEN}; color: white; border: none; font-size: 12pt;
+                     font-weight: 600; padding: 10px; border-radius: 8px; }}
+QPushButton#start:disabled {{ background: #86EFAC; }}
+QPushButton#stop {{ background: {RED}; color: white; border: none; font-size: 12pt;
+                    font-weight: 600; padding: 10px; border-radius: 8px; }}
+QPushButton#danger {{ color: {RED}; }}
+QPushButton#link {{ border: none; background: transparent; color: #2563EB; padding: 2px 4px; }}
+QProgressBar {{ background: {LINE}; border: none; border-radius: 4px; max-height: 8px; }}
+QProgressBar::chunk {{ background: {GREEN}; border-radius: 4px; }}
+QProgressBar#over::chunk {{ background: {RED}; }}
+QProgressBar#near::chunk {{ background: {AMBER}; }}
+QScrollArea {{ border: none; background: {PAPER}; }}
+"""
