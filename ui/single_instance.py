@@ -24,8 +24,10 @@ class SingleInstance:
     def acquire(self) -> None:
         if self._lock.tryLock(100):
             return
-        ok, pid, _host, _app = self._lock.getLockInfo()
-        owner = f" (process {pid})" if ok and pid else ""
+        # PySide6 returns (pid, hostname, appname) here, or a falsy value when unknown
+        info = self._lock.getLockInfo()
+        pid = info[0] if isinstance(info, tuple) and info and isinstance(info[0], int) else 0
+        owner = f" (process {pid})" if pid else ""
         raise AlreadyRunning(
             f"Workdiary is already running{owner}. Use its tray icon or window; "
             f"lock file: {self._path}"
