@@ -67,6 +67,8 @@ class ManualClock:
         return self._now
 
 
-def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
     """Shorthand for an aware UTC datetime (tests and fixtures)."""
     return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
