@@ -502,9 +502,7 @@ class TrackingSession:
     def _release_idle_hold(self, contract_id: int) -> None:
         self._idle_prompts.clear()
         if self._idle.idle_since is None:
-            self._store.set_idle_hold(
-                contract_id, datetime.min.replace(tzinfo=self._week.tzinfo), held=False
-            )
+            self._store.set_idle_hold(contract_id, None, held=False)
             if self._open is not None:
                 self._open.idle_hold = False
 

@@ -707,13 +707,15 @@ class Store:
                 )
         return self._get(contract_id, start)
 
-    def set_idle_hold(self, contract_id: int, since: datetime, held: bool) -> None:
-        """Hold (or release) stored slots of a contract that end after ``since``."""
+    def set_idle_hold(self, contract_id: int, since: datetime | None, held: bool) -> None:
+        """Hold (or release) stored slots of a contract that end after ``since`` (all of
+        the contract's slots if ``since`` is None)."""
+        bound = "" if since is None else _key_bound(since - SLOT_LENGTH)
         with self._transaction() as conn:
             conn.execute(
                 "UPDATE slots SET idle_hold=? "
                 "WHERE contract_id=? AND slot_start > ? AND deleted_at IS NULL",
-                (int(held), contract_id, _key_bound(since - SLOT_LENGTH)),
+                (int(held), contract_id, bound),
             )
 
     # -- sync bookkeeping ------------------------------------------------------------
