@@ -1,0 +1,175 @@
+"""A thin ``requests`` client of the v1 wire contract (see ARCHITECTURE.md).
+
+Every call has a timeout; every answer >= 400 becomes :class:`ApiError` carrying the
+server's ``detail``. No retries here: :mod:`sync.retry` decides, the uploader repeats.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from sync.errors import ApiError
+from sync.uploader import SlotReceipt
+from sync.wire import hourly_contracts, iso, slot_body, slot_receipt
+from tracker.contract import Contract
+from tracker.store import Slot
+
+API_PREFIX = "/api/v1"
+# (connect, read) seconds: a dead server is noticed fast; a slow shot upload is not cut
+DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 30.0)
+
+
+@dataclass(frozen=True)
+class TokenGrant:
+    token: str
+    email: str
+    role: str
+    display_name: str
+
+
+class ApiClient:
+    """One server, one bearer token (or none, to sign in). Safe to use from one thread."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        *,
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        session: requests.Session | None = None,
+        screenshots_enabled: dict[int, bool] | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.timeout = timeout
+        self._session = session if session is not None else requests.Session()
+        self._session.headers["User-Agent"] = "workdiary-tracker/1"
+        # per contract, to tell "screenshots off" from "stopped before the shot"
+        self.screenshots_enabled = screenshots_enabled if screenshots_enabled is not None else {}
+
+    def close(self) -> None:
+        self._session.close()
+
+    def with_token(self, token: str) -> ApiClient:
+        return ApiClient(
+            self.base_url,
+            token,
+            timeout=self.timeout,
+            screenshots_enabled=self.screenshots_enabled,
+        )
+
+    # --- auth ---------------------------------------------------------------------
+
+    def issue_token(self, email: str, password: str) -> TokenGrant:
+        body = self._json("POST", "/auth/token", json={"email": email, "password": password})
+        user = body.get("user") if isinstance(body, dict) else None
+        if not isinstance(body, dict) or not isinstance(user, dict):
+            raise ApiError(502, "the server's token answer is not understood")
+        return TokenGrant(
+            token=str(body["access_token"]),
+            email=str(user.get("email", email)),
+            role=str(user.get("role", "")),
+            display_name=str(user.get("display_name", "")),
+        )
+
+    def revoke_token(self) -> None:
+        self._request("DELETE", "/auth/token")
+
+    # --- contracts ------------------------------------------------------------------
+
+    def my_contracts(self, fetched_at: datetime) -> list[Contract]:
+        contracts = hourly_contracts(self._json("GET", "/me/contracts"), fetched_at)
+        self.screenshots_enabled.update({c.id: c.screenshots_enabled for c in contracts})
+        return contracts
+
+    # --- slots (the uploader's port) -------------------------------------------------
+
+    def put_slot(self, slot: Slot, client_time: datetime) -> SlotReceipt:
+        enabled = self.screenshots_enabled.get(slot.contract_id, True)
+        body = slot_body(slot, client_time, enabled)
+        receipt = slot_receipt(
+            self._json("PUT", _slot_path(slot.contract_id, slot.slot_start), json=body)
+        )
+        return SlotReceipt(
+            over_limit_minutes=receipt.over_limit_minutes, shot_expected=receipt.shot_expected
+        )
+
+    def put_shot(self, slot: Slot, image: bytes) -> None:
+        if slot.shot is None:
+            raise ValueError(f"slot {slot.key} has no shot to upload")
+        self._request(
+            "PUT",
+            _slot_path(slot.contract_id, slot.slot_start) + "/shot",
+            data=image,
+            headers={"Content-Type": slot.shot.media_type},
+        )
+
+    def delete_slot(self, contract_id: int, slot_start: datetime) -> None:
+        self._request("DELETE", _slot_path(contract_id, slot_start))
+
+    # --- plumbing -------------------------------------------------------------------
+
+    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._request(method, path, **kwargs)
+        try:
+            return response.json()
+        except ValueError as error:
+            # a proxy's HTML error page or a cut body: the server did not answer us
+            raise requests.exceptions.ContentDecodingError(
+                f"{method} {path}: answer is not JSON"
+            ) from error
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        headers = dict(kwargs.pop("headers", {}) or {})
+        if self.token is not None:
+            headers["Authorization"] = f"Bearer {self.token}"
+        response = self._session.request(
+            method,
+            self.base_url + API_PREFIX + path,
+            headers=headers,
+            timeout=self.timeout,
+            allow_redirects=False,
+            **kwargs,
+        )
+        # a Response is falsy for >= 400: compare the status, never its truth value
+        if response.status_code >= 400:
+            raise ApiError(response.status_code, _reason(response), _retry_after(response))
+        return response
+
+
+def _slot_path(contract_id: int, slot_start: datetime) -> str:
+    return f"/contracts/{contract_id}/slots/{quote(iso(slot_start), safe='')}"
+
+
+def _reason(response: requests.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        detail = body.get("detail")
+        if isinstance(detail, str):
+            return detail
+        if isinstance(detail, list) and detail:
+            # FastAPI validation errors: a list of {loc, msg}
+            first = detail[0]
+            if isinstance(first, dict):
+                where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+                return f"{where}: {first.get('msg', 'invalid')}" if where else str(first.get("msg"))
+    text = response.text.strip()
+    return text[:200] if text else f"HTTP {response.status_code} {response.reason or ''}".strip()
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        return None  # an HTTP date: rare; our own backoff applies

@@ -1,0 +1,140 @@
+"""The UI's one entry point to sync: account, contract cache, and the uploader thread.
+
+Blocking calls (:meth:`SyncService.sign_in`, :meth:`sign_out`, :meth:`refresh_contracts`)
+do network I/O: run them on the UI's worker thread. :meth:`start`, :meth:`stop` and
+:meth:`nudge` return at once (``stop`` waits for at most one request to finish).
+Listeners on :attr:`signals` are called on the uploader's thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import timedelta
+
+from sync.api import DEFAULT_TIMEOUT, ApiClient
+from sync.auth import Account
+from sync.credentials import Credentials, CredentialStore
+from sync.errors import NotSignedIn
+from sync.lock import UploaderLock
+from sync.retry import Backoff
+from sync.state import SyncPhase, SyncSignals
+from sync.uploader import Pause, Uploader, UploaderThread, wait_on_event
+from tracker.clock import Clock, SystemClock
+from tracker.contract import Contract
+from tracker.store import DEFAULT_HOLD, Store
+
+log = logging.getLogger(__name__)
+
+
+class SyncService:
+    """Uploads one store to one server while started; see the module docstring."""
+
+    def __init__(
+        self,
+        store: Store,
+        server_url: str,
+        *,
+        clock: Clock | None = None,
+        credentials: CredentialStore | None = None,
+        rng: random.Random | None = None,
+        pause: Pause = wait_on_event,
+        hold: timedelta = DEFAULT_HOLD,
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        backoff_cap_seconds: float = 300.0,
+    ) -> None:
+        self.store = store
+        self.clock = clock if clock is not None else SystemClock()
+        self.signals = SyncSignals()
+        self._timeout = timeout
+        self.account = Account(
+            server_url,
+            credentials if credentials is not None else CredentialStore(),
+            self._client,
+        )
+        self._lock = UploaderLock(store.db_path)
+        self._pause = pause
+        self.uploader = Uploader(
+            store,
+            self._client(server_url, None),
+            self.clock,
+            Backoff(rng if rng is not None else random.Random(), cap_seconds=backoff_cap_seconds),
+            signals=self.signals,
+            hold=hold,
+        )
+        self._thread: UploaderThread | None = None
+        if self.account.current() is None:
+            self.signals.update(phase=SyncPhase.SIGNED_OUT)
+
+    def _client(self, base_url: str, token: str | None) -> ApiClient:
+        return ApiClient(base_url, token, timeout=self._timeout)
+
+    # --- account --------------------------------------------------------------------
+
+    @property
+    def signed_in_as(self) -> Credentials | None:
+        return self.account.current()
+
+    def sign_in(self, email: str, password: str) -> Credentials:
+        """Blocking. Raises ``ApiError`` (401 wrong e-mail or password) or a requests
+        connection error. On success the uploader (if started) resumes at once."""
+        credentials = self.account.sign_in(email, password)
+        self.uploader.signed_in(self.account.client())
+        self.signals.update(phase=SyncPhase.WAITING, last_error=None)
+        self.nudge()
+        return credentials
+
+    def sign_out(self) -> bool:
+        """Blocking. Stops uploading, revokes the token on the server (best effort) and
+        forgets it here; local slots stay, pending, for the next sign-in."""
+        self.stop()
+        revoked = self.account.sign_out()
+        self.signals.update(phase=SyncPhase.SIGNED_OUT, last_error=None, next_attempt_at=None)
+        return revoked
+
+    # --- contracts ------------------------------------------------------------------
+
+    def cached_contracts(self) -> list[Contract]:
+        """The last contract list the server gave (no network): the app starts offline."""
+        return self.store.contracts()
+
+    def refresh_contracts(self) -> list[Contract]:
+        """Blocking: fetch contracts and this week's server minutes, cache them."""
+        self._ensure_client()
+        return self.uploader.refresh_contracts()
+
+    # --- the uploader thread ---------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.running
+
+    def start(self) -> None:
+        """Start uploading. Raises :class:`AnotherUploaderRunning` if another process
+        uploads this store, :class:`NotSignedIn` without a token."""
+        if self.running:
+            return
+        self._ensure_client()
+        self._lock.acquire()
+        self._thread = UploaderThread(self.uploader, self._pause)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        thread, self._thread = self._thread, None
+        if thread is not None and not thread.stop(timeout):
+            log.warning("the uploader did not stop within %.0f s; it is a daemon thread", timeout)
+        self._lock.release()
+
+    def nudge(self) -> None:
+        """A slot was written or deleted: look at the queue now rather than later."""
+        if self._thread is not None:
+            self._thread.nudge()
+
+    def _ensure_client(self) -> None:
+        try:
+            client = self.account.client()
+        except NotSignedIn:
+            self.signals.update(phase=SyncPhase.SIGNED_OUT)
+            raise
+        if self.uploader.needs_sign_in or getattr(self.uploader.api, "token", None) is None:
+            self.uploader.signed_in(client)

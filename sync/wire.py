@@ -1,0 +1,128 @@
+"""Translation between the tracker's objects and the v1 wire bodies (no HTTP here).
+
+The server's OpenAPI document (``billing.api.schemas``) is the contract: ``SlotPut``
+for a slot, ``ContractPublic`` for a contract. Only this module knows field names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from tracker.contract import Contract
+from tracker.store import Slot
+
+
+class WireError(Exception):
+    """The server sent a body this client does not understand."""
+
+
+def iso(instant: datetime) -> str:
+    """An aware instant as ISO-8601 UTC with a ``Z``."""
+    if instant.tzinfo is None:
+        raise ValueError(f"naive datetime {instant!r}")
+    return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def parse_instant(text: object) -> datetime:
+    if not isinstance(text, str):
+        raise WireError(f"expected an ISO-8601 instant, got {text!r}")
+    try:
+        instant = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as error:
+        raise WireError(f"not an ISO-8601 instant: {text!r}") from error
+    if instant.tzinfo is None:
+        raise WireError(f"instant without a zone: {text!r}")
+    return instant.astimezone(UTC)
+
+
+def shot_note(slot: Slot, screenshots_enabled: bool) -> str | None:
+    """Why a slot has no shot, in the server's words (None when it has one, or manual)."""
+    if slot.shot is not None or slot.manual:
+        return None
+    if slot.shot_state == "unavailable":
+        return "capture_unavailable"
+    return "stopped_before_shot" if screenshots_enabled else "screenshots_off"
+
+
+def slot_body(slot: Slot, client_now: datetime, screenshots_enabled: bool = True) -> dict[str, Any]:
+    """The ``SlotPut`` body. Everything but ``client_now`` is fixed by the slot, so a
+    replay after a lost answer is recognised by the server as the same slot."""
+    minutes = sorted(slot.minutes, key=lambda m: m.index)
+    body: dict[str, Any] = {
+        "minutes": len(minutes),
+        "activity": []
+        if slot.manual
+        else [{"keyboard": m.key_events, "mouse": m.mouse_events} for m in minutes],
+        "memo": slot.memo,
+        "manual": slot.manual,
+        "shot": None
+        if slot.shot is None
+        else {"taken_at": iso(slot.shot.taken_at), "sha256": slot.shot.sha256},
+        "shot_note": shot_note(slot, screenshots_enabled),
+        "client_now": iso(client_now),
+    }
+    return body
+
+
+@dataclass(frozen=True)
+class RemoteSlotReceipt:
+    created: bool
+    over_limit_minutes: int
+    shot_expected: bool
+    week_logged_minutes: int
+
+
+def slot_receipt(body: object) -> RemoteSlotReceipt:
+    data = _mapping(body, "slot receipt")
+    return RemoteSlotReceipt(
+        created=bool(data.get("created", False)),
+        over_limit_minutes=_int(data, "over_limit_minutes"),
+        shot_expected=bool(data.get("shot_expected", True)),
+        week_logged_minutes=_int(data, "week_logged_minutes"),
+    )
+
+
+def hourly_contracts(body: object, fetched_at: datetime) -> list[Contract]:
+    """The hourly contracts in a ``GET /me/contracts`` answer on which we are the
+    freelancer, as the tracker caches them (fixed-price ones take no time)."""
+    if not isinstance(body, list):
+        raise WireError(f"expected a list of contracts, got {type(body).__name__}")
+    contracts = []
+    for item in body:
+        data = _mapping(item, "contract")
+        if data.get("kind") != "hourly" or data.get("your_role") != "freelancer":
+            continue
+        cap = data.get("weekly_cap_minutes")
+        contracts.append(
+            Contract(
+                id=_int(data, "id"),
+                title=str(data.get("title", "")),
+                rate_cents=_int(data, "rate_cents"),
+                currency=str(data.get("currency", "")),
+                weekly_cap_minutes=None if cap is None else _int(data, "weekly_cap_minutes"),
+                screenshots_enabled=bool(data.get("screenshots_enabled", True)),
+                blur_shots=bool(data.get("blur_screenshots", False)),
+                manual_time_allowed=bool(data.get("manual_time_allowed", False)),
+                active=data.get("ended_at") is None,
+                server_week_minutes=_int(data, "week_logged_minutes"),
+                server_week_start=parse_instant(data.get("week_start")),
+                fetched_at=fetched_at,
+            )
+        )
+    return contracts
+
+
+def _mapping(body: object, what: str) -> Mapping[str, object]:
+    if not isinstance(body, Mapping):
+        raise WireError(f"expected a {what} object, got {type(body).__name__}")
+    return body
+
+
+def _int(data: Mapping[str, object], name: str) -> int:
+    value = data.get(name)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise WireError(f"field {name!r} should be an integer, got {value!r}")
+    return value
