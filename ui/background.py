@@ -34,6 +34,11 @@ class BackgroundTasks(QObject):
         self._completed.connect(self._on_worker_completed)
 
     @property
+    def executor(self) -> concurrent.futures.Executor:
+        """The same single worker, for the session's capture jobs (polled at each tick)."""
+        return self._executor
+
+    @property
     def pending(self) -> int:
         return self._pending
 

@@ -288,6 +288,7 @@ class DiaryWindow(QWidget):
         self.setWindowTitle("Work diary — Workdiary")
         self.setWindowIcon(app_icon())
         self.setObjectName("page")
+        self.quit_on_close = False
         self.confirm: Callable[[QWidget, str, str], bool] = ask_confirmation
         self.ask_manual_time: Callable[[QWidget, date], tuple[datetime, datetime, str] | None] = (
             ask_manual_time

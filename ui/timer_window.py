@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -364,10 +365,16 @@ def describe_sync(sync: SyncStatus, now: datetime) -> str:
 
 
 class TimerWindow(QWidget):
-    """The app's main window: the sign-in page until signed in, then the tracking page."""
+    """The app's main window: the sign-in page until signed in, then the tracking page.
+
+    Signals: ``closed()`` when the user closes it (the shell quits on it without a tray).
+    """
+
+    closed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.quit_on_close = False
         self.setWindowTitle("Workdiary")
         self.setWindowIcon(app_icon())
         self.setObjectName("page")
@@ -392,3 +399,8 @@ class TimerWindow(QWidget):
                 self.sign_in.server_url.setText(status.server_url)
             if not self.sign_in.email.text():
                 self.sign_in.email.setText(status.account_email)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        super().closeEvent(event)
+        if self.quit_on_close:
+            self.closed.emit()

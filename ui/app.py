@@ -1,0 +1,187 @@
+"""The tray app's entry point and its one composition root.
+
+``main()`` wires the real adapters — system clock, mss grabber, pynput input, the tracker
+store in the data dir, the sync client — and hands them to the same controller and
+shell the tests build with fakes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import random
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from tracker.clock import Clock, SystemClock
+from tracker.session import TrackingSession
+from tracker.store import StoreError, open_store
+from ui.background import BackgroundTasks
+from ui.controller import AppController
+from ui.icons import app_icon
+from ui.paths import CONFIG_DIR_ENV, DATA_DIR_ENV, config_dir, data_dir
+from ui.ports import AccountPort
+from ui.settings import SettingsError, SettingsFile
+from ui.shell import Shell
+from ui.single_instance import AlreadyRunning, SingleInstance
+from ui.style import STYLESHEET
+from ui.ticker import SecondTicker
+from ui.unix_signals import SignalWatcher
+
+log = logging.getLogger("workdiary")
+PASSWORD_ENV = "WORKDIARY_PASSWORD"
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="workdiary", description="Workdiary time tracker")
+    parser.add_argument("--data-dir", type=Path, help=f"tracker store (default ${DATA_DIR_ENV} "
+                        "or the platform's user data dir)")
+    parser.add_argument("--config-dir", type=Path, help=f"settings and lock (${CONFIG_DIR_ENV})")
+    parser.add_argument("--server-url", help="sign in to this server at start")
+    parser.add_argument("--email",
+                        help=f"sign in as this user at start (password in ${PASSWORD_ENV})")
+    parser.add_argument("--start-tracking", action="store_true",
+                        help="start tracking the first contract once signed in")
+    parser.add_argument("--window", action="store_true", help="show the timer window at start")
+    parser.add_argument("--quit-after", type=float, metavar="SECONDS",
+                        help="quit after this long (smoke tests and benchmarks)")
+    return parser.parse_args(list(argv))
+
+
+@dataclass
+class Composition:
+    """Everything main() built, so it can be shut down in order."""
+
+    controller: AppController
+    shell: Shell
+    tasks: BackgroundTasks
+
+
+def compose(
+    *,
+    clock: Clock,
+    store_dir: Path,
+    settings_file: SettingsFile,
+    account: AccountPort | None,
+    capturer: object,
+    input_source: object | None,
+    use_tray: bool | None = None,
+    autostart_dir: Path | None = None,
+    rng: random.Random | None = None,
+) -> Composition:
+    """Build controller + shell around the given adapters (tests pass fakes here)."""
+    settings = settings_file.load()
+    tasks = BackgroundTasks()
+    store = open_store(store_dir)
+    session = TrackingSession(
+        clock=clock,
+        rng=rng or random.Random(),
+        store=store,
+        capturer=capturer,  # type: ignore[arg-type]
+        input_source=input_source,  # type: ignore[arg-type]
+        capture_executor=tasks.executor,
+        idle_threshold=timedelta(minutes=settings.idle_threshold_minutes),
+    )
+    controller = AppController(
+        clock=clock, session=session, store=store, tasks=tasks, account=account,
+        settings_file=settings_file, settings=settings,
+    )
+    shell = Shell(controller, SecondTicker(clock), store_dir, use_tray=use_tray,
+                  autostart_dir=autostart_dir)
+    return Composition(controller, shell, tasks)
+
+
+def _real_account(store_dir: Path, clock: Clock) -> AccountPort | None:
+    try:
+        from ui.sync_adapter import SyncAccount
+    except ImportError as error:  # a build without sync/: the app tracks locally only
+        log.warning("sync client unavailable: %s", error)
+        return None
+    return SyncAccount(store_dir, clock)
+
+
+def _real_input_source(clock: Clock) -> object | None:
+    try:
+        from tracker.input_pynput import PynputInputSource
+    except ImportError as error:  # pynput needs an X display (or Win32/Quartz)
+        log.warning("no keyboard/mouse counting, every minute will read inactive: %s",
+                    str(error).splitlines()[0])
+        return None
+    return PynputInputSource(clock)
+
+
+def _fail(app: QApplication, title: str, message: str) -> int:
+    print(f"workdiary: {message}", file=sys.stderr)
+    if os.environ.get("QT_QPA_PLATFORM") != "offscreen":
+        QMessageBox.critical(None, title, message)
+    return 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Workdiary")
+    app.setQuitOnLastWindowClosed(False)
+    app.setWindowIcon(app_icon())
+    app.setStyleSheet(STYLESHEET)
+
+    settings_dir = args.config_dir or config_dir()
+    store_dir = args.data_dir or data_dir()
+    instance = SingleInstance(settings_dir / "workdiary.lock")
+    try:
+        instance.acquire()
+    except AlreadyRunning as error:
+        return _fail(app, "Workdiary is already running", str(error))
+
+    from tracker.capture import ScreenCapturer
+    from tracker.capture_mss import MssGrabber
+
+    clock = SystemClock()
+    try:
+        built = compose(
+            clock=clock,
+            store_dir=store_dir,
+            settings_file=SettingsFile(settings_dir / "settings.json"),
+            account=_real_account(store_dir, clock),
+            capturer=ScreenCapturer(MssGrabber()),
+            input_source=_real_input_source(clock),
+        )
+    except (StoreError, SettingsError) as error:
+        instance.release()
+        return _fail(app, "Workdiary cannot open its data", str(error))
+
+    watcher = SignalWatcher(lambda _number: app.quit())
+    built.shell.quit_requested.connect(app.quit)
+    built.shell.start()
+    if args.window:
+        built.shell.show_timer()
+    if args.email and args.server_url:
+        password = os.environ.get(PASSWORD_ENV, "")
+        built.controller.sign_in(args.server_url, args.email, password)
+    if args.start_tracking:
+        built.controller.signed_in.connect(lambda _account: built.controller.start())
+    if args.quit_after is not None:
+        QTimer.singleShot(int(args.quit_after * 1000), app.quit)
+    log.info("Workdiary running (data: %s)", store_dir)
+    try:
+        return app.exec()
+    finally:
+        built.shell.close_all()
+        built.controller.shutdown()
+        built.tasks.shutdown()
+        built.controller.store.close()
+        watcher.close()
+        instance.release()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,402 @@
+"""Glue between the widgets and the tracker: forwards intents, turns events into state.
+
+No business rule lives here: the session decides what is logged, the store what is
+kept, the sync client what is sent. The controller only calls them on the right
+thread and builds the snapshots the windows show.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta
+
+from PySide6.QtCore import QObject, Signal
+
+from tracker import events as ev
+from tracker.clock import Clock
+from tracker.contract import Contract
+from tracker.session import SessionError, TrackingSession
+from tracker.slots import slot_end
+from tracker.store import Slot, SlotNotFound, Store
+from ui.background import BackgroundTasks
+from ui.formatting import hours_minutes_long
+from ui.ports import Account, AccountPort, SignInError
+from ui.settings import AppSettings, SettingsFile
+from ui.view_state import (
+    DiaryDay,
+    DiarySlot,
+    SlotSyncState,
+    SyncState,
+    SyncStatus,
+    TimerStatus,
+)
+
+log = logging.getLogger(__name__)
+
+
+class AppController(QObject):
+    """Holds the session, store and account; every call comes from the GUI thread.
+
+    Signals: ``status_changed(TimerStatus)``, ``diary_changed()``,
+    ``idle_prompt_requested(IdlePromptRequired)``, ``idle_prompt_closed()``,
+    ``notice_posted(title, text, critical)``, ``sign_in_failed(message)``,
+    ``signed_in(Account)``, ``signed_out()``.
+    """
+
+    status_changed = Signal(object)
+    diary_changed = Signal()
+    idle_prompt_requested = Signal(object)
+    idle_prompt_closed = Signal()
+    notice_posted = Signal(str, str, bool)
+    sign_in_failed = Signal(str)
+    signed_in = Signal(object)
+    signed_out = Signal()
+    # the uploader's thread → GUI thread
+    _sync_status_arrived = Signal(object)
+
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        session: TrackingSession,
+        store: Store,
+        tasks: BackgroundTasks,
+        account: AccountPort | None,
+        settings_file: SettingsFile,
+        settings: AppSettings,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.clock = clock
+        self.session = session
+        self.store = store
+        self.tasks = tasks
+        self.account_port = account
+        self.settings_file = settings_file
+        self.settings = settings
+        self.account: Account | None = None
+        self.sync = SyncStatus()
+        self.capture_problem = ""
+        self.selected_contract_id = settings.last_contract_id
+        self.status = TimerStatus(server_url=settings.server_url, account_email=settings.last_email)
+        self._dirty = True
+        self._last_minute: datetime | None = None
+        self._sync_status_arrived.connect(self._on_uploader_status)
+        session.subscribe(self._on_session_event)
+
+    # -- the heartbeat -----------------------------------------------------------------
+    def tick(self, now: datetime | None = None) -> None:
+        """Drive the session one step and refresh what the windows show when it changed."""
+        now = self.clock.now() if now is None else now
+        self.session.tick(now)
+        minute = now.replace(second=0, microsecond=0)
+        if self._dirty or minute != self._last_minute:
+            self._last_minute = minute
+            self.refresh(now)
+
+    def refresh(self, now: datetime | None = None) -> TimerStatus:
+        now = self.clock.now() if now is None else now
+        self._dirty = False
+        self.status = self._build_status(now)
+        self.status_changed.emit(self.status)
+        return self.status
+
+    def _build_status(self, now: datetime) -> TimerStatus:
+        contracts = tuple(self.store.contracts()) if self.account is not None else ()
+        session_status = self.session.status()
+        contract_id = session_status.contract_id
+        if contract_id is None:
+            ids = [c.id for c in contracts]
+            contract_id = self.selected_contract_id if self.selected_contract_id in ids else (
+                ids[0] if ids else None)
+        contract = next((c for c in contracts if c.id == contract_id), None)
+        today = week = 0
+        cap = None
+        if contract is not None:
+            cap_status = self.session.cap_status(contract, now)
+            week, cap = cap_status.used_minutes, cap_status.cap_minutes
+            local_today = now.astimezone().date()
+            today = sum(s.minute_count for s in self._stored_day(local_today, contract.id))
+            open_start = session_status.slot_start
+            if open_start is not None and open_start.astimezone().date() == local_today:
+                today += session_status.slot_minutes
+        memo = session_status.memo if session_status.memo is not None else self.status.memo
+        return TimerStatus(
+            signed_in=self.account is not None,
+            account_email=self.account.email if self.account else self.settings.last_email,
+            server_url=self.account.server_url if self.account else self.settings.server_url,
+            contracts=contracts,
+            contract_id=contract_id,
+            tracking=session_status.tracking,
+            memo=session_status.next_memo or memo or "",
+            tracking_since=self.status.tracking_since if session_status.tracking else None,
+            today_minutes=today,
+            week_minutes=week,
+            cap_minutes=cap,
+            idle_pending=session_status.idle_prompt is not None,
+            capture_problem=self.capture_problem,
+            sync=self.sync,
+        )
+
+    def _stored_day(self, day: date, contract_id: int) -> list[Slot]:
+        # the user's zone as the OS says now (it may change while the app runs)
+        local_zone = self.clock.now().astimezone().tzinfo
+        assert local_zone is not None
+        return self.store.diary_day(day, local_zone, contract_id)
+
+    # -- intents from the windows and the tray -----------------------------------------------
+    def current_contract(self) -> Contract | None:
+        return self.status.contract
+
+    def select_contract(self, contract_id: int) -> None:
+        self.selected_contract_id = contract_id
+        self._save_settings(replace(self.settings, last_contract_id=contract_id))
+        self.refresh()
+        self.diary_changed.emit()
+
+    def start(self, contract_id: int | None = None, memo: str | None = None) -> None:
+        if contract_id is not None:
+            self.selected_contract_id = contract_id
+        contract = next(
+            (c for c in self.store.contracts() if c.id == (contract_id or self.status.contract_id)),
+            None,
+        )
+        if contract is None:
+            self.notice_posted.emit("Cannot start", "Choose a contract first.", True)
+            return
+        try:
+            self.session.start(contract, self.status.memo if memo is None else memo)
+        except SessionError as error:
+            self.notice_posted.emit("Cannot start", str(error), True)
+        self.refresh()
+
+    def stop(self) -> None:
+        self.session.stop()
+        self.refresh()
+        self.diary_changed.emit()
+
+    def toggle(self) -> None:
+        if self.session.tracking:
+            self.stop()
+        else:
+            self.start()
+
+    def set_memo(self, memo: str) -> None:
+        self.session.set_memo(memo)
+        self.status = replace(self.status, memo=memo)
+        self.refresh()
+
+    def resolve_idle(self, keep: bool) -> None:
+        try:
+            self.session.resolve_idle(keep)
+        except SessionError as error:  # tracking stopped meanwhile: already discarded
+            log.info("idle answer ignored: %s", error)
+        self.refresh()
+        self.diary_changed.emit()
+
+    def delete_slot(self, slot: DiarySlot) -> None:
+        try:
+            self.session.delete_slot(slot.contract_id, slot.slot_start)
+        except (SessionError, SlotNotFound) as error:
+            self.notice_posted.emit("Cannot delete the slot", str(error), True)
+            return
+        if self.account_port is not None:
+            self.account_port.nudge()
+        self.refresh()
+        self.diary_changed.emit()
+
+    def add_manual_time(self, contract_id: int, start: datetime, end: datetime, memo: str) -> None:
+        contract = self.store.contract(contract_id)
+        if contract is None:
+            return
+        try:
+            self.session.add_manual_time(contract, start, end, memo)
+        except SessionError as error:
+            self.notice_posted.emit("Manual time not added", str(error), True)
+            return
+        self.refresh()
+        self.diary_changed.emit()
+
+    def apply_settings(self, settings: AppSettings) -> None:
+        self.session.set_idle_threshold(timedelta(minutes=settings.idle_threshold_minutes))
+        self._save_settings(settings)
+        self.refresh()
+
+    def _save_settings(self, settings: AppSettings) -> None:
+        self.settings = settings
+        self.settings_file.save(settings)
+
+    def diary_day(self, day_start: datetime, contract_id: int | None = None) -> DiaryDay:
+        """The local diary of ``day_start``'s local day, with the slot in progress."""
+        now = self.clock.now()
+        contract_id = self.status.contract_id if contract_id is None else contract_id
+        contract = None if contract_id is None else self.store.contract(contract_id)
+        day = day_start.astimezone().date()
+        slots = [] if contract_id is None else self._stored_day(day, contract_id)
+        hold = timedelta(minutes=self.settings.hold_window_minutes)
+        shown = [_diary_slot(slot, now, hold) for slot in slots]
+        session_status = self.session.status()
+        open_start = session_status.slot_start
+        if (
+            open_start is not None
+            and session_status.contract_id == contract_id
+            and open_start.astimezone().date() == day
+            and session_status.slot_minutes > 0
+        ):
+            shown.append(DiarySlot(
+                contract_id=contract_id, slot_start=open_start,
+                minutes=session_status.slot_minutes, active_minutes=0,
+                memo=session_status.memo or "", sync_state=SlotSyncState.HELD, in_progress=True,
+            ))
+        local_midnight = datetime.combine(day, time()).astimezone()
+        return DiaryDay(local_midnight, contract, tuple(shown))
+
+    # -- account -----------------------------------------------------------------------
+    def restore_account(self) -> None:
+        port = self.account_port
+        if port is None:
+            return
+        self.tasks.submit("restore account", port.restore, on_done=self._on_account_restored,
+                          on_error=lambda error: log.warning("no stored sign-in: %s", error))
+
+    def sign_in(self, server_url: str, email: str, password: str) -> None:
+        port = self.account_port
+        if port is None:
+            self.sign_in_failed.emit("This build has no sync client; sign-in is unavailable.")
+            return
+
+        def work() -> tuple[Account, list[Contract]]:
+            account = port.sign_in(server_url, email, password)
+            return account, port.refresh_contracts(self.clock.now())
+
+        self.tasks.submit("sign in", work, on_done=self._on_signed_in,
+                          on_error=self._on_sign_in_error)
+
+    def sign_out(self) -> None:
+        if self.session.tracking:
+            self.stop()
+        port = self.account_port
+        self.account = None
+        self.sync = SyncStatus()
+        if port is not None:
+            def work() -> None:
+                port.stop_uploading()
+                port.sign_out()
+            self.tasks.submit("sign out", work,
+                              on_error=lambda error: log.warning("sign-out: %s", error))
+        self.refresh()
+        self.signed_out.emit()
+
+    def _on_account_restored(self, account: Account | None) -> None:
+        if account is None:
+            self.refresh()
+            return
+        self._become_signed_in(account)
+        port = self.account_port
+        assert port is not None
+        # offline start is fine: the store keeps the last contract list
+        self.tasks.submit("refresh contracts", lambda: port.refresh_contracts(self.clock.now()),
+                          on_done=lambda _contracts: self.refresh(),
+                          on_error=lambda error: log.warning("contracts not refreshed: %s", error))
+
+    def _on_signed_in(self, result: tuple[Account, list[Contract]]) -> None:
+        account, _contracts = result
+        self._save_settings(replace(self.settings, server_url=account.server_url,
+                                    last_email=account.email))
+        self._become_signed_in(account)
+
+    def _become_signed_in(self, account: Account) -> None:
+        self.account = account
+        port = self.account_port
+        if port is not None:
+            port.start_uploading(self._sync_status_arrived.emit)
+        self.refresh()
+        self.signed_in.emit(account)
+        self.diary_changed.emit()
+
+    def _on_sign_in_error(self, error: BaseException) -> None:
+        message = str(error) if isinstance(error, SignInError) else (
+            f"Sign-in failed: {error}")
+        self.sign_in_failed.emit(message)
+
+    def _on_uploader_status(self, status: SyncStatus) -> None:
+        previous, self.sync = self.sync, status
+        if status.state is SyncState.ERROR and previous.state is not SyncState.ERROR:
+            self.notice_posted.emit("Sync problem", status.message, True)
+        self.refresh()
+        if status.last_synced != previous.last_synced:
+            self.diary_changed.emit()
+
+    # -- events from the session (GUI thread: the session runs on it) -------------------------
+    def _on_session_event(self, event: ev.Event) -> None:
+        self._dirty = True
+        if isinstance(event, ev.TrackingStarted):
+            self.status = replace(self.status, tracking_since=event.at)
+        elif isinstance(event, ev.TrackingStopped):
+            self.idle_prompt_closed.emit()
+            if event.reason == "cap":
+                self.notice_posted.emit(
+                    "Weekly cap reached",
+                    "Tracking stopped: this contract's weekly limit is used up.", True)
+            elif event.reason != "user":
+                self.notice_posted.emit("Tracking stopped", f"Reason: {event.reason}", True)
+            self.diary_changed.emit()
+        elif isinstance(event, ev.CapWarning):
+            self.notice_posted.emit(
+                f"{hours_minutes_long(event.minutes_left)} left this week",
+                f"You have used {hours_minutes_long(event.used_minutes)} of the "
+                f"{hours_minutes_long(event.cap_minutes)} weekly cap. Tracking stops at the cap.",
+                event.minutes_left <= 10)
+        elif isinstance(event, ev.IdlePromptRequired):
+            self.idle_prompt_requested.emit(event)
+        elif isinstance(event, ev.IdleResolved):
+            self.idle_prompt_closed.emit()
+        elif isinstance(event, ev.CaptureUnavailable):
+            message = f"Screenshot not taken: {event.reason}"
+            if message != self.capture_problem:
+                self.notice_posted.emit("Screen capture unavailable", event.reason, True)
+            self.capture_problem = message
+        elif isinstance(event, ev.ShotTaken):
+            self.capture_problem = ""
+        elif isinstance(event, ev.SlotDropped):
+            self.notice_posted.emit("Slot not saved", event.reason, True)
+        elif isinstance(event, ev.ClockJumped):
+            self.notice_posted.emit(
+                "System clock changed",
+                "The time between the two clock readings was not logged.", False)
+        if isinstance(event, ev.SlotClosed | ev.SlotDeleted | ev.ManualTimeAdded):
+            if self.account_port is not None and self.account is not None:
+                self.account_port.nudge()
+            self.diary_changed.emit()
+
+    def shutdown(self) -> None:
+        """Stop tracking (writes the slot in progress) and the uploader; called at quit."""
+        self.session.stop()
+        if self.account_port is not None:
+            self.account_port.stop_uploading()
+
+
+def _diary_slot(slot: Slot, now: datetime, hold: timedelta) -> DiarySlot:
+    if slot.sync_state == "synced":
+        state = SlotSyncState.SYNCED
+    elif slot.sync_state == "rejected":
+        state = SlotSyncState.REJECTED
+    elif slot.idle_hold or slot_end(slot.slot_start) + hold > now:
+        state = SlotSyncState.HELD
+    else:
+        state = SlotSyncState.PENDING
+    shot = slot.shot
+    return DiarySlot(
+        contract_id=slot.contract_id,
+        slot_start=slot.slot_start,
+        minutes=slot.minute_count,
+        active_minutes=slot.active_minutes,
+        memo=slot.memo,
+        sync_state=state,
+        manual=slot.manual,
+        thumbnail_path=None if shot is None else shot.thumbnail_path,
+        shot_path=None if shot is None else shot.path,
+        capture_unavailable=slot.shot_state == "unavailable",
+        reason=slot.sync_reason or slot.capture_note or "",
+    )

@@ -1,0 +1,217 @@
+"""Wires the controller to the tray, the windows and the dialogs (all on the GUI thread)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QInputDialog, QSystemTrayIcon
+
+from tracker import events as ev
+from ui import autostart
+from ui.controller import AppController
+from ui.diary_window import DiaryWindow
+from ui.idle_dialog import IdlePromptDialog
+from ui.paths import xdg_autostart_dir
+from ui.settings import AppSettings
+from ui.settings_dialog import SettingsDialog
+from ui.ticker import SecondTicker
+from ui.timer_window import TimerWindow
+from ui.tray import TrayMenu
+from ui.view_state import TimerStatus
+
+# A tray host (panel) may start after us at login: look again for a while.
+_TRAY_RETRY_MS = 2000
+_TRAY_RETRIES = 15
+
+
+class Shell(QObject):
+    """The app's visible parts. Without a system tray the timer window is the main
+    window and closing it quits (the tray menu is then the window's buttons).
+
+    Signals: ``quit_requested()``, ``notice_shown(title, text)``.
+    """
+
+    quit_requested = Signal()
+    notice_shown = Signal(str, str)
+
+    def __init__(
+        self,
+        controller: AppController,
+        ticker: SecondTicker,
+        data_dir: Path,
+        use_tray: bool | None = None,
+        autostart_dir: Path | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.ticker = ticker
+        self.data_dir = data_dir
+        self.autostart_dir = autostart_dir or xdg_autostart_dir()
+        self.timer_window = TimerWindow()
+        self.diary_window = DiaryWindow()
+        self.idle_dialog: IdlePromptDialog | None = None
+        self.settings_dialog: SettingsDialog | None = None
+        self.tray: TrayMenu | None = None
+        self._tray_checks_left = 0 if use_tray is not None else _TRAY_RETRIES
+        self._want_tray = use_tray
+
+        ticker.ticked.connect(self._on_ticker_ticked)
+        controller.status_changed.connect(self._on_controller_status_changed)
+        controller.diary_changed.connect(self._on_controller_diary_changed)
+        controller.idle_prompt_requested.connect(self._on_controller_idle_prompt_requested)
+        controller.idle_prompt_closed.connect(self._on_controller_idle_prompt_closed)
+        controller.notice_posted.connect(self._on_controller_notice_posted)
+        controller.sign_in_failed.connect(self._on_controller_sign_in_failed)
+        controller.signed_in.connect(lambda _account: self.timer_window.sign_in.set_busy(False))
+
+        sign_in = self.timer_window.sign_in
+        sign_in.sign_in_requested.connect(self._on_sign_in_requested)
+        page = self.timer_window.tracking
+        page.start_requested.connect(controller.start)
+        page.stop_requested.connect(controller.stop)
+        page.memo_changed.connect(controller.set_memo)
+        page.contract_selected.connect(controller.select_contract)
+        page.diary_requested.connect(self.show_diary)
+        page.settings_requested.connect(self.show_settings)
+        page.sign_out_requested.connect(controller.sign_out)
+
+        self.diary_window.day_requested.connect(self._on_diary_day_requested)
+        self.diary_window.delete_requested.connect(controller.delete_slot)
+        self.diary_window.manual_time_requested.connect(controller.add_manual_time)
+
+    def start(self) -> None:
+        """Show the tray (or the window), restore the account, start the heartbeat."""
+        available = QSystemTrayIcon.isSystemTrayAvailable()
+        if self._want_tray is True or (self._want_tray is None and available):
+            self._install_tray()
+        else:
+            self.timer_window.quit_on_close = True
+            self.timer_window.closed.connect(self.quit_requested)
+            self.timer_window.show()
+            if self._tray_checks_left:
+                QTimer.singleShot(_TRAY_RETRY_MS, self._look_for_tray)
+        self.controller.refresh()
+        self.controller.restore_account()
+        self.ticker.start()
+
+    def _look_for_tray(self) -> None:
+        self._tray_checks_left -= 1
+        if self.tray is None and QSystemTrayIcon.isSystemTrayAvailable():
+            self._install_tray()
+            self.timer_window.quit_on_close = False
+        elif self._tray_checks_left > 0:
+            QTimer.singleShot(_TRAY_RETRY_MS, self._look_for_tray)
+
+    def _install_tray(self) -> None:
+        tray = TrayMenu(self)
+        tray.start_stop_triggered.connect(self.controller.toggle)
+        tray.contract_chosen.connect(self.controller.select_contract)
+        tray.memo_triggered.connect(self._on_tray_memo_triggered)
+        tray.timer_triggered.connect(self.show_timer)
+        tray.diary_triggered.connect(self.show_diary)
+        tray.settings_triggered.connect(self.show_settings)
+        tray.sign_out_triggered.connect(self.controller.sign_out)
+        tray.quit_triggered.connect(self.quit_requested)
+        tray.show_status(self.controller.status)
+        tray.show()
+        self.tray = tray
+
+    # -- showing windows -------------------------------------------------------------
+    def show_timer(self) -> None:
+        self.timer_window.show_status(self.controller.status, self.controller.clock.now())
+        self.timer_window.show()
+        self.timer_window.raise_()
+        self.timer_window.activateWindow()
+
+    def show_diary(self, day_start: datetime | None = None) -> None:
+        start = day_start or self.controller.clock.now().astimezone()
+        self.diary_window.show_day(self.controller.diary_day(start))
+        self.diary_window.show()
+        self.diary_window.raise_()
+
+    def show_settings(self) -> None:
+        if self.settings_dialog is not None:
+            self.settings_dialog.raise_()
+            return
+        dialog = SettingsDialog(self.controller.settings, self.data_dir, self.timer_window)
+        dialog.saved.connect(self._on_settings_saved)
+        dialog.finished.connect(self._on_settings_dialog_finished)
+        self.settings_dialog = dialog
+        dialog.show()
+
+    # -- handlers --------------------------------------------------------------------
+    def _on_ticker_ticked(self, now: datetime) -> None:
+        self.controller.tick(now)
+
+    def _on_controller_status_changed(self, status: TimerStatus) -> None:
+        if self.timer_window.isVisible() or not status.signed_in:
+            self.timer_window.show_status(status, self.controller.clock.now())
+        if self.tray is not None:
+            self.tray.show_status(status)
+
+    def _on_controller_diary_changed(self) -> None:
+        if self.diary_window.isVisible():
+            self.diary_window.show_day(self.controller.diary_day(self.diary_window.day.day_start))
+
+    def _on_diary_day_requested(self, day_start: datetime) -> None:
+        self.diary_window.show_day(self.controller.diary_day(day_start))
+
+    def _on_controller_idle_prompt_requested(self, prompt: ev.IdlePromptRequired) -> None:
+        if self.idle_dialog is not None:
+            self.idle_dialog.close()
+        dialog = IdlePromptDialog(prompt.idle_since, prompt.returned_at, prompt.idle_minutes)
+        dialog.answered.connect(self.controller.resolve_idle)
+        self.idle_dialog = dialog
+        dialog.show()
+        dialog.raise_()
+
+    def _on_controller_idle_prompt_closed(self) -> None:
+        if self.idle_dialog is not None:
+            self.idle_dialog.hide()
+            self.idle_dialog.deleteLater()
+            self.idle_dialog = None
+
+    def _on_controller_notice_posted(self, title: str, text: str, critical: bool) -> None:
+        self.notice_shown.emit(title, text)
+        if self.tray is not None and self.tray.icon.isVisible():
+            self.tray.notify(title, text, critical)
+        else:
+            self.timer_window.tracking.notice.setText(f"{title}: {text}")
+            self.timer_window.tracking.notice.show()
+
+    def _on_controller_sign_in_failed(self, message: str) -> None:
+        self.timer_window.sign_in.set_busy(False)
+        self.timer_window.sign_in.show_error(message)
+
+    def _on_sign_in_requested(self, server_url: str, email: str, password: str) -> None:
+        self.timer_window.sign_in.set_busy(True)
+        self.controller.sign_in(server_url, email, password)
+
+    def _on_tray_memo_triggered(self) -> None:
+        memo, accepted = QInputDialog.getText(
+            None, "Memo — Workdiary", "What are you working on?",
+            text=self.controller.status.memo)
+        if accepted:
+            self.controller.set_memo(memo.strip())
+
+    def _on_settings_saved(self, settings: AppSettings) -> None:
+        if settings.start_at_login != self.controller.settings.start_at_login:
+            autostart.set_enabled(self.autostart_dir, settings.start_at_login)
+        self.controller.apply_settings(settings)
+
+    def _on_settings_dialog_finished(self, _result: int) -> None:
+        if self.settings_dialog is not None:
+            self.settings_dialog.deleteLater()
+        self.settings_dialog = None
+
+    def close_all(self) -> None:
+        self.ticker.stop()
+        for window in (self.timer_window, self.diary_window):
+            window.quit_on_close = False
+            window.close()
+        if self.tray is not None:
+            self.tray.hide()
+        QApplication.processEvents()
