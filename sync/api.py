@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import requests
 
-from sync.errors import ApiError
+from sync.errors import ApiError, WireError
 from sync.uploader import SlotReceipt
 from sync.wire import hourly_contracts, iso, slot_body, slot_receipt
 from tracker.contract import Contract
@@ -69,7 +69,7 @@ class ApiClient:
         body = self._json("POST", "/auth/token", json={"email": email, "password": password})
         user = body.get("user") if isinstance(body, dict) else None
         if not isinstance(body, dict) or not isinstance(user, dict):
-            raise ApiError(502, "the server's token answer is not understood")
+            raise WireError("the server's token answer is not understood")
         return TokenGrant(
             token=str(body["access_token"]),
             email=str(user.get("email", email)),
@@ -120,9 +120,7 @@ class ApiClient:
             return response.json()
         except ValueError as error:
             # a proxy's HTML error page or a cut body: the server did not answer us
-            raise requests.exceptions.ContentDecodingError(
-                f"{method} {path}: answer is not JSON"
-            ) from error
+            raise WireError(f"{method} {path}: the answer is not JSON") from error
 
     def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         headers = dict(kwargs.pop("headers", {}) or {})

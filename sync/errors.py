@@ -19,3 +19,7 @@ class NotSignedIn(Exception):
 
 class AnotherUploaderRunning(Exception):
     """A second Workdiary process tried to upload the same store."""
+
+
+class WireError(Exception):
+    """The server sent a body this client does not understand (treated as transient)."""

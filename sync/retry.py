@@ -17,7 +17,7 @@ from enum import Enum
 
 import requests
 
-from sync.errors import ApiError
+from sync.errors import ApiError, WireError
 
 
 class Verdict(Enum):
@@ -25,6 +25,8 @@ class Verdict(Enum):
     RETRY = "retry"  # transient: back off and send the same request again
     REJECTED = "rejected"  # a definite no for this slot: keep it locally with the reason
     SIGN_IN = "sign_in"  # the token is no longer valid: pause all uploads until sign-in
+    CONFIRM = "confirm"  # a conflict that a racing duplicate of our own request can cause:
+    # send once more; the same answer again makes it REJECTED
 
 
 class Operation(Enum):
@@ -47,6 +49,10 @@ STATUS_TABLE: dict[tuple[int, Operation | None], Verdict] = {
     # a DELETE of a slot the server does not hold has reached its goal: a dropped
     # response to an earlier DELETE that did succeed ends here on the retry
     (404, Operation.DELETE_SLOT): Verdict.DONE,
+    # Two copies of one PUT in flight (a timed-out request still running on the server
+    # while we resend) make the loser see a 409; a replay of the same body then gets 200.
+    # A real conflict answers 409 again.
+    (409, Operation.PUT_SLOT): Verdict.CONFIRM,
     (401, None): Verdict.SIGN_IN,
     (408, None): Verdict.RETRY,  # request timeout: the server gave up reading, not judging
     (425, None): Verdict.RETRY,  # too early
@@ -61,6 +67,7 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     requests.Timeout,  # connect or read timeout
     requests.exceptions.ChunkedEncodingError,  # connection cut mid-body
     requests.exceptions.ContentDecodingError,
+    WireError,  # an answer we cannot read: a proxy's error page, a half-deployed server
 )
 
 
@@ -100,6 +107,8 @@ def _transport_reason(error: BaseException) -> str:
         return "the server did not answer in time"
     if isinstance(error, requests.ConnectionError):
         return "cannot reach the server"
+    if isinstance(error, WireError):
+        return f"the server's answer was not understood ({error})"
     return "the connection broke during the transfer"
 
 

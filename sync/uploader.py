@@ -292,8 +292,10 @@ class Uploader:
     def _send_slot(self, slot: Slot, result: PassResult) -> None:
         key = (slot.contract_id, slot.slot_start)
         if slot.replaces_synced:
-            # the server holds an older body of this slot (minutes taken out after sync):
-            # a PUT of the new body would be a conflict, so remove the old one first
+            # The server holds an older, longer body of this slot (idle minutes discarded
+            # after sync). It would refuse the new body (409), and must not bill the
+            # discarded minutes: delete the old one, then offer the new one (today's
+            # server refuses to take a deleted slot again; the slot then shows why).
             decision = self._attempt(
                 Operation.DELETE_SLOT,
                 key,
@@ -352,18 +354,26 @@ class Uploader:
     def _attempt(
         self, operation: Operation, key: SlotId | None, send: Callable[[], object]
     ) -> Decision:
-        """Send once; return DONE or REJECTED, or abort the pass (retry later / sign in)."""
-        try:
-            send()
-            error: BaseException | None = None
-        except Exception as raised:
-            error = raised
-        decision = decide(error, operation)
+        """Send; return DONE or REJECTED, or abort the pass (retry later / sign in)."""
+        decision = self._send_once(operation, send)
+        if decision.verdict is Verdict.CONFIRM:
+            # maybe our own earlier copy of this request won a race: ask once more
+            decision = self._send_once(operation, send)
+            if decision.verdict is Verdict.CONFIRM:
+                decision = Decision(Verdict.REJECTED, decision.reason)
         if decision.verdict in (Verdict.RETRY, Verdict.SIGN_IN):
             if decision.verdict is Verdict.RETRY and key is not None:
                 self._attempts.per_slot[key] = self._attempts.per_slot.get(key, 0) + 1
             raise _PassAborted(decision)
         return decision
+
+    @staticmethod
+    def _send_once(operation: Operation, send: Callable[[], object]) -> Decision:
+        try:
+            send()
+        except Exception as raised:
+            return decide(raised, operation)
+        return decide(None, operation)
 
     def _reject(self, slot: Slot, reason: str, result: PassResult) -> None:
         log.warning("server refused slot %s of contract %s: %s", slot.key, slot.contract_id, reason)

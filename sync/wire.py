@@ -11,12 +11,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sync.errors import WireError
 from tracker.contract import Contract
 from tracker.store import Slot
-
-
-class WireError(Exception):
-    """The server sent a body this client does not understand."""
 
 
 def iso(instant: datetime) -> str:

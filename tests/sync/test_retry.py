@@ -33,9 +33,10 @@ TABLE: list[tuple[BaseException | None, Operation, Verdict]] = [
     (ApiError(429, "slow down"), PUT, Verdict.RETRY),
     (ApiError(401, "token revoked"), PUT, Verdict.SIGN_IN),
     (ApiError(401, "token revoked"), DELETE, Verdict.SIGN_IN),
-    (ApiError(409, "week locked"), PUT, Verdict.REJECTED),
+    (ApiError(409, "week locked"), PUT, Verdict.CONFIRM),
+    (ApiError(409, "week locked"), SHOT, Verdict.REJECTED),
     (ApiError(409, "week finalized"), DELETE, Verdict.REJECTED),
-    (ApiError(409, "a different slot is held"), PUT, Verdict.REJECTED),
+    (ApiError(409, "a different slot is held"), PUT, Verdict.CONFIRM),
     (ApiError(403, "contract ended"), PUT, Verdict.REJECTED),
     (ApiError(404, "no such contract"), PUT, Verdict.REJECTED),
     (ApiError(404, "no such slot"), DELETE, Verdict.DONE),  # already gone: goal reached
@@ -44,7 +45,8 @@ TABLE: list[tuple[BaseException | None, Operation, Verdict]] = [
     (ApiError(413, "too large"), SHOT, Verdict.REJECTED),
     # a bare requests HTTPError: its Response is falsy for >= 400, yet must be read
     (_http_error(503), PUT, Verdict.RETRY),
-    (_http_error(409), PUT, Verdict.REJECTED),
+    (_http_error(409), PUT, Verdict.CONFIRM),
+    (_http_error(403), PUT, Verdict.REJECTED),
     (_http_error(401), PUT, Verdict.SIGN_IN),
     (requests.HTTPError("no response"), PUT, Verdict.RETRY),
 ]
@@ -56,14 +58,14 @@ def test_retry_table(outcome: BaseException | None, operation: Operation, verdic
 
 
 def test_a_4xx_keeps_the_servers_reason_and_retry_after_passes_through() -> None:
-    assert decide(ApiError(409, "week locked"), PUT) == Decision(Verdict.REJECTED, "week locked")
+    assert decide(ApiError(409, "week locked"), DELETE) == Decision(Verdict.REJECTED, "week locked")
     assert decide(ApiError(503, "busy", retry_after=7.0), PUT).retry_after == 7.0
 
 
 def test_a_falsy_response_is_still_read() -> None:
     error = _http_error(409)
     assert not error.response  # the trap: Response.__bool__ is False for >= 400
-    assert decide(error, PUT).verdict is Verdict.REJECTED
+    assert decide(error, DELETE).verdict is Verdict.REJECTED
 
 
 def test_a_client_bug_is_not_swallowed_as_a_network_error() -> None:

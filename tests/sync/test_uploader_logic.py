@@ -37,6 +37,7 @@ class FakeServer:
         self.shots: dict[SlotId, str] = {}  # → sha256 of the bytes received
         self.failures: list[BaseException] = []
         self.refuse: dict[SlotId, ApiError] = {}
+        self.deleted: set[SlotId] = set()
         self.over_limit_from: int | None = None
         self.calls: list[str] = []
         self.contracts = [Contract(7, "Hourly", 4000, "USD", weekly_cap_minutes=600)]
@@ -52,6 +53,8 @@ class FakeServer:
         if key in self.refuse:
             raise self.refuse[key]
         body = (slot.minute_count, slot.memo)
+        if key in self.deleted:  # as billing.db.slots.put_slot does today
+            raise ApiError(409, "slot was deleted; a deleted slot cannot be synced again")
         if key in self.slots and self.slots[key] != body:
             raise ApiError(409, "a different slot is already held")
         self.slots[key] = body
@@ -66,8 +69,11 @@ class FakeServer:
 
     def delete_slot(self, contract_id: int, slot_start: datetime) -> None:
         self._maybe_fail("delete_slot")
+        if (contract_id, slot_start) in self.deleted:
+            return
         if self.slots.pop((contract_id, slot_start), None) is None:
             raise ApiError(404, "slot not found")
+        self.deleted.add((contract_id, slot_start))
         self.shots.pop((contract_id, slot_start), None)
 
     def my_contracts(self, fetched_at: datetime) -> list[Contract]:
@@ -228,16 +234,33 @@ def test_a_slot_deleted_while_it_was_being_sent_is_deleted_on_the_server(
     assert store.get_slot(slot.contract_id, slot.slot_start) is None
 
 
-def test_a_synced_slot_that_lost_minutes_is_replaced_on_the_server(
+def test_a_synced_slot_that_lost_minutes_is_unbilled_and_says_why(
     store: Store, clock: ManualClock
 ) -> None:
     slot = _hour(store, random.Random(8), 1)[0]
+    key = (slot.contract_id, slot.slot_start)
     server = FakeServer()
     uploader = _uploader(store, server, clock)
     uploader.drain()
     store.remove_minutes(slot.contract_id, slot.slot_start, [7, 8, 9], clock.now())
     uploader.drain()
-    assert server.slots[(slot.contract_id, slot.slot_start)] == (7, slot.memo)
+    # the discarded minutes are no longer billed; the server (today) will not take the
+    # shorter body for a slot it deleted, and the slot says so locally
+    assert key not in server.slots
+    stored = store.get_slot(*key)
+    assert stored is not None and stored.minute_count == 7
+    assert stored.sync_state == "rejected"
+    assert "deleted slot cannot be synced again" in (stored.sync_reason or "")
+    assert server.calls.count("put_slot") == 3  # first upload, then one confirmed 409
+
+
+def test_a_409_on_a_put_is_confirmed_once_a_racing_duplicate_is_not_a_conflict(
+    store: Store, clock: ManualClock
+) -> None:
+    slot = _hour(store, random.Random(12), 1)[0]
+    server = FakeServer()
+    server.failures = [ApiError(409, "the request conflicts with stored data; reload and retry")]
+    _uploader(store, server, clock).drain()
     assert store.get_slot(slot.contract_id, slot.slot_start).sync_state == "synced"  # type: ignore[union-attr]
 
 
