@@ -1,0 +1,34 @@
+"""The support queue: admins list open disputes and take one to moderate."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+
+from billing.api import present, schemas
+from billing.api.deps import AdminUser, ClockDep, SessionDep
+from billing.db import disputes
+
+router = APIRouter(tags=["admin"], prefix="/admin")
+
+
+@router.get("/disputes")
+def dispute_queue(admin: AdminUser, session: SessionDep) -> list[schemas.DisputeSummary]:
+    """Open disputes nobody has taken yet, and those assigned to the caller."""
+    return [
+        present.dispute_summary(row) for row in disputes.open_disputes_for_admin(session, admin)
+    ]
+
+
+@router.post("/disputes/{dispute_id}/assign")
+def take_dispute(
+    dispute_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    admin: AdminUser,
+    session: SessionDep,
+    clock: ClockDep,
+) -> schemas.DisputeSummary:
+    """Take an open dispute; the contract becomes visible to this admin through it."""
+    dispute = disputes.assign(session, dispute_id, admin, now=clock.now())
+    session.commit()
+    return present.dispute_summary(dispute)

@@ -1,0 +1,174 @@
+"""FastAPI dependencies: the request's session, clock, settings, caller and contract.
+
+Authorization is decided in one place, :func:`contract_access`: it loads the contract
+named by the path parameter ``contract_id`` *and* the caller's role on it. A caller who
+is not on the contract gets 404 (its existence is not revealed); a party whose role may
+not do the action gets 403. Routes declare what they need with the typed aliases:
+
+- ``SessionDep`` – a SQLAlchemy ``Session`` for this request (commit explicitly);
+- ``ClockDep``, ``SettingsDep``, ``BlobsDep``, ``PasswordsDep`` – the wired adapters;
+- ``CurrentUser`` – the ``User`` behind the bearer token (401 without one);
+- ``CurrentToken`` – that token's ``ApiToken`` row (to revoke it);
+- ``AdminUser`` – ``CurrentUser`` that must be an admin (403 otherwise);
+- ``PartyContract`` – freelancer, client, or an admin with a dispute assigned on it;
+- ``ContractParty`` – freelancer or client only;
+- ``FreelancerContract`` / ``ClientContract`` / ``AdminContract`` – exactly that role.
+Each contract alias resolves to a :class:`ContractAccess` (``.contract``, ``.user``,
+``.role``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Path, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from billing.blobs import BlobStore
+from billing.clock import Clock
+from billing.config import Settings
+from billing.db.accounts import Passwords, user_for_token
+from billing.db.models import ApiToken, Contract, Dispute, Role, User
+
+_bearer = HTTPBearer(auto_error=False, description="token from POST /api/v1/auth/token")
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request; uncommitted work is rolled back when it closes."""
+    with request.app.state.session_factory() as session:
+        yield session
+
+
+def get_clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_blobs(request: Request) -> BlobStore:
+    blobs: BlobStore = request.app.state.blobs
+    return blobs
+
+
+def get_passwords(request: Request) -> Passwords:
+    passwords: Passwords = request.app.state.passwords
+    return passwords
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+BlobsDep = Annotated[BlobStore, Depends(get_blobs)]
+PasswordsDep = Annotated[Passwords, Depends(get_passwords)]
+
+
+def _unauthorized(message: str) -> HTTPException:
+    return HTTPException(
+        status.HTTP_401_UNAUTHORIZED, detail=message, headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+def get_current_token(
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> tuple[User, ApiToken]:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise _unauthorized("a bearer token is required (POST /api/v1/auth/token)")
+    found = user_for_token(session, credentials.credentials)
+    if found is None:
+        raise _unauthorized("token unknown or revoked")
+    return found
+
+
+def get_current_user(
+    found: Annotated[tuple[User, ApiToken], Depends(get_current_token)],
+) -> User:
+    return found[0]
+
+
+def get_token_row(found: Annotated[tuple[User, ApiToken], Depends(get_current_token)]) -> ApiToken:
+    return found[1]
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+CurrentToken = Annotated[ApiToken, Depends(get_token_row)]
+
+
+def get_admin(user: CurrentUser) -> User:
+    if user.role != Role.ADMIN:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="only an admin may do this")
+    return user
+
+
+AdminUser = Annotated[User, Depends(get_admin)]
+
+
+@dataclass(frozen=True)
+class ContractAccess:
+    """A contract and the role the caller holds on it."""
+
+    contract: Contract
+    user: User
+    role: Role
+
+
+def role_on_contract(session: Session, user: User, contract: Contract) -> Role | None:
+    """The caller's role on ``contract``, or ``None`` for a stranger.
+
+    An admin is on a contract only through a dispute on it assigned to them.
+    """
+    if user.id == contract.freelancer_id:
+        return Role.FREELANCER
+    if user.id == contract.client_id:
+        return Role.CLIENT
+    if user.role == Role.ADMIN:
+        assigned = session.scalar(
+            select(Dispute.id)
+            .where(Dispute.contract_id == contract.id, Dispute.assigned_admin_id == user.id)
+            .limit(1)
+        )
+        if assigned is not None:
+            return Role.ADMIN
+    return None
+
+
+_ROLE_WORDS = {Role.FREELANCER: "the freelancer", Role.CLIENT: "the client", Role.ADMIN: "an admin"}
+
+
+def contract_access(*allowed: Role) -> Callable[..., ContractAccess]:
+    """A dependency that loads ``contract_id`` and checks the caller holds one of ``allowed``."""
+
+    def dependency(
+        session: SessionDep,
+        user: CurrentUser,
+        contract_id: Annotated[int, Path(ge=1, le=2**31 - 1, description="contract id")],
+    ) -> ContractAccess:
+        contract = session.get(Contract, contract_id)
+        role = None if contract is None else role_on_contract(session, user, contract)
+        if contract is None or role is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, detail="contract not found")
+        if role not in allowed:
+            who = " or ".join(_ROLE_WORDS[r] for r in allowed)
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, detail=f"only {who} on this contract may do this"
+            )
+        return ContractAccess(contract=contract, user=user, role=role)
+
+    return dependency
+
+
+PartyContract = Annotated[
+    ContractAccess, Depends(contract_access(Role.FREELANCER, Role.CLIENT, Role.ADMIN))
+]
+ContractParty = Annotated[ContractAccess, Depends(contract_access(Role.FREELANCER, Role.CLIENT))]
+FreelancerContract = Annotated[ContractAccess, Depends(contract_access(Role.FREELANCER))]
+ClientContract = Annotated[ContractAccess, Depends(contract_access(Role.CLIENT))]
+AdminContract = Annotated[ContractAccess, Depends(contract_access(Role.ADMIN))]

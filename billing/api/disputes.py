@@ -1,0 +1,102 @@
+"""Disputes on a contract: the client opens, both sides write, the admin resolves."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, status
+from sqlalchemy.orm import Session
+
+from billing.api import present, schemas
+from billing.api.deps import (
+    AdminContract,
+    ClientContract,
+    ClockDep,
+    ContractAccess,
+    PartyContract,
+    SessionDep,
+)
+from billing.db import disputes
+from billing.db.models import Dispute
+
+router = APIRouter(tags=["disputes"])
+
+DisputeId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+def _public(session: Session, access: ContractAccess, dispute: Dispute) -> schemas.DisputePublic:
+    return present.dispute(
+        dispute,
+        access.contract,
+        disputes.slot_starts_of(session, dispute),
+        disputes.messages_of(session, dispute),
+    )
+
+
+@router.post("/contracts/{contract_id}/disputes", status_code=status.HTTP_201_CREATED)
+def open_dispute(
+    body: schemas.DisputeCreate, access: ClientContract, session: SessionDep, clock: ClockDep
+) -> schemas.DisputePublic:
+    """Client, during review: dispute slots of one week; they leave the invoice."""
+    dispute = disputes.open_dispute(
+        session, access.contract, access.user, body.slot_starts, body.reason, now=clock.now()
+    )
+    session.commit()
+    return _public(session, access, dispute)
+
+
+@router.get("/contracts/{contract_id}/disputes")
+def list_disputes(access: PartyContract, session: SessionDep) -> list[schemas.DisputeSummary]:
+    rows = disputes.disputes_on(session, access.contract, access.user, access.role)
+    return [present.dispute_summary(row) for row in rows]
+
+
+@router.get("/contracts/{contract_id}/disputes/{dispute_id}")
+def get_dispute(
+    dispute_id: DisputeId, access: PartyContract, session: SessionDep
+) -> schemas.DisputePublic:
+    dispute = disputes.dispute_on(session, access.contract, dispute_id)
+    disputes.check_admin_may_see(dispute, access.user, access.role)
+    return _public(session, access, dispute)
+
+
+@router.post(
+    "/contracts/{contract_id}/disputes/{dispute_id}/messages",
+    status_code=status.HTTP_201_CREATED,
+)
+def add_message(
+    dispute_id: DisputeId,
+    body: schemas.MessageCreate,
+    access: PartyContract,
+    session: SessionDep,
+    clock: ClockDep,
+) -> schemas.DisputePublic:
+    """Either side (or the assigned admin) adds a message to the record."""
+    dispute = disputes.dispute_on(session, access.contract, dispute_id)
+    disputes.check_admin_may_see(dispute, access.user, access.role)
+    disputes.add_message(session, dispute, access.user, body.body, now=clock.now())
+    session.commit()
+    return _public(session, access, dispute)
+
+
+@router.post("/contracts/{contract_id}/disputes/{dispute_id}/resolve")
+def resolve_dispute(
+    dispute_id: DisputeId,
+    body: schemas.DisputeResolve,
+    access: AdminContract,
+    session: SessionDep,
+    clock: ClockDep,
+) -> schemas.DisputePublic:
+    """Assigned admin: paid (billed at the next finalization) or not paid."""
+    dispute = disputes.dispute_on(session, access.contract, dispute_id)
+    disputes.resolve(
+        session,
+        access.contract,
+        dispute,
+        access.user,
+        paid=body.outcome == "paid",
+        note=body.note,
+        now=clock.now(),
+    )
+    session.commit()
+    return _public(session, access, dispute)

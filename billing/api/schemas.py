@@ -1,0 +1,265 @@
+"""Request and response bodies of the v1 API.
+
+Inputs (``*Create``, ``*Put``, ``*Update``) forbid unknown fields; outputs (``*Public``)
+are what clients may rely on. Money is ``*_cents`` integers plus ``currency``; instants
+are ISO-8601 with a zone (UTC on output).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+Sha256 = Field(pattern=r"^[0-9a-f]{64}$", description="lower-case hex SHA-256")
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- auth -------------------------------------------------------------------------------
+
+
+class TokenCreate(Input):
+    email: str = Field(min_length=3, max_length=320)
+    password: str = Field(min_length=1, max_length=1000)
+
+
+class UserPublic(BaseModel):
+    id: int
+    email: str
+    role: Literal["freelancer", "client", "admin"]
+    display_name: str
+
+
+class TokenPublic(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    user: UserPublic
+
+
+class PartyPublic(BaseModel):
+    id: int
+    display_name: str
+
+
+# --- contracts --------------------------------------------------------------------------
+
+
+class ContractPublic(BaseModel):
+    id: int
+    kind: Literal["hourly", "fixed"]
+    title: str
+    your_role: Literal["freelancer", "client", "admin"]
+    client: PartyPublic
+    freelancer: PartyPublic
+    currency: str
+    rate_cents: int | None = Field(description="per hour; null on fixed-price contracts")
+    weekly_cap_minutes: int | None = Field(description="cap of the current week; null = none")
+    next_week_cap_minutes: int | None = Field(description="cap from next week (a cut waits)")
+    screenshots_enabled: bool
+    blur_screenshots: bool
+    manual_time_allowed: bool
+    created_at: datetime
+    ended_at: datetime | None
+    week_start: datetime = Field(description="Monday 00:00 UTC of the current week")
+    week_logged_minutes: int
+    week_billable_minutes: int
+    week_over_limit_minutes: int
+
+
+class ContractUpdate(Input):
+    """Client's changes; only the fields sent change. ``weekly_cap_hours: null`` = no cap."""
+
+    weekly_cap_hours: int | None = Field(default=None, ge=1, le=168)
+    screenshots_enabled: bool | None = None
+    blur_screenshots: bool | None = None
+    manual_time_allowed: bool | None = None
+
+
+# --- slots ------------------------------------------------------------------------------
+
+
+class ActivityMinute(Input):
+    keyboard: int = Field(ge=0, le=100_000, description="key events in the minute")
+    mouse: int = Field(ge=0, le=1_000_000, description="mouse events in the minute")
+
+
+class ShotInfo(Input):
+    taken_at: AwareDatetime
+    sha256: str = Sha256
+
+
+ShotNote = Literal["stopped_before_shot", "capture_unavailable", "screenshots_off"]
+
+
+class SlotPut(Input):
+    """One 10-minute slot as the tracker holds it.
+
+    ``activity`` has one entry per tracked minute (empty for manual time). ``client_now``
+    is the tracker's clock when sending: a slot may not end after it, nor (beyond a small
+    skew) after the server's clock.
+    """
+
+    minutes: int = Field(ge=1, le=10)
+    activity: list[ActivityMinute] = Field(default_factory=list, max_length=10)
+    memo: str = Field(default="", max_length=1000)
+    manual: bool = False
+    shot: ShotInfo | None = None
+    shot_note: ShotNote | None = None
+    client_now: AwareDatetime
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SlotPut:
+        if self.manual:
+            if self.activity or self.shot is not None:
+                raise ValueError("manual time has no activity and no shot")
+        elif len(self.activity) != self.minutes:
+            raise ValueError(
+                f"activity must have one entry per tracked minute ({self.minutes}), "
+                f"got {len(self.activity)}"
+            )
+        if self.shot is not None and self.shot_note is not None:
+            raise ValueError("a slot has either a shot or a shot_note, not both")
+        return self
+
+
+class SlotReceipt(BaseModel):
+    slot_start: datetime
+    created: bool = Field(description="false when the same body was already held")
+    over_limit_minutes: int
+    shot_expected: bool = Field(description="true while the slot's shot bytes are missing")
+    week_logged_minutes: int
+
+
+class ShotPublic(BaseModel):
+    taken_at: datetime
+    sha256: str
+    uploaded: bool
+    url: str | None = Field(description="authorized GET of the image; null until uploaded")
+
+
+class SlotPublic(BaseModel):
+    slot_start: datetime
+    minutes: int
+    active_minutes: int
+    activity_percent: int
+    activity: list[ActivityMinute]
+    memo: str
+    manual: bool
+    shot: ShotPublic | None
+    shot_note: str | None
+    over_limit_minutes: int
+    dispute_id: int | None
+
+
+class DiaryPublic(BaseModel):
+    contract_id: int
+    start: datetime
+    end: datetime
+    logged_minutes: int
+    slots: list[SlotPublic]
+
+
+class ShotStored(BaseModel):
+    slot_start: datetime
+    sha256: str
+    created: bool
+
+
+# --- invoices ---------------------------------------------------------------------------
+
+
+class InvoiceLinePublic(BaseModel):
+    kind: Literal["hours", "supplement"]
+    description: str
+    week_start: datetime
+    logged_minutes: int
+    billable_minutes: int
+    rate_cents: int
+    amount_cents: int
+    dispute_id: int | None
+
+
+class InvoicePublic(BaseModel):
+    id: int
+    contract_id: int
+    kind: Literal["weekly", "supplementary"]
+    week_start: datetime
+    status: Literal["draft", "issued", "finalized", "void"]
+    number: int | None
+    currency: str
+    total_cents: int
+    created_at: datetime
+    issued_at: datetime | None
+    finalized_at: datetime | None
+    available_at: datetime | None
+    released_at: datetime | None
+    lines: list[InvoiceLinePublic]
+
+
+# --- disputes ---------------------------------------------------------------------------
+
+
+class DisputeCreate(Input):
+    slot_starts: list[AwareDatetime] = Field(min_length=1, max_length=1008)
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+class MessageCreate(Input):
+    body: str = Field(min_length=1, max_length=4000)
+
+
+class DisputeResolve(Input):
+    outcome: Literal["paid", "not_paid"]
+    note: str = Field(default="", max_length=4000)
+
+
+class MessagePublic(BaseModel):
+    id: int
+    author: PartyPublic
+    author_role: Literal["freelancer", "client", "admin"]
+    body: str
+    created_at: datetime
+
+
+class DisputePublic(BaseModel):
+    id: int
+    contract_id: int
+    invoice_id: int
+    week_start: datetime
+    status: Literal["open", "paid", "not_paid"]
+    reason: str
+    slot_starts: list[datetime]
+    disputed_minutes: int
+    opened_at: datetime
+    answer_due_at: datetime = Field(description="the freelancer's deadline to answer")
+    assigned_admin_id: int | None
+    resolved_at: datetime | None
+    resolution_note: str | None
+    settled_invoice_id: int | None
+    messages: list[MessagePublic]
+
+
+class DisputeSummary(BaseModel):
+    id: int
+    contract_id: int
+    week_start: datetime
+    status: Literal["open", "paid", "not_paid"]
+    disputed_minutes: int
+    opened_at: datetime
+    answer_due_at: datetime
+    assigned_admin_id: int | None
+
+
+# --- balances ---------------------------------------------------------------------------
+
+
+class BalancePublic(BaseModel):
+    currency: str
+    pending_cents: int = Field(description="freelancer: earned, in the security period")
+    available_cents: int = Field(description="freelancer: withdrawable")
+    charged_cents: int = Field(description="client: total charged")
+    escrow_cents: int = Field(description="client: held in escrow on their contracts")

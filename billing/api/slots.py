@@ -1,0 +1,197 @@
+"""Slot ingest (the wire contract), shots, deletion and the diary."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response, status
+from pydantic import AwareDatetime
+from starlette.concurrency import run_in_threadpool
+
+from billing.api import present, schemas
+from billing.api.deps import (
+    BlobsDep,
+    ClockDep,
+    FreelancerContract,
+    PartyContract,
+    SessionDep,
+    SettingsDep,
+)
+from billing.db import slots
+from billing.db.errors import Invalid, NotFound
+from billing.domain.slots import SlotBody
+from billing.domain.weeks import WEEK, week_start_of_date
+
+router = APIRouter(tags=["slots"])
+
+SlotStart = Annotated[
+    AwareDatetime,
+    Path(description="UTC start of the 10-minute slot, ISO-8601, e.g. 2026-11-23T10:20:00Z"),
+]
+_IMAGE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            media: {"schema": {"type": "string", "format": "binary"}}
+            for media in ("image/jpeg", "image/webp", "image/png", "application/octet-stream")
+        },
+    }
+}
+_MEDIA = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png", b"RIFF": "image/webp"}
+
+
+def _body(put: schemas.SlotPut) -> SlotBody:
+    return SlotBody(
+        minutes=put.minutes,
+        activity=tuple((minute.keyboard, minute.mouse) for minute in put.activity),
+        memo=put.memo,
+        manual=put.manual,
+        shot_taken_at=put.shot.taken_at if put.shot else None,
+        shot_sha256=put.shot.sha256 if put.shot else None,
+        shot_note=put.shot_note,
+        client_now=put.client_now,
+    )
+
+
+@router.put(
+    "/contracts/{contract_id}/slots/{slot_start}",
+    responses={
+        201: {"model": schemas.SlotReceipt, "description": "slot stored"},
+        409: {"description": "a different body is held, the week is locked, or not hourly"},
+        422: {"description": "malformed slot, a slot from the future, or off the grid"},
+    },
+)
+def put_slot(
+    slot_start: SlotStart,
+    body: schemas.SlotPut,
+    access: FreelancerContract,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    response: Response,
+) -> schemas.SlotReceipt:
+    """Store a slot. The same body again: 200, nothing changes. A different body: 409."""
+    outcome = slots.put_slot(
+        session,
+        access.contract,
+        slot_start,
+        _body(body),
+        now=clock.now(),
+        future_skew=settings.future_skew,
+    )
+    session.commit()
+    response.status_code = status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK
+    slot = outcome.slot
+    return schemas.SlotReceipt(
+        slot_start=slot.slot_start,
+        created=outcome.created,
+        over_limit_minutes=slot.over_limit_minutes,
+        shot_expected=slot.shot_sha256 is not None and slot.shot_blob_key is None,
+        week_logged_minutes=outcome.week_logged_minutes,
+    )
+
+
+@router.put(
+    "/contracts/{contract_id}/slots/{slot_start}/shot",
+    openapi_extra=_IMAGE_BODY,
+    responses={201: {"model": schemas.ShotStored}, 422: {"description": "sha256 mismatch"}},
+)
+async def put_shot(
+    slot_start: SlotStart,
+    request: Request,
+    access: FreelancerContract,
+    session: SessionDep,
+    blobs: BlobsDep,
+    settings: SettingsDep,
+    response: Response,
+) -> schemas.ShotStored:
+    """Upload the slot's image bytes; their SHA-256 must match the slot's ``shot.sha256``."""
+    image = await request.body()
+
+    def store() -> schemas.ShotStored:
+        slot, created = slots.put_shot(
+            session,
+            blobs,
+            access.contract,
+            slot_start,
+            image,
+            max_bytes=settings.max_shot_bytes,
+        )
+        session.commit()
+        response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        assert slot.shot_sha256 is not None
+        return schemas.ShotStored(
+            slot_start=slot.slot_start, sha256=slot.shot_sha256, created=created
+        )
+
+    return await run_in_threadpool(store)
+
+
+@router.get(
+    "/contracts/{contract_id}/slots/{slot_start}/shot",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}, "image/webp": {}, "image/png": {}}}},
+)
+def get_shot(
+    slot_start: SlotStart, access: PartyContract, session: SessionDep, blobs: BlobsDep
+) -> Response:
+    """The slot's shot image, for the contract's parties (and an assigned admin)."""
+    slot = slots.get_slot(session, access.contract, slot_start)
+    data = None if slot.shot_blob_key is None else blobs.get(slot.shot_blob_key)
+    if data is None:
+        raise NotFound("this slot has no uploaded shot")
+    media = next(
+        (kind for magic, kind in _MEDIA.items() if data.startswith(magic)),
+        "application/octet-stream",
+    )
+    return Response(data, media_type=media, headers={"Cache-Control": "private, max-age=3600"})
+
+
+@router.delete(
+    "/contracts/{contract_id}/slots/{slot_start}", status_code=status.HTTP_204_NO_CONTENT
+)
+def delete_slot(
+    slot_start: SlotStart,
+    access: FreelancerContract,
+    session: SessionDep,
+    clock: ClockDep,
+    blobs: BlobsDep,
+) -> None:
+    """Freelancer: unbill a synced slot until its week locks (audited; the shot is removed)."""
+    blob_key = slots.delete_slot(
+        session, access.contract, slot_start, actor=access.user, now=clock.now()
+    )
+    session.commit()
+    if blob_key is not None:
+        blobs.delete(blob_key)
+
+
+@router.get("/contracts/{contract_id}/diary")
+def diary(
+    access: PartyContract,
+    session: SessionDep,
+    day: Annotated[date | None, Query(description="one UTC day")] = None,
+    week: Annotated[date | None, Query(description="any day of the wanted week")] = None,
+) -> schemas.DiaryPublic:
+    """The contract's slots for a UTC day or a week, with activity, memo and shot URLs."""
+    if (day is None) == (week is None):
+        raise Invalid("give exactly one of day=YYYY-MM-DD or week=YYYY-MM-DD")
+    try:
+        if day is not None:
+            start: datetime = week_start_of_date(day) + timedelta(days=day.weekday())
+            end = start + timedelta(days=1)
+        else:
+            assert week is not None
+            start = week_start_of_date(week)
+            end = start + WEEK
+    except OverflowError as error:
+        raise Invalid("date out of range") from error
+    rows = slots.diary(session, access.contract, start, end)
+    return schemas.DiaryPublic(
+        contract_id=access.contract.id,
+        start=start,
+        end=end,
+        logged_minutes=sum(slot.minutes for slot, _ in rows),
+        slots=[present.slot(slot, dispute_id) for slot, dispute_id in rows],
+    )

@@ -1,0 +1,315 @@
+"""``workdiary-server``: serve, migrate, run-jobs, create-user, create-contract, demo.
+
+Every command takes ``--data-dir`` (default: the platform's user data dir for
+"Workdiary-server"); ``DATABASE_URL=postgresql+psycopg://…`` selects PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from sqlalchemy import select
+
+from billing.clock import Clock, FileClock, SystemClock, parse_instant
+from billing.config import Settings, default_data_dir
+from billing.db.accounts import Passwords, create_user, user_by_email
+from billing.db.contracts import create_fixed_contract, create_hourly_contract
+from billing.db.errors import ServiceError
+from billing.db.migrate import upgrade
+from billing.db.models import Contract, ContractKind, Role
+from billing.db.session import make_engine, make_session_factory, unit_of_work
+
+DEMO_PASSWORD = "demo"
+DEMO_CLIENT = "client@demo.test"
+DEMO_FREELANCER = "freelancer@demo.test"
+
+
+def _clock() -> Clock:
+    """The system clock, or a file-driven one for end-to-end tests (WORKDIARY_CLOCK_FILE)."""
+    clock_file = os.environ.get("WORKDIARY_CLOCK_FILE")
+    return FileClock(Path(clock_file)) if clock_file else SystemClock()
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(Path(args.data_dir))
+
+
+def _migrated_factory(settings: Settings):  # type: ignore[no-untyped-def]
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    engine = make_engine(settings.url, sqlite_synchronous=settings.sqlite_synchronous)
+    upgrade(engine)
+    return engine, make_session_factory(engine)
+
+
+def _passwords(settings: Settings) -> Passwords:
+    return Passwords.with_cost(
+        settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism
+    )
+
+
+def cents(text: str) -> int:
+    """``"40.00"`` → 4000 (no float on the way)."""
+    try:
+        amount = Decimal(text)
+    except InvalidOperation as error:
+        raise argparse.ArgumentTypeError(f"not an amount: {text!r}") from error
+    if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+        raise argparse.ArgumentTypeError("amount must be positive with at most 2 decimals")
+    return int(amount * 100)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from billing.api.app import create_app
+
+    settings = _settings(args)
+    if args.jobs_interval is not None:
+        settings = Settings.from_env(
+            Path(args.data_dir), jobs_interval_seconds=float(args.jobs_interval)
+        )
+    app = create_app(settings, _clock(), migrate=True, run_scheduler=True)
+    print(f"workdiary-server on http://{args.host}:{args.port} (data: {settings.data_dir})")
+    sys.stdout.flush()
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    engine, _ = _migrated_factory(settings)
+    engine.dispose()
+    print(f"database at the latest revision ({settings.url.split('@')[-1]})")
+    return 0
+
+
+def cmd_run_jobs(args: argparse.Namespace) -> int:
+    from billing.jobs import run_jobs
+
+    settings = _settings(args)
+    now = parse_instant(args.now) if args.now else _clock().now()
+    engine, factory = _migrated_factory(settings)
+    try:
+        report = run_jobs(factory, now, settings)
+    finally:
+        engine.dispose()
+    print(json.dumps({"now": now.isoformat(), **report}))
+    return 0
+
+
+def cmd_create_user(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    engine, factory = _migrated_factory(settings)
+    try:
+        with unit_of_work(factory) as session:
+            user = create_user(
+                session,
+                _passwords(settings),
+                email=args.email,
+                password=args.password,
+                role=args.role,
+                now=datetime.now(UTC),
+                display_name=args.name,
+            )
+            print(json.dumps({"id": user.id, "email": user.email, "role": user.role}))
+    finally:
+        engine.dispose()
+    return 0
+
+
+def cmd_create_contract(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    engine, factory = _migrated_factory(settings)
+    try:
+        with unit_of_work(factory) as session:
+            client = user_by_email(session, args.client)
+            freelancer = user_by_email(session, args.freelancer)
+            if client is None or freelancer is None:
+                raise ServiceError("client or freelancer e-mail unknown (create-user first)")
+            now = datetime.now(UTC)
+            if args.kind == "hourly":
+                if args.rate is None:
+                    raise ServiceError("an hourly contract needs --rate")
+                contract = create_hourly_contract(
+                    session,
+                    client=client,
+                    freelancer=freelancer,
+                    title=args.title,
+                    currency=args.currency,
+                    rate_cents=args.rate,
+                    now=now,
+                    weekly_cap_minutes=None if args.cap_hours is None else args.cap_hours * 60,
+                    screenshots_enabled=not args.no_screenshots,
+                    blur_screenshots=args.blur,
+                    manual_time_allowed=args.manual_time,
+                )
+            else:
+                contract = create_fixed_contract(
+                    session,
+                    client=client,
+                    freelancer=freelancer,
+                    title=args.title,
+                    currency=args.currency,
+                    now=now,
+                )
+            print(json.dumps(_contract_json(contract)))
+    finally:
+        engine.dispose()
+    return 0
+
+
+def _contract_json(contract: Contract) -> dict[str, object]:
+    return {
+        "id": contract.id,
+        "kind": contract.kind,
+        "title": contract.title,
+        "currency": contract.currency,
+        "rate_cents": contract.rate_cents,
+        "screenshots_enabled": contract.screenshots_enabled,
+    }
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Idempotent demo data: a client, a freelancer, one hourly and one fixed-price contract."""
+    settings = _settings(args)
+    engine, factory = _migrated_factory(settings)
+    now = datetime.now(UTC)
+    passwords = _passwords(settings)
+    try:
+        with unit_of_work(factory) as session:
+            users = {}
+            for email, role, name in (
+                (DEMO_CLIENT, Role.CLIENT, "Demo Client"),
+                (DEMO_FREELANCER, Role.FREELANCER, "Demo Freelancer"),
+            ):
+                users[role] = user_by_email(session, email) or create_user(
+                    session,
+                    passwords,
+                    email=email,
+                    password=DEMO_PASSWORD,
+                    role=role,
+                    now=now,
+                    display_name=name,
+                )
+            client, freelancer = users[Role.CLIENT], users[Role.FREELANCER]
+            mine = {
+                contract.kind: contract
+                for contract in session.scalars(
+                    select(Contract)
+                    .where(Contract.client_id == client.id, Contract.freelancer_id == freelancer.id)
+                    .order_by(Contract.id)
+                )
+            }
+            hourly = mine.get(ContractKind.HOURLY) or create_hourly_contract(
+                session,
+                client=client,
+                freelancer=freelancer,
+                title="Demo hourly contract",
+                currency="USD",
+                rate_cents=4000,
+                now=now,
+                weekly_cap_minutes=40 * 60,
+                screenshots_enabled=True,
+            )
+            fixed = mine.get(ContractKind.FIXED) or create_fixed_contract(
+                session,
+                client=client,
+                freelancer=freelancer,
+                title="Demo fixed-price contract",
+                currency="USD",
+                now=now,
+            )
+            print(
+                json.dumps(
+                    {
+                        "users": [
+                            {"email": u.email, "role": u.role, "password": DEMO_PASSWORD}
+                            for u in (client, freelancer)
+                        ],
+                        "contracts": [
+                            {**_contract_json(hourly), "weekly_cap_hours": 40},
+                            _contract_json(fixed),
+                        ],
+                    },
+                    indent=2,
+                )
+            )
+    finally:
+        engine.dispose()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir",
+        default=str(default_data_dir()),
+        help="where the SQLite database and shot blobs live (default: %(default)s)",
+    )
+    parser = argparse.ArgumentParser(prog="workdiary-server", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", parents=[common], help="run the API and the jobs")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--jobs-interval", type=float, default=None, help="seconds between job runs; 0 = off"
+    )
+    serve.add_argument("--log-level", default="warning")
+    serve.set_defaults(run=cmd_serve)
+
+    commands.add_parser("migrate", parents=[common], help="migrate the database").set_defaults(
+        run=cmd_migrate
+    )
+
+    run_jobs = commands.add_parser("run-jobs", parents=[common], help="run the due jobs once")
+    run_jobs.add_argument("--now", help="ISO-8601 instant to run the jobs for (default: now)")
+    run_jobs.set_defaults(run=cmd_run_jobs)
+
+    user = commands.add_parser("create-user", parents=[common], help="add a user")
+    user.add_argument("--email", required=True)
+    user.add_argument("--password", required=True)
+    user.add_argument("--role", required=True, choices=[role.value for role in Role])
+    user.add_argument("--name")
+    user.set_defaults(run=cmd_create_user)
+
+    contract = commands.add_parser("create-contract", parents=[common], help="add a contract")
+    contract.add_argument("--client", required=True, help="client e-mail")
+    contract.add_argument("--freelancer", required=True, help="freelancer e-mail")
+    contract.add_argument("--title", required=True)
+    contract.add_argument("--kind", choices=["hourly", "fixed"], default="hourly")
+    contract.add_argument("--currency", default="USD")
+    contract.add_argument("--rate", type=cents, help="per hour, e.g. 40.00")
+    contract.add_argument("--cap-hours", type=int)
+    contract.add_argument("--no-screenshots", action="store_true")
+    contract.add_argument("--blur", action="store_true")
+    contract.add_argument("--manual-time", action="store_true")
+    contract.set_defaults(run=cmd_create_contract)
+
+    commands.add_parser("demo", parents=[common], help="create the demo data").set_defaults(
+        run=cmd_demo
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except ServiceError as error:
+        print(f"workdiary-server: {error.message}", file=sys.stderr)
+        return 2
+    except ValueError as error:
+        print(f"workdiary-server: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,37 @@
+"""Clocks for the backend: the same shape as :mod:`tracker.clock`.
+
+``FileClock`` lets an end-to-end test move the time of a server running in another
+process: it reads an ISO-8601 instant from a file (set ``WORKDIARY_CLOCK_FILE``). Only
+the composition root chooses it; nothing else knows it exists.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tracker.clock import Clock, ManualClock, SystemClock
+
+__all__ = ["Clock", "FileClock", "ManualClock", "SystemClock", "parse_instant"]
+
+
+def parse_instant(text: str) -> datetime:
+    """An ISO-8601 instant; a naive one is taken as UTC."""
+    instant = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=UTC)
+    return instant.astimezone(UTC)
+
+
+class FileClock:
+    """Wall time read from a file holding an ISO-8601 instant (test servers only)."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+
+    def now(self) -> datetime:
+        return parse_instant(self._path.read_text(encoding="utf-8"))
+
+    def monotonic(self) -> float:
+        return time.monotonic()

@@ -1,0 +1,210 @@
+"""Contracts: creation, listing, the weekly cap and its history, ending."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Session
+
+from billing.db.errors import Conflict, Invalid
+from billing.db.models import (
+    AuditRecord,
+    Contract,
+    ContractCap,
+    ContractKind,
+    ContractWeek,
+    Role,
+    User,
+)
+from billing.domain.money import check_currency
+from billing.domain.weeks import (
+    cap_change_effective_week,
+    effective_cap_minutes,
+    week_start,
+)
+
+MAX_CAP_MINUTES = 168 * 60
+
+
+def _check_parties(client: User, freelancer: User) -> None:
+    if client.role != Role.CLIENT:
+        raise Invalid(f"{client.email} is not a client")
+    if freelancer.role != Role.FREELANCER:
+        raise Invalid(f"{freelancer.email} is not a freelancer")
+
+
+def _check_cap(cap_minutes: int | None) -> None:
+    if cap_minutes is not None and not 0 < cap_minutes <= MAX_CAP_MINUTES:
+        raise Invalid("weekly cap must be between 1 minute and 168 hours")
+
+
+def create_hourly_contract(
+    session: Session,
+    *,
+    client: User,
+    freelancer: User,
+    title: str,
+    currency: str,
+    rate_cents: int,
+    now: datetime,
+    weekly_cap_minutes: int | None = None,
+    screenshots_enabled: bool = True,
+    blur_screenshots: bool = False,
+    manual_time_allowed: bool = False,
+) -> Contract:
+    """An hourly contract; its cap is in force from the current week."""
+    _check_parties(client, freelancer)
+    _check_cap(weekly_cap_minutes)
+    try:
+        check_currency(currency)
+    except ValueError as error:
+        raise Invalid(str(error)) from error
+    if rate_cents <= 0:
+        raise Invalid("rate must be positive")
+    contract = Contract(
+        kind=ContractKind.HOURLY.value,
+        title=title,
+        client_id=client.id,
+        freelancer_id=freelancer.id,
+        currency=currency,
+        rate_cents=rate_cents,
+        screenshots_enabled=screenshots_enabled,
+        blur_screenshots=blur_screenshots,
+        manual_time_allowed=manual_time_allowed,
+        created_at=now,
+    )
+    session.add(contract)
+    session.flush()
+    session.add(
+        ContractCap(
+            contract_id=contract.id,
+            effective_week_start=week_start(now),
+            cap_minutes=weekly_cap_minutes,
+            created_at=now,
+        )
+    )
+    session.flush()
+    return contract
+
+
+def create_fixed_contract(
+    session: Session, *, client: User, freelancer: User, title: str, currency: str, now: datetime
+) -> Contract:
+    """A fixed-price contract (its milestones live in ``billing.db.milestones``)."""
+    _check_parties(client, freelancer)
+    try:
+        check_currency(currency)
+    except ValueError as error:
+        raise Invalid(str(error)) from error
+    contract = Contract(
+        kind=ContractKind.FIXED.value,
+        title=title,
+        client_id=client.id,
+        freelancer_id=freelancer.id,
+        currency=currency,
+        rate_cents=None,
+        screenshots_enabled=False,
+        blur_screenshots=False,
+        manual_time_allowed=False,
+        created_at=now,
+    )
+    session.add(contract)
+    session.flush()
+    return contract
+
+
+def contracts_of(session: Session, user: User) -> list[Contract]:
+    """The contracts ``user`` is a party to (admins: none — they see disputes)."""
+    return list(
+        session.scalars(
+            select(Contract)
+            .where(or_(Contract.client_id == user.id, Contract.freelancer_id == user.id))
+            .order_by(Contract.id)
+        )
+    )
+
+
+def cap_changes(session: Session, contract_id: int) -> list[tuple[datetime, int | None]]:
+    rows = session.execute(
+        select(ContractCap.effective_week_start, ContractCap.cap_minutes).where(
+            ContractCap.contract_id == contract_id
+        )
+    )
+    return [(row[0], row[1]) for row in rows]
+
+
+def cap_for_week(session: Session, contract_id: int, week: datetime) -> int | None:
+    """The cap (minutes) in force for the week starting ``week``; ``None`` = no cap."""
+    return effective_cap_minutes(cap_changes(session, contract_id), week)
+
+
+def week_totals(session: Session, contract_id: int, week: datetime) -> ContractWeek | None:
+    return session.get(ContractWeek, (contract_id, week))
+
+
+def change_cap(
+    session: Session, contract: Contract, new_cap_minutes: int | None, *, actor: User, now: datetime
+) -> datetime:
+    """Change the weekly cap: a raise applies to this week, a cut from next week.
+
+    A new change replaces any change still scheduled. Returns the week it takes effect.
+    """
+    if contract.kind != ContractKind.HOURLY:
+        raise Conflict("only hourly contracts have a weekly cap")
+    _check_cap(new_cap_minutes)
+    this_week = week_start(now)
+    current = cap_for_week(session, contract.id, this_week)
+    effective = cap_change_effective_week(current, new_cap_minutes, now)
+    session.execute(
+        delete(ContractCap).where(
+            ContractCap.contract_id == contract.id,
+            ContractCap.effective_week_start >= effective,
+        )
+    )
+    session.add(
+        ContractCap(
+            contract_id=contract.id,
+            effective_week_start=effective,
+            cap_minutes=new_cap_minutes,
+            created_at=now,
+        )
+    )
+    session.add(
+        AuditRecord(
+            at=now,
+            actor_id=actor.id,
+            action="cap_changed",
+            contract_id=contract.id,
+            subject=f"contract {contract.id}",
+            detail={
+                "from_minutes": current,
+                "to_minutes": new_cap_minutes,
+                "effective_week_start": effective.isoformat(),
+            },
+        )
+    )
+    session.flush()
+    if effective == this_week:
+        # a raise: minutes already marked over-limit become billable up to the new cap
+        from billing.db.slots import recompute_week
+
+        recompute_week(session, contract, this_week)
+    return effective
+
+
+def end_contract(session: Session, contract: Contract, *, actor: User, now: datetime) -> None:
+    if contract.ended_at is not None:
+        raise Conflict("contract already ended")
+    contract.ended_at = now
+    session.add(
+        AuditRecord(
+            at=now,
+            actor_id=actor.id,
+            action="contract_ended",
+            contract_id=contract.id,
+            subject=f"contract {contract.id}",
+            detail={},
+        )
+    )
+    session.flush()

@@ -1,0 +1,321 @@
+"""SQLAlchemy 2 models of the billing backend — the one declarative :class:`Base`.
+
+Other packages (fixed-price milestones, the companion web view) add their tables to the
+same ``Base`` and migrations on top of revision ``0001_hourly_billing``.
+
+Conventions: ids are integers; instants are aware UTC (:class:`UTCDateTime`); money is
+``*_cents`` integers plus a ``currency`` code; enumerations are short strings whose
+allowed values live in the ``*Status``/``Role`` classes below.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from billing.db.types import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every backend table (naming convention set for Alembic)."""
+
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
+
+
+class Role(StrEnum):
+    FREELANCER = "freelancer"
+    CLIENT = "client"
+    ADMIN = "admin"
+
+
+class ContractKind(StrEnum):
+    HOURLY = "hourly"
+    FIXED = "fixed"
+
+
+class InvoiceStatus(StrEnum):
+    DRAFT = "draft"  # closed week, grace period: follows late slots and deletions
+    ISSUED = "issued"  # locked, in review: only disputes change it
+    FINALIZED = "finalized"  # numbered, charged, immutable
+    VOID = "void"  # finalized with nothing to bill: no number, no charge
+
+
+class InvoiceKind(StrEnum):
+    WEEKLY = "weekly"
+    SUPPLEMENTARY = "supplementary"  # only carries paid-dispute lines
+
+
+class DisputeStatus(StrEnum):
+    OPEN = "open"
+    PAID = "paid"
+    NOT_PAID = "not_paid"
+
+
+class User(Base):
+    """A person with one role; ``email`` is stored lower-cased and unique."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    display_name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+
+class ApiToken(Base):
+    """A bearer token; only its SHA-256 is stored. Revoked tokens keep their row."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class Contract(Base):
+    """A contract between one client and one freelancer, in one currency.
+
+    Hourly contracts carry ``rate_cents`` (per hour) and their settings; the weekly cap
+    lives in :class:`ContractCap` because a cut applies only from the next week.
+    """
+
+    __tablename__ = "contracts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    title: Mapped[str] = mapped_column(String(200))
+    client_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    freelancer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    rate_cents: Mapped[int | None]
+    screenshots_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    blur_screenshots: Mapped[bool] = mapped_column(Boolean, default=False)
+    manual_time_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+class ContractCap(Base):
+    """The weekly cap in force from ``effective_week_start`` on (``None`` = no cap)."""
+
+    __tablename__ = "contract_caps"
+    __table_args__ = (UniqueConstraint("contract_id", "effective_week_start"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
+    effective_week_start: Mapped[datetime]
+    cap_minutes: Mapped[int | None]
+    created_at: Mapped[datetime]
+
+
+class ContractWeek(Base):
+    """Running totals of one contract's week, kept by ingest; the close job reads them.
+
+    ``billable_minutes`` are the logged minutes within the cap (slots in arrival order);
+    ``closed`` flips once when the week's draft invoice is made.
+    """
+
+    __tablename__ = "contract_weeks"
+    __table_args__ = (Index("ix_contract_weeks_closed_week", "closed", "week_start"),)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), primary_key=True)
+    week_start: Mapped[datetime] = mapped_column(primary_key=True)
+    logged_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    billable_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Slot(Base):
+    """A 10-minute slot as the tracker synced it; identified by (contract, slot_start).
+
+    ``activity`` is a list of ``[keyboard, mouse]`` event counts, one per tracked minute.
+    ``body_sha256`` fingerprints the synced body so a replay is recognised. Deleted slots
+    keep their row (``deleted_at``) for the audit trail; their shot blob is removed.
+    """
+
+    __tablename__ = "slots"
+    __table_args__ = (
+        UniqueConstraint("contract_id", "slot_start"),
+        Index("ix_slots_contract_week", "contract_id", "week_start"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"))
+    slot_start: Mapped[datetime]
+    week_start: Mapped[datetime]
+    minutes: Mapped[int]
+    active_minutes: Mapped[int]
+    activity: Mapped[list[list[int]]] = mapped_column(JSON)
+    memo: Mapped[str] = mapped_column(Text, default="")
+    manual: Mapped[bool] = mapped_column(Boolean, default=False)
+    shot_taken_at: Mapped[datetime | None]
+    shot_sha256: Mapped[str | None] = mapped_column(String(64))
+    shot_note: Mapped[str | None] = mapped_column(String(40))
+    shot_blob_key: Mapped[str | None] = mapped_column(String(200))
+    over_limit_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    body_sha256: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime]
+    deleted_at: Mapped[datetime | None]
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Invoice(Base):
+    """A weekly (or supplementary) invoice of an hourly contract.
+
+    ``number`` is given at finalization, gapless per server; a finalized invoice never
+    changes. ``released_at`` records when its pending earnings became available.
+    """
+
+    __tablename__ = "invoices"
+    __table_args__ = (
+        UniqueConstraint("contract_id", "week_start", "kind"),
+        Index("ix_invoices_status_week", "status", "week_start"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    week_start: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20))
+    currency: Mapped[str] = mapped_column(String(3))
+    total_cents: Mapped[int] = mapped_column(Integer, default=0)
+    number: Mapped[int | None] = mapped_column(unique=True)
+    created_at: Mapped[datetime]
+    issued_at: Mapped[datetime | None]
+    finalized_at: Mapped[datetime | None]
+    available_at: Mapped[datetime | None]
+    released_at: Mapped[datetime | None]
+
+
+class InvoiceLine(Base):
+    """One line: the week's hours, or a supplement for a dispute resolved paid."""
+
+    __tablename__ = "invoice_lines"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "hours" | "supplement"
+    description: Mapped[str] = mapped_column(String(300))
+    week_start: Mapped[datetime]
+    logged_minutes: Mapped[int]
+    billable_minutes: Mapped[int]
+    rate_cents: Mapped[int]
+    amount_cents: Mapped[int]
+    dispute_id: Mapped[int | None] = mapped_column(ForeignKey("disputes.id"))
+
+
+class InvoiceCounter(Base):
+    """The last invoice number given; locked while numbering, hence gapless."""
+
+    __tablename__ = "invoice_counters"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last_number: Mapped[int]
+
+
+class Dispute(Base):
+    """A client's dispute of slots of one issued invoice, moderated by an admin."""
+
+    __tablename__ = "disputes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    week_start: Mapped[datetime]
+    opened_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    disputed_minutes: Mapped[int]
+    opened_at: Mapped[datetime]
+    answer_due_at: Mapped[datetime]
+    assigned_admin_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolved_at: Mapped[datetime | None]
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+    settled_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
+
+
+class DisputeSlot(Base):
+    """A slot under dispute; a slot is disputed at most once."""
+
+    __tablename__ = "dispute_slots"
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id"), primary_key=True)
+    dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"), index=True)
+
+
+class DisputeMessage(Base):
+    __tablename__ = "dispute_messages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class AuditRecord(Base):
+    """Who did what, when, to which thing (slot deletions, cap changes, resolutions)."""
+
+    __tablename__ = "audit_records"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(60))
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("contracts.id"), index=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class LedgerAccount(Base):
+    """One ledger account; ``code`` is :attr:`billing.domain.ledger.AccountKey.code`."""
+
+    __tablename__ = "ledger_accounts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    currency: Mapped[str] = mapped_column(String(3))
+    owner_id: Mapped[int | None]
+
+
+class LedgerTransfer(Base):
+    """A double-entry transfer; balances are sums over these rows."""
+
+    __tablename__ = "ledger_transfers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    source_account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"), index=True)
+    destination_account_id: Mapped[int] = mapped_column(
+        ForeignKey("ledger_accounts.id"), index=True
+    )
+    amount_cents: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)
+    reference: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+
+class JobRun(Base):
+    """One run of the scheduled jobs: the instant it ran for and what it changed."""
+
+    __tablename__ = "job_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_for: Mapped[datetime]
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    report: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

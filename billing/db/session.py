@@ -1,0 +1,78 @@
+"""Engine and unit of work.
+
+``make_engine(url)`` builds the engine for a ``sqlite:///…`` file (WAL, foreign keys,
+``BEGIN IMMEDIATE`` so concurrent writers queue on the busy timeout instead of failing
+on a lock upgrade) or for ``postgresql+psycopg://…``. ``unit_of_work(factory)`` is the
+one way services open a transaction: commit on success, roll back on error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+SQLITE_SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
+
+
+def sqlite_url(data_dir: Path) -> str:
+    """The default database: ``billing.sqlite3`` inside the server's data directory."""
+    return f"sqlite:///{(data_dir / 'billing.sqlite3').resolve()}"
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def is_postgres(engine_or_session: Engine | Session) -> bool:
+    bind = (
+        engine_or_session.get_bind()
+        if isinstance(engine_or_session, Session)
+        else engine_or_session
+    )
+    return bind.dialect.name == "postgresql"
+
+
+def make_engine(url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = 10) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, foreign keys and ``BEGIN IMMEDIATE``."""
+    if is_sqlite(url):
+        if sqlite_synchronous not in SQLITE_SYNCHRONOUS:
+            raise ValueError(f"sqlite synchronous must be one of {SQLITE_SYNCHRONOUS}")
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=pool_size
+        )
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            # Autocommit at the driver level so SQLAlchemy's "begin" hook below decides
+            # how a transaction starts (sqlite docs, "BEGIN IMMEDIATE").
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA synchronous={sqlite_synchronous}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(connection: Any) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that keep loaded objects usable after commit (``expire_on_commit=False``)."""
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+@contextmanager
+def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One transaction: commits when the block ends normally, rolls back on an exception."""
+    with factory.begin() as session:
+        yield session

@@ -1,0 +1,99 @@
+"""A synced slot's body and the rules for accepting it (DOMAIN.md, "Time tracking").
+
+Pure: the checks take ``now`` and the contract's settings as arguments and return the
+reason a slot is refused, or ``None``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from billing.domain.weeks import SLOT, WeekTimeline, as_utc, is_slot_aligned
+
+
+@dataclass(frozen=True, slots=True)
+class SlotBody:
+    """What the tracker says about one slot; ``client_now`` is not part of its identity."""
+
+    minutes: int
+    activity: tuple[tuple[int, int], ...]  # (keyboard, mouse) per tracked minute
+    memo: str
+    manual: bool
+    shot_taken_at: datetime | None
+    shot_sha256: str | None
+    shot_note: str | None
+    client_now: datetime = field(compare=False)
+
+    @property
+    def active_minutes(self) -> int:
+        """Minutes that saw any keyboard or mouse event."""
+        return sum(1 for keyboard, mouse in self.activity if keyboard or mouse)
+
+    def fingerprint(self) -> str:
+        """SHA-256 of the canonical body, to tell a replay from a conflicting upload."""
+        canonical = {
+            "minutes": self.minutes,
+            "activity": [list(pair) for pair in self.activity],
+            "memo": self.memo,
+            "manual": self.manual,
+            "shot_taken_at": None
+            if self.shot_taken_at is None
+            else as_utc(self.shot_taken_at).isoformat(),
+            "shot_sha256": self.shot_sha256,
+            "shot_note": self.shot_note,
+        }
+        encoded = json.dumps(canonical, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class ContractTerms:
+    """The parts of a contract that decide whether a slot is acceptable."""
+
+    is_hourly: bool
+    screenshots_enabled: bool
+    manual_time_allowed: bool
+    ended_at: datetime | None
+
+
+def refusal(
+    slot_start: datetime,
+    body: SlotBody,
+    terms: ContractTerms,
+    *,
+    now: datetime,
+    future_skew: timedelta,
+) -> tuple[int, str] | None:
+    """Why the slot cannot be taken, as ``(http_status, reason)``; ``None`` if it can."""
+    if not terms.is_hourly:
+        return 409, "time can only be logged on an hourly contract"
+    if not is_slot_aligned(slot_start):
+        return 422, "slot_start must be on the 10-minute UTC grid (…:00, :10, :20 …)"
+    start = as_utc(slot_start)
+    tracked_until = start + timedelta(minutes=body.minutes)
+    if tracked_until > as_utc(body.client_now):
+        return 422, (
+            f"the slot's {body.minutes} minutes end at {tracked_until.isoformat()}, "
+            f"after client_now {as_utc(body.client_now).isoformat()}"
+        )
+    if tracked_until > as_utc(now) + future_skew:
+        return 422, (
+            f"slot is in the future: it ends at {tracked_until.isoformat()} but the server "
+            f"time is {as_utc(now).isoformat()} (is the computer's clock right?)"
+        )
+    if terms.ended_at is not None and start >= terms.ended_at:
+        return 409, f"contract ended at {terms.ended_at.isoformat()}"
+    if body.manual and not terms.manual_time_allowed:
+        return 409, "manual time is not allowed on this contract"
+    if body.shot_sha256 is not None:
+        if not terms.screenshots_enabled:
+            return 422, "screenshots are off on this contract; send the slot without a shot"
+        assert body.shot_taken_at is not None
+        if not start <= as_utc(body.shot_taken_at) < start + SLOT:
+            return 422, "shot taken_at must fall inside the slot"
+    if not WeekTimeline.containing(start).accepts_slot_changes(now):
+        return 409, "week locked"
+    return None

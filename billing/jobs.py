@@ -1,0 +1,102 @@
+"""Scheduled transitions, all driven by an injected clock.
+
+``run_jobs(session_factory, now, settings)`` runs every step due at ``now`` in order —
+close → lock → finalize → release — each in its own transaction, and records the run.
+Each step only moves rows from the state before it, so a second run at the same instant
+changes nothing; on PostgreSQL the steps lock rows with ``SKIP LOCKED`` so servers can
+run jobs side by side. ``workdiary-server run-jobs [--now]`` calls it once; ``serve``
+runs a :class:`Scheduler` thread.
+
+Other packages add steps by defining ``run_due(session, now) -> dict[str, int]`` in
+``billing.db.milestones`` (called after the hourly steps, in its own transaction).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from billing.clock import Clock
+from billing.config import Settings
+from billing.db import invoices
+from billing.db.models import JobRun
+from billing.db.session import unit_of_work
+
+log = logging.getLogger(__name__)
+EXTRA_STEP_MODULES = ("billing.db.milestones",)
+
+
+def _extra_steps() -> list[Callable[[Session, datetime], dict[str, int]]]:
+    steps = []
+    for name in EXTRA_STEP_MODULES:
+        try:
+            spec = importlib.util.find_spec(name)
+        except ModuleNotFoundError:
+            spec = None
+        if spec is None:
+            continue
+        step = getattr(importlib.import_module(name), "run_due", None)
+        if callable(step):
+            steps.append(step)
+    return steps
+
+
+def run_jobs(
+    session_factory: sessionmaker[Session], now: datetime, settings: Settings
+) -> dict[str, int]:
+    """Run every transition due at ``now``; returns how many rows each step changed."""
+    report: dict[str, int] = {}
+    fee = settings.platform_fee_basis_points
+    with unit_of_work(session_factory) as session:
+        report["closed"] = invoices.close_due(session, now)
+    with unit_of_work(session_factory) as session:
+        report["locked"] = invoices.lock_due(session, now)
+    with unit_of_work(session_factory) as session:
+        finalized = invoices.finalize_due(session, now, fee_bps=fee)
+        report["finalized"] = finalized.finalized
+        report["voided"] = finalized.voided
+        report["supplements"] = finalized.supplements
+    with unit_of_work(session_factory) as session:
+        report["released"] = invoices.release_due(session, now, fee_bps=fee)
+    for step in _extra_steps():
+        with unit_of_work(session_factory) as session:
+            report.update(step(session, now))
+    with unit_of_work(session_factory) as session:
+        session.add(JobRun(run_for=now, started_at=now, finished_at=now, report=report))
+    return report
+
+
+class Scheduler:
+    """A daemon thread running :func:`run_jobs` every ``settings.jobs_interval_seconds``."""
+
+    def __init__(
+        self, session_factory: sessionmaker[Session], clock: Clock, settings: Settings
+    ) -> None:
+        self._session_factory = session_factory
+        self._clock = clock
+        self._settings = settings
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="workdiary-jobs", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                report = run_jobs(self._session_factory, self._clock.now(), self._settings)
+                if any(report.values()):
+                    log.info("jobs ran: %s", report)
+            except Exception:  # keep the scheduler alive; the next run retries
+                log.exception("job run failed")
+            self._stop.wait(self._settings.jobs_interval_seconds)

@@ -1,0 +1,143 @@
+"""The real ``workdiary-server serve`` in a subprocess, on a free loopback port.
+
+``running_server(data_dir, database_url=None, now=None)`` is a context manager yielding
+a :class:`RunningServer`: ``base_url`` (``http://127.0.0.1:<port>``), ``data_dir``,
+``set_now(instant)`` to move the server's clock (it reads a clock file, so tests control
+time), ``cli(*args)`` to run another ``workdiary-server`` command against the same data
+(e.g. ``cli("run-jobs", "--now", iso)``), and ``env`` for further subprocesses. The
+scheduler is off (``--jobs-interval 0``) so only the test runs jobs. Passwords are hashed
+at a low argon2 cost to keep tests fast. The server is stopped (SIGTERM, then SIGKILL)
+on exit and its log is attached to any start-up failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+SERVER = [sys.executable, "-m", "billing.cli"]
+START_TIMEOUT = 30.0
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class RunningServer:
+    base_url: str
+    data_dir: Path
+    clock_file: Path
+    env: dict[str, str] = field(repr=False)
+
+    def set_now(self, instant: datetime) -> None:
+        """Move the server's clock (read on every request)."""
+        tmp = self.clock_file.with_suffix(".tmp")
+        tmp.write_text(instant.astimezone(UTC).isoformat(), encoding="utf-8")
+        os.replace(tmp, self.clock_file)
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run ``workdiary-server <args> --data-dir <same>`` against the same database."""
+        return subprocess.run(
+            [*SERVER, *args, "--data-dir", str(self.data_dir)],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+
+    def run_jobs(self, now: datetime) -> dict[str, object]:
+        """``run-jobs --now <now>``; returns its JSON report."""
+        result = self.cli("run-jobs", "--now", now.astimezone(UTC).isoformat())
+        report: dict[str, object] = json.loads(result.stdout.strip().splitlines()[-1])
+        return report
+
+
+def server_env(database_url: str | None, clock_file: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("DATABASE_URL", None)
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    env["WORKDIARY_CLOCK_FILE"] = str(clock_file)
+    env["WORKDIARY_ARGON2_TIME_COST"] = "1"
+    env["WORKDIARY_ARGON2_MEMORY_KIB"] = "1024"
+    env["WORKDIARY_SQLITE_SYNCHRONOUS"] = env.get("WORKDIARY_SQLITE_SYNCHRONOUS", "NORMAL")
+    return env
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
+
+
+@contextmanager
+def running_server(
+    data_dir: Path,
+    database_url: str | None = None,
+    now: datetime | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[RunningServer]:
+    """Start ``workdiary-server serve`` on a free port; yield once it answers; stop it."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    clock_file = data_dir / "clock.txt"
+    env = server_env(database_url, clock_file)
+    env.update(extra_env or {})
+    server = RunningServer("", data_dir, clock_file, env)
+    server.set_now(now or datetime.now(UTC))
+    port = free_port()
+    server.base_url = f"http://127.0.0.1:{port}"
+    log_path = data_dir / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                *SERVER,
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--data-dir",
+                str(data_dir),
+                "--jobs-interval",
+                "0",
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while not _answers(f"{server.base_url}/api/v1/health"):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"workdiary-server did not start:\n{log_path.read_text(errors='replace')}"
+                )
+            time.sleep(0.05)  # polling a subprocess with a deadline, not waiting on time
+        yield server
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
