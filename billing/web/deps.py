@@ -1,0 +1,143 @@
+"""Dependencies of the companion view: who is looking, in which zone, and CSRF.
+
+The viewer comes from the signed session cookie, whose token is an ordinary backend
+bearer token (``billing.db.accounts``) — so signing out revokes it. Contract access
+reuses the API's one authorization rule, :func:`billing.api.deps.role_on_contract`:
+a stranger gets 404, a party whose role may not act gets 403.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import quote, unquote
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends, HTTPException, Request, status
+
+from billing.api.deps import SessionDep, role_on_contract
+from billing.db.accounts import user_for_token
+from billing.db.models import ApiToken, Contract, Role, User
+from billing.web.formatting import zone_or_default
+from billing.web.secret import web_secret
+from billing.web.security import SESSION_COOKIE, csrf_ok, csrf_token, unsign_session
+
+ZONE_COOKIE = "wd_tz"
+PRE_SESSION_COOKIE = "wd_pre"
+CSRF_FIELD = "csrf_token"
+
+SecretDep = Annotated[bytes, Depends(web_secret)]
+
+
+@dataclass(frozen=True)
+class Zone:
+    zone: ZoneInfo
+    chosen: bool  # False until the browser (or the viewer) told us
+
+
+def get_zone(request: Request) -> Zone:
+    # the browser script percent-encodes the slash (Europe%2FBerlin)
+    name = unquote(request.cookies.get(ZONE_COOKIE) or "")
+    return Zone(zone_or_default(name), chosen=bool(name))
+
+
+ZoneDep = Annotated[Zone, Depends(get_zone)]
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The signed-in person and the session token behind their cookie."""
+
+    user: User
+    token_row: ApiToken
+    session_token: str
+    csrf: str
+
+    @property
+    def role(self) -> str:
+        return self.user.role
+
+    @property
+    def display_name(self) -> str:
+        return self.user.display_name
+
+
+class SignInRequired(HTTPException):
+    def __init__(self, next_url: str) -> None:
+        super().__init__(
+            status.HTTP_303_SEE_OTHER,
+            detail="sign in first",
+            headers={"Location": f"/web/sign-in?next={quote(next_url, safe='/')}"},
+        )
+
+
+def viewer_or_none(request: Request, session: SessionDep, secret: SecretDep) -> Viewer | None:
+    token = unsign_session(secret, request.cookies.get(SESSION_COOKIE))
+    if token is None:
+        return None
+    found = user_for_token(session, token)
+    if found is None:
+        return None
+    user, token_row = found
+    return Viewer(user, token_row, token, csrf_token(secret, token))
+
+
+def get_viewer(
+    request: Request, viewer: Annotated[Viewer | None, Depends(viewer_or_none)]
+) -> Viewer:
+    if viewer is None:
+        raise SignInRequired(request.url.path)
+    return viewer
+
+
+ViewerDep = Annotated[Viewer, Depends(get_viewer)]
+MaybeViewer = Annotated[Viewer | None, Depends(viewer_or_none)]
+
+
+async def check_csrf(request: Request, secret: SecretDep) -> None:
+    """Refuse (403) a form whose hidden CSRF field is not this session's token.
+
+    Before sign-in the token is bound to a random pre-session cookie instead.
+    """
+    form = await request.form()
+    submitted = form.get(CSRF_FIELD)
+    submitted_text = submitted if isinstance(submitted, str) else None
+    session_token = unsign_session(secret, request.cookies.get(SESSION_COOKIE))
+    pre_session = request.cookies.get(PRE_SESSION_COOKIE)
+    if session_token is not None and csrf_ok(secret, session_token, submitted_text):
+        return
+    if pre_session and csrf_ok(secret, "pre:" + pre_session, submitted_text):
+        return
+    raise HTTPException(
+        status.HTTP_403_FORBIDDEN,
+        detail="This form has expired or did not come from this site (CSRF check failed). "
+        "Reload the page and try again.",
+    )
+
+
+CsrfChecked = Depends(check_csrf)
+
+
+@dataclass(frozen=True)
+class WebContract:
+    """A contract and the viewer's role on it."""
+
+    contract: Contract
+    viewer: Viewer
+    role: Role
+
+
+def load_contract(
+    session: SessionDep, viewer: Viewer, contract_id: int, *allowed: Role
+) -> WebContract:
+    """The contract if the viewer holds one of ``allowed`` on it; 404 for a stranger."""
+    contract = session.get(Contract, contract_id) if 0 < contract_id < 2**31 else None
+    role = None if contract is None else role_on_contract(session, viewer.user, contract)
+    if contract is None or role is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="No such contract.")
+    if allowed and role not in allowed:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            detail=f"As the {role.value} on this contract you cannot do this.",
+        )
+    return WebContract(contract, viewer, role)

@@ -1,0 +1,201 @@
+"""Lay a day of synced slots out as the diary shows it: local hours × six 10-minute cells.
+
+Presentation only: which slot is billed, disputed or over the cap is decided by the
+backend and arrives here as fields of the slot rows; this module only places them in
+the viewer's time zone and names their markers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+CELLS_PER_HOUR = 6
+# why a slot has no shot, as the tracker reported it (billing.api.schemas.ShotNote)
+SHOT_NOTES = {
+    "stopped_before_shot": "no shot: stopped first",
+    "capture_unavailable": "capture unavailable",
+    "screenshots_off": "screenshots off",
+}
+SLOT_MINUTES = 10
+
+
+class SlotRow(Protocol):
+    """The fields of a stored slot the diary reads (``billing.db.models.Slot``)."""
+
+    id: int
+    slot_start: datetime
+    minutes: int
+    active_minutes: int
+    activity: list[list[int]]
+    memo: str
+    manual: bool
+    shot_sha256: str | None
+    shot_note: str | None
+    shot_blob_key: str | None
+    over_limit_minutes: int
+    deleted_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One 10-minute cell of an hour row; ``slot`` is ``None`` for untracked time."""
+
+    local_start: datetime
+    slot_id: int | None = None
+    minutes: int = 0
+    active_minutes: int = 0
+    # one entry per minute of the cell: "on" (active), "idle" (tracked, no input), "" (not tracked)
+    activity_bar: tuple[str, ...] = ()
+    memo: str = ""
+    has_shot: bool = False
+    shot_note: str = ""
+    markers: tuple[tuple[str, str], ...] = ()  # (text, tone) pairs
+    disputed: bool = False
+    deleted: bool = False
+    over_limit: bool = False
+    selectable: bool = False  # the viewer may tick it (dispute, delete)
+
+    @property
+    def label(self) -> str:
+        return self.local_start.strftime("%H:%M")
+
+
+@dataclass
+class HourRow:
+    local_hour: datetime
+    cells: list[Cell] = field(default_factory=list)
+    tracked_minutes: int = 0
+
+
+@dataclass(frozen=True)
+class DayTotals:
+    tracked_minutes: int
+    billable_minutes: int
+    over_limit_minutes: int
+    disputed_minutes: int
+    manual_minutes: int
+
+
+def local_day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The UTC instants where ``day`` starts and ends in ``zone`` (DST days are 23/25 h)."""
+    start = datetime.combine(day, time(0), tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def activity_bar(slot: SlotRow) -> tuple[str, ...]:
+    """Ten segments: the tracked minutes as active/idle, the rest of the slot empty."""
+    segments = ["on" if sum(counts) > 0 else "idle" for counts in slot.activity[:SLOT_MINUTES]]
+    if not slot.activity and not slot.manual:
+        # no per-minute counts: show the totals in order (active first)
+        segments = ["on"] * slot.active_minutes + ["idle"] * (slot.minutes - slot.active_minutes)
+    if slot.manual:
+        segments = ["idle"] * slot.minutes
+    segments = segments[:SLOT_MINUTES]
+    return tuple(segments + [""] * (SLOT_MINUTES - len(segments)))
+
+
+def _markers(slot: SlotRow, disputed: bool) -> tuple[tuple[str, str], ...]:
+    markers: list[tuple[str, str]] = []
+    if slot.deleted_at is not None:
+        markers.append(("deleted", "bad"))
+    if disputed:
+        markers.append(("disputed", "bad"))
+    if slot.manual:
+        markers.append(("manual · not protected", "warn"))
+    if slot.over_limit_minutes > 0:
+        markers.append((f"over limit {slot.over_limit_minutes} min", "warn"))
+    return tuple(markers)
+
+
+def build_day(
+    slots: Iterable[SlotRow],
+    day: date,
+    zone: ZoneInfo,
+    disputed_slot_ids: frozenset[int] = frozenset(),
+    selectable_slot_ids: frozenset[int] = frozenset(),
+) -> tuple[list[HourRow], DayTotals]:
+    """Hour rows for the local ``day`` (only hours with tracked time) and the day's totals."""
+    by_local_start: dict[datetime, SlotRow] = {}
+    for slot in slots:
+        local_start = slot.slot_start.astimezone(zone)
+        if local_start.date() == day:
+            by_local_start[local_start] = slot
+
+    rows: dict[datetime, HourRow] = {}
+    tracked = billable = over = disputed_total = manual = 0
+    for local_start in sorted(by_local_start):
+        slot = by_local_start[local_start]
+        hour = local_start.replace(minute=0, second=0, microsecond=0)
+        row = rows.setdefault(hour, HourRow(local_hour=hour))
+        is_disputed = slot.id in disputed_slot_ids
+        is_deleted = slot.deleted_at is not None
+        cell = Cell(
+            local_start=local_start,
+            slot_id=slot.id,
+            minutes=slot.minutes,
+            active_minutes=slot.active_minutes,
+            activity_bar=activity_bar(slot),
+            memo=slot.memo,
+            has_shot=slot.shot_blob_key is not None and not is_deleted,
+            shot_note=SHOT_NOTES.get(slot.shot_note or "", "no shot"),
+            markers=_markers(slot, is_disputed),
+            disputed=is_disputed,
+            deleted=is_deleted,
+            over_limit=slot.over_limit_minutes > 0,
+            selectable=slot.id in selectable_slot_ids,
+        )
+        row.cells.append(cell)
+        if not is_deleted:
+            row.tracked_minutes += slot.minutes
+            tracked += slot.minutes
+            over += slot.over_limit_minutes
+            if slot.manual:
+                manual += slot.minutes
+            if is_disputed:
+                disputed_total += slot.minutes - slot.over_limit_minutes
+            else:
+                billable += slot.minutes - slot.over_limit_minutes
+
+    for row in rows.values():
+        row.cells = _fill_hour(row)
+    totals = DayTotals(tracked, billable, over, disputed_total, manual)
+    return [rows[hour] for hour in sorted(rows)], totals
+
+
+def _fill_hour(row: HourRow) -> list[Cell]:
+    """Six cells for the hour, empty ones where nothing was tracked.
+
+    A zone whose offset is not a multiple of ten minutes (Asia/Kathmandu, +05:45) puts
+    slots at :05, :15 …; they take the cell their local minute falls in.
+    """
+    cells: list[Cell | None] = [None] * CELLS_PER_HOUR
+    for cell in row.cells:
+        cells[min(cell.local_start.minute // SLOT_MINUTES, CELLS_PER_HOUR - 1)] = cell
+    offset = row.cells[0].local_start.minute % SLOT_MINUTES if row.cells else 0
+    filled: list[Cell] = []
+    for index, cell in enumerate(cells):
+        if cell is None:
+            empty_start = row.local_hour + timedelta(minutes=index * SLOT_MINUTES + offset)
+            filled.append(Cell(local_start=empty_start))
+        else:
+            filled.append(cell)
+    return filled
+
+
+def minutes_per_local_day(
+    slots: Iterable[SlotRow], days: Sequence[date], zone: ZoneInfo
+) -> dict[date, int]:
+    """Tracked (undeleted) minutes per local day, for the week strip."""
+    totals = dict.fromkeys(days, 0)
+    for slot in slots:
+        if slot.deleted_at is not None:
+            continue
+        local_day = slot.slot_start.astimezone(zone).date()
+        if local_day in totals:
+            totals[local_day] += slot.minutes
+    return totals

@@ -1,0 +1,157 @@
+"""Screenshots for the diary, served only to the contract's parties (and an assigned admin).
+
+Every request goes through :func:`billing.web.deps.load_contract`, so a stranger gets
+404 whether or not the slot exists; responses are ``private, no-store``. Thumbnails are
+made on first view and kept in a small in-process cache keyed by the blob key (which
+embeds the shot's hash, so a cached thumbnail can never be of a different image).
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections import OrderedDict
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from PIL import Image, UnidentifiedImageError
+
+from billing.api.deps import BlobsDep, SessionDep
+from billing.db.models import Slot
+from billing.web.deps import SecretDep, ViewerDep, ZoneDep, load_contract
+from billing.web.diary_grid import activity_bar
+from billing.web.render import render
+from billing.web.route import WebRoute
+
+router = APIRouter(route_class=WebRoute)
+
+THUMB_WIDTH = 320
+THUMB_QUALITY = 70
+_CACHE_ENTRIES = 512
+_NO_STORE = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
+
+
+class _ThumbCache:
+    """A bounded LRU of encoded thumbnails, safe across the threadpool's threads."""
+
+    def __init__(self, entries: int) -> None:
+        self._entries = entries
+        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: str, value: bytes) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self._entries:
+                self._items.popitem(last=False)
+
+
+_thumbs = _ThumbCache(_CACHE_ENTRIES)
+
+
+def _media_type(image: bytes) -> str:
+    if image.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if image.startswith(b"RIFF") and image[8:12] == b"WEBP":
+        return "image/webp"
+    if image.startswith(b"\x89PNG"):
+        return "image/png"
+    return "application/octet-stream"
+
+
+def make_thumbnail(image: bytes, width: int = THUMB_WIDTH) -> bytes:
+    """A JPEG ``width`` px wide: ``reduce()`` by an integer factor first, then resize."""
+    with Image.open(io.BytesIO(image)) as picture:
+        picture.load()
+        rgb = picture.convert("RGB")
+    factor = max(1, rgb.width // (width * 2))
+    if factor > 1:
+        rgb = rgb.reduce(factor)
+    height = max(1, round(rgb.height * width / rgb.width))
+    small = rgb.resize((width, height), Image.Resampling.BILINEAR)
+    out = io.BytesIO()
+    small.save(out, "JPEG", quality=THUMB_QUALITY)
+    return out.getvalue()
+
+
+def _shot_slot(session: SessionDep, viewer: ViewerDep, contract_id: int, slot_id: int) -> Slot:
+    access = load_contract(session, viewer, contract_id)
+    slot = session.get(Slot, slot_id) if 0 < slot_id < 2**31 else None
+    if (
+        slot is None
+        or slot.contract_id != access.contract.id
+        or slot.deleted_at is not None
+        or slot.shot_blob_key is None
+    ):
+        raise HTTPException(404, detail="No such screenshot.")
+    return slot
+
+
+def _bytes(blobs: BlobsDep, slot: Slot) -> bytes:
+    assert slot.shot_blob_key is not None
+    image = blobs.get(slot.shot_blob_key)
+    if image is None:
+        raise HTTPException(404, detail="The screenshot file is missing.")
+    return image
+
+
+@router.get("/contracts/{contract_id}/shots/{slot_id}/image", include_in_schema=False)
+def shot_image(
+    contract_id: int, slot_id: int, session: SessionDep, blobs: BlobsDep, viewer: ViewerDep
+) -> Response:
+    slot = _shot_slot(session, viewer, contract_id, slot_id)
+    image = _bytes(blobs, slot)
+    return Response(image, media_type=_media_type(image), headers=_NO_STORE)
+
+
+@router.get("/contracts/{contract_id}/shots/{slot_id}/thumb", include_in_schema=False)
+def shot_thumbnail(
+    contract_id: int, slot_id: int, session: SessionDep, blobs: BlobsDep, viewer: ViewerDep
+) -> Response:
+    slot = _shot_slot(session, viewer, contract_id, slot_id)
+    assert slot.shot_blob_key is not None
+    thumb = _thumbs.get(slot.shot_blob_key)
+    if thumb is None:
+        try:
+            thumb = make_thumbnail(_bytes(blobs, slot))
+        except (UnidentifiedImageError, OSError) as error:
+            raise HTTPException(
+                422, detail="The stored screenshot is not a readable image."
+            ) from error
+        _thumbs.put(slot.shot_blob_key, thumb)
+    return Response(thumb, media_type="image/jpeg", headers=_NO_STORE)
+
+
+@router.get("/contracts/{contract_id}/shots/{slot_id}", include_in_schema=False)
+def shot_page(
+    request: Request,
+    contract_id: int,
+    slot_id: int,
+    session: SessionDep,
+    viewer: ViewerDep,
+    secret: SecretDep,
+    zone: ZoneDep,
+) -> Response:
+    slot = _shot_slot(session, viewer, contract_id, slot_id)
+    local_start = slot.slot_start.astimezone(zone.zone)
+    return render(
+        request,
+        "shot.html",
+        secret=secret,
+        zone=zone.zone,
+        zone_chosen=zone.chosen,
+        viewer=viewer,
+        session_token=viewer.session_token,
+        nav="contracts",
+        slot=slot,
+        contract_id=contract_id,
+        local_start=local_start,
+        activity=activity_bar(slot),
+    )
