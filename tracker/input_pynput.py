@@ -21,6 +21,7 @@ class PynputInputSource:
         self._clock: Clock = clock or SystemClock()
         self._keyboard: keyboard.Listener | None = None
         self._mouse: mouse.Listener | None = None
+        self._stopping: list[keyboard.Listener | mouse.Listener] = []
 
     def start(self, counter: ActivityCounter) -> None:
         if self._keyboard is not None:
@@ -48,9 +49,22 @@ class PynputInputSource:
         self._mouse.wait()
 
     def stop(self) -> None:
-        for listener in (self._keyboard, self._mouse):
-            if listener is not None:
-                listener.stop()
-                listener.join(timeout=5)
+        """Ask the listeners to stop; does not wait (it runs on the GUI thread).
+
+        On Xorg a stopped listener thread may stay blocked until the next input event
+        arrives (pynput issue #583, https://github.com/moses-palmer/pynput/pull/583);
+        the threads are daemons and count nothing after this, so that is harmless.
+        """
+        self._stopping = [
+            listener for listener in (self._keyboard, self._mouse) if listener is not None
+        ]
+        for listener in self._stopping:
+            listener.stop()
         self._keyboard = None
         self._mouse = None
+
+    def join(self, timeout: float) -> bool:
+        """Wait for stopped listener threads to end (tests); True if they all did."""
+        for listener in self._stopping:
+            listener.join(timeout)
+        return not any(listener.is_alive() for listener in self._stopping)
