@@ -41,6 +41,14 @@ STATES: dict[str, tuple[str, str]] = {
 }
 
 
+# The combo box arrow (the stylesheet hides the native one with its frame).
+CHEVRON_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 12 12" width="12" height="12">'
+    '<path d="M2.5 4.5 L6 8 L9.5 4.5" fill="none" stroke="#475569" stroke-width="1.6" '
+    'stroke-linecap="round" stroke-linejoin="round"/></svg>\n'
+)
+
+
 def svg_for(colour: str, glyph: str) -> str:
     return (
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64" width="64" height="64">'
@@ -67,6 +75,16 @@ def main() -> int:
             renderer.render(painter)
             painter.end()
             image.save(str(ICON_DIR / f"{name}-{size}.png"))
+    (ICON_DIR / "chevron-down.svg").write_text(CHEVRON_SVG, encoding="utf-8")
+    renderer = QSvgRenderer(QByteArray(CHEVRON_SVG.encode()))
+    for scale, suffix in ((1, ""), (2, "@2x")):
+        image = QImage(12 * scale, 12 * scale, QImage.Format.Format_ARGB32_Premultiplied)
+        image.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        renderer.render(painter)
+        painter.end()
+        image.save(str(ICON_DIR / f"chevron-down{suffix}.png"))
     del app
     return 0
 

@@ -169,6 +169,8 @@ class SlotCell(QFrame):
             placeholder = "Manual time\n(not protected)"
         elif slot.capture_unavailable:
             placeholder = "Screen capture\nunavailable"
+        elif slot.thumbnail_path is None and slot.in_progress:
+            placeholder = "Screenshot to come"
         elif slot.thumbnail_path is None:
             placeholder = "No screenshot"
         else:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from ui.paths import resource_dir
+
+_CHEVRON = (resource_dir() / "icons" / "chevron-down.png").as_posix()
+
 GREEN = "#16A34A"
 RED = "#DC2626"
 AMBER = "#D97706"
@@ -27,10 +31,12 @@ QLabel#notice {{ color: #92400E; background: #FFFBEB; border: 1px solid #FDE68A;
 QLabel#state_tracking {{ color: {GREEN}; font-weight: 600; }}
 QLabel#state_stopped {{ color: {MUTED}; font-weight: 600; }}
 QLabel#state_idle {{ color: {AMBER}; font-weight: 600; }}
-QLineEdit, QComboBox, QSpinBox, QDateEdit, QTimeEdit {{
+QLineEdit, QComboBox {{
     background: white; border: 1px solid #CBD5E1; border-radius: 6px; padding: 5px 8px;
     min-height: 20px; }}
-QComboBox::drop-down {{ border: none; width: 22px; }}
+QSpinBox, QDateEdit, QTimeEdit {{ min-height: 24px; min-width: 90px; }}
+QComboBox::drop-down {{ border: none; width: 26px; }}
+QComboBox::down-arrow {{ image: url({_CHEVRON}); width: 12px; height: 12px; }}
 QLineEdit:focus, QComboBox:focus, QSpinBox:focus {{ border-color: #2563EB; }}
 QPushButton {{ background: white; border: 1px solid #CBD5E1; border-radius: 6px;
                padding: 6px 14px; }}
