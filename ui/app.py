@@ -12,7 +12,7 @@ import logging
 import os
 import random
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -22,13 +22,13 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from tracker.clock import Clock, SystemClock
 from tracker.session import TrackingSession
-from tracker.store import StoreError, open_store
+from tracker.store import Store, StoreError, open_store
 from ui.background import BackgroundTasks
 from ui.controller import AppController
 from ui.icons import app_icon
 from ui.paths import CONFIG_DIR_ENV, DATA_DIR_ENV, config_dir, data_dir
 from ui.ports import AccountPort
-from ui.settings import SettingsError, SettingsFile
+from ui.settings import AppSettings, SettingsError, SettingsFile
 from ui.shell import Shell
 from ui.single_instance import AlreadyRunning, SingleInstance
 from ui.style import STYLESHEET
@@ -55,6 +55,10 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return parser.parse_args(list(argv))
 
 
+# given the opened store, the clock and a reader of the current settings
+AccountFactory = Callable[[Store, Clock, Callable[[], AppSettings]], AccountPort | None]
+
+
 @dataclass
 class Composition:
     """Everything main() built, so it can be shut down in order."""
@@ -69,17 +73,23 @@ def compose(
     clock: Clock,
     store_dir: Path,
     settings_file: SettingsFile,
-    account: AccountPort | None,
+    account: AccountPort | AccountFactory | None,
     capturer: object,
     input_source: object | None,
     use_tray: bool | None = None,
     autostart_dir: Path | None = None,
     rng: random.Random | None = None,
 ) -> Composition:
-    """Build controller + shell around the given adapters (tests pass fakes here)."""
+    """Build controller + shell around the given adapters (tests pass fakes here).
+
+    ``account`` is the sync port, or a factory given the opened store (the real one
+    shares the store with the session)."""
     settings = settings_file.load()
     tasks = BackgroundTasks()
     store = open_store(store_dir)
+    controllers: list[AppController] = []
+    if callable(account):
+        account = account(store, clock, lambda: controllers[0].settings)
     session = TrackingSession(
         clock=clock,
         rng=rng or random.Random(),
@@ -93,18 +103,21 @@ def compose(
         clock=clock, session=session, store=store, tasks=tasks, account=account,
         settings_file=settings_file, settings=settings,
     )
+    controllers.append(controller)
     shell = Shell(controller, SecondTicker(clock), store_dir, use_tray=use_tray,
                   autostart_dir=autostart_dir)
     return Composition(controller, shell, tasks)
 
 
-def _real_account(store_dir: Path, clock: Clock) -> AccountPort | None:
+def _real_account(
+    store: Store, clock: Clock, current_settings: Callable[[], AppSettings]
+) -> AccountPort | None:
     try:
         from ui.sync_adapter import SyncAccount
     except ImportError as error:  # a build without sync/: the app tracks locally only
         log.warning("sync client unavailable: %s", error)
         return None
-    return SyncAccount(store_dir, clock)
+    return SyncAccount(store, clock, lambda: current_settings().hold_window_minutes)
 
 
 def _real_input_source(clock: Clock) -> object | None:
@@ -151,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             clock=clock,
             store_dir=store_dir,
             settings_file=SettingsFile(settings_dir / "settings.json"),
-            account=_real_account(store_dir, clock),
+            account=_real_account,
             capturer=ScreenCapturer(MssGrabber()),
             input_source=_real_input_source(clock),
         )

@@ -15,7 +15,7 @@ from tests.ui.fakes import FakeAccount, PaintedScreen, TypingHands
 from tracker.capture import ScreenCapturer
 from tracker.clock import ManualClock, utc
 from tracker.contract import Contract
-from ui.app import Composition, compose
+from ui.app import AccountFactory, Composition, compose
 from ui.controller import AppController
 from ui.settings import AppSettings, SettingsFile
 from ui.shell import Shell
@@ -65,7 +65,8 @@ class TrayApp:
 
 @contextmanager
 def tray_app(qtbot: QtBot, tmp: Path, contracts: list[Contract] | None = None,
-             settings: AppSettings | None = None, start: datetime = MONDAY_9) -> Iterator[TrayApp]:
+             settings: AppSettings | None = None, start: datetime = MONDAY_9,
+             account_factory: AccountFactory | None = None) -> Iterator[TrayApp]:
     clock = ManualClock(start)
     settings_file = SettingsFile(tmp / "config" / "settings.json")
     if settings is not None:
@@ -74,7 +75,8 @@ def tray_app(qtbot: QtBot, tmp: Path, contracts: list[Contract] | None = None,
     holder: list[Composition] = []
     account = FakeAccount(lambda: holder[0].controller.store, contracts or [ACME, GLOBEX])
     composition = compose(
-        clock=clock, store_dir=tmp / "data", settings_file=settings_file, account=account,
+        clock=clock, store_dir=tmp / "data", settings_file=settings_file,
+        account=account_factory or account,
         capturer=ScreenCapturer(screen), input_source=hands, use_tray=False,
         autostart_dir=tmp / "autostart", rng=random.Random(5),
     )
