@@ -26,6 +26,13 @@ from tracker.store import DEFAULT_HOLD, Store
 
 log = logging.getLogger(__name__)
 
+SERVER_URL_SETTING = "sync.server_url"
+
+
+def remembered_server_url(store: Store) -> str | None:
+    """The server the user last signed in to from this store (no network)."""
+    return store.get_setting(SERVER_URL_SETTING)
+
 
 class SyncService:
     """Uploads one store to one server while started; see the module docstring."""
@@ -79,6 +86,7 @@ class SyncService:
         """Blocking. Raises ``ApiError`` (401 wrong e-mail or password) or a requests
         connection error. On success the uploader (if started) resumes at once."""
         credentials = self.account.sign_in(email, password)
+        self.store.set_setting(SERVER_URL_SETTING, self.account.server_url)
         self.uploader.signed_in(self.account.client())
         self.signals.update(phase=SyncPhase.WAITING, last_error=None)
         self.nudge()

@@ -122,6 +122,7 @@ class Uploader:
         self.idle_interval = idle_interval
         self.contracts_every = contracts_every
         self._contracts_due_at: float | None = None  # monotonic; None: refresh on next pass
+        self._uploaded_since_refresh = 0
         self._attempts = _Attempts()
         self._paused_for_sign_in = False
         # slots PUT whose local row vanished before we could mark them (deleted
@@ -150,11 +151,12 @@ class Uploader:
             self._send_orphan_deletions(result)
             self._send_deletions(result)
             self._send_slots(result)
+            self._uploaded_since_refresh += result.uploaded + result.deleted
+            result.remaining = self._count_waiting()
             self._refresh_contracts_if_due(result)
         except _PassAborted as aborted:
             return self._after_failure(result, aborted.decision)
         self._attempts.queue_failures = 0
-        result.remaining = self._count_waiting()
         result.next_delay = 0.0 if result.remaining else self.idle_interval
         self._publish(result, None)
         return result
@@ -239,13 +241,22 @@ class Uploader:
         fetched_at = self.clock.now()  # before the request: a conservative cut-off
         contracts = self.api.my_contracts(fetched_at)
         self.store.save_contracts(contracts)
+        self._uploaded_since_refresh = 0
         self._contracts_due_at = self.clock.monotonic() + self.contracts_every
         self.signals.contracts_refreshed()
         return contracts
 
     def _refresh_contracts_if_due(self, result: PassResult) -> None:
+        """Refresh when due, after an over-limit answer, and when the queue has just
+        drained after uploads (the server's week figure then counts them all)."""
         due = self._contracts_due_at
-        if due is not None and self.clock.monotonic() < due and not result.over_limit:
+        drained_after_uploads = result.remaining == 0 and self._uploaded_since_refresh > 0
+        if (
+            due is not None
+            and self.clock.monotonic() < due
+            and not result.over_limit
+            and not drained_after_uploads
+        ):
             return
         decision = self._attempt(Operation.READ, None, self.refresh_contracts)
         if decision.verdict is not Verdict.DONE:
