@@ -35,7 +35,7 @@ from datetime import datetime, timedelta
 
 from tracker import events as ev
 from tracker.activity import ActivityCounter, ActivityCounts, InputSource
-from tracker.cap import CapStatus, warnings_crossed, week_start
+from tracker.cap import WARNING_MINUTES_LEFT, CapStatus, warnings_crossed, week_start
 from tracker.clock import Clock
 from tracker.contract import Contract
 from tracker.executor import SynchronousExecutor
@@ -151,6 +151,7 @@ class TrackingSession:
         self._idle_prompts: list[IdleSpan] = []
         self._week: datetime = week_start(now)
         self._week_used = 0
+        self._last_boundary: datetime | None = None
         # a crash mid-slot can leave a saved shot that no slot row names
         store.remove_orphan_shot_files()
 
@@ -235,7 +236,9 @@ class TrackingSession:
         self._next_memo = None
         self._week, self._week_used = week, used
         self._last_wall, self._last_monotonic = now, self._clock.monotonic()
-        self._covered_since = now
+        # a fresh run: what a wall-clock change while stopped did is not held against it
+        self._covered_since = self._no_credit_before = now
+        self._last_boundary = None
         self._minute_counts.clear()
         self._idle.restart(now)
         self._idle_prompts.clear()
@@ -243,6 +246,10 @@ class TrackingSession:
         if self._input_source is not None:
             self._input_source.start(self.activity)
         self._emit(ev.TrackingStarted(contract.id, now, memo))
+        cap = contract.weekly_cap_minutes
+        if cap is not None and cap - used <= max(WARNING_MINUTES_LEFT):
+            # starting with less than an hour left warns at once
+            self._emit(ev.CapWarning(contract.id, cap - used, used, cap))
         self._open_slot(now)
 
     def stop(self) -> None:
@@ -309,7 +316,12 @@ class TrackingSession:
     def _advance(self, now: datetime) -> None:
         """Cross every minute boundary in (last tick, now], in order."""
         boundary = minute_floor(self._last_wall) + MINUTE
+        # a small backward step of the wall clock (within the jump tolerance) must not
+        # cross the same boundary twice
+        if self._last_boundary is not None and boundary <= self._last_boundary:
+            boundary = self._last_boundary + MINUTE
         while boundary <= now and self._contract is not None:
+            self._last_boundary = boundary
             self._cross_minute(boundary)
             boundary += MINUTE
 
@@ -323,15 +335,16 @@ class TrackingSession:
             and minute >= self._no_credit_before
             and self._open is not None
             and self._open.start == slot_start(minute)
+            and minute_index(minute) not in self._open.minutes
         )
         if credited:
             assert self._open is not None
+            if week_start(minute) != self._week:  # before adding: the count includes memory
+                self._week = week_start(minute)
+                self._week_used = self._used_minutes(contract, self._week)
             self._open.minutes[minute_index(minute)] = MinuteActivity(
                 minute_index(minute), counts.key_events, counts.mouse_events
             )
-            if week_start(minute) != self._week:
-                self._week = week_start(minute)
-                self._week_used = self._used_minutes(contract, self._week)
             before, self._week_used = self._week_used, self._week_used + 1
             cap = contract.weekly_cap_minutes
             self._emit(ev.MinuteTracked(contract.id, minute, self._week_used, cap))

@@ -297,8 +297,14 @@ class Store:
                     if statement.strip():
                         conn.execute(statement)
                 conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        with contextlib.suppress(OSError):
-            os.chmod(self.db_path, 0o600)
+        # the WAL and shared-memory files hold slot data too
+        for path in (
+            self.db_path,
+            self.db_path.with_name(DATABASE_NAME + "-wal"),
+            self.db_path.with_name(DATABASE_NAME + "-shm"),
+        ):
+            with contextlib.suppress(OSError):
+                os.chmod(path, 0o600)
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:

@@ -40,9 +40,21 @@ def paint_checkerboard(display: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
         bitmap = Path(folder) / "checker.xbm"
         bitmap.write_text(_xbm())
-        fg = "#%02x%02x%02x" % FOREGROUND
-        bg = "#%02x%02x%02x" % BACKGROUND
-        run_x(display, "xsetroot", "-bitmap", str(bitmap), "-fg", fg, "-bg", bg)
+        run_x(
+            display,
+            "xsetroot",
+            "-bitmap",
+            str(bitmap),
+            "-fg",
+            _hex(FOREGROUND),
+            "-bg",
+            _hex(BACKGROUND),
+        )
+
+
+def _hex(colour: tuple[int, int, int]) -> str:
+    red, green, blue = colour
+    return f"#{red:02x}{green:02x}{blue:02x}"
 
 
 def paint_solid(display: str, colour: str) -> None:

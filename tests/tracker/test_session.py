@@ -376,3 +376,110 @@ def test_capture_on_a_worker_thread_is_collected_by_a_later_tick(data_dir: objec
         session.stop()
         assert len(recorder.of(ev.ShotTaken)) == 1
         assert store.get_slot(7, at(9, 10)) is None  # no whole minute in it
+
+
+def test_a_whole_working_day(make_rig: Callable[..., Rig]) -> None:
+    """08:57:20–17:30 with a memo change, a lunch break kept idle then discarded, an
+    idle coffee kept, a deleted slot, manual time for a call, and the cap at the end."""
+    day = contract(weekly_cap_minutes=8 * 60)
+    rig = make_rig()
+    rig.session.start(day, "sprint planning")
+    rig.run_until(at(10, 3))
+    rig.session.set_memo("API design")
+    rig.run_until(at(11, 59, 30))
+    rig.run_until(at(12, 45, 0), active=False)  # lunch, idle from 11:59:30
+    rig.run(1)
+    rig.session.resolve_idle(keep=False)
+    rig.run_until(at(14, 0, 0))
+    rig.run_until(at(14, 11, 0), active=False)  # reading a long document
+    rig.run(1)
+    rig.session.resolve_idle(keep=True)
+    rig.run_until(at(15, 0, 0))
+    rig.session.stop()
+    rig.run_until(at(15, 40), active=False)  # a call, logged by hand
+    rig.session.add_manual_time(day, at(15, 0), at(15, 40), "client call")
+    rig.session.start(day, "bug fixing")
+    rig.run_until(at(17, 30))
+    rig.session.delete_slot(7, at(16, 0))  # private errand in that slot
+    rig.session.stop()
+
+    slots = rig.store.slots_between(at(0), at(23, 59))
+    minutes = {s.slot_start: s.minute_count for s in slots}
+    assert minutes[at(8, 50)] == 2 and minutes[at(10, 0)] == 10
+    assert [s.memo for s in slots if s.slot_start in (at(10, 0), at(10, 10))] == [
+        "sprint planning",
+        "API design",
+    ]
+    # lunch: 12:00–12:44 discarded; 11:50 keeps 11:50–11:59 (idle from 11:59:30)
+    assert minutes[at(11, 50)] == 10
+    assert all(at(12, 0) > s.slot_start or s.slot_start >= at(12, 40) for s in slots)
+    assert minutes[at(12, 40)] == 5
+    # coffee kept: 14:00 and 14:10 are full
+    assert minutes[at(14, 0)] == 10 and minutes[at(14, 10)] == 10
+    manual = [s for s in slots if s.manual]
+    assert [s.slot_start for s in manual] == [at(15, 0), at(15, 10), at(15, 20), at(15, 30)]
+    assert at(16, 0) not in minutes
+    tracked = sum(s.minute_count for s in slots if not s.manual)
+    # 08:58–11:59, 12:45–14:59 (idle 14:00–14:10 kept), 15:40–17:29 less the 16:00 slot
+    expected_tracked = 2 + 180 + 135 + 110 - 10
+    assert tracked == expected_tracked
+    assert sum(s.minute_count for s in manual) == 40
+    assert rig.store.week_minutes(MONDAY) == {7: expected_tracked + 40}
+    for slot in slots:
+        if not slot.manual:
+            assert slot.shot is not None and slot.shot.path.exists()
+            assert 0.0 <= slot.activity_level <= 1.0
+    assert rig.session.cap_status(day, at(17, 31)).used_minutes == expected_tracked + 40
+    # the rest of the cap is used up later in the week, exactly
+    left = 8 * 60 - (expected_tracked + 40)
+    rig.clock.set(at(20, 0) + timedelta(days=1))
+    rig.session.start(day, "evening")
+    rig.run(left * 60 + 120)
+    assert not rig.session.tracking
+    assert rig.recorder.of(ev.TrackingStopped)[-1].at == at(20, left) + timedelta(days=1)
+    assert rig.store.week_minutes(MONDAY) == {7: 8 * 60}
+
+
+def test_starting_with_under_an_hour_left_warns_at_once(make_rig: Callable[..., Rig]) -> None:
+    rig = make_rig(start=at(9, 0))
+    nearly = contract(
+        weekly_cap_minutes=60 * 40,
+        server_week_minutes=60 * 40 - 25,
+        server_week_start=MONDAY,
+        fetched_at=at(8),
+    )
+    rig.store.save_contracts([nearly])
+    rig.session.start(nearly, "last bits")
+    assert rig.recorder.of(ev.CapWarning) == [ev.CapWarning(7, 25, 60 * 40 - 25, 60 * 40)]
+    rig.run_until(at(9, 30))
+    assert [w.minutes_left for w in rig.recorder.of(ev.CapWarning)] == [25, 10]
+    assert rig.recorder.of(ev.TrackingStopped) == [ev.TrackingStopped(7, at(9, 25), "cap")]
+
+
+def test_week_rollover_restarts_the_cap_count(make_rig: Callable[..., Rig]) -> None:
+    sunday_night = MONDAY + timedelta(days=6, hours=23, minutes=50)
+    rig = make_rig(start=sunday_night)
+    weekly = contract(weekly_cap_minutes=600)
+    rig.session.start(weekly, "late")
+    rig.run_until(MONDAY + timedelta(days=7, minutes=5))
+    status = rig.session.status().cap
+    assert status is not None and status.week_start == MONDAY + timedelta(days=7)
+    assert status.used_minutes == 5
+    rig.session.stop()
+    assert rig.store.week_minutes(MONDAY) == {7: 10}
+    assert rig.store.week_minutes(MONDAY + timedelta(days=7)) == {7: 5}
+
+
+def test_small_backward_clock_step_does_not_log_a_minute_twice(
+    make_rig: Callable[..., Rig],
+) -> None:
+    rig = make_rig(start=at(9, 0))
+    rig.session.start(contract(), "ntp")
+    rig.run_until(at(9, 2, 1))
+    rig.clock.jump(-timedelta(seconds=2))  # 09:01:59, inside the jump tolerance
+    rig.run_until(at(9, 4, 0))
+    assert not rig.recorder.of(ev.ClockJumped)
+    tracked = [e.minute_start for e in rig.recorder.of(ev.MinuteTracked)]
+    assert tracked == [at(9, 0), at(9, 1), at(9, 2), at(9, 3)]
+    assert rig.session.status().cap.used_minutes == 4  # type: ignore[union-attr]
+    rig.session.stop()
