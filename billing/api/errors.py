@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
@@ -13,7 +14,24 @@ from billing.db.errors import ServiceError
 log = logging.getLogger(__name__)
 
 
+def _plain_errors(error: RequestValidationError) -> list[dict[str, object]]:
+    # FastAPI's default handler echoes the offending input, which fails on undecodable
+    # bytes (a 500 for a bad body); say where and what, without the input.
+    return [
+        {
+            "loc": [part if isinstance(part, int) else str(part) for part in item.get("loc", ())],
+            "msg": str(item.get("msg", "invalid")),
+            "type": str(item.get("type", "value_error")),
+        }
+        for item in error.errors()
+    ]
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": _plain_errors(error)}, status_code=422)
+
     @app.exception_handler(ServiceError)
     async def _service_error(_request: Request, error: ServiceError) -> JSONResponse:
         return JSONResponse({"detail": error.message}, status_code=error.status)
@@ -32,6 +50,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _data(_request: Request, error: DataError) -> JSONResponse:
         log.info("data error mapped to 422: %s", error.orig)
         return JSONResponse({"detail": "a value is out of range"}, status_code=422)
+
+    @app.exception_handler(OverflowError)
+    async def _overflow(_request: Request, error: OverflowError) -> JSONResponse:
+        # date arithmetic at the edge of the calendar: the input was out of range
+        return JSONResponse({"detail": "a date or number is out of range"}, status_code=422)
 
     @app.exception_handler(OperationalError)
     async def _busy(_request: Request, error: OperationalError) -> JSONResponse:

@@ -7,10 +7,41 @@ are ISO-8601 with a zone (UTC on output).
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+from datetime import UTC, date, datetime
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+EARLIEST_YEAR, LATEST_YEAR = 1970, 2999
+
+
+def _utc_in_range(instant: datetime) -> datetime:
+    try:
+        instant = instant.astimezone(UTC)
+    except OverflowError as error:
+        raise ValueError("instant out of range") from error
+    if not EARLIEST_YEAR <= instant.year <= LATEST_YEAR:
+        raise ValueError(f"instant must fall between {EARLIEST_YEAR} and {LATEST_YEAR}")
+    return instant
+
+
+def _day_in_range(day: date) -> date:
+    if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+        raise ValueError(f"date must fall between {EARLIEST_YEAR} and {LATEST_YEAR}")
+    return day
+
+
+def _no_nul(text: str) -> str:
+    if "\x00" in text:
+        raise ValueError("text must not contain NUL characters")
+    return text
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]
+
+# an instant with a time zone, given back in UTC; years 1970-2999 (out of range: 422)
+Instant = Annotated[AwareDatetime, AfterValidator(_utc_in_range)]
+Day = Annotated[date, AfterValidator(_day_in_range)]
 
 Sha256 = Field(pattern=r"^[0-9a-f]{64}$", description="lower-case hex SHA-256")
 
@@ -23,8 +54,8 @@ class Input(BaseModel):
 
 
 class TokenCreate(Input):
-    email: str = Field(min_length=3, max_length=320)
-    password: str = Field(min_length=1, max_length=1000)
+    email: Text = Field(min_length=3, max_length=320)
+    password: Text = Field(min_length=1, max_length=1000)
 
 
 class UserPublic(BaseModel):
@@ -88,7 +119,7 @@ class ActivityMinute(Input):
 
 
 class ShotInfo(Input):
-    taken_at: AwareDatetime
+    taken_at: Instant
     sha256: str = Sha256
 
 
@@ -105,11 +136,11 @@ class SlotPut(Input):
 
     minutes: int = Field(ge=1, le=10)
     activity: list[ActivityMinute] = Field(default_factory=list, max_length=10)
-    memo: str = Field(default="", max_length=1000)
+    memo: Text = Field(default="", max_length=1000)
     manual: bool = False
     shot: ShotInfo | None = None
     shot_note: ShotNote | None = None
-    client_now: AwareDatetime
+    client_now: Instant
 
     @model_validator(mode="after")
     def _consistent(self) -> SlotPut:
@@ -204,17 +235,17 @@ class InvoicePublic(BaseModel):
 
 
 class DisputeCreate(Input):
-    slot_starts: list[AwareDatetime] = Field(min_length=1, max_length=1008)
-    reason: str = Field(min_length=1, max_length=4000)
+    slot_starts: list[Instant] = Field(min_length=1, max_length=1008)
+    reason: Text = Field(min_length=1, max_length=4000)
 
 
 class MessageCreate(Input):
-    body: str = Field(min_length=1, max_length=4000)
+    body: Text = Field(min_length=1, max_length=4000)
 
 
 class DisputeResolve(Input):
     outcome: Literal["paid", "not_paid"]
-    note: str = Field(default="", max_length=4000)
+    note: Text = Field(default="", max_length=4000)
 
 
 class MessagePublic(BaseModel):

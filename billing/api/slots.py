@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
-from pydantic import AwareDatetime
 from starlette.concurrency import run_in_threadpool
 
 from billing.api import present, schemas
@@ -26,7 +25,7 @@ from billing.domain.weeks import WEEK, week_start_of_date
 router = APIRouter(tags=["slots"])
 
 SlotStart = Annotated[
-    AwareDatetime,
+    schemas.Instant,
     Path(description="UTC start of the 10-minute slot, ISO-8601, e.g. 2026-11-23T10:20:00Z"),
 ]
 _IMAGE_BODY = {
@@ -171,8 +170,8 @@ def delete_slot(
 def diary(
     access: PartyContract,
     session: SessionDep,
-    day: Annotated[date | None, Query(description="one UTC day")] = None,
-    week: Annotated[date | None, Query(description="any day of the wanted week")] = None,
+    day: Annotated[schemas.Day | None, Query(description="one UTC day")] = None,
+    week: Annotated[schemas.Day | None, Query(description="any day of the wanted week")] = None,
 ) -> schemas.DiaryPublic:
     """The contract's slots for a UTC day or a week, with activity, memo and shot URLs."""
     if (day is None) == (week is None):

@@ -1,0 +1,174 @@
+"""Authorization matrix: every endpoint × (the owner, the other party, a stranger of each
+role, no token). Strangers never read or change anything; a freelancer cannot dispute or
+resolve; a client cannot upload or delete slots."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+
+from fastapi.routing import APIRoute
+
+from tests.billing.support import Backend, iso, slot_body
+from tracker.clock import utc
+
+TUESDAY_9 = utc(2026, 11, 3, 9)
+IMAGE = b"\xff\xd8\xff matrix shot"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str  # with {c}, {slot}, {invoice}, {dispute}
+    allowed: frozenset[str]  # who may: freelancer, client, admin (assigned), any, admin_any
+    body: object = None
+    raw: bytes | None = None
+
+
+def test_every_endpoint_against_every_caller(sqlite_backend: Backend) -> None:
+    backend = sqlite_backend
+    client, freelancer = backend.user("client"), backend.user("freelancer")
+    contract = backend.hourly(client, freelancer)
+    strangers = {
+        "stranger_freelancer": backend.user("freelancer"),
+        "stranger_client": backend.user("client"),
+        "stranger_admin": backend.user("admin"),
+    }
+    admin = backend.user("admin")
+    # a second, unrelated contract of the strangers, so they have data of their own
+    backend.hourly(strangers["stranger_client"], strangers["stranger_freelancer"])
+
+    backend.clock.set(utc(2026, 11, 4, 12))
+    taken = TUESDAY_9 + timedelta(minutes=3)
+    assert (
+        backend.put_slot(
+            freelancer, contract, TUESDAY_9, 10, shot=IMAGE, taken_at=taken
+        ).status_code
+        == 201
+    )
+    backend.request(
+        "PUT", f"/contracts/{contract}/slots/{iso(TUESDAY_9)}/shot", freelancer, data=IMAGE
+    )
+    backend.log_hours(freelancer, contract, TUESDAY_9 + timedelta(minutes=10), 3)
+    backend.jobs(utc(2026, 11, 9, 12))
+    [invoice] = backend.invoices(client, contract)
+    dispute = backend.request(
+        "POST",
+        f"/contracts/{contract}/disputes",
+        client,
+        json={"slot_starts": [iso(TUESDAY_9 + timedelta(minutes=10))], "reason": "?"},
+    ).json()["id"]
+    backend.request("POST", f"/admin/disputes/{dispute}/assign", admin)
+    backend.clock.set(utc(2026, 11, 12, 13))  # after the freelancer's answer window
+
+    slot = iso(TUESDAY_9)
+    new_slot = iso(utc(2026, 11, 12, 10))
+    now = backend.clock.now()
+    party = frozenset({"freelancer", "client", "admin"})
+    endpoints = [
+        Endpoint("GET", "/contracts/{c}", party),
+        Endpoint("PATCH", "/contracts/{c}", frozenset({"client"}), {"blur_screenshots": True}),
+        Endpoint(
+            "PUT",
+            "/contracts/{c}/slots/" + new_slot,
+            frozenset({"freelancer"}),
+            slot_body(10, client_now=now),
+        ),
+        Endpoint("PUT", "/contracts/{c}/slots/{slot}/shot", frozenset({"freelancer"}), raw=IMAGE),
+        Endpoint("GET", "/contracts/{c}/slots/{slot}/shot", party),
+        Endpoint("DELETE", "/contracts/{c}/slots/" + new_slot, frozenset({"freelancer"})),
+        Endpoint("GET", "/contracts/{c}/diary?week=2026-11-03", party),
+        Endpoint("GET", "/contracts/{c}/invoices", frozenset({"freelancer", "client"})),
+        Endpoint("GET", "/contracts/{c}/invoices/{invoice}", frozenset({"freelancer", "client"})),
+        Endpoint(
+            "GET", "/contracts/{c}/invoices/{invoice}/csv", frozenset({"freelancer", "client"})
+        ),
+        Endpoint(
+            "POST",
+            "/contracts/{c}/disputes",
+            frozenset({"client"}),
+            {"slot_starts": [iso(TUESDAY_9 + timedelta(minutes=20))], "reason": "matrix"},
+        ),
+        Endpoint("GET", "/contracts/{c}/disputes", party),
+        Endpoint("GET", "/contracts/{c}/disputes/{dispute}", party),
+        Endpoint("POST", "/contracts/{c}/disputes/{dispute}/messages", party, {"body": "hello"}),
+        Endpoint("GET", "/admin/disputes", frozenset({"admin_any"})),
+        Endpoint("POST", "/admin/disputes/{dispute}/assign", frozenset({"admin_any"})),
+        Endpoint(
+            "POST",
+            "/contracts/{c}/disputes/{dispute}/resolve",
+            frozenset({"admin"}),
+            {"outcome": "not_paid", "note": "matrix"},
+        ),
+        Endpoint("GET", "/me", frozenset({"any"})),
+        Endpoint("GET", "/me/contracts", frozenset({"any"})),
+        Endpoint("GET", "/me/balances", frozenset({"any"})),
+        Endpoint("DELETE", "/auth/token", frozenset({"any"})),
+        Endpoint("POST", "/contracts/{c}/end", frozenset({"client"})),
+    ]
+    _every_route_is_in_the_matrix(backend, endpoints)
+
+    callers = {
+        "freelancer": freelancer,
+        "client": client,
+        "admin": admin,
+        **strangers,
+        "nobody": None,
+    }
+    for endpoint in endpoints:
+        path = endpoint.path.format(c=contract, slot=slot, invoice=invoice["id"], dispute=dispute)
+        for name, user in callers.items():
+            if endpoint.path == "/auth/token" and user is not None:
+                continue  # revoking is checked in its own test; keep the tokens alive
+            kwargs = {"json": endpoint.body} if endpoint.body is not None else {}
+            if endpoint.raw is not None:
+                kwargs = {"data": endpoint.raw}
+            response = backend.request(endpoint.method, path, user, **kwargs)
+            where = f"{endpoint.method} {endpoint.path} as {name}: {response.text[:200]}"
+            assert response.status_code < 500, where
+            if user is None:
+                assert response.status_code == 401, where
+                continue
+            may = (
+                "any" in endpoint.allowed
+                or ("admin_any" in endpoint.allowed and user.role == "admin")
+                or (not name.startswith("stranger") and name in endpoint.allowed)
+            )
+            if may:
+                assert response.status_code not in (401, 403, 404), where
+            elif name.startswith("stranger") and "admin_any" not in endpoint.allowed:
+                assert response.status_code in (403, 404), where
+            else:
+                assert response.status_code == 403, where
+            if name.startswith("stranger") and endpoint.path == "/me/contracts":
+                assert contract not in [c["id"] for c in response.json()], where
+    # the stranger's reads and writes changed nothing visible on the contract
+    diary = backend.request("GET", f"/contracts/{contract}/diary?week=2026-11-03", client).json()
+    assert diary["slots"][0]["shot"]["sha256"] == hashlib.sha256(IMAGE).hexdigest()
+
+
+def _every_route_is_in_the_matrix(backend: Backend, endpoints: list[Endpoint]) -> None:
+    covered = {(e.method, _shape(e.path)) for e in endpoints}
+    app = backend.client.app
+    for route in app.routes:
+        if not isinstance(route, APIRoute) or not route.path.startswith("/api/v1"):
+            continue
+        if route.endpoint.__module__ == "billing.api.milestones" or route.path == "/api/v1/health":
+            continue
+        for method in route.methods:
+            assert (method, _shape(route.path.removeprefix("/api/v1"))) in covered, (
+                method,
+                route.path,
+            )
+
+
+def _shape(path: str) -> str:
+    """Path with every parameter or concrete value replaced by '*' (for comparison)."""
+    parts = []
+    for part in path.split("?")[0].split("/"):
+        if part.startswith("{") or part[:1].isdigit():
+            parts.append("*")
+        else:
+            parts.append(part)
+    return "/".join(parts)
