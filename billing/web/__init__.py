@@ -11,10 +11,10 @@ from billing.web.render import STATIC_DIR
 
 
 def build_router() -> APIRouter:
-    from billing.web import auth, contracts, diary, shots
+    from billing.web import auth, contracts, diary, disputes, earnings, invoices, shots
 
     router = APIRouter(prefix="/web")
-    for module in (auth, contracts, diary, shots):
+    for module in (auth, contracts, diary, shots, invoices, disputes, earnings):
         router.include_router(module.router)
     return router
 

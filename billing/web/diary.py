@@ -163,8 +163,8 @@ def diary_page(
         next_cap_minutes=contracts_db.cap_for_week(
             session, contract.id, this_week + timedelta(days=7)
         ),
-        billing_week=contracts_db.week_totals(session, contract.id, this_week),
-        this_week=this_week,
+        billing_week=contracts_db.week_totals(session, contract.id, week_start(day_start)),
+        billing_week_start=week_start(day_start),
         zone_names=_zone_choices(zone.zone),
         timedelta=timedelta,
     )

@@ -38,9 +38,9 @@ def system_chromium() -> Iterator[Browser]:
 
 
 def save_screenshot(page: Page, name: str) -> Path:
-    """A full-page PNG under ``artifacts/screens/`` for a person to look at."""
+    """A full-page PNG ``artifacts/screens/web-<name>.png`` for a person to look at."""
     SCREENS_DIR.mkdir(parents=True, exist_ok=True)
-    path = SCREENS_DIR / f"{name}.png"
+    path = SCREENS_DIR / f"web-{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
 
@@ -78,3 +78,14 @@ def accessibility_problems(page: Page) -> list[str]:
     """Images without alt text and form controls without a label on the current page."""
     problems: list[str] = page.evaluate(_A11Y_PROBLEMS_JS)
     return problems
+
+
+def wait_for_images(page: Page) -> None:
+    """Scroll every lazy image into view and wait until each has decoded."""
+    images = page.locator("img")
+    for index in range(images.count()):
+        images.nth(index).scroll_into_view_if_needed()
+    page.wait_for_function(
+        "() => Array.from(document.images).every(img => img.complete && img.naturalWidth > 0)"
+    )
+    page.evaluate("window.scrollTo(0, 0)")

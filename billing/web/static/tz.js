@@ -6,5 +6,8 @@
   var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   if (!zone) return;
   document.cookie = "wd_tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; samesite=lax";
-  if (zone !== body.getAttribute("data-tz")) window.location.reload();
+  // pages without times (sign-in) only remember the zone for the next page
+  if (body.getAttribute("data-tz-reload") === "1" && zone !== body.getAttribute("data-tz")) {
+    window.location.reload();
+  }
 })();

@@ -1,0 +1,115 @@
+"""The freelancer's earnings: balances from the ledger, and what becomes available when."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from sqlalchemy import select
+
+from billing.api.deps import ClockDep, SessionDep, SettingsDep
+from billing.db import ledger
+from billing.db.models import Contract, Invoice, InvoiceStatus, Role
+from billing.domain.ledger import AccountKind
+from billing.domain.money import fee_for
+from billing.web import fixed_price_view
+from billing.web.deps import SecretDep, ViewerDep, ZoneDep
+from billing.web.render import render
+from billing.web.route import WebRoute
+
+router = APIRouter(route_class=WebRoute)
+
+
+@dataclass(frozen=True)
+class Earning:
+    """One credit to the freelancer: a finalized invoice or a released milestone."""
+
+    source: str
+    contract_title: str
+    link: str | None
+    earned_at: datetime
+    available_at: datetime | None
+    available: bool
+    gross_cents: int
+    net_cents: int
+    currency: str
+
+
+@dataclass
+class Balance:
+    currency: str
+    pending_cents: int = 0
+    available_cents: int = 0
+
+
+@router.get("/earnings", include_in_schema=False)
+def earnings_page(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    viewer: ViewerDep,
+    secret: SecretDep,
+    zone: ZoneDep,
+) -> Response:
+    if viewer.role != Role.FREELANCER:
+        raise HTTPException(404, detail="Earnings are shown to freelancers.")
+    balances: dict[str, Balance] = defaultdict(lambda: Balance(""))
+    for key, amount in ledger.balances(
+        session,
+        owner_id=viewer.user.id,
+        kinds=[AccountKind.FREELANCER_PENDING, AccountKind.FREELANCER_AVAILABLE],
+    ).items():
+        balance = balances[key.currency]
+        balance.currency = key.currency
+        if key.kind == AccountKind.FREELANCER_PENDING:
+            balance.pending_cents += amount
+        else:
+            balance.available_cents += amount
+
+    fee_bps = settings.platform_fee_basis_points
+    earnings: list[Earning] = []
+    rows = session.execute(
+        select(Invoice, Contract)
+        .join(Contract, Contract.id == Invoice.contract_id)
+        .where(
+            Contract.freelancer_id == viewer.user.id,
+            Invoice.status == InvoiceStatus.FINALIZED,
+        )
+    )
+    for invoice, contract in rows:
+        assert invoice.finalized_at is not None
+        earnings.append(
+            Earning(
+                source=f"Invoice #{invoice.number}",
+                contract_title=contract.title,
+                link=f"/web/contracts/{contract.id}/invoices/{invoice.id}",
+                earned_at=invoice.finalized_at,
+                available_at=invoice.released_at or invoice.available_at,
+                available=invoice.released_at is not None,
+                gross_cents=invoice.total_cents,
+                net_cents=invoice.total_cents - fee_for(invoice.total_cents, fee_bps),
+                currency=invoice.currency,
+            )
+        )
+    earnings += fixed_price_view.released_earnings(session, viewer.user)
+    earnings.sort(
+        key=lambda earning: (earning.available, earning.available_at or earning.earned_at)
+    )
+    return render(
+        request,
+        "earnings.html",
+        secret=secret,
+        zone=zone.zone,
+        zone_chosen=zone.chosen,
+        viewer=viewer,
+        session_token=viewer.session_token,
+        nav="earnings",
+        balances=sorted(balances.values(), key=lambda balance: balance.currency),
+        pending=[earning for earning in earnings if not earning.available],
+        available=[earning for earning in reversed(earnings) if earning.available],
+        now=clock.now(),
+        fee_bps=fee_bps,
+    )
