@@ -174,14 +174,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     watcher = SignalWatcher(lambda _number: app.quit())
     built.shell.quit_requested.connect(app.quit)
-    built.shell.start()
+    sign_in_now = bool(args.email and args.server_url)
+    built.shell.start(restore_account=not sign_in_now)
     if args.window:
         built.shell.show_timer()
-    if args.email and args.server_url:
+    if args.start_tracking:
+        def start_once(_account: object) -> None:
+            built.controller.signed_in.disconnect(start_once)
+            built.controller.start()
+
+        built.controller.signed_in.connect(start_once)
+    if sign_in_now:
         password = os.environ.get(PASSWORD_ENV, "")
         built.controller.sign_in(args.server_url, args.email, password)
-    if args.start_tracking:
-        built.controller.signed_in.connect(lambda _account: built.controller.start())
     if args.quit_after is not None:
         QTimer.singleShot(int(args.quit_after * 1000), app.quit)
     log.info("Workdiary running (data: %s)", store_dir)

@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 class AppController(QObject):
     """Holds the session, store and account; every call comes from the GUI thread.
 
+    Calls into the account port that may block (sign-in, contracts, starting and
+    stopping the uploader) run on the one worker thread, so they never race each other.
+
     Signals: ``status_changed(TimerStatus)``, ``diary_changed()``,
     ``idle_prompt_requested(IdlePromptRequired)``, ``idle_prompt_closed()``,
     ``notice_posted(title, text, critical)``, ``sign_in_failed(message)``,
@@ -257,7 +260,13 @@ class AppController(QObject):
         port = self.account_port
         if port is None:
             return
-        self.tasks.submit("restore account", port.restore, on_done=self._on_account_restored,
+        def work() -> Account | None:
+            account = port.restore()
+            if account is not None:
+                port.start_uploading(self._sync_status_arrived.emit)
+            return account
+
+        self.tasks.submit("restore account", work, on_done=self._on_account_restored,
                           on_error=lambda error: log.warning("no stored sign-in: %s", error))
 
     def sign_in(self, server_url: str, email: str, password: str) -> None:
@@ -268,7 +277,9 @@ class AppController(QObject):
 
         def work() -> tuple[Account, list[Contract]]:
             account = port.sign_in(server_url, email, password)
-            return account, port.refresh_contracts(self.clock.now())
+            contracts = port.refresh_contracts(self.clock.now())
+            port.start_uploading(self._sync_status_arrived.emit)
+            return account, contracts
 
         self.tasks.submit("sign in", work, on_done=self._on_signed_in,
                           on_error=self._on_sign_in_error)
@@ -308,9 +319,6 @@ class AppController(QObject):
 
     def _become_signed_in(self, account: Account) -> None:
         self.account = account
-        port = self.account_port
-        if port is not None:
-            port.start_uploading(self._sync_status_arrived.emit)
         self.refresh()
         self.signed_in.emit(account)
         self.diary_changed.emit()
@@ -373,8 +381,11 @@ class AppController(QObject):
     def shutdown(self) -> None:
         """Stop tracking (writes the slot in progress) and the uploader; called at quit."""
         self.session.stop()
-        if self.account_port is not None:
-            self.account_port.stop_uploading()
+        port = self.account_port
+        if port is not None:
+            # queued behind any sign-in still running; BackgroundTasks.shutdown waits for it
+            self.tasks.submit("stop uploading", port.stop_uploading,
+                              on_error=lambda error: log.warning("uploader stop: %s", error))
 
 
 def _diary_slot(slot: Slot, now: datetime, hold: timedelta) -> DiarySlot:

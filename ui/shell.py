@@ -82,7 +82,7 @@ class Shell(QObject):
         self.diary_window.delete_requested.connect(controller.delete_slot)
         self.diary_window.manual_time_requested.connect(controller.add_manual_time)
 
-    def start(self) -> None:
+    def start(self, restore_account: bool = True) -> None:
         """Show the tray (or the window), restore the account, start the heartbeat."""
         available = QSystemTrayIcon.isSystemTrayAvailable()
         if self._want_tray is True or (self._want_tray is None and available):
@@ -94,7 +94,8 @@ class Shell(QObject):
             if self._tray_checks_left:
                 QTimer.singleShot(_TRAY_RETRY_MS, self._look_for_tray)
         self.controller.refresh()
-        self.controller.restore_account()
+        if restore_account:
+            self.controller.restore_account()
         self.ticker.start()
 
     def _look_for_tray(self) -> None:
