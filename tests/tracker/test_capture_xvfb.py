@@ -108,6 +108,8 @@ def test_two_monitors_are_captured_as_one_image(two_monitors: XServer, tmp_path:
     assert (0, 0, 1920, 1080) in geometries and (1920, 0, 1280, 1024) in geometries
     paint_checkerboard(two_monitors.display)
     encoded = ScreenCapturer(grabber).capture(MONDAY, blur=False)
+    assert (0, 0, 1920, 1080) in grabber.monitor_boxes()
+    assert (1920, 0, 3200, 1024) in grabber.monitor_boxes()
     with Store(tmp_path) as store:
         shot = store.save_shot(7, MONDAY, encoded)
     with Image.open(shot.path) as saved:
@@ -133,3 +135,28 @@ def test_no_display_is_capture_unavailable() -> None:
     capturer = ScreenCapturer(MssGrabber(display=":4242"))
     with pytest.raises(CaptureFailed, match="screen grab failed"):
         capturer.capture(MONDAY, blur=False)
+
+
+def test_flat_monitors_with_black_gaps_between_them_are_blank(two_monitors: XServer) -> None:
+    paint_solid(two_monitors.display, "#202020")
+    with pytest.raises(CaptureFailed, match="blank"):
+        ScreenCapturer(MssGrabber(display=two_monitors.display)).capture(MONDAY, blur=False)
+
+
+class LockedTwoScreens:
+    """A 1920×1080 and a 1280×1024 monitor, both showing a flat lock screen; the area
+    under the smaller one that no monitor covers is black."""
+
+    def grab(self) -> Image.Image:
+        image = Image.new("RGB", (3200, 1080), (0, 0, 0))
+        image.paste((40, 40, 90), (0, 0, 1920, 1080))
+        image.paste((40, 40, 90), (1920, 0, 3200, 1024))
+        return image
+
+    def monitor_boxes(self) -> list[tuple[int, int, int, int]]:
+        return [(0, 0, 1920, 1080), (1920, 0, 3200, 1024)]
+
+
+def test_blank_check_ignores_areas_no_monitor_covers() -> None:
+    with pytest.raises(CaptureFailed, match="blank"):
+        ScreenCapturer(LockedTwoScreens()).capture(MONDAY, blur=False)
