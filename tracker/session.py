@@ -275,7 +275,7 @@ class TrackingSession:
             if slot.capture is not None:
                 # a pool job that hangs must not hang the app: the slot is written at a later tick
                 with contextlib.suppress(TimeoutError):
-                    slot.capture.exception(timeout=30)
+                    slot.capture.exception(timeout=10)
         self._collect_captures()
         if self._input_source is not None:
             self._input_source.stop()
