@@ -89,6 +89,7 @@ __all__ = [
     "request_milestone",
     "resolve_escrow_dispute",
     "run_due",
+    "settle_external_end",
     "submit",
     "withdraw_proposal",
 ]
@@ -371,14 +372,16 @@ def _check_can_end(book: EscrowBook, ignoring: Milestone | None = None) -> None:
 
 
 def _end(book: EscrowBook, now: datetime) -> list[EscrowTransfer]:
-    held = book.escrow_cents
+    held = book.carry_cents
+    book.carry_cents = 0
     for milestone in book.milestones:
-        if milestone.state in CLOSED_STATES:
+        # A disputed milestone keeps its escrow for the admin's split.
+        if milestone.state in CLOSED_STATES or open_dispute_on(book, milestone.seq):
             continue
+        held += milestone.escrow_cents
         milestone.refunded_cents += milestone.escrow_cents
         milestone.escrow_cents = 0
         milestone.state = MilestoneState.CANCELLED
-    book.carry_cents = 0
     for proposal in book.proposals:
         if proposal.state is ProposalState.PENDING:
             proposal.state = ProposalState.CLOSED
@@ -399,6 +402,14 @@ def end_contract(book: EscrowBook, actor: Actor, *, now: datetime) -> Outcome:
     require_actor(actor, Actor.CLIENT, Actor.FREELANCER, doing="end the contract")
     _check_can_end(book)
     return Outcome(transfers=tuple(_end(book, now)))
+
+
+def settle_external_end(book: EscrowBook, *, ended_at: datetime) -> Outcome:
+    """The contract was ended elsewhere (the contract's own "end" action): refund what
+    escrow is left, except a disputed milestone's, which waits for the admin's split."""
+    if book.ended_at is not None:
+        return Outcome()
+    return Outcome(transfers=tuple(_end(book, ended_at)))
 
 
 def auto_approve_due(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import billing.db.milestones_tables  # fixed-price tables on Base.metadata, for autogenerate
 import billing.db.models  # noqa: F401  (registers the tables on Base.metadata)
 from billing.db.models import Base
 
