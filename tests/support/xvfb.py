@@ -19,12 +19,14 @@ class XServer:
 
 
 @contextmanager
-def xvfb(screens: tuple[tuple[int, int], ...] = ((1920, 1080),), xinerama: bool = False) -> Iterator[XServer]:
+def xvfb(
+    screens: tuple[tuple[int, int], ...] = ((1920, 1080),), xinerama: bool = False
+) -> Iterator[XServer]:
     """Start Xvfb with the given screens and yield it; the display number comes from
     ``-displayfd`` so parallel test runs never collide."""
     binary = shutil.which("Xvfb")
     if binary is None:
-        raise RuntimeError("Xvfb is not installed: run ./dev test, which installs it (Debian: xvfb)")
+        raise RuntimeError("Xvfb is not installed: ./dev test installs it (Debian: xvfb)")
     read_fd, write_fd = os.pipe()
     args = [binary, "-displayfd", str(write_fd), "-nolisten", "tcp", "-noreset"]
     for index, (width, height) in enumerate(screens):
