@@ -1,0 +1,114 @@
+"""Fixed-price pages in the system Chromium: approve & pay with a bonus, and a
+freelancer's proposal accepted by the client — checked again through the JSON API."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from tests.e2e import seed
+from tests.e2e.conftest import Scenario, sign_in
+from tests.support.browser import accessibility_problems, save_screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def _milestones_url(scenario: Scenario) -> str:
+    return f"{scenario.base_url}/web/contracts/{scenario.demo.fixed_id}/milestones"
+
+
+def _milestone(page: Page, title: str):  # type: ignore[no-untyped-def]
+    return page.locator("article.milestone").filter(has_text=title)
+
+
+def _add_milestone(page: Page, title: str, amount: str) -> None:
+    page.get_by_label("Title", exact=True).fill(title)
+    page.get_by_label("Amount (USD)").fill(amount)
+    page.get_by_role("button", name="Add milestone").click()
+    expect(page.get_by_role("status")).to_contain_text(f"Milestone “{title}” added")
+
+
+def test_client_funds_freelancer_submits_client_approves_with_a_bonus(
+    scenario: Scenario, browser: Browser, context: BrowserContext
+) -> None:
+    client = sign_in(context, scenario.base_url, seed.DEMO_CLIENT, seed.DEMO_PASSWORD)
+    client.get_by_role("link", name="Demo fixed-price contract").click()
+    expect(client.get_by_test_id("escrow-balance")).to_be_visible()
+    _add_milestone(client, "Design mockups", "300")
+    _add_milestone(client, "Build checkout", "500.00")
+    assert accessibility_problems(client) == []
+
+    design = _milestone(client, "Design mockups")
+    escrow_before = client.get_by_test_id("escrow-balance").inner_text()
+    design.get_by_role("button", name="Activate & fund 300.00 USD").click()
+    expect(client.get_by_role("status")).to_contain_text("is active and funded")
+    expect(design.locator(".pill").first).to_have_text("active")
+    assert client.get_by_test_id("escrow-balance").inner_text() != escrow_before
+
+    freelancer_context = browser.new_context()
+    try:
+        freelancer = sign_in(
+            freelancer_context, scenario.base_url, seed.DEMO_FREELANCER, seed.DEMO_PASSWORD
+        )
+        freelancer.goto(_milestones_url(scenario))
+        mine = _milestone(freelancer, "Design mockups")
+        mine.get_by_label("Message to the client").fill("Mockups for all five screens attached.")
+        mine.get_by_role("button", name="Submit work").click()
+        expect(freelancer.get_by_role("status")).to_contain_text("submitted to the client")
+        assert accessibility_problems(freelancer) == []
+    finally:
+        freelancer_context.close()
+
+    client.reload()
+    expect(design.locator(".pill").first).to_have_text("submitted")
+    expect(design).to_contain_text("Mockups for all five screens attached.")
+    design.get_by_label("Bonus (USD, optional)").fill("50")
+    design.get_by_role("button", name="Approve & pay").click()
+    expect(client.get_by_role("status")).to_contain_text(
+        "approved and paid plus a bonus of 50.00 USD"
+    )
+    expect(design.locator(".pill").first).to_have_text("released")
+    expect(client.get_by_test_id("bonus-total")).to_contain_text("50.00")
+    assert accessibility_problems(client) == []
+    save_screenshot(client, "milestones")
+
+    with scenario.api() as api:
+        balances = api.get(
+            "/api/v1/me/balances",
+            headers={"Authorization": f"Bearer {scenario.freelancer_token}"},
+        ).json()
+    usd = next(b for b in balances if b["currency"] == "USD")
+    assert usd["pending_cents"] == 35000  # 300.00 released + 50.00 bonus
+
+
+def test_freelancer_proposes_a_milestone_and_the_client_accepts(
+    scenario: Scenario, browser: Browser, context: BrowserContext
+) -> None:
+    freelancer = sign_in(context, scenario.base_url, seed.DEMO_FREELANCER, seed.DEMO_PASSWORD)
+    freelancer.goto(_milestones_url(scenario))
+    freelancer.get_by_label("Change", exact=True).select_option("add")
+    freelancer.get_by_label("Title", exact=True).fill("Accessibility pass")
+    freelancer.get_by_label("Amount (USD)").fill("120.00")
+    freelancer.get_by_label("Message to the client").fill("Screen-reader fixes before launch.")
+    freelancer.get_by_role("button", name="Send proposal").click()
+    expect(freelancer.get_by_role("status")).to_contain_text("Proposal sent")
+    expect(freelancer.get_by_role("button", name="Withdraw proposal")).to_be_visible()
+    assert accessibility_problems(freelancer) == []
+
+    client_context = browser.new_context()
+    try:
+        client = sign_in(client_context, scenario.base_url, seed.DEMO_CLIENT, seed.DEMO_PASSWORD)
+        expect(client.get_by_text("Proposal to answer")).to_be_visible()
+        client.goto(_milestones_url(scenario))
+        expect(client.get_by_test_id("proposal-changes")).to_contain_text(
+            "Add milestone “Accessibility pass”, 120.00"
+        )
+        expect(client.get_by_text("A proposal is pending")).to_be_visible()
+        client.get_by_role("button", name="Accept proposal").click()
+        expect(client.get_by_role("status")).to_contain_text("Proposal accepted")
+        added = _milestone(client, "Accessibility pass")
+        expect(added).to_contain_text("120.00")
+        expect(added.locator(".pill").first).to_have_text("planned")
+        expect(client.get_by_role("button", name="Accept proposal")).to_have_count(0)
+    finally:
+        client_context.close()
