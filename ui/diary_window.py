@@ -206,8 +206,11 @@ class ShotViewer(QDialog):
         if pixmap.isNull():
             picture.setText("The screenshot file is missing.")
         else:
-            picture.setPixmap(pixmap.scaled(QSize(1280, 800), Qt.AspectRatioMode.KeepAspectRatio,
-                                            Qt.TransformationMode.SmoothTransformation))
+            bound = QSize(1280, 800)
+            if pixmap.width() > bound.width() or pixmap.height() > bound.height():
+                pixmap = pixmap.scaled(bound, Qt.AspectRatioMode.KeepAspectRatio,
+                                       Qt.TransformationMode.SmoothTransformation)
+            picture.setPixmap(pixmap)
         layout.addWidget(picture)
 
 
