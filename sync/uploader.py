@@ -73,6 +73,7 @@ class PassResult:
     deleted: int = 0
     rejected: int = 0
     over_limit: bool = False
+    handled: int = 0  # slots and deletions taken off the queue (sent, or refused for good)
     remaining: int = 0
     next_delay: float = 0.0
     failure: Decision | None = None
@@ -147,12 +148,19 @@ class Uploader:
             result.next_delay = self.idle_interval
             return result
         self.signals.update(phase=SyncPhase.UPLOADING)
+        deletions = self.store.pending_deletions()
+        queue = self.store.sync_queue(self.clock.now(), self.hold)
+        waiting = len(deletions) + len(queue)
         try:
             self._send_orphan_deletions(result)
-            self._send_deletions(result)
-            self._send_slots(result)
+            self._send_deletions(deletions, result)
+            self._send_slots(queue, result)
+        except _PassAborted as aborted:
+            result.remaining = waiting - result.handled
+            return self._after_failure(result, aborted.decision)
+        result.remaining = waiting - result.handled
+        try:
             self._uploaded_since_refresh += result.uploaded + result.deleted
-            result.remaining = self._count_waiting()
             self._refresh_contracts_if_due(result)
         except _PassAborted as aborted:
             return self._after_failure(result, aborted.decision)
@@ -184,7 +192,6 @@ class Uploader:
             log.warning(
                 "the server no longer accepts our token (%s): sign in again", decision.reason
             )
-            result.remaining = self._count_waiting()
             result.next_delay = self.idle_interval
             self.signals.update(
                 phase=SyncPhase.SIGNED_OUT,
@@ -196,7 +203,6 @@ class Uploader:
         delay = self.backoff.delay(self._attempts.queue_failures, decision.retry_after)
         self._attempts.queue_failures += 1
         result.next_delay = delay
-        result.remaining = self._count_waiting()
         log.info("upload pass failed (%s); next try in %.1f s", decision.reason, delay)
         self._publish(result, decision)
         return result
@@ -228,10 +234,6 @@ class Uploader:
             elif state.phase is not SyncPhase.ERROR:
                 changes.update(last_error=None)
         self.signals.update(**changes)
-
-    def _count_waiting(self) -> int:
-        now = self.clock.now()
-        return len(self.store.sync_queue(now, self.hold)) + len(self.store.pending_deletions())
 
     # --- contracts and the week's usage -----------------------------------------------
 
@@ -265,14 +267,15 @@ class Uploader:
 
     # --- deletions ----------------------------------------------------------------
 
-    def _send_deletions(self, result: PassResult) -> None:
-        for tombstone in self.store.pending_deletions():
+    def _send_deletions(self, deletions: list[Slot], result: PassResult) -> None:
+        for tombstone in deletions:
             key = (tombstone.contract_id, tombstone.slot_start)
             decision = self._attempt(
                 Operation.DELETE_SLOT,
                 key,
                 partial(self.api.delete_slot, tombstone.contract_id, tombstone.slot_start),
             )
+            result.handled += 1
             if decision.verdict is Verdict.DONE:
                 self.store.mark_deletion_synced(*key)
                 result.deleted += 1
@@ -293,12 +296,13 @@ class Uploader:
 
     # --- slots --------------------------------------------------------------------
 
-    def _send_slots(self, result: PassResult) -> None:
-        queue = self.store.sync_queue(self.clock.now(), self.hold)
+    def _send_slots(self, queue: list[Slot], result: PassResult) -> None:
+        queue = list(queue)
         # slots that failed transiently before go last, so one bad slot blocks nothing
         queue.sort(key=lambda s: self._attempts.per_slot.get((s.contract_id, s.slot_start), 0))
         for slot in queue[: self.batch_size]:
             self._send_slot(slot, result)
+            result.handled += 1
 
     def _send_slot(self, slot: Slot, result: PassResult) -> None:
         key = (slot.contract_id, slot.slot_start)

@@ -1,4 +1,8 @@
-"""Fixtures for sync tests: a real server process, a tracker store, a manual clock."""
+"""Fixtures for sync tests: a real server process, a tracker store, a manual clock.
+
+One server per test session (per xdist worker): starting one costs seconds. Tests do
+not share users or contracts (each seeds its own) and each sets the server's clock.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from tracker.clock import utc
 WEEK = utc(2026, 11, 16)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
     with running_backend(tmp_path_factory.mktemp("server") / "data", WEEK) as server:
         yield server

@@ -77,16 +77,16 @@ def test_a_week_of_slots_arrives_slot_for_slot(
         local = []
         for day in range(5):
             local += write_workday(
-                store, seeded.contract_id, WEEK + timedelta(days=day, hours=8), 8, rng
+                store, seeded.contract_id, WEEK + timedelta(days=day, hours=9), 6, rng
             )
         service = _service(store, backend, clock, tmp_path)
         service.sign_in(seeded.freelancer_email, PASSWORD)
         assert service.uploader.drain() >= 1
         assert store.sync_queue(clock.now()) == []
         local = store.slots_between(WEEK, WEEK + timedelta(days=7))
-        assert len(local) == 240 and all(s.sync_state == "synced" for s in local)
+        assert len(local) == 180 and all(s.sync_state == "synced" for s in local)
         state = service.signals.state
-        assert (state.synced_this_run, state.pending, state.rejected) == (240, 0, 0)
+        assert (state.synced_this_run, state.pending, state.rejected) == (180, 0, 0)
         contract = store.contract(seeded.contract_id)
         assert contract is not None
         assert contract.server_week_minutes == sum(s.minute_count for s in local)
@@ -113,7 +113,7 @@ def test_through_a_proxy_that_drops_and_delays_every_slot_arrives_exactly_once(
     plan = FaultPlan(drop_before=0.15, drop_after=0.15, delay=0.2, stall=0.03, stall_seconds=0.6)
     with Store(data_dir) as store, FaultyProxy(backend.address, random.Random(11), plan) as proxy:
         for day in range(2):
-            write_workday(store, seeded.contract_id, WEEK + timedelta(days=day, hours=9), 6, rng)
+            write_workday(store, seeded.contract_id, WEEK + timedelta(days=day, hours=9), 4, rng)
         uploader = _uploader(store, proxy.url, token, clock, seed=3)
         uploader.drain(sleep=clock.advance)
         # deletions after sync go through the same bad network
@@ -122,14 +122,14 @@ def test_through_a_proxy_that_drops_and_delays_every_slot_arrives_exactly_once(
             store.delete_slot(victim.contract_id, victim.slot_start, clock.now())
         uploader.drain(sleep=clock.advance)
         stats = proxy.stats
-    assert stats.total >= 200
+    assert stats.total >= 120
     assert stats.dropped / stats.total >= 0.2
     assert stats.exchanges[Fault.DROP_BEFORE] and stats.exchanges[Fault.DROP_AFTER]
     assert stats.exchanges[Fault.STALL]
     with Store(data_dir) as store:
         assert store.sync_queue(clock.now()) == [] and store.pending_deletions() == []
         local = store.slots_between(WEEK, WEEK + timedelta(days=7))
-        assert len(local) == 72 - 5 and all(s.sync_state == "synced" for s in local)
+        assert len(local) == 48 - 5 and all(s.sync_state == "synced" for s in local)
     assert_server_holds_exactly(backend, token, seeded.contract_id, local, deleted=5)
 
 
