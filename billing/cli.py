@@ -65,20 +65,43 @@ def cents(text: str) -> int:
     return int(amount * 100)
 
 
+def app_from_env(*, migrate: bool = False):  # type: ignore[no-untyped-def]
+    """The app for ``serve`` (also uvicorn's factory when it runs several workers).
+
+    Reads ``WORKDIARY_DATA_DIR`` and ``WORKDIARY_JOBS_INTERVAL`` set by ``cmd_serve``.
+    """
+    from billing.api.app import create_app
+
+    settings = Settings.from_env(
+        Path(os.environ.get("WORKDIARY_DATA_DIR") or default_data_dir()),
+        jobs_interval_seconds=float(os.environ.get("WORKDIARY_JOBS_INTERVAL", "60")),
+    )
+    return create_app(settings, _clock(), migrate=migrate, run_scheduler=True)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from billing.api.app import create_app
-
-    settings = _settings(args)
+    os.environ["WORKDIARY_DATA_DIR"] = str(Path(args.data_dir).resolve())
     if args.jobs_interval is not None:
-        settings = Settings.from_env(
-            Path(args.data_dir), jobs_interval_seconds=float(args.jobs_interval)
-        )
-    app = create_app(settings, _clock(), migrate=True, run_scheduler=True)
+        os.environ["WORKDIARY_JOBS_INTERVAL"] = str(float(args.jobs_interval))
+    settings = _settings(args)
     print(f"workdiary-server on http://{args.host}:{args.port} (data: {settings.data_dir})")
     sys.stdout.flush()
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+    common = {
+        "host": args.host,
+        "port": args.port,
+        "log_level": args.log_level,
+        "access_log": False,
+    }
+    if args.workers > 1:
+        # migrate once here; each worker process builds its own app (and scheduler: the
+        # job steps are safe to run side by side)
+        engine, _ = _migrated_factory(settings)
+        engine.dispose()
+        uvicorn.run("billing.cli:app_from_env", factory=True, workers=args.workers, **common)
+    else:
+        uvicorn.run(app_from_env(migrate=True), **common)
     return 0
 
 
@@ -263,6 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--jobs-interval", type=float, default=None, help="seconds between job runs; 0 = off"
     )
     serve.add_argument("--log-level", default="warning")
+    serve.add_argument("--workers", type=int, default=1, help="server processes (default 1)")
     serve.set_defaults(run=cmd_serve)
 
     commands.add_parser("migrate", parents=[common], help="migrate the database").set_defaults(

@@ -1,5 +1,7 @@
 """FastAPI dependencies: the request's session, clock, settings, caller and contract.
 
+Those doing no I/O are ``async`` so they skip a threadpool hop.
+
 Authorization is decided in one place, :func:`contract_access`: it loads the contract
 named by the path parameter ``contract_id`` *and* the caller's role on it. A caller who
 is not on the contract gets 404 (its existence is not revealed); a party whose role may
@@ -43,22 +45,22 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def get_clock(request: Request) -> Clock:
+async def get_clock(request: Request) -> Clock:
     clock: Clock = request.app.state.clock
     return clock
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_blobs(request: Request) -> BlobStore:
+async def get_blobs(request: Request) -> BlobStore:
     blobs: BlobStore = request.app.state.blobs
     return blobs
 
 
-def get_passwords(request: Request) -> Passwords:
+async def get_passwords(request: Request) -> Passwords:
     passwords: Passwords = request.app.state.passwords
     return passwords
 
@@ -88,13 +90,15 @@ def get_current_token(
     return found
 
 
-def get_current_user(
+async def get_current_user(
     found: Annotated[tuple[User, ApiToken], Depends(get_current_token)],
 ) -> User:
     return found[0]
 
 
-def get_token_row(found: Annotated[tuple[User, ApiToken], Depends(get_current_token)]) -> ApiToken:
+async def get_token_row(
+    found: Annotated[tuple[User, ApiToken], Depends(get_current_token)],
+) -> ApiToken:
     return found[1]
 
 
@@ -102,7 +106,7 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 CurrentToken = Annotated[ApiToken, Depends(get_token_row)]
 
 
-def get_admin(user: CurrentUser) -> User:
+async def get_admin(user: CurrentUser) -> User:
     if user.role != Role.ADMIN:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="only an admin may do this")
     return user

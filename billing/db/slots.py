@@ -9,7 +9,8 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from billing.blobs import BlobStore
@@ -28,16 +29,32 @@ from billing.db.models import (
     User,
 )
 from billing.db.session import is_postgres
-from billing.db.upsert import insert_ignore
 from billing.domain.slots import ContractTerms, SlotBody, refusal
 from billing.domain.weeks import WeekTimeline, allocate_cap, as_utc, split_over_cap, week_start
 
 
 @dataclass(frozen=True)
+class StoredSlot:
+    """What ingest tells the caller about the slot it holds."""
+
+    slot_start: datetime
+    over_limit_minutes: int
+    shot_sha256: str | None
+    shot_blob_key: str | None
+
+
+@dataclass(frozen=True)
 class SlotOutcome:
-    slot: Slot
+    slot: StoredSlot
     created: bool
     week_logged_minutes: int
+
+
+@dataclass(frozen=True)
+class _Totals:
+    logged_minutes: int
+    billable_minutes: int
+    closed: bool
 
 
 def _terms(contract: Contract) -> ContractTerms:
@@ -53,30 +70,42 @@ def _refuse(status: int, reason: str) -> ServiceError:
     return Conflict(reason) if status == 409 else Invalid(reason)
 
 
-def lock_week_totals(session: Session, contract_id: int, week: datetime) -> ContractWeek:
-    """The contract's running totals for ``week``, created if needed, row-locked on PG.
+def _touch_totals(session: Session, contract_id: int, week: datetime) -> _Totals:
+    """Create-or-lock the week's totals row in one statement and read it.
 
-    Locking this row serialises every change to one contract's week across servers.
+    ``INSERT … ON CONFLICT DO UPDATE … RETURNING``: on PostgreSQL the update takes the
+    row lock, which serialises every change to one contract's week across servers;
+    SQLite's ``BEGIN IMMEDIATE`` already serialises writers.
     """
-    insert_ignore(
-        session,
-        ContractWeek,
-        [
-            {
-                "contract_id": contract_id,
-                "week_start": week,
-                "logged_minutes": 0,
-                "billable_minutes": 0,
-                "closed": False,
-            }
-        ],
+    module = postgresql if is_postgres(session) else sqlite
+    table = ContractWeek.__table__
+    statement = (
+        module.insert(table)
+        .values(
+            contract_id=contract_id,
+            week_start=week,
+            logged_minutes=0,
+            billable_minutes=0,
+            closed=False,
+        )
+        .on_conflict_do_update(
+            index_elements=[table.c.contract_id, table.c.week_start],
+            set_={"logged_minutes": table.c.logged_minutes},
+        )
+        .returning(table.c.logged_minutes, table.c.billable_minutes, table.c.closed)
     )
-    query = select(ContractWeek).where(
-        ContractWeek.contract_id == contract_id, ContractWeek.week_start == week
-    )
-    if is_postgres(session):
-        query = query.with_for_update()
-    totals = session.scalars(query.execution_options(populate_existing=True)).one()
+    row = session.execute(statement).one()
+    return _Totals(int(row[0]), int(row[1]), bool(row[2]))
+
+
+def lock_week_totals(session: Session, contract_id: int, week: datetime) -> ContractWeek:
+    """The contract's running totals for ``week`` (ORM row), created if needed, locked."""
+    _touch_totals(session, contract_id, week)
+    totals = session.scalars(
+        select(ContractWeek)
+        .where(ContractWeek.contract_id == contract_id, ContractWeek.week_start == week)
+        .execution_options(populate_existing=True)
+    ).one()
     return totals
 
 
@@ -96,6 +125,16 @@ def _check_week_open(session: Session, contract_id: int, week: datetime) -> None
         raise Conflict("week locked")
 
 
+_HELD_COLUMNS = (
+    Slot.id,
+    Slot.body_sha256,
+    Slot.deleted_at,
+    Slot.over_limit_minutes,
+    Slot.shot_sha256,
+    Slot.shot_blob_key,
+)
+
+
 def put_slot(
     session: Session,
     contract: Contract,
@@ -105,52 +144,70 @@ def put_slot(
     now: datetime,
     future_skew: timedelta,
 ) -> SlotOutcome:
-    """Store a slot; the same body again changes nothing; a different one is a 409."""
+    """Store a slot; the same body again changes nothing; a different one is a 409.
+
+    The hot path of the server, so it speaks SQL directly: lock the week's totals, look
+    for a held slot, insert, add to the totals — four statements.
+    """
     refused = refusal(slot_start, body, _terms(contract), now=now, future_skew=future_skew)
     if refused is not None:
         raise _refuse(*refused)
     slot_start = as_utc(slot_start)
     week = week_start(slot_start)
-    totals = lock_week_totals(session, contract.id, week)
+    totals = _touch_totals(session, contract.id, week)
     fingerprint = body.fingerprint()
-    held = session.scalar(
-        select(Slot).where(Slot.contract_id == contract.id, Slot.slot_start == slot_start)
-    )
+    held = session.execute(
+        select(*_HELD_COLUMNS).where(Slot.contract_id == contract.id, Slot.slot_start == slot_start)
+    ).first()
     if held is not None:
         if held.deleted_at is not None:
             raise Conflict("slot was deleted; a deleted slot cannot be synced again")
         if held.body_sha256 != fingerprint:
-            raise Conflict(_difference(held, body))
-        return SlotOutcome(held, False, totals.logged_minutes)
-    _check_week_open(session, contract.id, week)
+            existing = session.get(Slot, held.id)
+            assert existing is not None
+            raise Conflict(_difference(existing, body))
+        stored = StoredSlot(
+            slot_start, held.over_limit_minutes, held.shot_sha256, held.shot_blob_key
+        )
+        return SlotOutcome(stored, False, totals.logged_minutes)
+    if totals.closed:
+        _check_week_open(session, contract.id, week)
     cap = cap_for_week(session, contract.id, week)
     billable, over_limit = split_over_cap(body.minutes, totals.billable_minutes, cap)
-    slot = Slot(
-        contract_id=contract.id,
-        slot_start=slot_start,
-        week_start=week,
-        minutes=body.minutes,
-        active_minutes=body.active_minutes,
-        activity=[list(pair) for pair in body.activity],
-        memo=body.memo,
-        manual=body.manual,
-        shot_taken_at=body.shot_taken_at,
-        shot_sha256=body.shot_sha256,
-        shot_note=body.shot_note,
-        shot_blob_key=None,
-        over_limit_minutes=over_limit,
-        body_sha256=fingerprint,
-        received_at=now,
+    session.execute(
+        insert(Slot).values(
+            contract_id=contract.id,
+            slot_start=slot_start,
+            week_start=week,
+            minutes=body.minutes,
+            active_minutes=body.active_minutes,
+            activity=[list(pair) for pair in body.activity],
+            memo=body.memo,
+            manual=body.manual,
+            shot_taken_at=body.shot_taken_at,
+            shot_sha256=body.shot_sha256,
+            shot_note=body.shot_note,
+            shot_blob_key=None,
+            over_limit_minutes=over_limit,
+            body_sha256=fingerprint,
+            received_at=now,
+        )
     )
-    session.add(slot)
-    totals.logged_minutes += body.minutes
-    totals.billable_minutes += billable
-    session.flush()
+    session.execute(
+        update(ContractWeek)
+        .where(ContractWeek.contract_id == contract.id, ContractWeek.week_start == week)
+        .values(
+            logged_minutes=ContractWeek.logged_minutes + body.minutes,
+            billable_minutes=ContractWeek.billable_minutes + billable,
+        )
+        .execution_options(synchronize_session=False)
+    )
     if totals.closed:
         from billing.db.invoices import refresh_week_invoice
 
         refresh_week_invoice(session, contract, week, now=now)
-    return SlotOutcome(slot, True, totals.logged_minutes)
+    stored = StoredSlot(slot_start, over_limit, body.shot_sha256, None)
+    return SlotOutcome(stored, True, totals.logged_minutes + body.minutes)
 
 
 def _difference(held: Slot, body: SlotBody) -> str:
