@@ -16,6 +16,7 @@ from billing.api.deps import ClockDep, SessionDep
 from billing.db import disputes as disputes_db
 from billing.db.contracts import contracts_of
 from billing.db.models import Contract, Dispute, DisputeStatus, Role, Slot, User
+from billing.web import fixed_price_view
 from billing.web.deps import CsrfChecked, SecretDep, ViewerDep, ZoneDep, load_contract
 from billing.web.render import redirect, render
 from billing.web.route import WebRoute
@@ -54,6 +55,7 @@ def disputes_page(
 ) -> Response:
     rows: list[DisputeRow] = []
     queue: list[DisputeRow] = []
+    escrow_queue = fixed_price_view.escrow_dispute_queue(session, viewer.user)
     if viewer.role == Role.ADMIN:
         for dispute in disputes_db.open_disputes_for_admin(session, viewer.user):
             contract = session.get(Contract, dispute.contract_id)
@@ -90,6 +92,7 @@ def disputes_page(
         nav="disputes",
         rows=rows,
         queue=queue,
+        escrow_queue=escrow_queue,
     )
 
 

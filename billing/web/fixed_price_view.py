@@ -7,6 +7,8 @@ package is installed; without it, nothing is shown.
 from __future__ import annotations
 
 import importlib.util
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
@@ -89,3 +91,40 @@ def released_earnings(session: Session, freelancer: User) -> list[Earning]:
                 )
             )
     return earnings
+
+
+@dataclass(frozen=True)
+class EscrowDisputeRow:
+    """An open escrow dispute in an admin's queue, with its contract."""
+
+    dispute_id: int
+    seq: int
+    milestone_seq: int
+    reason: str
+    opened_at: datetime
+    contract: Contract
+    mine: bool
+
+
+def escrow_dispute_queue(session: Session, viewer: User) -> list[EscrowDisputeRow]:
+    """Open escrow disputes an admin may take or already holds (none for other roles)."""
+    if viewer.role != Role.ADMIN or not _available():
+        return []
+    from billing.db.milestones import escrow_dispute_queue as queue
+
+    rows = []
+    for row in queue(session, viewer):
+        contract = session.get(Contract, row.contract_id)
+        assert contract is not None
+        rows.append(
+            EscrowDisputeRow(
+                row.id,
+                row.seq,
+                row.milestone_seq,
+                row.reason,
+                row.opened_at,
+                contract,
+                row.assigned_admin_id == viewer.id,
+            )
+        )
+    return rows

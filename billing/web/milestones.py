@@ -132,6 +132,10 @@ def milestones_page(
     any_funded = any(m.state in (MilestoneState.ACTIVE, MilestoneState.SUBMITTED) for m in plan)
     pending = next((p for p in book.proposals if p.state is ProposalState.PENDING), None)
     open_disputes = {d.milestone_seq: d for d in book.disputes if d.state.value == "open"}
+    assigned = {
+        seq: row.assigned_admin_id
+        for seq, row in milestones_db.escrow_dispute_rows(session, contract).items()
+    }
     parties = {
         "client": session.get(User, contract.client_id),
         "freelancer": session.get(User, contract.freelancer_id),
@@ -155,6 +159,8 @@ def milestones_page(
         past_proposals=[p for p in book.proposals if p.state is not ProposalState.PENDING],
         requests=book.requests,
         open_disputes=open_disputes,
+        escrow_disputes=list(reversed(book.disputes)),
+        assigned=assigned,
         parties=parties,
         now=clock.now(),
         ended=contract.ended_at is not None or book.ended_at is not None,
@@ -516,3 +522,61 @@ def dispute_escrow(
     return _back(
         contract_id, f"Escrow of milestone {seq} is disputed; an admin will split it.", secret
     )
+
+
+# --- escrow disputes: the admin's side ---------------------------------------------------
+
+
+@router.post(
+    "/escrow-disputes/{dispute_id}/assign", include_in_schema=False, dependencies=[CsrfChecked]
+)
+def take_escrow_dispute(
+    dispute_id: int, session: SessionDep, clock: ClockDep, viewer: ViewerDep, secret: SecretDep
+) -> Response:
+    if viewer.role != Role.ADMIN:
+        raise HTTPException(403, detail="Only an admin takes disputes.")
+    row = milestones_db.take_escrow_dispute(session, dispute_id, viewer.user, now=clock.now())
+    session.commit()
+    return _back(
+        row.contract_id, f"Escrow dispute {row.seq} is yours: record the split below.", secret
+    )
+
+
+@router.post(
+    "/contracts/{contract_id}/escrow-disputes/{seq}/resolve",
+    include_in_schema=False,
+    dependencies=[CsrfChecked],
+)
+def resolve_escrow_dispute(
+    contract_id: int,
+    seq: int,
+    session: SessionDep,
+    clock: ClockDep,
+    viewer: ViewerDep,
+    secret: SecretDep,
+    to_freelancer: Annotated[str, Form(max_length=20)],
+    to_client: Annotated[str, Form(max_length=20)],
+) -> Response:
+    access = _access(session, viewer, contract_id)
+    if access.role != Role.ADMIN:
+        raise HTTPException(403, detail="Only the admin assigned to the dispute settles it.")
+    freelancer_cents = parse_amount(to_freelancer, "To the freelancer", allow_zero=True)
+    client_cents = parse_amount(to_client, "Back to the client", allow_zero=True)
+    milestones_db.require_assigned(session, access.contract, seq, viewer.user)
+    now = clock.now()
+    _apply(
+        session,
+        viewer,
+        contract_id,
+        now,
+        "escrow_dispute_resolved",
+        lambda book, actor: rules.resolve_escrow_dispute(
+            book,
+            actor,
+            seq,
+            to_freelancer_cents=freelancer_cents,
+            to_client_cents=client_cents,
+            now=now,
+        ),
+    )
+    return _back(contract_id, f"Escrow dispute {seq} settled.", secret)

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from fastapi import Request
+from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
@@ -107,6 +107,20 @@ def render(
     )
     if flash is not None:
         response.delete_cookie(FLASH_COOKIE, path="/web")
-    # pages show money and shots: never cache them in shared caches
-    response.headers["Cache-Control"] = "private, no-store"
+    add_page_headers(response)
     return response
+
+
+# Scripts only from our own static files (no inline script); style attributes are allowed.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+def add_page_headers(response: Response) -> None:
+    """Pages show money and shots: no shared caching, no framing, no inline script."""
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"

@@ -25,7 +25,7 @@ from billing.domain.milestones_model import (
     MilestoneNotFound,
 )
 from billing.web.formatting import zone_or_default
-from billing.web.render import templates
+from billing.web.render import add_page_headers, templates
 
 _TITLES = {
     400: "That request was not understood",
@@ -73,7 +73,7 @@ def error_page(request: Request, status_code: int, message: str) -> Response:
         },
         status_code=status_code,
     )
-    response.headers["Cache-Control"] = "private, no-store"
+    add_page_headers(response)
     return response
 
 

@@ -13,7 +13,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect
 
 from tests.e2e import seed
 from tests.e2e.conftest import ADMIN, STRANGER, VIEWER_ZONE, Scenario, sign_in
@@ -268,7 +268,7 @@ def test_freelancer_answers_and_the_admin_resolves(
     admin_context = browser.new_context()
     try:
         admin = sign_in(admin_context, scenario.base_url, *ADMIN)
-        expect(admin.get_by_role("heading", name="Disputes")).to_be_visible()
+        expect(admin.get_by_role("heading", name="Disputes", exact=True)).to_be_visible()
         row = admin.locator(f'tr[data-dispute-id="{dispute_id}"]')
         row.get_by_role("button", name="Take").click()
         expect(admin.get_by_text("I was reading the spec; see the memo.")).to_be_visible()
@@ -310,9 +310,17 @@ def test_freelancer_deletes_a_synced_slot_of_the_open_week(
     cell = page.locator('.slot[data-slot-time="05:00"]')
     expect(cell).to_contain_text("Wrong contract, oops")
     cell.locator("input[type=checkbox]").check()
+    asked: list[str] = []
+
+    def confirm(dialog: Dialog) -> None:
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", confirm)
     page.get_by_role("button", name="Delete selected slots").click()
     expect(page.get_by_role("status")).to_contain_text("Deleted 1 slot(s)")
     expect(page.locator('.slot[data-slot-time="05:00"]')).to_contain_text("deleted")
+    assert asked == ["Delete 1 slot(s)? Their screenshots are removed and the time is not billed."]
     with scenario.api() as api:
         diary = api.get(
             f"/api/v1/contracts/{contract_id}/diary",

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.e2e import seed
-from tests.e2e.conftest import Scenario, sign_in
+from tests.e2e.conftest import ADMIN, Scenario, sign_in
 from tests.support.browser import accessibility_problems, save_screenshot
 
 pytestmark = pytest.mark.browser
@@ -112,3 +112,55 @@ def test_freelancer_proposes_a_milestone_and_the_client_accepts(
         expect(client.get_by_role("button", name="Accept proposal")).to_have_count(0)
     finally:
         client_context.close()
+
+
+def test_payment_request_funded_then_escrow_disputed_and_split_by_an_admin(
+    scenario: Scenario, browser: Browser, context: BrowserContext
+) -> None:
+    hourly_milestones = f"{scenario.base_url}/web/contracts/{scenario.demo.hourly_id}/milestones"
+    freelancer = sign_in(context, scenario.base_url, seed.DEMO_FREELANCER, seed.DEMO_PASSWORD)
+    freelancer.goto(hourly_milestones)
+    freelancer.get_by_label("Amount (USD)").fill("100.00")
+    freelancer.get_by_label("What it is for").fill("Server migration weekend")
+    freelancer.get_by_role("button", name="Send request").click()
+    expect(freelancer.get_by_role("status")).to_contain_text("Milestone payment requested")
+
+    others = browser.new_context()
+    try:
+        client = sign_in(others, scenario.base_url, seed.DEMO_CLIENT, seed.DEMO_PASSWORD)
+        client.goto(hourly_milestones)
+        request_row = client.locator("tr").filter(has_text="Server migration weekend")
+        request_row.get_by_role("button", name="Accept & fund").click()
+        expect(client.get_by_role("status")).to_contain_text("funded in escrow")
+        expect(client.get_by_test_id("escrow-balance")).to_contain_text("100.00")
+        assert accessibility_problems(client) == []
+
+        freelancer.reload()
+        funded = freelancer.locator("article.milestone").filter(has_text="Server migration")
+        funded.locator("summary", has_text="Dispute the escrow").click()
+        funded.get_by_label("Reason").fill("Client asked for the weekend work in writing.")
+        funded.get_by_role("button", name="Open escrow dispute").click()
+        expect(freelancer.get_by_role("status")).to_contain_text("an admin will split it")
+
+        client.context.clear_cookies()
+        admin = sign_in(others, scenario.base_url, *ADMIN)
+        row = admin.locator("tr").filter(has_text="Client asked for the weekend work")
+        row.get_by_role("button", name="Take").click()
+        expect(admin.get_by_role("status")).to_contain_text("record the split below")
+        assert accessibility_problems(admin) == []
+        # a split that does not add up to the escrow is refused and moves nothing
+        admin.get_by_label("To the freelancer (USD)").fill("70.00")
+        admin.get_by_label("Back to the client (USD)").fill("40.00")
+        admin.get_by_role("button", name="Record split").click()
+        expect(admin.get_by_text("must add up to the escrow held")).to_be_visible()
+        admin.go_back()
+        admin.get_by_label("To the freelancer (USD)").fill("60.00")
+        admin.get_by_label("Back to the client (USD)").fill("40.00")
+        admin.get_by_role("button", name="Record split").click()
+        expect(admin.get_by_role("status")).to_contain_text("settled")
+        expect(admin.locator("[data-escrow-dispute]")).to_contain_text(
+            "60.00USD to the freelancer, 40.00USD back to the client"
+        )
+        expect(admin.get_by_test_id("escrow-balance")).to_contain_text("0.00")
+    finally:
+        others.close()
