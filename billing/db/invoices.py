@@ -266,8 +266,11 @@ def last_finalization(now: datetime) -> datetime:
     return saturday if saturday <= now else saturday - WEEK
 
 
-def _next_number(session: Session) -> int:
-    """The next invoice number, gapless: the counter row stays locked until commit."""
+def _take_numbers(session: Session, count: int) -> list[int]:
+    """The next ``count`` invoice numbers, gapless: the counter row stays locked until
+    the transaction that uses them commits (or rolls back, giving them back)."""
+    if count == 0:
+        return []
     query = select(InvoiceCounter).where(InvoiceCounter.name == COUNTER)
     if is_postgres(session):
         query = query.with_for_update()
@@ -275,9 +278,10 @@ def _next_number(session: Session) -> int:
     if counter is None:
         counter = InvoiceCounter(name=COUNTER, last_number=0)
         session.add(counter)
-    counter.last_number += 1
+    first = counter.last_number + 1
+    counter.last_number += count
     session.flush()
-    return counter.last_number
+    return list(range(first, first + count))
 
 
 @dataclass(frozen=True)
@@ -334,43 +338,45 @@ def _settle_disputes(
     return added
 
 
-def _charge(
-    session: Session, invoice: Invoice, contract: Contract, now: datetime, fee_bps: int
-) -> None:
-    ledger.post(
-        session,
-        invoice_charge(
+def _finalize_batch(
+    session: Session,
+    invoices: list[Invoice],
+    contracts: dict[int, Contract],
+    paid: dict[int, list[Dispute]],
+    now: datetime,
+    fee_bps: int,
+) -> FinalizeReport:
+    """Number, charge and credit a batch of invoices (voiding those with nothing to bill)."""
+    supplements = 0
+    to_charge: list[Invoice] = []
+    for invoice in invoices:
+        contract = contracts[invoice.contract_id]
+        disputes = paid.pop(invoice.contract_id, [])
+        if disputes:
+            supplements += _settle_disputes(session, invoice, contract, disputes)
+            _retotal(session, invoice)
+        invoice.finalized_at = now
+        if invoice.total_cents <= 0:
+            invoice.status = InvoiceStatus.VOID.value
+        else:
+            invoice.status = InvoiceStatus.FINALIZED.value
+            to_charge.append(invoice)
+    for invoice, number in zip(to_charge, _take_numbers(session, len(to_charge)), strict=True):
+        invoice.number = number
+    session.flush()
+    transfers = []
+    for invoice in to_charge:
+        contract = contracts[invoice.contract_id]
+        transfers += invoice_charge(
             invoice_id=invoice.id,
             client_id=contract.client_id,
             freelancer_id=contract.freelancer_id,
             currency=contract.currency,
             amount_cents=invoice.total_cents,
             fee_basis_points=fee_bps,
-        ),
-        now,
-    )
-
-
-def _finalize_one(
-    session: Session,
-    invoice: Invoice,
-    contract: Contract,
-    disputes: list[Dispute],
-    now: datetime,
-    fee_bps: int,
-) -> tuple[bool, int]:
-    supplements = _settle_disputes(session, invoice, contract, disputes)
-    _retotal(session, invoice)
-    invoice.finalized_at = now
-    if invoice.total_cents <= 0:
-        invoice.status = InvoiceStatus.VOID.value
-        session.flush()
-        return False, supplements
-    invoice.status = InvoiceStatus.FINALIZED.value
-    invoice.number = _next_number(session)
-    session.flush()
-    _charge(session, invoice, contract, now, fee_bps)
-    return True, supplements
+        )
+    ledger.post(session, transfers, now)
+    return FinalizeReport(len(to_charge), len(invoices) - len(to_charge), supplements)
 
 
 def finalize_due(
@@ -409,17 +415,10 @@ def finalize_due(
         paid = _paid_unsettled(session, saturday, contract_ids)
         for invoice in invoices:
             invoice.available_at = WeekTimeline(invoice.week_start).available_at
-            done, added = _finalize_one(
-                session,
-                invoice,
-                contracts[invoice.contract_id],
-                paid.pop(invoice.contract_id, []),
-                now,
-                fee_bps,
-            )
-            finalized += done
-            voided += not done
-            supplements += added
+        batch_report = _finalize_batch(session, invoices, contracts, paid, now, fee_bps)
+        finalized += batch_report.finalized
+        voided += batch_report.voided
+        supplements += batch_report.supplements
     # paid disputes of contracts with no weekly invoice finalizing now
     for contract_id, disputes in _paid_unsettled(session, saturday, None).items():
         contract = session.get(Contract, contract_id)
@@ -446,10 +445,12 @@ def finalize_due(
             continue
         session.add(invoice)
         session.flush()
-        done, added = _finalize_one(session, invoice, contract, disputes, now, fee_bps)
-        finalized += done
-        voided += not done
-        supplements += added
+        batch_report = _finalize_batch(
+            session, [invoice], {contract_id: contract}, {contract_id: disputes}, now, fee_bps
+        )
+        finalized += batch_report.finalized
+        voided += batch_report.voided
+        supplements += batch_report.supplements
     return FinalizeReport(finalized, voided, supplements)
 
 

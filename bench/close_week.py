@@ -1,0 +1,161 @@
+"""Benchmark: the week close (and the rest of the week's jobs) for many hourly contracts.
+
+For 1k / 10k / 100k contracts with 40 h logged each, on PostgreSQL and SQLite, time
+``run_jobs`` at Monday 00:00 (close: one draft invoice per contract), at Monday 12:00
+(lock), Saturday 00:00 (finalize: number, charge, credit) and Wednesday (available), and
+print the time per step and per contract.
+
+Set-up writes what the jobs read — users, contracts, caps and the per-week totals that
+ingest keeps (``contract_weeks``) — in bulk. The close reads those totals, not the slots,
+so its cost does not depend on how many slots a week holds.
+
+    .venv/bin/python bench/close_week.py [--sizes 1000,10000,100000] [--backends postgresql,sqlite]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import func, insert, select
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from billing.config import Settings
+from billing.db.models import Contract, ContractCap, ContractWeek, Invoice, User
+from billing.db.session import make_session_factory, unit_of_work
+from billing.jobs import run_jobs
+from tests.support.db import fresh_database_url, migrated_engine
+from tracker.clock import utc
+
+WEEK = utc(2026, 11, 2)
+STEPS = (
+    ("close", utc(2026, 11, 9), "closed"),
+    ("lock", utc(2026, 11, 9, 12), "locked"),
+    ("finalize", utc(2026, 11, 14), "finalized"),
+    ("available", utc(2026, 11, 18), "released"),
+)
+CHUNK = 5000
+
+
+def populate(factory, contracts: int) -> None:  # type: ignore[no-untyped-def]
+    created = WEEK - timedelta(days=30)
+    for first in range(0, contracts, CHUNK):
+        ids = range(first, min(first + CHUNK, contracts))
+        with unit_of_work(factory) as session:
+            users = [
+                {
+                    "id": 2 * i + 1,
+                    "email": f"c{i}@bench.test",
+                    "password_hash": "-",
+                    "role": "client",
+                    "display_name": f"c{i}",
+                    "created_at": created,
+                }
+                for i in ids
+            ] + [
+                {
+                    "id": 2 * i + 2,
+                    "email": f"f{i}@bench.test",
+                    "password_hash": "-",
+                    "role": "freelancer",
+                    "display_name": f"f{i}",
+                    "created_at": created,
+                }
+                for i in ids
+            ]
+            session.execute(insert(User), users)
+            session.execute(
+                insert(Contract),
+                [
+                    {
+                        "id": i + 1,
+                        "kind": "hourly",
+                        "title": f"contract {i}",
+                        "client_id": 2 * i + 1,
+                        "freelancer_id": 2 * i + 2,
+                        "currency": "USD",
+                        "rate_cents": 2000 + i % 5000,
+                        "screenshots_enabled": True,
+                        "blur_screenshots": False,
+                        "manual_time_allowed": False,
+                        "created_at": created,
+                    }
+                    for i in ids
+                ],
+            )
+            session.execute(
+                insert(ContractCap),
+                [
+                    {
+                        "contract_id": i + 1,
+                        "effective_week_start": WEEK - timedelta(weeks=4),
+                        "cap_minutes": 40 * 60,
+                        "created_at": created,
+                    }
+                    for i in ids
+                ],
+            )
+            session.execute(
+                insert(ContractWeek),
+                [
+                    {
+                        "contract_id": i + 1,
+                        "week_start": WEEK,
+                        "logged_minutes": 40 * 60 + 30,
+                        "billable_minutes": 40 * 60,
+                        "closed": False,
+                    }
+                    for i in ids
+                ],
+            )
+
+
+def bench(kind: str, contracts: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp, fresh_database_url(kind, Path(tmp)) as url:
+        engine = migrated_engine(url)
+        if kind == "postgresql":
+            from sqlalchemy import text
+
+            with engine.begin() as connection:  # ids were written explicitly
+                for table in ("users", "contracts"):
+                    connection.execute(
+                        text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), :last)"),
+                        {"last": 2 * contracts + 1},
+                    )
+        factory = make_session_factory(engine)
+        started = time.perf_counter()
+        populate(factory, contracts)
+        setup = time.perf_counter() - started
+        settings = Settings(database_url=url)
+        line = [f"{kind:10s} {contracts:>7,d} contracts (set-up {setup:5.1f} s)"]
+        for name, instant, key in STEPS:
+            started = time.perf_counter()
+            report = run_jobs(factory, instant, settings)
+            elapsed = time.perf_counter() - started
+            assert report[key] == contracts, (name, report)
+            line.append(f"{name} {elapsed:6.2f} s = {1e6 * elapsed / contracts:5.0f} µs/contract")
+        with unit_of_work(factory) as session:
+            total = session.scalar(select(func.sum(Invoice.total_cents)))
+            numbers = session.scalar(select(func.max(Invoice.number)))
+        assert numbers == contracts and total
+        print(" | ".join(line), flush=True)
+        engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--backends", default="postgresql,sqlite")
+    args = parser.parse_args()
+    for kind in args.backends.split(","):
+        for size in (int(s) for s in args.sizes.split(",")):
+            bench(kind, size)
+
+
+if __name__ == "__main__":
+    main()
