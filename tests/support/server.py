@@ -7,7 +7,8 @@ time), ``cli(*args)`` to run another ``workdiary-server`` command against the sa
 (e.g. ``cli("run-jobs", "--now", iso)``), and ``env`` for further subprocesses. The
 scheduler is off (``--jobs-interval 0``) so only the test runs jobs. Passwords are hashed
 at a low argon2 cost to keep tests fast. The server is stopped (SIGTERM, then SIGKILL)
-on exit and its log is attached to any start-up failure.
+on exit and its log is attached to any start-up failure. ``live_server`` is the same as
+a pytest fixture (SQLite, real clock).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+
+import pytest
 
 SERVER = [sys.executable, "-m", "billing.cli"]
 START_TIMEOUT = 30.0
@@ -94,6 +97,7 @@ def running_server(
     database_url: str | None = None,
     now: datetime | None = None,
     extra_env: dict[str, str] | None = None,
+    workers: int = 1,
 ) -> Iterator[RunningServer]:
     """Start ``workdiary-server serve`` on a free port; yield once it answers; stop it."""
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -118,6 +122,8 @@ def running_server(
                 str(data_dir),
                 "--jobs-interval",
                 "0",
+                "--workers",
+                str(workers),
             ],
             env=env,
             stdout=log,
@@ -141,3 +147,14 @@ def running_server(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[RunningServer]:
+    """A running ``workdiary-server`` on SQLite in ``tmp_path`` (clock: the real time).
+
+    Register in a conftest with ``from tests.support.server import live_server  # noqa``.
+    Set ``DATABASE_URL`` yourself (``running_server(..., database_url=…)``) for PostgreSQL.
+    """
+    with running_server(tmp_path / "billing-server") as server:
+        yield server
