@@ -163,6 +163,16 @@ def close_due(session: Session, now: datetime, *, batch: int = BATCH) -> int:
     Works on :class:`ContractWeek` totals (no slot scan): at the close nothing is
     disputed yet, so the week's undisputed minutes are its logged minutes.
     """
+    closed = 0
+    while True:
+        made, taken = _close_batch(session, now, batch)
+        closed += made
+        if taken < batch:
+            return closed
+
+
+def _close_batch(session: Session, now: datetime, batch: int) -> tuple[int, int]:
+    """Close up to ``batch`` contract-weeks; returns (invoices made, rows taken)."""
     last_closable = week_start(now) - WEEK
     rows = list(
         session.scalars(
@@ -176,7 +186,7 @@ def close_due(session: Session, now: datetime, *, batch: int = BATCH) -> int:
         )
     )
     if not rows:
-        return 0
+        return 0, 0
     contract_ids = sorted({row.contract_id for row in rows})
     contracts = {
         contract.id: contract
@@ -241,7 +251,7 @@ def close_due(session: Session, now: datetime, *, batch: int = BATCH) -> int:
             line["invoice_id"] = invoice_id
         session.execute(insert(InvoiceLine), lines)
     session.flush()
-    return len(invoices) + (close_due(session, now, batch=batch) if len(rows) == batch else 0)
+    return len(invoices), len(rows)
 
 
 def lock_due(session: Session, now: datetime) -> int:

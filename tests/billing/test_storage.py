@@ -16,6 +16,7 @@ from billing.config import Settings
 from billing.db import ledger
 from billing.db.accounts import Passwords, create_user
 from billing.db.contracts import create_hourly_contract
+from billing.db.invoices import close_due
 from billing.db.models import Base, Invoice, InvoiceStatus, LedgerTransfer, Slot
 from billing.db.session import make_session_factory, unit_of_work
 from billing.db.slots import put_slot
@@ -164,3 +165,17 @@ def test_racing_uploads_of_one_slot_store_it_once(backend: Backend) -> None:
     assert statuses == [200, 200, 200, 201]
     info = backend.request("GET", f"/contracts/{contract}", freelancer).json()
     assert info["week_logged_minutes"] == 10
+
+
+def test_the_close_works_through_batches(database_url: str) -> None:
+    _week_of_work(database_url, 7)
+    engine = migrated_engine(database_url)
+    factory = make_session_factory(engine)
+    try:
+        with unit_of_work(factory) as session:
+            assert close_due(session, utc(2026, 11, 9), batch=3) == 7
+        with unit_of_work(factory) as session:
+            assert close_due(session, utc(2026, 11, 9), batch=3) == 0
+            assert session.scalar(select(func.count()).select_from(Invoice)) == 7
+    finally:
+        engine.dispose()
