@@ -1,7 +1,8 @@
 """Benchmark: slot ingest through the running server (uvicorn) over loopback.
 
 N concurrent clients (threads with a keep-alive connection each, one contract each) PUT
-10-minute slots as the tracker does; prints slots/s for SQLite (synchronous=FULL, the
+10-minute slots as the tracker does — one PUT per slot (the v1 wire contract) and in
+batches (``POST /contracts/{id}/slots``); prints slots/s for SQLite (synchronous=FULL, the
 default, and NORMAL) and PostgreSQL, with one and two server processes.
 
     .venv/bin/python bench/ingest.py [--slots 3000] [--clients 16] [--backends sqlite,postgresql]
@@ -100,6 +101,38 @@ def upload(
     connection.close()
 
 
+def upload_batches(
+    port: int,
+    token: str,
+    contract: int,
+    count: int,
+    batch: int,
+    start: threading.Barrier,
+    failures: list[str],
+) -> None:
+    """The same slots through ``POST /contracts/{id}/slots``, ``batch`` at a time."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    slot = {
+        "minutes": 10,
+        "activity": [{"keyboard": 12, "mouse": 40}] * 10,
+        "memo": "benchmark",
+        "client_now": SERVER_NOW.isoformat(),
+    }
+    start.wait()
+    for first in range(0, count, batch):
+        starts = [WEEK + timedelta(minutes=10 * i) for i in range(first, min(first + batch, count))]
+        body = json.dumps(
+            {"slots": [{"slot_start": f"{s:%Y-%m-%dT%H:%M:%SZ}", **slot} for s in starts]}
+        )
+        connection.request("POST", f"/api/v1/contracts/{contract}/slots", body, headers)
+        response = connection.getresponse()
+        answer = response.read()
+        if response.status != 200 or any(r["status"] != 201 for r in json.loads(answer)["results"]):
+            failures.append(f"{response.status}")
+    connection.close()
+
+
 def no_op_baseline(port: int, clients: int, requests: int) -> float:
     """Requests/s of ``GET /api/v1/health`` (no database, no auth) with the same clients:
     the ceiling this machine puts on any per-request endpoint."""
@@ -123,7 +156,7 @@ def no_op_baseline(port: int, clients: int, requests: int) -> float:
     return (requests // clients * clients) / (time.perf_counter() - began)
 
 
-def bench(kind: str, synchronous: str, workers: int, slots: int, clients: int) -> None:
+def bench(kind: str, synchronous: str, workers: int, slots: int, clients: int, batch: int) -> None:
     per_client = slots // clients
     assert per_client <= 1008, "one week holds 1008 slots per contract"
     with tempfile.TemporaryDirectory() as tmp, fresh_database_url(kind, Path(tmp)) as url:
@@ -138,7 +171,10 @@ def bench(kind: str, synchronous: str, workers: int, slots: int, clients: int) -
             failures: list[str] = []
             threads = [
                 threading.Thread(
-                    target=upload, args=(port, token, contract, per_client, start, failures)
+                    target=upload_batches if batch > 1 else upload,
+                    args=(port, token, contract, per_client)
+                    + ((batch,) if batch > 1 else ())
+                    + (start, failures),
                 )
                 for token, contract in tokens
             ]
@@ -152,8 +188,9 @@ def bench(kind: str, synchronous: str, workers: int, slots: int, clients: int) -
             ceiling = no_op_baseline(port, clients, slots)
         total = per_client * clients
         label = f"{kind} ({synchronous})" if kind == "sqlite" else kind
+        label += f" batch={batch}" if batch > 1 else " single PUT"
         print(
-            f"{label:20s} workers={workers} clients={clients:3d}: {total} slots in {elapsed:6.2f} s"
+            f"{label:32s} workers={workers} clients={clients:3d}: {total} slots in {elapsed:6.2f} s"
             f" = {total / elapsed:7.0f} slots/s ({1000 * elapsed / total * clients:5.1f} ms/request"
             f" per client); no-op GET ceiling {ceiling:5.0f}/s"
             f"{'  FAILURES: ' + str(len(failures)) if failures else ''}",
@@ -167,11 +204,13 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--batches", default="1,100", help="1 = single PUTs; N = batches of N")
     args = parser.parse_args()
     for kind in args.backends.split(","):
         for workers in (int(w) for w in args.workers.split(",")):
             for synchronous in ("FULL", "NORMAL") if kind == "sqlite" else ("-",):
-                bench(kind, synchronous, workers, args.slots, args.clients)
+                for batch in (int(b) for b in args.batches.split(",")):
+                    bench(kind, synchronous, workers, args.slots, args.clients, batch)
 
 
 if __name__ == "__main__":

@@ -157,6 +157,30 @@ class SlotPut(Input):
         return self
 
 
+class SlotBatchItem(SlotPut):
+    """A slot of a batch: its ``slot_start`` plus the body of a single PUT."""
+
+    slot_start: Instant
+
+
+class SlotBatch(Input):
+    """Up to 500 slots of one contract, stored in one transaction."""
+
+    slots: list[SlotBatchItem] = Field(min_length=1, max_length=500)
+
+
+class SlotBatchResult(BaseModel):
+    slot_start: datetime
+    status: int = Field(description="201 stored, 200 same body already held, 409/422 refused")
+    detail: str | None = Field(description="why a slot was refused")
+    over_limit_minutes: int | None
+    shot_expected: bool
+
+
+class SlotBatchReceipt(BaseModel):
+    results: list[SlotBatchResult]
+
+
 class SlotReceipt(BaseModel):
     slot_start: datetime
     created: bool = Field(description="false when the same body was already held")

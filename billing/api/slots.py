@@ -91,6 +91,39 @@ def put_slot(
     )
 
 
+@router.post("/contracts/{contract_id}/slots")
+def put_slots(
+    batch: schemas.SlotBatch,
+    access: FreelancerContract,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+) -> schemas.SlotBatchReceipt:
+    """Store many slots at once, each by the rules of the single PUT (idempotent per slot);
+    one slot refused does not stop the others: each result carries its own status."""
+    items = [(item.slot_start, _body(item)) for item in batch.slots]
+    outcomes = slots.put_slots(
+        session, access.contract, items, now=clock.now(), future_skew=settings.future_skew
+    )
+    session.commit()
+    return schemas.SlotBatchReceipt(
+        results=[
+            schemas.SlotBatchResult(
+                slot_start=outcome.slot_start,
+                status=outcome.status,
+                detail=outcome.detail,
+                over_limit_minutes=None
+                if outcome.slot is None
+                else outcome.slot.over_limit_minutes,
+                shot_expected=outcome.slot is not None
+                and outcome.slot.shot_sha256 is not None
+                and outcome.slot.shot_blob_key is None,
+            )
+            for outcome in outcomes
+        ]
+    )
+
+
 @router.put(
     "/contracts/{contract_id}/slots/{slot_start}/shot",
     openapi_extra=_IMAGE_BODY,

@@ -360,3 +360,130 @@ def diary(
         .order_by(Slot.slot_start)
     )
     return [(row[0], row[1]) for row in rows]
+
+
+@dataclass(frozen=True)
+class BatchItemOutcome:
+    """One slot of a batch: its HTTP-like status (201, 200, 409, 422) and why."""
+
+    slot_start: datetime
+    status: int
+    detail: str | None = None
+    slot: StoredSlot | None = None
+
+
+def put_slots(
+    session: Session,
+    contract: Contract,
+    items: list[tuple[datetime, SlotBody]],
+    *,
+    now: datetime,
+    future_skew: timedelta,
+) -> list[BatchItemOutcome]:
+    """Store many slots of one contract in one transaction, with the rules of
+    :func:`put_slot` applied to each (a refused slot does not stop the others).
+
+    Set-wise SQL: one lock per week touched, one look-up of held slots, one multi-row
+    insert, one totals update per week — the per-slot cost is a small fraction of a PUT.
+    """
+    outcomes: dict[int, BatchItemOutcome] = {}
+    valid: list[tuple[int, datetime, SlotBody]] = []
+    seen: set[datetime] = set()
+    for index, (raw_start, body) in enumerate(items):
+        refused = refusal(raw_start, body, _terms(contract), now=now, future_skew=future_skew)
+        start = as_utc(raw_start)
+        if refused is not None:
+            outcomes[index] = BatchItemOutcome(start, refused[0], refused[1])
+        elif start in seen:
+            outcomes[index] = BatchItemOutcome(start, 422, "slot_start sent twice in this batch")
+        else:
+            seen.add(start)
+            valid.append((index, start, body))
+    weeks = sorted({week_start(start) for _, start, _ in valid})
+    totals = {week: _touch_totals(session, contract.id, week) for week in weeks}  # in order
+    held = (
+        {
+            row.slot_start: row
+            for row in session.execute(
+                select(Slot.slot_start, *_HELD_COLUMNS).where(
+                    Slot.contract_id == contract.id, Slot.slot_start.in_([s for _, s, _ in valid])
+                )
+            )
+        }
+        if valid
+        else {}
+    )
+    billable_so_far = {week: totals[week].billable_minutes for week in weeks}
+    added_logged = dict.fromkeys(weeks, 0)
+    caps: dict[datetime, int | None] = {}
+    locked_weeks: set[datetime] = set()
+    rows: list[dict[str, object]] = []
+    for index, start, body in valid:
+        week = week_start(start)
+        fingerprint = body.fingerprint()
+        row = held.get(start)
+        if row is not None:
+            if row.deleted_at is not None:
+                outcomes[index] = BatchItemOutcome(start, 409, "slot was deleted")
+            elif row.body_sha256 != fingerprint:
+                existing = session.get(Slot, row.id)
+                assert existing is not None
+                outcomes[index] = BatchItemOutcome(start, 409, _difference(existing, body))
+            else:
+                stored = StoredSlot(
+                    start, row.over_limit_minutes, row.shot_sha256, row.shot_blob_key
+                )
+                outcomes[index] = BatchItemOutcome(start, 200, None, stored)
+            continue
+        if totals[week].closed and week not in caps:
+            invoice = _week_invoice(session, contract.id, week)
+            if invoice is not None and invoice.status != InvoiceStatus.DRAFT:
+                locked_weeks.add(week)
+        if week in locked_weeks:
+            outcomes[index] = BatchItemOutcome(start, 409, "week locked")
+            continue
+        if week not in caps:
+            caps[week] = cap_for_week(session, contract.id, week)
+        billable, over_limit = split_over_cap(body.minutes, billable_so_far[week], caps[week])
+        billable_so_far[week] += billable
+        added_logged[week] += body.minutes
+        rows.append(
+            {
+                "contract_id": contract.id,
+                "slot_start": start,
+                "week_start": week,
+                "minutes": body.minutes,
+                "active_minutes": body.active_minutes,
+                "activity": [list(pair) for pair in body.activity],
+                "memo": body.memo,
+                "manual": body.manual,
+                "shot_taken_at": body.shot_taken_at,
+                "shot_sha256": body.shot_sha256,
+                "shot_note": body.shot_note,
+                "shot_blob_key": None,
+                "over_limit_minutes": over_limit,
+                "body_sha256": fingerprint,
+                "received_at": now,
+            }
+        )
+        outcomes[index] = BatchItemOutcome(
+            start, 201, None, StoredSlot(start, over_limit, body.shot_sha256, None)
+        )
+    if rows:
+        session.execute(insert(Slot), rows)
+        for week in weeks:
+            if added_logged[week]:
+                session.execute(
+                    update(ContractWeek)
+                    .where(ContractWeek.contract_id == contract.id, ContractWeek.week_start == week)
+                    .values(
+                        logged_minutes=ContractWeek.logged_minutes + added_logged[week],
+                        billable_minutes=billable_so_far[week],
+                    )
+                    .execution_options(synchronize_session=False)
+                )
+                if totals[week].closed:
+                    from billing.db.invoices import refresh_week_invoice
+
+                    refresh_week_invoice(session, contract, week, now=now)
+    return [outcomes[index] for index in range(len(items))]

@@ -363,3 +363,63 @@ def test_the_shot_hash_is_checked_against_the_announced_one(sqlite_backend: Back
     )
     assert missing.status_code == 404
     assert hashlib.sha256(b"x").hexdigest() not in no_shot.text
+
+
+def test_a_batch_applies_the_single_put_rules_to_each_slot(backend: Backend) -> None:
+    client, freelancer, contract = _pair(backend, cap_hours=1)
+    backend.clock.set(utc(2026, 11, 9, 6))  # grace of the week of 2 Nov; the week's close ran
+    backend.put_slot(freelancer, contract, TUESDAY_9, 10)
+    backend.put_slot(freelancer, contract, utc(2026, 11, 5, 9), 10)
+    backend.jobs()
+    now = backend.clock.now()
+
+    def item(start, minutes=10, **kwargs):  # type: ignore[no-untyped-def]
+        return {"slot_start": iso(start), **slot_body(minutes, client_now=now, **kwargs)}
+
+    batch = [
+        item(TUESDAY_9),  # held with the same body: 200
+        item(TUESDAY_9 + timedelta(minutes=10)),
+        item(TUESDAY_9 + timedelta(minutes=10)),  # twice in the batch: 422
+        item(utc(2026, 11, 5, 9), minutes=9),  # held with another body: 409
+        *(item(TUESDAY_9 + timedelta(minutes=10 * k)) for k in range(2, 7)),  # 50 min
+        item(utc(2026, 11, 9, 9)),  # from the future: 422
+        item(utc(2026, 11, 9, 5, 50)),  # the current week
+    ]
+    response = backend.request(
+        "POST", f"/contracts/{contract}/slots", freelancer, json={"slots": batch}
+    )
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == [200, 201, 422, 409, 201, 201, 201, 201, 201, 422, 201]
+    assert "twice" in results[2]["detail"] and "minutes 10 held, 9 sent" in results[3]["detail"]
+    # cap 60: 20 held + 10 + 30 billable, the last two slots of the week over the limit
+    assert [r["over_limit_minutes"] for r in results[4:9]] == [0, 0, 0, 10, 10]
+    [draft] = backend.invoices(client, contract)  # the draft followed the late slots
+    assert draft["lines"][0]["logged_minutes"] == 80 and draft["lines"][0]["billable_minutes"] == 60
+    again = backend.request(
+        "POST", f"/contracts/{contract}/slots", freelancer, json={"slots": batch[4:9]}
+    )
+    assert [r["status"] for r in again.json()["results"]] == [200] * 5
+    backend.jobs(LOCK)
+    locked = backend.request(
+        "POST",
+        f"/contracts/{contract}/slots",
+        freelancer,
+        json={"slots": [item(utc(2026, 11, 4, 9)), item(utc(2026, 11, 9, 5, 40))]},
+    )
+    assert [(r["status"], r["detail"]) for r in locked.json()["results"]] == [
+        (409, "week locked"),
+        (201, None),
+    ]
+    assert (
+        backend.request(
+            "POST", f"/contracts/{contract}/slots", client, json={"slots": batch}
+        ).status_code
+        == 403
+    )
+    assert (
+        backend.request(
+            "POST", f"/contracts/{contract}/slots", freelancer, json={"slots": []}
+        ).status_code
+        == 422
+    )

@@ -76,6 +76,12 @@ def test_every_endpoint_against_every_caller(sqlite_backend: Backend) -> None:
             slot_body(10, client_now=now),
         ),
         Endpoint("PUT", "/contracts/{c}/slots/{slot}/shot", frozenset({"freelancer"}), raw=IMAGE),
+        Endpoint(
+            "POST",
+            "/contracts/{c}/slots",
+            frozenset({"freelancer"}),
+            {"slots": [{"slot_start": new_slot, **slot_body(10, client_now=now)}]},
+        ),
         Endpoint("GET", "/contracts/{c}/slots/{slot}/shot", party),
         Endpoint("DELETE", "/contracts/{c}/slots/" + new_slot, frozenset({"freelancer"})),
         Endpoint("GET", "/contracts/{c}/diary?week=2026-11-03", party),
