@@ -4,6 +4,7 @@ PostgreSQL: upload a week of slots and shots, close, dispute, finalize, availabi
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -168,3 +169,31 @@ def test_a_week_through_the_real_server(database_url: str, tmp_path: Path) -> No
             "/api/v1/contracts/{contract_id}/slots/{slot_start}"
             in requests.get(f"{server.base_url}/openapi.json", timeout=10).json()["paths"]
         )
+
+
+def test_the_scheduler_inside_serve_closes_the_week(tmp_path: Path) -> None:
+    """``serve`` runs the jobs itself by its clock: past Monday 00:00 the draft appears."""
+    url = f"sqlite:///{tmp_path / 'billing.sqlite3'}"
+    with running_server(
+        tmp_path / "server", url, now=utc(2026, 11, 4, 12), jobs_interval=0.2
+    ) as server:
+        api = f"{server.base_url}/api/v1"
+        contract = _people_and_contract(url)
+        freelancer, client = _login(server, "f@w.test"), _login(server, "c@w.test")
+        body = {
+            "minutes": 10,
+            "activity": [{"keyboard": 1, "mouse": 1}] * 10,
+            "client_now": utc(2026, 11, 4, 12).isoformat(),
+        }
+        put = freelancer.put(
+            f"{api}/contracts/{contract}/slots/2026-11-04T09:00:00Z", json=body, timeout=10
+        )
+        assert put.status_code == 201
+        assert client.get(f"{api}/contracts/{contract}/invoices", timeout=10).json() == []
+        server.set_now(utc(2026, 11, 9, 0, 1))
+        deadline = time.monotonic() + 20
+        invoices: list[dict[str, object]] = []
+        while not invoices and time.monotonic() < deadline:
+            invoices = client.get(f"{api}/contracts/{contract}/invoices", timeout=10).json()
+            time.sleep(0.1)  # polling the server's own scheduler with a deadline
+        assert [(i["status"], i["total_cents"]) for i in invoices] == [("draft", 667)]

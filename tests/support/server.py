@@ -5,10 +5,10 @@ a :class:`RunningServer`: ``base_url`` (``http://127.0.0.1:<port>``), ``data_dir
 ``set_now(instant)`` to move the server's clock (it reads a clock file, so tests control
 time), ``cli(*args)`` to run another ``workdiary-server`` command against the same data
 (e.g. ``cli("run-jobs", "--now", iso)``), and ``env`` for further subprocesses. The
-scheduler is off (``--jobs-interval 0``) so only the test runs jobs. Passwords are hashed
-at a low argon2 cost to keep tests fast. The server is stopped (SIGTERM, then SIGKILL)
-on exit and its log is attached to any start-up failure. ``live_server`` is the same as
-a pytest fixture (SQLite, real clock).
+scheduler is off (``jobs_interval=0``) unless asked for, so only the test runs jobs.
+Passwords are hashed at a low argon2 cost to keep tests fast. The server is stopped
+(SIGTERM, then SIGKILL) on exit and its log is attached to any start-up failure.
+``live_server`` is the same as a pytest fixture (SQLite, real clock).
 """
 
 from __future__ import annotations
@@ -98,6 +98,7 @@ def running_server(
     now: datetime | None = None,
     extra_env: dict[str, str] | None = None,
     workers: int = 1,
+    jobs_interval: float = 0,
 ) -> Iterator[RunningServer]:
     """Start ``workdiary-server serve`` on a free port; yield once it answers; stop it."""
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -121,7 +122,7 @@ def running_server(
                 "--data-dir",
                 str(data_dir),
                 "--jobs-interval",
-                "0",
+                str(jobs_interval),
                 "--workers",
                 str(workers),
             ],
