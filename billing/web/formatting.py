@@ -37,6 +37,13 @@ def hours_text(minutes: int) -> str:
     return f"{sign}{hours}:{rest:02d} h"
 
 
+def cap_text(minutes: int | None) -> str:
+    """A weekly cap: ``"40 h"`` in whole hours, ``"7:30 h"`` otherwise, ``"no cap"``."""
+    if minutes is None:
+        return "no cap"
+    return f"{minutes // 60} h" if minutes % 60 == 0 else hours_text(minutes)
+
+
 def cents_csv(cents: int) -> str:
     """``"1234.50"`` — an amount for a CSV cell (no grouping, currency in its own column)."""
     sign = "-" if cents < 0 else ""

@@ -25,6 +25,7 @@ _env = templates.env
 _env.globals["money"] = formatting.money_html
 _env.globals["money_text"] = formatting.money_text
 _env.filters["hours"] = formatting.hours_text
+_env.filters["cap"] = formatting.cap_text
 _env.globals["week_text"] = formatting.week_text
 
 

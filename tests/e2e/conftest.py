@@ -32,6 +32,7 @@ VIEWER_ZONE = "America/New_York"  # UTC-5 in November: 14:00 UTC shows as 09:00
 STRANGER = ("stranger@demo.test", "stranger-pw")
 ADMIN = ("admin@demo.test", "admin-pw")
 REVIEW_SLOTS = 20  # previous Tuesday 14:00 … 17:10 UTC
+HOSTILE_MEMO = 'Fix <script>alert("memo")</script> & <b>escape</b>'
 
 
 @dataclass
@@ -83,7 +84,10 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
                     start,
                     now=sync_time,
                     rng=rng,
-                    memo=memos[index * len(memos) // REVIEW_SLOTS],
+                    # the last memo carries markup: the page must show it as text
+                    memo=HOSTILE_MEMO
+                    if index == REVIEW_SLOTS - 1
+                    else memos[index * len(memos) // REVIEW_SLOTS],
                     active=rng.randrange(4, 11),
                     with_shot=index != 5,
                 )

@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect
 
 from tests.e2e import seed
-from tests.e2e.conftest import ADMIN, STRANGER, VIEWER_ZONE, Scenario, sign_in
+from tests.e2e.conftest import ADMIN, HOSTILE_MEMO, STRANGER, VIEWER_ZONE, Scenario, sign_in
 from tests.support.browser import accessibility_problems, save_screenshot, wait_for_images
 
 pytestmark = pytest.mark.browser
@@ -70,6 +70,9 @@ def test_client_reviews_the_diary_disputes_two_slots_and_the_draft_drops_them(
     expect(page.locator(".slot img")).to_have_count(19)
     wait_for_images(page)
     expect(page.get_by_test_id("day-tracked")).to_have_text("3:20 h")
+    # a memo with markup is shown as text, never run
+    expect(page.locator('.slot[data-slot-time="12:10"] .memo')).to_have_text(HOSTILE_MEMO)
+    assert page.locator(".memo script, .memo b").count() == 0
     # 20 slots × 10 min at 40.00/h = 133.33 (less any slots another test disputed)
     total_before = _invoice_total_cents(scenario)
     expect(page.get_by_test_id("review-total")).to_contain_text(_money(total_before))
