@@ -1,11 +1,11 @@
 """A real ``workdiary-server serve`` for sync tests, on a free loopback port.
 
-The server runs in its own process on a fresh SQLite data dir, with its clock read
-from a file (``WORKDIARY_CLOCK_FILE``) so a test moves server time along with the
-tracker's :class:`ManualClock`, and with the job scheduler off (tests run the jobs at
-the instants they choose). Users and contracts are seeded straight into the server's
-database with the billing services, which is what ``workdiary-server create-user``
-does, minus a process start per row.
+Same process, environment and clock file as ``tests.support.server.running_server``
+(whose ``server_env`` and command it reuses), plus what sync tests need on top: the
+server can be stopped and started again **on the same port** (a day offline), users
+and contracts are seeded straight into its database with the billing services (what
+``workdiary-server create-user`` does, minus a process start per row), and jobs run
+in-process at the instants a test chooses (the scheduler is off).
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -33,11 +31,8 @@ from billing.db.migrate import upgrade
 from billing.db.models import Contract, Role, User
 from billing.db.session import make_engine, make_session_factory, unit_of_work
 from billing.jobs import run_jobs
+from tests.support.server import SERVER, free_port, server_env
 
-# cheap argon2 for tests (the hash records its own cost, so verification stays cheap)
-_CHEAP_ARGON2 = {"WORKDIARY_ARGON2_TIME_COST": "1", "WORKDIARY_ARGON2_MEMORY_KIB": "8"}
-# durability is not under test on the server side here; fsync per request would dominate
-_FAST_SQLITE = {"WORKDIARY_SQLITE_SYNCHRONOUS": "OFF"}
 PASSWORD = "correct horse"
 
 
@@ -46,13 +41,6 @@ class Seeded:
     freelancer_email: str
     client_email: str
     contract_id: int
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 class Backend:
@@ -87,20 +75,11 @@ class Backend:
     # --- process ------------------------------------------------------------------
 
     def start(self, timeout: float = 30.0) -> None:
-        binary = shutil.which("workdiary-server") or str(
-            Path(os.environ.get("VIRTUAL_ENV", ".venv")) / "bin" / "workdiary-server"
-        )
-        env = {
-            **os.environ,
-            **_CHEAP_ARGON2,
-            **_FAST_SQLITE,
-            "WORKDIARY_CLOCK_FILE": str(self.clock_file),
-        }
-        env.pop("DATABASE_URL", None)  # this server is SQLite in its own data dir
+        env = server_env(None, self.clock_file)  # SQLite in its own data dir, cheap argon2
         with self._log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [
-                    binary,
+                    *SERVER,
                     "serve",
                     "--data-dir",
                     str(self.data_dir),
