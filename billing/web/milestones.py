@@ -324,6 +324,7 @@ def approve(
     secret: SecretDep,
     release: Annotated[str, Form(max_length=20)] = "",
     bonus: Annotated[str, Form(max_length=20)] = "",
+    end_contract: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
     release_cents = parse_amount(release, "Release") if release.strip() else None
     bonus_cents = parse_amount(bonus, "Bonus", allow_zero=True) if bonus.strip() else 0
@@ -335,11 +336,41 @@ def approve(
         now,
         "milestone_approved",
         lambda book, actor: rules.approve(
-            book, actor, seq, now=now, release_cents=release_cents, bonus_cents=bonus_cents
+            book,
+            actor,
+            seq,
+            now=now,
+            release_cents=release_cents,
+            bonus_cents=bonus_cents,
+            end_contract=end_contract == "yes",
         ),
     )
     extra = f" plus a bonus of {money_text(bonus_cents, contract.currency)}" if bonus_cents else ""
+    if end_contract == "yes":
+        extra += "; the contract has ended and the escrow left was refunded to you"
     return _back(contract_id, f"Milestone {seq} approved and paid{extra}.", secret)
+
+
+@router.post("/contracts/{contract_id}/end", include_in_schema=False, dependencies=[CsrfChecked])
+def end_contract(
+    contract_id: int,
+    session: SessionDep,
+    clock: ClockDep,
+    viewer: ViewerDep,
+    secret: SecretDep,
+) -> Response:
+    now = clock.now()
+    _apply(
+        session,
+        viewer,
+        contract_id,
+        now,
+        "contract_ended",
+        lambda book, actor: rules.end_contract(book, actor, now=now),
+    )
+    return _back(
+        contract_id, "The contract has ended; escrow left was refunded to the client.", secret
+    )
 
 
 # --- proposals -----------------------------------------------------------------------------

@@ -3,6 +3,8 @@ freelancer's proposal accepted by the client — checked again through the JSON 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
@@ -89,7 +91,7 @@ def test_freelancer_proposes_a_milestone_and_the_client_accepts(
     freelancer.get_by_label("Change", exact=True).select_option("add")
     freelancer.get_by_label("Title", exact=True).fill("Accessibility pass")
     freelancer.get_by_label("Amount (USD)").fill("120.00")
-    freelancer.get_by_label("Message to the client").fill("Screen-reader fixes before launch.")
+    freelancer.get_by_label("Message with the proposal").fill("Screen-reader fixes before launch.")
     freelancer.get_by_role("button", name="Send proposal").click()
     expect(freelancer.get_by_role("status")).to_contain_text("Proposal sent")
     expect(freelancer.get_by_role("button", name="Withdraw proposal")).to_be_visible()
@@ -164,3 +166,52 @@ def test_payment_request_funded_then_escrow_disputed_and_split_by_an_admin(
         expect(admin.get_by_test_id("escrow-balance")).to_contain_text("0.00")
     finally:
         others.close()
+
+
+def test_release_less_and_end_the_contract_refunds_the_rest(
+    scenario: Scenario, browser: Browser, context: BrowserContext
+) -> None:
+    created = scenario.server.cli(
+        "create-contract",
+        "--client",
+        seed.DEMO_CLIENT,
+        "--freelancer",
+        seed.DEMO_FREELANCER,
+        "--title",
+        "Logo design",
+        "--kind",
+        "fixed",
+        "--currency",
+        "EUR",
+    )
+    contract_id = json.loads(created.stdout)["id"]
+    url = f"{scenario.base_url}/web/contracts/{contract_id}/milestones"
+    client = sign_in(context, scenario.base_url, seed.DEMO_CLIENT, seed.DEMO_PASSWORD)
+    client.goto(url)
+    client.get_by_label("Title", exact=True).fill("Logo")
+    client.get_by_label("Amount (EUR)").fill("15.00")
+    client.get_by_role("button", name="Add milestone").click()
+    client.get_by_role("button", name="Activate & fund 15.00 EUR").click()
+    expect(client.get_by_test_id("escrow-balance")).to_contain_text("15.00")
+
+    others = browser.new_context()
+    try:
+        freelancer = sign_in(others, scenario.base_url, seed.DEMO_FREELANCER, seed.DEMO_PASSWORD)
+        freelancer.goto(url)
+        freelancer.get_by_label("Message to the client").fill("Three variants attached.")
+        freelancer.get_by_role("button", name="Submit work").click()
+        expect(freelancer.get_by_role("status")).to_contain_text("submitted")
+    finally:
+        others.close()
+
+    client.reload()
+    client.get_by_label("Release (EUR, up to 15.00 EUR)").fill("9.00")
+    client.get_by_label("End the contract and refund what stays in escrow").check()
+    client.get_by_role("button", name="Approve & pay").click()
+    expect(client.get_by_role("status")).to_contain_text("the contract has ended")
+    expect(client.get_by_test_id("escrow-balance")).to_contain_text("0.00")
+    expect(client.get_by_test_id("released-total")).to_contain_text("9.00")
+    expect(client.locator(".escrow-bar")).to_contain_text("6.00")  # refunded
+    expect(client.get_by_role("heading", name="Logo design")).to_contain_text("ended")
+    expect(client.get_by_role("button", name="Add milestone")).to_have_count(0)
+    assert accessibility_problems(client) == []
