@@ -322,6 +322,8 @@ def change(
     with _as_service_errors():
         outcome = operation(loaded.book, actor_of(contract, user))
     outcomes.append(outcome)
+    if loaded.book.ended_at is not None and contract.ended_at is None:
+        contract.ended_at = loaded.book.ended_at  # ended by a fixed-price rule
     _commit_outcome(session, loaded, outcomes, now)
     session.add(
         AuditRecord(

@@ -48,12 +48,24 @@ from billing.domain.milestones_rules import (
 
 
 def request_milestone(
-    book: EscrowBook, actor: Actor, *, amount_cents: int, description: str, now: datetime
+    book: EscrowBook,
+    actor: Actor,
+    *,
+    amount_cents: int,
+    description: str,
+    now: datetime,
+    currency: str | None = None,
 ) -> Outcome:
-    """The freelancer asks for a milestone payment, in the contract's currency."""
+    """The freelancer asks for a milestone payment, in the contract's currency (a
+    ``currency`` named with the request must be that one)."""
     require_actor(actor, Actor.FREELANCER, doing="request a milestone payment")
     require_kind(book, ContractKind.HOURLY, "requesting a milestone payment")
     require_open(book)
+    if currency is not None and currency != book.currency:
+        raise MilestoneInvalid(
+            f"this contract is in {book.currency}; a milestone request is in the contract's "
+            f"currency, not {currency}"
+        )
     request = MilestoneRequest(
         seq=next_seq([r.seq for r in book.requests]),
         amount_cents=check_amount(amount_cents),
