@@ -73,6 +73,7 @@ class PassResult:
     deleted: int = 0
     rejected: int = 0
     over_limit: bool = False
+    last_rejection: str | None = None
     handled: int = 0  # slots and deletions taken off the queue (sent, or refused for good)
     remaining: int = 0
     next_delay: float = 0.0
@@ -230,7 +231,7 @@ class Uploader:
                 next_attempt_at=None,
             )
             if result.rejected:
-                changes.update(phase=SyncPhase.ERROR)
+                changes.update(phase=SyncPhase.ERROR, last_error=result.last_rejection)
             elif state.phase is not SyncPhase.ERROR:
                 changes.update(last_error=None)
         self.signals.update(**changes)
@@ -394,6 +395,7 @@ class Uploader:
         log.warning("server refused slot %s of contract %s: %s", slot.key, slot.contract_id, reason)
         self.store.mark_rejected(slot.contract_id, slot.slot_start, reason)
         result.rejected += 1
+        result.last_rejection = f"slot {slot.key}: {reason}"
         self.signals.slot_rejected(SlotRejected(slot.contract_id, slot.slot_start, reason))
 
 

@@ -174,6 +174,7 @@ def test_a_definite_4xx_rejects_the_slot_keeps_it_and_moves_on(
     assert rejected == [SlotRejected(*locked, "week locked")]
     assert uploader.signals.state.phase is SyncPhase.ERROR
     assert uploader.signals.state.rejected == 1
+    assert uploader.signals.state.last_error == f"slot {slots[1].key}: week locked"
     calls = len(server.calls)
     uploader.drain()
     assert server.calls[calls:] == []  # never retried
