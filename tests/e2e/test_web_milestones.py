@@ -146,8 +146,13 @@ def test_payment_request_funded_then_escrow_disputed_and_split_by_an_admin(
 
         client.context.clear_cookies()
         admin = sign_in(others, scenario.base_url, *ADMIN)
-        row = admin.locator("tr").filter(has_text="Client asked for the weekend work")
+        # the queue shows no contract details before the admin takes the dispute
+        expect(admin.get_by_text("Client asked for the weekend work")).to_have_count(0)
+        row = admin.locator("tr[data-escrow-dispute-id]").filter(
+            has_text=f"Contract {scenario.demo.hourly_id}"
+        )
         row.get_by_role("button", name="Take").click()
+        expect(admin.get_by_text("Client asked for the weekend work")).to_be_visible()
         expect(admin.get_by_role("status")).to_contain_text("record the split below")
         assert accessibility_problems(admin) == []
         # a split that does not add up to the escrow is refused and moves nothing
