@@ -151,7 +151,10 @@ def put_slot(
     """
     refused = refusal(slot_start, body, _terms(contract), now=now, future_skew=future_skew)
     if refused is not None:
-        raise _refuse(*refused)
+        replay = _held_replay(session, contract, slot_start, body) if refused[0] == 409 else None
+        if replay is None:
+            raise _refuse(*refused)
+        return replay
     slot_start = as_utc(slot_start)
     week = week_start(slot_start)
     totals = _touch_totals(session, contract.id, week)
@@ -208,6 +211,22 @@ def put_slot(
         refresh_week_invoice(session, contract, week, now=now)
     stored = StoredSlot(slot_start, over_limit, body.shot_sha256, None)
     return SlotOutcome(stored, True, totals.logged_minutes + body.minutes)
+
+
+def _held_replay(
+    session: Session, contract: Contract, slot_start: datetime, body: SlotBody
+) -> SlotOutcome | None:
+    """A resend of a slot already held with this very body: 200 even once the week is
+    locked or the contract ended (the tracker lost the first answer, not the slot)."""
+    start = as_utc(slot_start)
+    held = session.execute(
+        select(*_HELD_COLUMNS).where(Slot.contract_id == contract.id, Slot.slot_start == start)
+    ).first()
+    if held is None or held.deleted_at is not None or held.body_sha256 != body.fingerprint():
+        return None
+    totals = session.get(ContractWeek, (contract.id, week_start(start)))
+    stored = StoredSlot(start, held.over_limit_minutes, held.shot_sha256, held.shot_blob_key)
+    return SlotOutcome(stored, False, 0 if totals is None else totals.logged_minutes)
 
 
 def _difference(held: Slot, body: SlotBody) -> str:
@@ -392,7 +411,12 @@ def put_slots(
     for index, (raw_start, body) in enumerate(items):
         refused = refusal(raw_start, body, _terms(contract), now=now, future_skew=future_skew)
         start = as_utc(raw_start)
-        if refused is not None:
+        replay = None
+        if refused is not None and refused[0] == 409:
+            replay = _held_replay(session, contract, raw_start, body)
+        if replay is not None:
+            outcomes[index] = BatchItemOutcome(start, 200, None, replay.slot)
+        elif refused is not None:
             outcomes[index] = BatchItemOutcome(start, refused[0], refused[1])
         elif start in seen:
             outcomes[index] = BatchItemOutcome(start, 422, "slot_start sent twice in this batch")

@@ -164,6 +164,11 @@ def test_delete_unbills_removes_the_shot_and_is_audited_until_the_lock(
     assert draft["total_cents"] == 0
     backend.put_slot(freelancer, contract, utc(2026, 11, 8, 23, 50), 10)
     backend.jobs(LOCK)
+    # a resend of a slot held with the same body is still a 200 once the week is locked
+    resent = backend.put_slot(freelancer, contract, utc(2026, 11, 8, 23, 50), 10)
+    assert resent.status_code == 200 and resent.json()["created"] is False
+    changed = backend.put_slot(freelancer, contract, utc(2026, 11, 8, 23, 50), 9)
+    assert changed.status_code == 409 and changed.json()["detail"] == "week locked"
     locked = backend.request(
         "DELETE", f"/contracts/{contract}/slots/{iso(utc(2026, 11, 8, 23, 50))}", freelancer
     )
