@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from datetime import date, timedelta
+from functools import partial
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -24,6 +25,7 @@ from billing.domain.milestones_model import (
     Actor,
     ChangeKind,
     ContractKind,
+    DisputeState,
     EscrowBook,
     MilestoneError,
     MilestoneOrigin,
@@ -231,6 +233,14 @@ class EscrowMachine(RuleBasedStateMachine):
         book = self._book(hourly)
         self._attempt(book, lambda: ms.end_contract(book, actor, now=self.clock.now()))
 
+    @rule(hourly=st.booleans(), roll=st.integers(0, 30))
+    def ended_elsewhere(self, hourly: bool, roll: int) -> None:
+        """The contract's own "end" action: escrow is refunded, disputed escrow waits."""
+        if roll != 13:
+            return
+        book = self._book(hourly)
+        self._attempt(book, lambda: ms.settle_external_end(book, ended_at=self.clock.now()))
+
     @rule(actor=by(Actor.FREELANCER), proposed=st.lists(changes, min_size=0, max_size=3))
     def propose(self, actor: Actor, proposed: list[ProposalChange]) -> None:
         self._attempt(
@@ -375,6 +385,35 @@ class EscrowMachine(RuleBasedStateMachine):
                 now=self.clock.now(),
             ),
         )
+
+    @precondition(
+        lambda self: any(
+            d.state is DisputeState.OPEN for b in (self.fixed, self.hourly) for d in b.disputes
+        )
+    )
+    @rule(share=st.sampled_from([0, 1, 2]))
+    def settle_open_dispute(self, share: int) -> None:
+        for book in (self.fixed, self.hourly):
+            for dispute in book.disputes:
+                if dispute.state is not DisputeState.OPEN:
+                    continue
+                held = next(
+                    m.escrow_cents for m in book.milestones if m.seq == dispute.milestone_seq
+                )
+                to_freelancer = held if share == 0 else held // (share + 1)
+                self._attempt(
+                    book,
+                    partial(
+                        ms.resolve_escrow_dispute,
+                        book,
+                        Actor.ADMIN,
+                        dispute.seq,
+                        to_freelancer_cents=to_freelancer,
+                        to_client_cents=held - to_freelancer,
+                        now=self.clock.now(),
+                    ),
+                )
+                return
 
     @rule(raise_by=st.sampled_from([0, 1, 500]), delete=st.booleans())
     def propose_sensible(self, raise_by: int, delete: bool) -> None:
