@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from billing.db.milestones_tables import FixedEscrowDispute
+from billing.domain.milestones import next_to_activate
 from billing.domain.milestones_model import (
     DEFAULT_POLICY,
     ChangeKind,
@@ -22,7 +23,7 @@ from billing.domain.milestones_model import (
     ProposalChange,
     ProposalState,
 )
-from billing.domain.milestones_rules import AMOUNT_MAX_CENTS, TEXT_MAX, TITLE_MAX, plan
+from billing.domain.milestones_rules import AMOUNT_MAX_CENTS, TEXT_MAX, TITLE_MAX
 
 Cents = Field(ge=1, le=AMOUNT_MAX_CENTS, description="minor units of the contract's currency")
 
@@ -240,16 +241,6 @@ class ChangePublic(BaseModel):
 # --- presenting a book ----------------------------------------------------------------------
 
 
-def _next_to_activate(book: EscrowBook) -> int | None:
-    if book.ended_at is not None:
-        return None
-    for milestone in plan(book):
-        if milestone.state in (MilestoneState.RELEASED, MilestoneState.DELETED):
-            continue
-        return milestone.seq if milestone.state is MilestoneState.PLANNED else None
-    return None
-
-
 def present_book(
     book: EscrowBook, your_role: str, dispute_rows: dict[int, FixedEscrowDispute]
 ) -> BookPublic:
@@ -270,7 +261,7 @@ def present_book(
             refunded_cents=book.refunded_cents,
             bonus_cents=book.bonus_cents,
         ),
-        next_to_activate_seq=_next_to_activate(book),
+        next_to_activate_seq=next_to_activate(book),
         pending_proposal_seq=next(
             (p.seq for p in book.proposals if p.state is ProposalState.PENDING), None
         ),

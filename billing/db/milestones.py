@@ -354,6 +354,27 @@ def read_book(session: Session, contract: Contract) -> EscrowBook:
     return _load(session, contract, lock=False).book
 
 
+def pending_actions(session: Session, contract: Contract, user: User) -> list[str]:
+    """What waits on ``user`` on this contract's fixed-price side, in short phrases."""
+    return rules.pending_actions(read_book(session, contract), actor_of(contract, user))
+
+
+def freelancer_earnings(
+    session: Session, freelancer_id: int
+) -> list[tuple[FixedEarning, Contract]]:
+    """Released fixed-price money credited to a freelancer (releases, bonuses, splits),
+    with its contract, newest first."""
+    return [
+        (earning, contract)
+        for earning, contract in session.execute(
+            select(FixedEarning, Contract)
+            .join(Contract, Contract.id == FixedEarning.contract_id)
+            .where(Contract.freelancer_id == freelancer_id)
+            .order_by(FixedEarning.available_at.desc(), FixedEarning.id.desc())
+        ).tuples()
+    ]
+
+
 # --- escrow disputes: the admin's side ---------------------------------------------------
 
 

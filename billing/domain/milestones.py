@@ -82,7 +82,9 @@ __all__ = [
     "edit_milestone",
     "end_contract",
     "make_earnings_available",
+    "next_to_activate",
     "open_escrow_dispute",
+    "pending_actions",
     "propose",
     "reject_proposal",
     "request_changes",
@@ -460,3 +462,45 @@ def run_due(
     approved = auto_approve_due(book, now=now, policy=policy)
     available = make_earnings_available(book, now=now)
     return Outcome(transfers=approved.transfers + available.transfers)
+
+
+def next_to_activate(book: EscrowBook) -> int | None:
+    """The milestone the client may activate now, if any."""
+    if book.ended_at is not None:
+        return None
+    for milestone in plan(book):
+        if milestone.state in (MilestoneState.RELEASED, MilestoneState.DELETED):
+            continue
+        return milestone.seq if milestone.state is MilestoneState.PLANNED else None
+    return None
+
+
+def pending_actions(book: EscrowBook, actor: Actor) -> list[str]:
+    """Short phrases for what waits on ``actor`` (e.g. "Milestone 2 to review")."""
+    phrases: list[str] = []
+    disputed = {d.milestone_seq for d in book.disputes if open_dispute_on(book, d.milestone_seq)}
+    for milestone in sorted(book.milestones, key=lambda m: m.seq):
+        if milestone.seq in disputed:
+            continue
+        if actor is Actor.CLIENT and milestone.state is MilestoneState.SUBMITTED:
+            phrases.append(f"Milestone {milestone.seq} to review")
+        if actor is Actor.FREELANCER and milestone.state is MilestoneState.ACTIVE:
+            if milestone.changes_requested_message:
+                phrases.append(f"Changes requested on milestone {milestone.seq}")
+            else:
+                phrases.append(f"Milestone {milestone.seq} to deliver")
+    if actor is Actor.CLIENT:
+        upcoming = next_to_activate(book)
+        if upcoming is not None:
+            phrases.append(f"Milestone {upcoming} to fund")
+        phrases.extend(
+            f"Proposal {p.seq} to answer"
+            for p in book.proposals
+            if p.state is ProposalState.PENDING
+        )
+        phrases.extend(
+            f"Milestone request {r.seq} to answer"
+            for r in book.requests
+            if r.state is RequestState.PENDING
+        )
+    return phrases

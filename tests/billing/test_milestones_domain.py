@@ -287,3 +287,22 @@ def test_escrow_dispute_freezes_the_milestone_and_the_split_must_match(
     assert books.balance(book, Account.FREELANCER_PENDING) == 700
     assert books.balance(book, Account.CLIENT_FUNDING) == -700
     assert book.milestones[0].state is MilestoneState.RELEASED
+
+
+def test_what_waits_on_whom(books: Books, clock: ManualClock) -> None:
+    book = _fixed(books, 1000, 500)
+    assert ms.pending_actions(book, CLIENT) == ["Milestone 1 to fund"]
+    books.post(book, ms.activate(book, CLIENT, 1, now=clock.now()))
+    assert ms.pending_actions(book, CLIENT) == []
+    assert ms.pending_actions(book, FREELANCER) == ["Milestone 1 to deliver"]
+    ms.submit(book, FREELANCER, 1, message="done", now=clock.now())
+    ms.propose(
+        book,
+        FREELANCER,
+        message="",
+        now=clock.now(),
+        changes=(ProposalChange(ChangeKind.ADD, title="More", amount_cents=10),),
+    )
+    assert ms.pending_actions(book, CLIENT) == ["Milestone 1 to review", "Proposal 1 to answer"]
+    ms.request_changes(book, CLIENT, 1, message="again", now=clock.now())
+    assert ms.pending_actions(book, FREELANCER) == ["Changes requested on milestone 1"]
