@@ -46,10 +46,12 @@ def peak_rss_mib(pid: int) -> float:
     raise RuntimeError("no VmHWM")
 
 
-def measure(args: list[str], seconds: float, env: dict[str, str]) -> tuple[float, float, float]:
+def measure(
+    args: list[str], seconds: float, env: dict[str, str], log_path: Path
+) -> tuple[float, float, float]:
     """(CPU % of one core over the span after warm-up, peak RSS MiB, start-up CPU s)."""
-    process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    with log_path.open("w") as log:
+        process = subprocess.Popen(args, env=env, stdout=log, stderr=log)
     try:
         time.sleep(WARM_UP_S)  # a benchmark: wall time passing is the point
         if process.poll() is not None:
@@ -99,17 +101,19 @@ def main() -> int:
             app = measure([python, "-m", "ui", "--data-dir", str(dirs["tracker"]),
                            "--config-dir", str(dirs["config"]), "--server-url", url,
                            "--email", "freelancer@demo.test", "--start-tracking"],
-                          args.seconds, env)
+                          args.seconds, env, Path(temp) / "app.log")
+            started = "TrackingStarted" in (Path(temp) / "app.log").read_text()
         finally:
             server.terminate()
             server.wait(timeout=20)
-        qt = measure([python, "-c", BARE_QT], args.seconds, env)
+        qt = measure([python, "-c", BARE_QT], args.seconds, env, Path(temp) / "qt.log")
         tracked = _tracked_minutes(dirs["tracker"])
     pass_cpu, pass_rss = bare_python()
     print(f"idle benchmark: {args.seconds:.0f} s measured after {WARM_UP_S:.0f} s warm-up, "
           "Xvfb 1920x1080")
     print(f"  tray app (tracking):  CPU {app[0]:.2f} % of one core   peak RSS {app[1]:.1f} MiB"
-          f"   (start-up CPU {app[2]:.2f} s; minutes logged: {tracked})")
+          f"   (start-up CPU {app[2]:.2f} s; tracking started: {'yes' if started else 'NO'};"
+          f" whole minutes logged: {tracked})")
     print(f"  bare QApplication:    CPU {qt[0]:.2f} % of one core   peak RSS {qt[1]:.1f} MiB")
     print(f"  python -c pass:       CPU {pass_cpu:.3f} s total        peak RSS {pass_rss:.1f} MiB")
     print(f"  targets: ≤ 0.5 % CPU, ≤ 120 MB RSS → "

@@ -166,12 +166,12 @@ class AppController(QObject):
             None,
         )
         if contract is None:
-            self.notice_posted.emit("Cannot start", "Choose a contract first.", True)
+            self._notify("Cannot start", "Choose a contract first.", True)
             return
         try:
             self.session.start(contract, self.status.memo if memo is None else memo)
         except SessionError as error:
-            self.notice_posted.emit("Cannot start", str(error), True)
+            self._notify("Cannot start", str(error), True)
         self.refresh()
 
     def stop(self) -> None:
@@ -202,7 +202,7 @@ class AppController(QObject):
         try:
             self.session.delete_slot(slot.contract_id, slot.slot_start)
         except (SessionError, SlotNotFound) as error:
-            self.notice_posted.emit("Cannot delete the slot", str(error), True)
+            self._notify("Cannot delete the slot", str(error), True)
             return
         if self.account_port is not None:
             self.account_port.nudge()
@@ -216,7 +216,7 @@ class AppController(QObject):
         try:
             self.session.add_manual_time(contract, start, end, memo)
         except SessionError as error:
-            self.notice_posted.emit("Manual time not added", str(error), True)
+            self._notify("Manual time not added", str(error), True)
             return
         self.refresh()
         self.diary_changed.emit()
@@ -331,7 +331,7 @@ class AppController(QObject):
     def _on_uploader_status(self, status: SyncStatus) -> None:
         previous, self.sync = self.sync, status
         if status.state is SyncState.ERROR and previous.state is not SyncState.ERROR:
-            self.notice_posted.emit("Sync problem", status.message, True)
+            self._notify("Sync problem", status.message, True)
         self.refresh()
         if status.last_synced != previous.last_synced:
             self.diary_changed.emit()
@@ -339,19 +339,21 @@ class AppController(QObject):
     # -- events from the session (GUI thread: the session runs on it) -------------------------
     def _on_session_event(self, event: ev.Event) -> None:
         self._dirty = True
+        if isinstance(event, ev.TrackingStarted | ev.TrackingStopped | ev.SlotClosed):
+            log.info("%s", event)
         if isinstance(event, ev.TrackingStarted):
             self.status = replace(self.status, tracking_since=event.at)
         elif isinstance(event, ev.TrackingStopped):
             self.idle_prompt_closed.emit()
             if event.reason == "cap":
-                self.notice_posted.emit(
+                self._notify(
                     "Weekly cap reached",
                     "Tracking stopped: this contract's weekly limit is used up.", True)
             elif event.reason != "user":
-                self.notice_posted.emit("Tracking stopped", f"Reason: {event.reason}", True)
+                self._notify("Tracking stopped", f"Reason: {event.reason}", True)
             self.diary_changed.emit()
         elif isinstance(event, ev.CapWarning):
-            self.notice_posted.emit(
+            self._notify(
                 f"{hours_minutes_long(event.minutes_left)} left this week",
                 f"You have used {hours_minutes_long(event.used_minutes)} of the "
                 f"{hours_minutes_long(event.cap_minutes)} weekly cap. Tracking stops at the cap.",
@@ -363,20 +365,24 @@ class AppController(QObject):
         elif isinstance(event, ev.CaptureUnavailable):
             message = f"Screenshot not taken: {event.reason}"
             if message != self.capture_problem:
-                self.notice_posted.emit("Screen capture unavailable", event.reason, True)
+                self._notify("Screen capture unavailable", event.reason, True)
             self.capture_problem = message
         elif isinstance(event, ev.ShotTaken):
             self.capture_problem = ""
         elif isinstance(event, ev.SlotDropped):
-            self.notice_posted.emit("Slot not saved", event.reason, True)
+            self._notify("Slot not saved", event.reason, True)
         elif isinstance(event, ev.ClockJumped):
-            self.notice_posted.emit(
+            self._notify(
                 "System clock changed",
                 "The time between the two clock readings was not logged.", False)
         if isinstance(event, ev.SlotClosed | ev.SlotDeleted | ev.ManualTimeAdded):
             if self.account_port is not None and self.account is not None:
                 self.account_port.nudge()
             self.diary_changed.emit()
+
+    def _notify(self, title: str, text: str, critical: bool) -> None:
+        log.log(logging.WARNING if critical else logging.INFO, "%s: %s", title, text)
+        self.notice_posted.emit(title, text, critical)
 
     def shutdown(self) -> None:
         """Stop tracking (writes the slot in progress) and the uploader; called at quit."""
