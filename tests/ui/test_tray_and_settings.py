@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from tests.ui.harness import ACME, tray_app
+from tests.ui.harness import ACME, MONDAY_9, tray_app
 from ui.autostart import DESKTOP_FILE_NAME
 from ui.icons import TrayState
 from ui.tray import TrayMenu, tray_state_for
@@ -69,3 +69,20 @@ def test_settings_apply_idle_threshold_and_start_at_login(qtbot: QtBot, tmp_path
         dialog._on_buttons_accepted()
         assert not desktop.exists()
         assert app.controller.settings.server_url == "https://workdiary.example.com"
+
+
+def test_sign_out_stops_tracking_and_returns_to_the_sign_in_page(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    with tray_app(qtbot, tmp_path) as app:
+        app.sign_in()
+        app.controller.start(ACME.id, "Before sign-out")
+        app.advance(70, typing=True)
+        window = app.shell.timer_window
+        with qtbot.waitSignal(app.controller.signed_out, timeout=1000):
+            window.tracking.sign_out_button.click()
+        assert not app.controller.session.tracking
+        assert window.pages.currentWidget() is window.sign_in
+        assert window.sign_in.email.text() == "freelancer@demo.test"
+        # the minute tracked before signing out stays in the local diary
+        assert app.controller.store.week_minutes(MONDAY_9.replace(hour=0)) == {ACME.id: 1}
