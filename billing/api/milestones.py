@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from billing.api.deps import (
     AdminUser,
+    BlobsDep,
     ClientContract,
     ClockDep,
     ContractAccess,
@@ -27,6 +29,7 @@ from billing.api.deps import (
 )
 from billing.api.milestones_schemas import (
     Approval,
+    AttachmentPublic,
     BookPublic,
     ChangePublic,
     ChangeRequest,
@@ -41,7 +44,8 @@ from billing.api.milestones_schemas import (
     present_book,
     present_transfers,
 )
-from billing.db import milestones
+from billing.db import milestones, milestones_attachments
+from billing.db.milestones_tables import FixedAttachment
 from billing.db.models import Contract, Role
 from billing.domain import milestones as rules
 from billing.domain.milestones_model import Actor, EscrowBook
@@ -244,6 +248,92 @@ def end_contract(access: ContractParty, session: SessionDep, clock: ClockDep) ->
         clock,
         "contract_ended",
         lambda book, actor: rules.end_contract(book, actor, now=clock.now()),
+    )
+
+
+# --- files handed in with the work --------------------------------------------------------
+
+
+def _attachment(row: FixedAttachment) -> AttachmentPublic:
+    return AttachmentPublic(
+        id=row.id,
+        milestone_seq=row.milestone_seq,
+        filename=row.filename,
+        content_type=row.content_type,
+        size_bytes=row.size_bytes,
+        sha256=row.sha256,
+        uploaded_at=row.uploaded_at,
+        url=f"/api/v1/contracts/{row.contract_id}/attachments/{row.id}",
+    )
+
+
+@router.post(
+    "/contracts/{contract_id}/milestones/{seq}/attachments",
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra={"requestBody": {"content": {"application/octet-stream": {}}, "required": True}},
+)
+async def add_attachment(
+    seq: Seq,
+    request: Request,
+    access: FreelancerContract,
+    session: SessionDep,
+    blobs: BlobsDep,
+    clock: ClockDep,
+    filename: Annotated[str, Query(min_length=1, max_length=255)],
+) -> AttachmentPublic:
+    """Freelancer: a file (raw request body) for the work of a funded milestone."""
+    data = await request.body()
+    content_type = request.headers.get("content-type", "application/octet-stream")
+
+    def store() -> AttachmentPublic:
+        row = milestones_attachments.attach(
+            session,
+            blobs,
+            access.contract,
+            access.user,
+            seq,
+            filename=filename,
+            content_type=content_type,
+            data=data,
+            now=clock.now(),
+        )
+        session.commit()
+        return _attachment(row)
+
+    return await run_in_threadpool(store)
+
+
+@router.get("/contracts/{contract_id}/milestones/{seq}/attachments")
+def list_attachments(seq: Seq, access: EscrowViewer, session: SessionDep) -> list[AttachmentPublic]:
+    rows = milestones_attachments.attachments_of(session, access.contract, seq)
+    return [_attachment(row) for row in rows]
+
+
+@router.get(
+    "/contracts/{contract_id}/attachments/{attachment_id}",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+def get_attachment(
+    attachment_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    access: EscrowViewer,
+    session: SessionDep,
+    blobs: BlobsDep,
+) -> Response:
+    """The file's bytes, for the contract's parties (and an assigned admin)."""
+    row, data = milestones_attachments.attachment_bytes(
+        session, blobs, access.contract, attachment_id
+    )
+    # Served as a download, never rendered inline: the bytes come from a user.
+    safe_name = row.filename.replace('"', "").encode("ascii", "replace").decode()
+    return Response(
+        data,
+        media_type="application/octet-stream",
+        headers={
+            "Content-Disposition": f'attachment; filename="{safe_name}"',
+            "X-Content-Type-Options": "nosniff",
+            "X-Original-Content-Type": row.content_type,
+        },
     )
 
 

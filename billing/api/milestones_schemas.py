@@ -230,6 +230,17 @@ class BookPublic(BaseModel):
     earnings: list[EarningPublic]
 
 
+class AttachmentPublic(BaseModel):
+    id: int
+    milestone_seq: int
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    uploaded_at: datetime
+    url: str = Field(description="authorized GET of the bytes")
+
+
 class ChangePublic(BaseModel):
     """What a change did, and the book after it."""
 

@@ -349,6 +349,11 @@ def _catch_up(loaded: LoadedBook) -> Outcome:
     return rules.settle_external_end(loaded.book, ended_at=ended_at)
 
 
+def lock_and_load(session: Session, contract: Contract) -> EscrowBook:
+    """The book under its row lock, for a change made outside the rules (attachments)."""
+    return _load(session, contract).book
+
+
 def read_book(session: Session, contract: Contract) -> EscrowBook:
     """The book as stored, for display (no lock, no catch-up)."""
     return _load(session, contract, lock=False).book

@@ -134,3 +134,19 @@ class FixedEarning(Base):
     amount_cents: Mapped[int] = mapped_column(BigInteger)
     available_at: Mapped[datetime]
     made_available: Mapped[bool] = mapped_column(Boolean)
+
+
+class FixedAttachment(Base):
+    """A file the freelancer handed in with a milestone's work; bytes in the BlobStore."""
+
+    __tablename__ = "fixed_attachments"
+    __table_args__ = (Index("ix_fixed_attachments_milestone", "contract_id", "milestone_seq"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"))
+    milestone_seq: Mapped[int] = mapped_column(Integer)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    blob_key: Mapped[str] = mapped_column(String(200))
+    uploaded_at: Mapped[datetime]

@@ -386,3 +386,44 @@ def test_contract_ended_elsewhere_refunds_escrow(backend: Backend) -> None:
     book = _ok(backend.request("GET", f"{base}/escrow", client))
     assert book["milestones"][0]["state"] == "cancelled"
     assert book["escrow"]["refunded_cents"] == 700
+
+
+def test_work_goes_in_with_an_attachment(backend: Backend) -> None:
+    client, freelancer = backend.user("client"), backend.user("freelancer")
+    contract = _fixed(backend, client, freelancer)
+    base = f"/contracts/{contract}"
+    backend.request("POST", f"{base}/milestones", client, json={"title": "A", "amount_cents": 900})
+    pdf = b"%PDF-1.4 the report\n" * 100
+    early = backend.client.post(
+        f"/api/v1{base}/milestones/1/attachments",
+        params={"filename": "report.pdf"},
+        data=pdf,
+        headers={**backend.auth(freelancer), "Content-Type": "application/pdf"},
+    )
+    assert early.status_code == 409  # not funded yet
+    backend.request("POST", f"{base}/milestones/1/activate", client)
+    stored = _ok(
+        backend.client.post(
+            f"/api/v1{base}/milestones/1/attachments",
+            params={"filename": "../report.pdf"},
+            data=pdf,
+            headers={**backend.auth(freelancer), "Content-Type": "application/pdf"},
+        ),
+        201,
+    )
+    assert (stored["filename"], stored["size_bytes"]) == ("report.pdf", len(pdf))
+    by_client = backend.client.post(
+        f"/api/v1{base}/milestones/1/attachments",
+        params={"filename": "x.txt"},
+        data=b"x",
+        headers=backend.auth(client),
+    )
+    assert by_client.status_code == 403
+    listed = _ok(backend.request("GET", f"{base}/milestones/1/attachments", client))
+    assert [a["id"] for a in listed] == [stored["id"]]
+    download = backend.client.get(stored["url"], headers=backend.auth(client))
+    assert download.status_code == 200
+    assert download.content == pdf
+    assert download.headers["content-disposition"] == 'attachment; filename="report.pdf"'
+    stranger = backend.user("client")
+    assert backend.client.get(stored["url"], headers=backend.auth(stranger)).status_code == 404
