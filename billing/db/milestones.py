@@ -183,6 +183,7 @@ def _empty_book_row(contract_id: int) -> dict[str, Any]:
 def _load(session: Session, contract: Contract, *, lock: bool = True) -> LoadedBook:
     """The contract's book; with ``lock``, after taking the book's row lock."""
     if lock:
+        session.flush()  # keep the caller's pending changes through the refresh below
         book_row = _lock_book_row(session, contract)
         session.refresh(contract)  # ended_at as committed before we held the lock
     else:
@@ -347,6 +348,19 @@ def _catch_up(loaded: LoadedBook) -> Outcome:
     if ended_at is None or loaded.book.ended_at is not None:
         return Outcome()
     return rules.settle_external_end(loaded.book, ended_at=ended_at)
+
+
+def settle_contract_end(session: Session, contract: Contract, now: datetime) -> int:
+    """Call in the transaction that ends ``contract`` (after setting ``ended_at``): refunds
+    its escrow at once — but a disputed milestone's, which waits for the admin's split.
+    Returns the refunded amount. Without this call the jobs step does it later."""
+    loaded = _load(session, contract)
+    ended_before = loaded.book.ended_at
+    refunded_before = loaded.book.refunded_cents
+    outcome = _catch_up(loaded)
+    if outcome.transfers or loaded.book.ended_at != ended_before:
+        _commit_outcome(session, loaded, [outcome], now)
+    return loaded.book.refunded_cents - refunded_before
 
 
 def lock_and_load(session: Session, contract: Contract) -> EscrowBook:

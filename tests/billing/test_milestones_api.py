@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from billing.db import ledger
+from billing.db import ledger, milestones
 from billing.db.contracts import create_fixed_contract
-from billing.db.models import AuditRecord, User
+from billing.db.models import AuditRecord, Contract, User
 from billing.db.session import unit_of_work
 from billing.domain.ledger import AccountKind
 from tests.billing.support import Backend
@@ -427,3 +427,19 @@ def test_work_goes_in_with_an_attachment(backend: Backend) -> None:
     assert download.headers["content-disposition"] == 'attachment; filename="report.pdf"'
     stranger = backend.user("client")
     assert backend.client.get(stored["url"], headers=backend.auth(stranger)).status_code == 404
+
+
+def test_settle_contract_end_refunds_in_the_ending_transaction(backend: Backend) -> None:
+    client, freelancer = backend.user("client"), backend.user("freelancer")
+    contract_id = _fixed(backend, client, freelancer)
+    base = f"/contracts/{contract_id}"
+    backend.request("POST", f"{base}/milestones", client, json={"title": "A", "amount_cents": 450})
+    backend.request("POST", f"{base}/milestones/1/activate", client)
+    with unit_of_work(backend.session_factory) as session:
+        contract = session.get(Contract, contract_id)
+        assert contract is not None
+        contract.ended_at = backend.clock.now()  # what the contract's own end action does
+        assert milestones.settle_contract_end(session, contract, backend.clock.now()) == 450
+        assert milestones.settle_contract_end(session, contract, backend.clock.now()) == 0
+    assert _balances(backend)[(AccountKind.ESCROW, contract_id)] == 0
+    assert backend.ledger_problems() == []
