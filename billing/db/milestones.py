@@ -513,6 +513,16 @@ def run_due(session: Session, now: datetime) -> dict[str, int]:
         if not any(o.transfers for o in outcomes) and loaded.book.ended_at == ended_before:
             continue
         _commit_outcome(session, loaded, outcomes, now)
+        session.add(
+            AuditRecord(
+                at=now,
+                actor_id=None,
+                action="fixed_jobs",
+                contract_id=contract.id,
+                subject=f"contract {contract.id}",
+                detail={"transfers": [t.key for o in outcomes for t in o.transfers]},
+            )
+        )
         report["milestones_auto_approved"] += (
             sum(m.auto_approved for m in loaded.book.milestones) - before
         )
