@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from billing.domain.weeks import week_start
 from tests.e2e import seed
@@ -52,6 +52,11 @@ class Scenario:
 
     def api(self) -> httpx.Client:
         return httpx.Client(base_url=self.server.base_url, timeout=30)
+
+
+# The suite shares two cores with other test processes: give assertions room (they
+# return as soon as the condition holds, so passing runs are not slower).
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="session")
