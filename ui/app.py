@@ -109,7 +109,7 @@ def compose(
     return Composition(controller, shell, tasks)
 
 
-def _real_account(
+def real_account(
     store: Store, clock: Clock, current_settings: Callable[[], AppSettings]
 ) -> AccountPort | None:
     try:
@@ -164,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             clock=clock,
             store_dir=store_dir,
             settings_file=SettingsFile(settings_dir / "settings.json"),
-            account=_real_account,
+            account=real_account,
             capturer=ScreenCapturer(MssGrabber()),
             input_source=_real_input_source(clock),
         )

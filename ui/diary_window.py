@@ -131,7 +131,8 @@ class SlotCell(QFrame):
             "QPushButton { border: none; color: #94A3B8; padding: 0; background: transparent; }"
             "QPushButton:hover { color: #DC2626; }"
         )
-        self.delete_button.setEnabled(not slot.in_progress)
+        # the slot in progress is not written yet: it can be deleted once it has ended
+        self.delete_button.setVisible(not slot.in_progress)
         self.delete_button.clicked.connect(lambda: self.delete_clicked.emit(self.slot))
         top.addWidget(self.delete_button)
         layout.addLayout(top)

@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 from tests.ui.harness import MONDAY_9, tray_app
 from tracker.clock import ManualClock
 from tracker.store import open_store
-from ui.app import _real_account
+from ui.app import real_account
 from ui.ports import SignInError
 from ui.settings import AppSettings
 from ui.sync_adapter import SyncAccount
@@ -69,7 +69,7 @@ def test_wrong_password_and_unreachable_server_read_clearly(
 
 
 def test_unreachable_server_shown_on_the_sign_in_page(qtbot: QtBot, tmp_path: Path) -> None:
-    with tray_app(qtbot, tmp_path, account_factory=_real_account,
+    with tray_app(qtbot, tmp_path, account_factory=real_account,
                   settings=AppSettings()) as app:
         page = app.shell.timer_window.sign_in
         page.server_url.setText(f"http://127.0.0.1:{_closed_port()}")
