@@ -67,7 +67,7 @@ class SignInRequired(HTTPException):
         super().__init__(
             status.HTTP_303_SEE_OTHER,
             detail="sign in first",
-            headers={"Location": f"/web/sign-in?next={quote(next_url, safe='/')}"},
+            headers={"Location": f"/web/sign-in?next={quote(next_url, safe='')}"},
         )
 
 
@@ -86,7 +86,8 @@ def get_viewer(
     request: Request, viewer: Annotated[Viewer | None, Depends(viewer_or_none)]
 ) -> Viewer:
     if viewer is None:
-        raise SignInRequired(request.url.path)
+        query = request.url.query
+        raise SignInRequired(request.url.path + (f"?{query}" if query else ""))
     return viewer
 
 

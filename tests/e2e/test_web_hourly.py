@@ -331,3 +331,16 @@ def test_freelancer_deletes_a_synced_slot_of_the_open_week(
             headers=_bearer(scenario.client_token),
         ).json()
     assert diary["slots"] == []
+
+
+def test_signing_in_returns_to_the_page_asked_for(
+    scenario: Scenario, context: BrowserContext
+) -> None:
+    page = context.new_page()
+    page.goto(_diary_url(scenario))
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.get_by_label("Email").fill(seed.DEMO_CLIENT)
+    page.get_by_label("Password").fill(seed.DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Demo hourly contract")).to_be_visible()
+    assert page.url == _diary_url(scenario)
