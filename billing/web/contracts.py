@@ -15,8 +15,8 @@ from billing.db.models import Contract, ContractKind, Dispute, DisputeStatus, Ro
 from billing.domain.money import amount_for_minutes
 from billing.domain.weeks import week_start
 from billing.web import fixed_price_view
-from billing.web.deps import SecretDep, ViewerDep, ZoneDep
-from billing.web.render import redirect, render
+from billing.web.deps import SecretDep, ViewerDep, ZoneDep, render_page
+from billing.web.render import redirect
 from billing.web.route import WebRoute
 
 router = APIRouter(route_class=WebRoute)
@@ -109,14 +109,12 @@ def contracts_page(
     summaries = [
         summarize(session, c, viewer.user, now) for c in contracts_of(session, viewer.user)
     ]
-    return render(
+    return render_page(
         request,
         "contracts.html",
-        secret=secret,
-        zone=zone.zone,
-        zone_chosen=zone.chosen,
         viewer=viewer,
-        session_token=viewer.session_token,
+        zone=zone,
+        secret=secret,
         nav="contracts",
         summaries=summaries,
         week_start=week_start(now),

@@ -9,16 +9,18 @@ a stranger gets 404, a party whose role may not act gets 403.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote, unquote
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, HTTPException, Request, status
+from fastapi.responses import HTMLResponse
 
 from billing.api.deps import SessionDep, role_on_contract
 from billing.db.accounts import user_for_token
 from billing.db.models import ApiToken, Contract, Role, User
 from billing.web.formatting import zone_or_default
+from billing.web.render import render
 from billing.web.secret import web_secret
 from billing.web.security import SESSION_COOKIE, csrf_ok, csrf_token, unsign_session
 
@@ -142,3 +144,26 @@ def load_contract(
             detail=f"As the {role.value} on this contract you cannot do this.",
         )
     return WebContract(contract, viewer, role)
+
+
+def render_page(
+    request: Request,
+    template: str,
+    *,
+    viewer: Viewer,
+    zone: Zone,
+    secret: bytes,
+    show_nav: bool = True,
+    **context: Any,
+) -> HTMLResponse:
+    """A signed-in page: the viewer, their session's CSRF token and zone, and ``context``."""
+    return render(
+        request,
+        template,
+        secret=secret,
+        zone=zone.zone,
+        zone_chosen=zone.chosen,
+        viewer=viewer if show_nav else None,
+        session_token=viewer.session_token,
+        **context,
+    )

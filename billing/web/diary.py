@@ -23,10 +23,18 @@ from billing.db import invoices as invoices_db
 from billing.db import slots as slots_db
 from billing.db.models import ContractKind, Invoice, InvoiceLine, InvoiceStatus, Role, Slot
 from billing.domain.weeks import WeekTimeline, week_start
-from billing.web.deps import CsrfChecked, SecretDep, ViewerDep, WebContract, ZoneDep, load_contract
+from billing.web.deps import (
+    CsrfChecked,
+    SecretDep,
+    ViewerDep,
+    WebContract,
+    ZoneDep,
+    load_contract,
+    render_page,
+)
 from billing.web.diary_grid import build_day, local_day_bounds, minutes_per_local_day
 from billing.web.formatting import zone_names
-from billing.web.render import redirect, render, safe_next
+from billing.web.render import redirect, safe_next
 from billing.web.route import WebRoute
 
 router = APIRouter(route_class=WebRoute)
@@ -139,14 +147,12 @@ def diary_page(
     )
     per_day = minutes_per_local_day(all_slots, week_days, zone.zone)
     this_week = week_start(now)
-    return render(
+    return render_page(
         request,
         "diary.html",
-        secret=secret,
-        zone=zone.zone,
-        zone_chosen=zone.chosen,
         viewer=viewer,
-        session_token=viewer.session_token,
+        zone=zone,
+        secret=secret,
         nav="contracts",
         contract=contract,
         role=access.role.value,

@@ -17,8 +17,8 @@ from billing.db import disputes as disputes_db
 from billing.db.contracts import contracts_of
 from billing.db.models import Contract, Dispute, DisputeStatus, Role, Slot, User
 from billing.web import fixed_price_view
-from billing.web.deps import CsrfChecked, SecretDep, ViewerDep, ZoneDep, load_contract
-from billing.web.render import redirect, render
+from billing.web.deps import CsrfChecked, SecretDep, ViewerDep, ZoneDep, load_contract, render_page
+from billing.web.render import redirect
 from billing.web.route import WebRoute
 
 router = APIRouter(route_class=WebRoute)
@@ -81,14 +81,12 @@ def disputes_page(
             for dispute in disputes_db.disputes_on(session, contract, viewer.user, role):
                 rows.append(DisputeRow(dispute, contract, _waiting_on(dispute, session, contract)))
         rows.sort(key=lambda row: (row.dispute.status != DisputeStatus.OPEN, -row.dispute.id))
-    return render(
+    return render_page(
         request,
         "disputes.html",
-        secret=secret,
-        zone=zone.zone,
-        zone_chosen=zone.chosen,
         viewer=viewer,
-        session_token=viewer.session_token,
+        zone=zone,
+        secret=secret,
         nav="disputes",
         rows=rows,
         queue=queue,
@@ -151,14 +149,12 @@ def dispute_page(
             return "client"
         return "admin"
 
-    return render(
+    return render_page(
         request,
         "dispute.html",
-        secret=secret,
-        zone=zone.zone,
-        zone_chosen=zone.chosen,
         viewer=viewer,
-        session_token=viewer.session_token,
+        zone=zone,
+        secret=secret,
         nav="disputes",
         contract=contract,
         role=role.value,

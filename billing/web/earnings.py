@@ -15,8 +15,7 @@ from billing.db.models import Contract, Invoice, InvoiceStatus, Role
 from billing.domain.ledger import AccountKind
 from billing.domain.money import fee_for
 from billing.web import fixed_price_view
-from billing.web.deps import SecretDep, ViewerDep, ZoneDep
-from billing.web.render import render
+from billing.web.deps import SecretDep, ViewerDep, ZoneDep, render_page
 from billing.web.route import WebRoute
 
 router = APIRouter(route_class=WebRoute)
@@ -98,14 +97,12 @@ def earnings_page(
     earnings.sort(
         key=lambda earning: (earning.available, earning.available_at or earning.earned_at)
     )
-    return render(
+    return render_page(
         request,
         "earnings.html",
-        secret=secret,
-        zone=zone.zone,
-        zone_chosen=zone.chosen,
         viewer=viewer,
-        session_token=viewer.session_token,
+        zone=zone,
+        secret=secret,
         nav="earnings",
         balances=sorted(balances.values(), key=lambda balance: balance.currency),
         pending=[earning for earning in earnings if not earning.available],

@@ -14,8 +14,8 @@ from billing.db import invoices as invoices_db
 from billing.db.contracts import contracts_of
 from billing.db.models import Contract, ContractKind, Dispute, Invoice, Role, User
 from billing.domain.weeks import WeekTimeline
-from billing.web.deps import SecretDep, ViewerDep, ZoneDep, load_contract
-from billing.web.render import redirect, render
+from billing.web.deps import SecretDep, ViewerDep, ZoneDep, load_contract, render_page
+from billing.web.render import redirect
 from billing.web.route import WebRoute
 
 router = APIRouter(route_class=WebRoute)
@@ -65,14 +65,12 @@ def invoices_page(
 ) -> Response:
     if viewer.role == Role.ADMIN:
         return redirect("/web/disputes", secret=secret)
-    return render(
+    return render_page(
         request,
         "invoices.html",
-        secret=secret,
-        zone=zone.zone,
-        zone_chosen=zone.chosen,
         viewer=viewer,
-        session_token=viewer.session_token,
+        zone=zone,
+        secret=secret,
         nav="invoices",
         rows=_rows(session, viewer.user),
     )
@@ -118,14 +116,12 @@ def invoice_page(
     zone: ZoneDep,
 ) -> Response:
     context = _invoice_context(session, viewer, contract_id, invoice_id, clock.now())
-    return render(
+    return render_page(
         request,
         "invoice.html",
-        secret=secret,
-        zone=zone.zone,
-        zone_chosen=zone.chosen,
         viewer=viewer,
-        session_token=viewer.session_token,
+        zone=zone,
+        secret=secret,
         nav="invoices",
         printable=False,
         **context,
@@ -144,14 +140,13 @@ def invoice_print(
     zone: ZoneDep,
 ) -> Response:
     context = _invoice_context(session, viewer, contract_id, invoice_id, clock.now())
-    return render(
+    return render_page(
         request,
         "invoice_print.html",
+        viewer=viewer,
+        zone=zone,
         secret=secret,
-        zone=zone.zone,
-        zone_chosen=zone.chosen,
-        viewer=None,
-        session_token=viewer.session_token,
+        show_nav=False,
         printable=True,
         **context,
     )

@@ -38,9 +38,10 @@ from billing.web.deps import (
     WebContract,
     ZoneDep,
     load_contract,
+    render_page,
 )
 from billing.web.formatting import money_text
-from billing.web.render import redirect, render
+from billing.web.render import redirect
 from billing.web.route import WebRoute
 
 router = APIRouter(route_class=WebRoute)
@@ -140,14 +141,12 @@ def milestones_page(
         "client": session.get(User, contract.client_id),
         "freelancer": session.get(User, contract.freelancer_id),
     }
-    return render(
+    return render_page(
         request,
         "milestones.html",
-        secret=secret,
-        zone=zone.zone,
-        zone_chosen=zone.chosen,
         viewer=viewer,
-        session_token=viewer.session_token,
+        zone=zone,
+        secret=secret,
         nav="contracts",
         contract=contract,
         role=access.role.value,

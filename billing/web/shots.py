@@ -17,9 +17,8 @@ from PIL import Image, UnidentifiedImageError
 
 from billing.api.deps import BlobsDep, SessionDep
 from billing.db.models import Slot
-from billing.web.deps import SecretDep, ViewerDep, ZoneDep, load_contract
+from billing.web.deps import SecretDep, ViewerDep, ZoneDep, load_contract, render_page
 from billing.web.diary_grid import activity_bar
-from billing.web.render import render
 from billing.web.route import WebRoute
 
 router = APIRouter(route_class=WebRoute)
@@ -141,14 +140,12 @@ def shot_page(
 ) -> Response:
     slot = _shot_slot(session, viewer, contract_id, slot_id)
     local_start = slot.slot_start.astimezone(zone.zone)
-    return render(
+    return render_page(
         request,
         "shot.html",
-        secret=secret,
-        zone=zone.zone,
-        zone_chosen=zone.chosen,
         viewer=viewer,
-        session_token=viewer.session_token,
+        zone=zone,
+        secret=secret,
         nav="contracts",
         slot=slot,
         contract_id=contract_id,
