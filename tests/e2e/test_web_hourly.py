@@ -178,6 +178,12 @@ def test_a_stranger_gets_404_for_the_diary_and_every_shot_url(
     for suffix in ("", "/thumb", "/image"):
         url = f"{scenario.base_url}/web/contracts/{contract_id}/shots/{slot_id}{suffix}"
         assert context.request.get(url).status == 404, url
+    # every other page of the contract is just as absent for them
+    for path in ("invoices/1", "invoices/1/csv", "invoices/1/print", "milestones"):
+        url = f"{scenario.base_url}/web/contracts/{contract_id}/{path}"
+        assert context.request.get(url).status == 404, url
+    fixed_plan = f"{scenario.base_url}/web/contracts/{scenario.demo.fixed_id}/milestones"
+    assert context.request.get(fixed_plan).status == 404
     # signed out, the same URLs only lead to the sign-in page
     anonymous = browser.new_context()
     try:
