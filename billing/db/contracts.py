@@ -208,3 +208,8 @@ def end_contract(session: Session, contract: Contract, *, actor: User, now: date
         )
     )
     session.flush()
+    # DOMAIN.md: ending a contract refunds whatever escrow is left, in the same
+    # transaction (a disputed milestone's escrow waits for the admin's split).
+    from billing.db.milestones import settle_contract_end  # milestones imports this module's models
+
+    settle_contract_end(session, contract, now)

@@ -381,6 +381,9 @@ def test_contract_ended_elsewhere_refunds_escrow(backend: Backend) -> None:
     backend.request("POST", f"{base}/milestones", client, json={"title": "A", "amount_cents": 700})
     backend.request("POST", f"{base}/milestones/1/activate", client)
     _ok(backend.request("POST", f"{base}/end", client))  # the contract's own end action
+    # refunded in the ending transaction itself, not at the next job run
+    assert _balances(backend)[(AccountKind.ESCROW, contract)] == 0
+    assert _balances(backend)[(AccountKind.CLIENT_FUNDING, client.id)] == 0
     backend.jobs()
     assert _balances(backend)[(AccountKind.ESCROW, contract)] == 0
     book = _ok(backend.request("GET", f"{base}/escrow", client))
