@@ -1,0 +1,211 @@
+"""Issue 5, end to end: the tray app on a real X display against the real server.
+
+The tray app is composed as ``ui.app.main`` composes it — the real ``SyncAccount`` and the
+real mss capturer — but with a ManualClock, so the test walks through four slots, deletes
+one, lets the uploader drain, and reads the server's diary of the day back as the
+freelancer: the same slots, minutes and screenshots (by SHA-256), the deleted one absent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import random
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import keyring.backends.fail
+import pytest
+from PIL import Image
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from tests.e2e import seed
+from tests.support.capture_helpers import expected_colour, paint_checkerboard, square_centres
+from tests.support.server import RunningServer, running_server
+from tests.support.xvfb import XServer
+from tests.ui.fakes import TypingHands
+from tracker.capture import ScreenCapturer
+from tracker.capture_mss import MssGrabber
+from tracker.clock import ManualClock, utc
+from tracker.store import Slot
+from ui.app import Composition, compose, real_account
+from ui.settings import SettingsFile
+
+# Qt reads this when pytest-qt creates the QApplication; the UI package's conftest asks
+# for offscreen first when both run in one process (the shots come from mss either way).
+os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
+
+START = utc(2026, 11, 23, 9, 0, 0)
+SLOTS = 4
+DRAIN_TIMEOUT_MS = 20_000
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[RunningServer]:
+    with running_server(tmp_path / "server", now=START - timedelta(days=1)) as running:
+        yield running
+
+
+@pytest.fixture
+def isolated_credentials(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No OS keyring and no real config dir: the token goes to a file under tmp_path."""
+    monkeypatch.setattr(keyring, "get_keyring", keyring.backends.fail.Keyring)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+
+
+def _advance(
+    composition: Composition,
+    clock: ManualClock,
+    hands: TypingHands,
+    server: RunningServer,
+    seconds: float,
+    step: float = 10.0,
+) -> None:
+    """Move both clocks in ``step``-second ticks as the QTimer would, typing as we go."""
+    end = clock.now() + timedelta(seconds=seconds)
+    while clock.now() < end:
+        clock.advance(min(timedelta(seconds=step), end - clock.now()))
+        server.set_now(clock.now())
+        hands.press(3)
+        composition.controller.tick()
+        # captures run on the single worker: a no-op queued behind one finishes after it
+        composition.tasks.executor.submit(lambda: None).result(timeout=10)
+    composition.controller.tick()
+
+
+def _shows_checkerboard(path: Path, x_server: XServer) -> bool:
+    """Most pattern squares of the screen's lower right (away from the app's window) are
+    where and what colour the checkerboard painted on the root window puts them."""
+    with Image.open(io.BytesIO(path.read_bytes())) as shot:
+        image = shot.convert("RGB")
+    scale = image.width / x_server.width
+    assert abs(image.height / image.width - x_server.height / x_server.width) < 0.01
+    points = square_centres(
+        x_server.width // 2, x_server.height // 2, x_server.width // 2, x_server.height // 2, step=3
+    )
+    matching = 0
+    for x, y in points:
+        seen = image.getpixel((int(x * scale), int(y * scale)))
+        assert isinstance(seen, tuple)
+        expected = expected_colour(x, y)
+        matching += all(abs(a - b) <= 40 for a, b in zip(seen, expected, strict=True))
+    return len(points) > 10 and matching >= 0.9 * len(points)
+
+
+def _remote_day(api: httpx.Client, token: str, contract_id: int) -> list[dict[str, Any]]:
+    answer = api.get(
+        f"/api/v1/contracts/{contract_id}/diary",
+        params={"day": START.date().isoformat()},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    answer.raise_for_status()
+    slots: list[dict[str, Any]] = answer.json()["slots"]
+    return slots
+
+
+def _drained(remote: list[dict[str, Any]], local: list[Slot]) -> bool:
+    return len(remote) == len(local) and all(
+        slot["shot"] is not None and slot["shot"]["uploaded"] for slot in remote
+    )
+
+
+def test_tracked_slots_reach_the_server_slot_for_slot(
+    x_server: XServer,
+    qtbot: QtBot,
+    server: RunningServer,
+    tmp_path: Path,
+    isolated_credentials: None,
+) -> None:
+    demo = seed.create_demo(server)
+    server.set_now(START)
+    paint_checkerboard(x_server.display)  # known content on the real X root window
+
+    clock = ManualClock(START)
+    hands = TypingHands()
+    composition = compose(
+        clock=clock,
+        store_dir=tmp_path / "data",
+        settings_file=SettingsFile(tmp_path / "config" / "settings.json"),
+        account=real_account,
+        capturer=ScreenCapturer(MssGrabber(x_server.display)),
+        input_source=hands,
+        use_tray=False,
+        autostart_dir=tmp_path / "autostart",
+        rng=random.Random(5),
+    )
+    controller = composition.controller
+    composition.shell.start(restore_account=False)
+    composition.shell.ticker.stop()  # the test moves time itself
+    try:
+        with qtbot.waitSignal(controller.signed_in, timeout=10_000):
+            controller.sign_in(server.base_url, seed.DEMO_FREELANCER, seed.DEMO_PASSWORD)
+        assert demo.hourly_id in [contract.id for contract in controller.store.contracts()]
+
+        controller.start(demo.hourly_id, memo="End-to-end tracking")
+        _advance(composition, clock, hands, server, SLOTS * 600)
+        controller.stop()
+
+        store = controller.store
+        local = store.diary_day(START.date(), UTC, demo.hourly_id)
+        assert [slot.slot_start for slot in local] == [
+            START + timedelta(minutes=10 * index) for index in range(SLOTS)
+        ]
+        assert all(slot.minute_count == 10 for slot in local)
+        for slot in local:  # each shot is a picture of the real X screen
+            assert slot.shot is not None, slot.capture_note
+            assert _shows_checkerboard(slot.shot.path, x_server)
+
+        # the diary window's view of the day: delete the second slot from it
+        shown = controller.diary_day(START, demo.hourly_id).slots
+        assert [slot.slot_start for slot in shown] == [slot.slot_start for slot in local]
+        assert all(slot.shot_path is not None for slot in shown)
+        deleted = shown[1]
+        controller.delete_slot(deleted)
+        local = store.diary_day(START.date(), UTC, demo.hourly_id)
+        assert deleted.slot_start not in [slot.slot_start for slot in local]
+        assert len(local) == SLOTS - 1
+
+        # past the hold window: the uploader sends everything left
+        after_hold = clock.now() + timedelta(minutes=controller.settings.hold_window_minutes + 1)
+        clock.advance(after_hold - clock.now())
+        server.set_now(clock.now())
+        controller.tick()
+        assert controller.account_port is not None
+        controller.account_port.nudge()
+
+        with httpx.Client(base_url=server.base_url, timeout=30) as api:
+            token = seed.api_token(api, seed.DEMO_FREELANCER, seed.DEMO_PASSWORD)
+            remote: list[dict[str, Any]] = []
+
+            def drained() -> bool:
+                remote[:] = _remote_day(api, token, demo.hourly_id)
+                return _drained(remote, local)
+
+            qtbot.waitUntil(drained, timeout=DRAIN_TIMEOUT_MS)
+
+            assert [datetime.fromisoformat(s["slot_start"]) for s in remote] == [
+                slot.slot_start for slot in local
+            ]
+            assert deleted.slot_start not in [
+                datetime.fromisoformat(s["slot_start"]) for s in remote
+            ]
+            for mine, theirs in zip(local, remote, strict=True):
+                assert theirs["minutes"] == mine.minute_count
+                assert mine.shot is not None
+                local_sha = hashlib.sha256(mine.shot.path.read_bytes()).hexdigest()
+                answer = api.get(
+                    theirs["shot"]["url"], headers={"Authorization": f"Bearer {token}"}
+                )
+                answer.raise_for_status()
+                assert hashlib.sha256(answer.content).hexdigest() == local_sha
+    finally:
+        composition.shell.close_all()
+        controller.shutdown()
+        composition.tasks.shutdown()
+        QApplication.processEvents()  # uploader news posted to the GUI thread, store still open
+        controller.store.close()
