@@ -2,39 +2,41 @@
 
 Those doing no I/O are ``async`` so they skip a threadpool hop.
 
-Authorization is decided in one place, :func:`contract_access`: it loads the contract
-named by the path parameter ``contract_id`` *and* the caller's role on it. A caller who
-is not on the contract gets 404 (its existence is not revealed); a party whose role may
-not do the action gets 403. Routes declare what they need with the typed aliases:
+Authorization is decided in one place, :mod:`billing.access`; :func:`contract_access`
+builds its dependency for a bearer-token caller: it loads the contract named by the path
+parameter ``contract_id`` *and* the caller's role on it. A caller who is not on the
+contract gets 404 (its existence is not revealed); a caller whose role may not do the
+action gets 403. Routes declare what they need with the typed aliases:
 
 - ``SessionDep`` – a SQLAlchemy ``Session`` for this request (commit explicitly);
 - ``ClockDep``, ``SettingsDep``, ``BlobsDep``, ``PasswordsDep`` – the wired adapters;
 - ``CurrentUser`` – the ``User`` behind the bearer token (401 without one);
 - ``CurrentToken`` – that token's ``ApiToken`` row (to revoke it);
 - ``AdminUser`` – ``CurrentUser`` that must be an admin (403 otherwise);
-- ``PartyContract`` – freelancer, client, or an admin with a dispute assigned on it;
+- ``PartyContract`` – freelancer, client, or an admin through an open dispute assigned to
+  them (after it closes, a read of that dispute's record only);
 - ``ContractParty`` – freelancer or client only;
 - ``FreelancerContract`` / ``ClientContract`` / ``AdminContract`` – exactly that role.
 Each contract alias resolves to a :class:`ContractAccess` (``.contract``, ``.user``,
-``.role``).
+``.role``, and ``.on``: the role with the disputes granting it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Path, Request, status
+from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from billing.access import ContractAccess as ContractAccess  # routes import it from here
+from billing.access import contract_dependency
 from billing.blobs import BlobStore
 from billing.clock import Clock
 from billing.config import Settings
 from billing.db.accounts import Passwords, user_for_token
-from billing.db.models import ApiToken, Contract, Dispute, Role, User
+from billing.db.models import ApiToken, Role, User
 
 _bearer = HTTPBearer(auto_error=False, description="token from POST /api/v1/auth/token")
 
@@ -115,58 +117,10 @@ async def get_admin(user: CurrentUser) -> User:
 AdminUser = Annotated[User, Depends(get_admin)]
 
 
-@dataclass(frozen=True)
-class ContractAccess:
-    """A contract and the role the caller holds on it."""
-
-    contract: Contract
-    user: User
-    role: Role
-
-
-def role_on_contract(session: Session, user: User, contract: Contract) -> Role | None:
-    """The caller's role on ``contract``, or ``None`` for a stranger.
-
-    An admin is on a contract only through a dispute on it assigned to them.
-    """
-    if user.id == contract.freelancer_id:
-        return Role.FREELANCER
-    if user.id == contract.client_id:
-        return Role.CLIENT
-    if user.role == Role.ADMIN:
-        assigned = session.scalar(
-            select(Dispute.id)
-            .where(Dispute.contract_id == contract.id, Dispute.assigned_admin_id == user.id)
-            .limit(1)
-        )
-        if assigned is not None:
-            return Role.ADMIN
-    return None
-
-
-_ROLE_WORDS = {Role.FREELANCER: "the freelancer", Role.CLIENT: "the client", Role.ADMIN: "an admin"}
-
-
 def contract_access(*allowed: Role) -> Callable[..., ContractAccess]:
-    """A dependency that loads ``contract_id`` and checks the caller holds one of ``allowed``."""
-
-    def dependency(
-        session: SessionDep,
-        user: CurrentUser,
-        contract_id: Annotated[int, Path(ge=1, le=2**31 - 1, description="contract id")],
-    ) -> ContractAccess:
-        contract = session.get(Contract, contract_id)
-        role = None if contract is None else role_on_contract(session, user, contract)
-        if contract is None or role is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, detail="contract not found")
-        if role not in allowed:
-            who = " or ".join(_ROLE_WORDS[r] for r in allowed)
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN, detail=f"only {who} on this contract may do this"
-            )
-        return ContractAccess(contract=contract, user=user, role=role)
-
-    return dependency
+    """A dependency that loads ``contract_id`` and checks the caller holds one of ``allowed``
+    (decided by :mod:`billing.access`)."""
+    return contract_dependency(get_session, get_current_user, *allowed)
 
 
 PartyContract = Annotated[

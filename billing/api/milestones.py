@@ -1,19 +1,17 @@
 """Fixed-price routes: milestones, escrow, proposals, milestone requests, escrow disputes.
 
-Each route parses its body, authorizes through the contract+role dependency, and calls
-:func:`billing.db.milestones.change` with one rule of :mod:`billing.domain.milestones`;
-that call is one transaction with the ledger transfers the rule caused. Every change
-answers with a :class:`ChangePublic`: what it created, the transfers, the book after it.
+Each route parses its body, is authorized by a contract+role dependency
+(:mod:`billing.access`), calls one action of :mod:`billing.services.fixed_price` — one
+transaction with the ledger transfers the rule caused — and presents the result. Every
+change answers with a :class:`ChangePublic`: what it created, the transfers, the book.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy.orm import Session
 
 from billing.api.deps import (
     AdminUser,
@@ -22,10 +20,9 @@ from billing.api.deps import (
     ClockDep,
     ContractAccess,
     ContractParty,
-    CurrentUser,
     FreelancerContract,
     SessionDep,
-    role_on_contract,
+    contract_access,
 )
 from billing.api.milestones_schemas import (
     Approval,
@@ -44,58 +41,31 @@ from billing.api.milestones_schemas import (
     present_book,
     present_transfers,
 )
-from billing.db import milestones, milestones_attachments
-from billing.db.milestones_tables import FixedAttachment
+from billing.db import milestones_attachments
+from billing.db.milestones_tables import FixedAttachment, FixedEscrowDispute
 from billing.db.models import Contract, Role
-from billing.domain import milestones as rules
-from billing.domain.milestones_model import Actor, EscrowBook
-from billing.domain.milestones_rules import Outcome
+from billing.services import fixed_price
+from billing.services.fixed_price import Change
 
 router = APIRouter(tags=["fixed-price"])
 
 Seq = Annotated[int, Path(ge=1, le=2**31 - 1, description="creation order on the contract")]
-Operation = Callable[[EscrowBook, Actor], Outcome]
+# a party, or an admin through an escrow dispute assigned to them
+EscrowViewer = Annotated[
+    ContractAccess, Depends(contract_access(Role.FREELANCER, Role.CLIENT, Role.ADMIN))
+]
 
 
-def escrow_access(
-    session: SessionDep,
-    user: CurrentUser,
-    contract_id: Annotated[int, Path(ge=1, le=2**31 - 1, description="contract id")],
-) -> ContractAccess:
-    """A party to the contract, or an admin holding an escrow dispute on it."""
-    contract = session.get(Contract, contract_id)
-    role = None if contract is None else role_on_contract(session, user, contract)
-    if (
-        contract is not None
-        and role is None
-        and user.role == Role.ADMIN
-        and milestones.admin_may_see(session, contract, user)
-    ):
-        role = Role.ADMIN
-    if contract is None or role is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="contract not found")
-    return ContractAccess(contract=contract, user=user, role=role)
+def _book(session: SessionDep, access: ContractAccess) -> BookPublic:
+    view = fixed_price.view_book(session, access.contract)
+    return present_book(view.book, access.role.value, view.dispute_rows)
 
 
-EscrowViewer = Annotated[ContractAccess, Depends(escrow_access)]
-
-
-def _book(session: Session, access: ContractAccess, book: EscrowBook) -> BookPublic:
-    rows = milestones.escrow_dispute_rows(session, access.contract)
-    return present_book(book, Role(access.role).value, rows)
-
-
-def _change(
-    session: Session, access: ContractAccess, clock: ClockDep, action: str, operation: Operation
-) -> ChangePublic:
-    book, outcome = milestones.change(
-        session, access.contract, access.user, clock.now(), action, operation
-    )
-    session.commit()
+def _changed(session: SessionDep, access: ContractAccess, change: Change) -> ChangePublic:
     return ChangePublic(
-        created_seq=outcome.created_seq,
-        transfers=present_transfers(outcome.transfers),
-        book=_book(session, access, book),
+        created_seq=change.outcome.created_seq,
+        transfers=present_transfers(change.outcome.transfers),
+        book=_book(session, access),
     )
 
 
@@ -105,7 +75,7 @@ def _change(
 @router.get("/contracts/{contract_id}/escrow")
 def get_book(access: EscrowViewer, session: SessionDep) -> BookPublic:
     """The contract's milestones, escrow, proposals, milestone requests, escrow disputes."""
-    return _book(session, access, milestones.read_book(session, access.contract))
+    return _book(session, access)
 
 
 # --- the plan (client) ---------------------------------------------------------------------
@@ -116,21 +86,9 @@ def add_milestone(
     body: MilestoneCreate, access: ClientContract, session: SessionDep, clock: ClockDep
 ) -> ChangePublic:
     """Client: a new unfunded milestone at the end of the plan."""
-    return _change(
-        session,
-        access,
-        clock,
-        "milestone_added",
-        lambda book, actor: rules.add_milestone(
-            book,
-            actor,
-            title=body.title,
-            description=body.description,
-            due_date=body.due_date,
-            amount_cents=body.amount_cents,
-            now=clock.now(),
-        ),
-    )
+    fields = body.model_dump()
+    change = fixed_price.add_milestone(session, access, **fields, now=clock.now())
+    return _changed(session, access, change)
 
 
 @router.patch("/contracts/{contract_id}/milestones/{seq}")
@@ -138,22 +96,9 @@ def edit_milestone(
     seq: Seq, body: MilestoneUpdate, access: ClientContract, session: SessionDep, clock: ClockDep
 ) -> ChangePublic:
     """Client: change a future milestone (not while a proposal is pending)."""
-    return _change(
-        session,
-        access,
-        clock,
-        "milestone_edited",
-        lambda book, actor: rules.edit_milestone(
-            book,
-            actor,
-            seq,
-            title=body.title,
-            description=body.description,
-            due_date=body.due_date,
-            amount_cents=body.amount_cents,
-            now=clock.now(),
-        ),
-    )
+    fields = body.model_dump()
+    change = fixed_price.edit_milestone(session, access, seq, **fields, now=clock.now())
+    return _changed(session, access, change)
 
 
 @router.delete("/contracts/{contract_id}/milestones/{seq}")
@@ -161,13 +106,8 @@ def delete_milestone(
     seq: Seq, access: ClientContract, session: SessionDep, clock: ClockDep
 ) -> ChangePublic:
     """Client: delete a future milestone that was never funded."""
-    return _change(
-        session,
-        access,
-        clock,
-        "milestone_deleted",
-        lambda book, actor: rules.delete_milestone(book, actor, seq, now=clock.now()),
-    )
+    change = fixed_price.delete_milestone(session, access, seq, now=clock.now())
+    return _changed(session, access, change)
 
 
 @router.post("/contracts/{contract_id}/milestones/{seq}/activate")
@@ -175,13 +115,8 @@ def activate(
     seq: Seq, access: ClientContract, session: SessionDep, clock: ClockDep
 ) -> ChangePublic:
     """Client: fund the next milestone (in order; a carried remainder pays first)."""
-    return _change(
-        session,
-        access,
-        clock,
-        "milestone_activated",
-        lambda book, actor: rules.activate(book, actor, seq, now=clock.now()),
-    )
+    change = fixed_price.activate(session, access, seq, now=clock.now())
+    return _changed(session, access, change)
 
 
 # --- the work ------------------------------------------------------------------------------
@@ -192,13 +127,8 @@ def submit(
     seq: Seq, body: Submission, access: FreelancerContract, session: SessionDep, clock: ClockDep
 ) -> ChangePublic:
     """Freelancer: hand in the work of the active milestone."""
-    return _change(
-        session,
-        access,
-        clock,
-        "milestone_submitted",
-        lambda book, actor: rules.submit(book, actor, seq, message=body.message, now=clock.now()),
-    )
+    change = fixed_price.submit(session, access, seq, body.message, now=clock.now())
+    return _changed(session, access, change)
 
 
 @router.post("/contracts/{contract_id}/milestones/{seq}/request-changes")
@@ -206,15 +136,8 @@ def request_changes(
     seq: Seq, body: ChangeRequest, access: ClientContract, session: SessionDep, clock: ClockDep
 ) -> ChangePublic:
     """Client: send submitted work back; the milestone is active again."""
-    return _change(
-        session,
-        access,
-        clock,
-        "milestone_changes_requested",
-        lambda book, actor: rules.request_changes(
-            book, actor, seq, message=body.message, now=clock.now()
-        ),
-    )
+    change = fixed_price.request_changes(session, access, seq, body.message, now=clock.now())
+    return _changed(session, access, change)
 
 
 @router.post("/contracts/{contract_id}/milestones/{seq}/approve")
@@ -222,33 +145,15 @@ def approve(
     seq: Seq, body: Approval, access: ClientContract, session: SessionDep, clock: ClockDep
 ) -> ChangePublic:
     """Client: approve & pay, with an optional bonus and an optional smaller release."""
-    return _change(
-        session,
-        access,
-        clock,
-        "milestone_approved",
-        lambda book, actor: rules.approve(
-            book,
-            actor,
-            seq,
-            release_cents=body.release_cents,
-            bonus_cents=body.bonus_cents,
-            end_contract=body.end_contract,
-            now=clock.now(),
-        ),
-    )
+    change = fixed_price.approve(session, access, seq, **body.model_dump(), now=clock.now())
+    return _changed(session, access, change)
 
 
 @router.post("/contracts/{contract_id}/escrow/end")
 def end_contract(access: ContractParty, session: SessionDep, clock: ClockDep) -> ChangePublic:
     """Either side: end the contract; escrow left goes back to the client."""
-    return _change(
-        session,
-        access,
-        clock,
-        "contract_ended",
-        lambda book, actor: rules.end_contract(book, actor, now=clock.now()),
-    )
+    change = fixed_price.end_contract(session, access, now=clock.now())
+    return _changed(session, access, change)
 
 
 # --- files handed in with the work --------------------------------------------------------
@@ -286,18 +191,16 @@ async def add_attachment(
     content_type = request.headers.get("content-type", "application/octet-stream")
 
     def store() -> AttachmentPublic:
-        row = milestones_attachments.attach(
+        row = fixed_price.add_attachment(
             session,
             blobs,
-            access.contract,
-            access.user,
+            access,
             seq,
             filename=filename,
             content_type=content_type,
             data=data,
             now=clock.now(),
         )
-        session.commit()
         return _attachment(row)
 
     return await run_in_threadpool(store)
@@ -346,15 +249,10 @@ def propose(
 ) -> ChangePublic:
     """Freelancer: propose added, edited or deleted milestones (one pending at a time)."""
     changes = tuple(change.to_domain() for change in body.changes)
-    return _change(
-        session,
-        access,
-        clock,
-        "proposal_made",
-        lambda book, actor: rules.propose(
-            book, actor, message=body.message, changes=changes, now=clock.now()
-        ),
+    change = fixed_price.propose(
+        session, access, message=body.message, changes=changes, now=clock.now()
     )
+    return _changed(session, access, change)
 
 
 @router.post("/contracts/{contract_id}/proposals/{seq}/accept")
@@ -362,39 +260,24 @@ def accept_proposal(
     seq: Seq, access: ClientContract, session: SessionDep, clock: ClockDep
 ) -> ChangePublic:
     """Client: accept the whole proposal; a raise on the funded milestone is funded now."""
-    return _change(
-        session,
-        access,
-        clock,
-        "proposal_accepted",
-        lambda book, actor: rules.accept_proposal(book, actor, seq, now=clock.now()),
-    )
+    change = fixed_price.accept_proposal(session, access, seq, now=clock.now())
+    return _changed(session, access, change)
 
 
 @router.post("/contracts/{contract_id}/proposals/{seq}/reject")
 def reject_proposal(
     seq: Seq, access: ClientContract, session: SessionDep, clock: ClockDep
 ) -> ChangePublic:
-    return _change(
-        session,
-        access,
-        clock,
-        "proposal_rejected",
-        lambda book, actor: rules.reject_proposal(book, actor, seq, now=clock.now()),
-    )
+    change = fixed_price.reject_proposal(session, access, seq, now=clock.now())
+    return _changed(session, access, change)
 
 
 @router.post("/contracts/{contract_id}/proposals/{seq}/withdraw")
 def withdraw_proposal(
     seq: Seq, access: FreelancerContract, session: SessionDep, clock: ClockDep
 ) -> ChangePublic:
-    return _change(
-        session,
-        access,
-        clock,
-        "proposal_withdrawn",
-        lambda book, actor: rules.withdraw_proposal(book, actor, seq, now=clock.now()),
-    )
+    change = fixed_price.withdraw_proposal(session, access, seq, now=clock.now())
+    return _changed(session, access, change)
 
 
 # --- milestone requests (hourly contracts) ------------------------------------------------
@@ -405,20 +288,9 @@ def request_milestone(
     body: MilestoneRequestCreate, access: FreelancerContract, session: SessionDep, clock: ClockDep
 ) -> ChangePublic:
     """Freelancer on an hourly contract: ask for a milestone payment (moves no money)."""
-    return _change(
-        session,
-        access,
-        clock,
-        "milestone_requested",
-        lambda book, actor: rules.request_milestone(
-            book,
-            actor,
-            amount_cents=body.amount_cents,
-            description=body.description,
-            currency=body.currency,
-            now=clock.now(),
-        ),
-    )
+    fields = body.model_dump()
+    change = fixed_price.request_milestone(session, access, **fields, now=clock.now())
+    return _changed(session, access, change)
 
 
 @router.post("/contracts/{contract_id}/milestone-requests/{seq}/accept")
@@ -426,26 +298,16 @@ def accept_request(
     seq: Seq, access: ClientContract, session: SessionDep, clock: ClockDep
 ) -> ChangePublic:
     """Client: accept; it becomes a funded milestone payment (``created_seq``)."""
-    return _change(
-        session,
-        access,
-        clock,
-        "milestone_request_accepted",
-        lambda book, actor: rules.accept_request(book, actor, seq, now=clock.now()),
-    )
+    change = fixed_price.accept_request(session, access, seq, now=clock.now())
+    return _changed(session, access, change)
 
 
 @router.post("/contracts/{contract_id}/milestone-requests/{seq}/decline")
 def decline_request(
     seq: Seq, access: ClientContract, session: SessionDep, clock: ClockDep
 ) -> ChangePublic:
-    return _change(
-        session,
-        access,
-        clock,
-        "milestone_request_declined",
-        lambda book, actor: rules.decline_request(book, actor, seq, now=clock.now()),
-    )
+    change = fixed_price.decline_request(session, access, seq, now=clock.now())
+    return _changed(session, access, change)
 
 
 # --- escrow disputes -----------------------------------------------------------------------
@@ -463,15 +325,8 @@ def open_escrow_dispute(
     clock: ClockDep,
 ) -> ChangePublic:
     """Either side: dispute a funded milestone's escrow; it waits for an admin."""
-    return _change(
-        session,
-        access,
-        clock,
-        "escrow_dispute_opened",
-        lambda book, actor: rules.open_escrow_dispute(
-            book, actor, seq, reason=body.reason, now=clock.now()
-        ),
-    )
+    change = fixed_price.open_escrow_dispute(session, access, seq, body.reason, now=clock.now())
+    return _changed(session, access, change)
 
 
 @router.post("/contracts/{contract_id}/escrow-disputes/{seq}/resolve")
@@ -479,39 +334,24 @@ def resolve_escrow_dispute(
     seq: Seq, body: EscrowSplit, access: EscrowViewer, session: SessionDep, clock: ClockDep
 ) -> ChangePublic:
     """The assigned admin: split the escrow held between freelancer and client."""
-    if access.role != Role.ADMIN:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="only an admin may do this")
-    milestones.require_assigned(session, access.contract, seq, access.user)
-    return _change(
-        session,
-        access,
-        clock,
-        "escrow_dispute_resolved",
-        lambda book, actor: rules.resolve_escrow_dispute(
-            book,
-            actor,
-            seq,
-            to_freelancer_cents=body.to_freelancer_cents,
-            to_client_cents=body.to_client_cents,
-            now=clock.now(),
-        ),
-    )
+    fields = body.model_dump()
+    change = fixed_price.resolve_escrow_dispute(session, access, seq, **fields, now=clock.now())
+    return _changed(session, access, change)
+
+
+def _queued(
+    session: SessionDep, row: FixedEscrowDispute, contract: Contract
+) -> EscrowDisputePublic:
+    book = fixed_price.read_book(session, contract)
+    shown = present_book(book, "admin", {row.seq: row}).escrow_disputes
+    return next(d for d in shown if d.seq == row.seq)
 
 
 @router.get("/admin/escrow-disputes")
 def escrow_dispute_queue(admin: AdminUser, session: SessionDep) -> list[EscrowDisputePublic]:
     """Open escrow disputes not yet taken, or taken by you."""
-    queue: list[EscrowDisputePublic] = []
-    for row in milestones.escrow_dispute_queue(session, admin):
-        contract = session.get(Contract, row.contract_id)
-        assert contract is not None
-        book = milestones.read_book(session, contract)
-        queue.extend(
-            d
-            for d in present_book(book, "admin", {row.seq: row}).escrow_disputes
-            if d.seq == row.seq
-        )
-    return queue
+    queue = fixed_price.escrow_dispute_queue(session, admin)
+    return [_queued(session, row, contract) for row, contract in queue]
 
 
 @router.post("/admin/escrow-disputes/{dispute_id}/assign")
@@ -522,11 +362,7 @@ def take_escrow_dispute(
     clock: ClockDep,
 ) -> EscrowDisputePublic:
     """Take an open escrow dispute; its contract becomes visible to you through it."""
-    row = milestones.take_escrow_dispute(session, dispute_id, admin, now=clock.now())
-    session.commit()
+    row = fixed_price.take_escrow_dispute(session, admin, dispute_id, now=clock.now())
     contract = session.get(Contract, row.contract_id)
-    assert contract is not None
-    book = milestones.read_book(session, contract)
-    return next(
-        d for d in present_book(book, "admin", {row.seq: row}).escrow_disputes if d.seq == row.seq
-    )
+    assert contract is not None  # a foreign key
+    return _queued(session, row, contract)

@@ -1,22 +1,15 @@
-"""Fixed-price milestones in the database: one transaction per change, with its transfers.
+"""Fixed-price milestones in the database: the escrow book's rows, locks and queries.
 
-``change(session, contract, actor, now, operation)`` is the one way a book changes: it
-locks the contract's ``fixed_books`` row (``SELECT … FOR UPDATE`` on PostgreSQL; on
-SQLite the session's ``BEGIN IMMEDIATE`` already serializes writers), loads the book,
-runs a pure operation of :mod:`billing.domain.milestones`, writes the new state back and
-posts the ledger transfers it caused — all in the caller's transaction. Two approvals
-racing for one milestone therefore run one after the other; the second finds it
-released and is refused. Domain refusals become :class:`~billing.db.errors.ServiceError`
-with the same message (409/422/404/403).
-
-``run_due(session, now)`` is the jobs step: auto-approvals and availability of every
-book with something due.
+:func:`load_book` reads a contract's :class:`~billing.domain.milestones_model.EscrowBook`
+from its rows — with ``lock``, after taking the book's row lock (``SELECT … FOR UPDATE``
+on PostgreSQL; on SQLite the session's ``BEGIN IMMEDIATE`` already serializes writers),
+so two approvals racing for one milestone run one after the other. :func:`save_book`
+writes back what changed. No rule lives here: the actions are
+:mod:`billing.services.fixed_price`, the rules :mod:`billing.domain.milestones`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from enum import StrEnum
@@ -25,8 +18,6 @@ from typing import Any, TypeVar
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from billing.db import ledger
-from billing.db.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from billing.db.milestones_tables import (
     FixedBook,
     FixedEarning,
@@ -35,11 +26,9 @@ from billing.db.milestones_tables import (
     FixedMilestoneRequest,
     FixedProposal,
 )
-from billing.db.models import AuditRecord, Contract, User
+from billing.db.models import Contract, User
 from billing.db.session import is_postgres
 from billing.db.upsert import insert_ignore
-from billing.domain import milestones as rules
-from billing.domain.milestones_ledger import ContractParties, to_ledger
 from billing.domain.milestones_model import (
     Actor,
     ChangeKind,
@@ -49,11 +38,6 @@ from billing.domain.milestones_model import (
     EscrowBook,
     EscrowDispute,
     Milestone,
-    MilestoneConflict,
-    MilestoneError,
-    MilestoneForbidden,
-    MilestoneInvalid,
-    MilestoneNotFound,
     MilestoneOrigin,
     MilestoneRequest,
     MilestoneState,
@@ -62,7 +46,6 @@ from billing.domain.milestones_model import (
     ProposalState,
     RequestState,
 )
-from billing.domain.milestones_rules import Outcome
 
 T = TypeVar("T")
 
@@ -78,26 +61,6 @@ _STATE_ENUM: dict[type[Any], type[StrEnum]] = {
     EscrowDispute: DisputeState,
     Proposal: ProposalState,
 }
-
-
-def _service_error(error: MilestoneError) -> ServiceError:
-    if isinstance(error, MilestoneNotFound):
-        return NotFound(error.message)
-    if isinstance(error, MilestoneForbidden):
-        return Forbidden(error.message)
-    if isinstance(error, MilestoneInvalid):
-        return Invalid(error.message)
-    if isinstance(error, MilestoneConflict):
-        return Conflict(error.message)
-    return Invalid(error.message)
-
-
-@contextmanager
-def _as_service_errors() -> Iterator[None]:
-    try:
-        yield
-    except MilestoneError as error:
-        raise _service_error(error) from error
 
 
 # --- rows <-> domain ----------------------------------------------------------------------
@@ -180,7 +143,7 @@ def _empty_book_row(contract_id: int) -> dict[str, Any]:
     }
 
 
-def _load(session: Session, contract: Contract, *, lock: bool = True) -> LoadedBook:
+def load_book(session: Session, contract: Contract, *, lock: bool = True) -> LoadedBook:
     """The contract's book; with ``lock``, after taking the book's row lock."""
     if lock:
         session.flush()  # keep the caller's pending changes through the refresh below
@@ -239,7 +202,8 @@ def _load(session: Session, contract: Contract, *, lock: bool = True) -> LoadedB
     return LoadedBook(book, contract, book_row, rows)
 
 
-def _save(session: Session, loaded: LoadedBook) -> None:
+def save_book(session: Session, loaded: LoadedBook) -> None:
+    """Write the book's changed state back to its rows (flushed, not committed)."""
     book, row = loaded.book, loaded.book_row
     for name in (
         "carry_cents",
@@ -278,120 +242,9 @@ def _save(session: Session, loaded: LoadedBook) -> None:
     session.flush()
 
 
-def _parties(contract: Contract) -> ContractParties:
-    return ContractParties(
-        contract_id=contract.id,
-        client_id=contract.client_id,
-        freelancer_id=contract.freelancer_id,
-        currency=contract.currency,
-    )
-
-
-def _commit_outcome(
-    session: Session, loaded: LoadedBook, outcomes: list[Outcome], now: datetime
-) -> None:
-    _save(session, loaded)
-    parties = _parties(loaded.contract)
-    transfers = [to_ledger(parties, t) for o in outcomes for t in o.transfers]
-    ledger.post(session, transfers, now)
-
-
-# --- the one way a book changes -----------------------------------------------------------
-
-
-def actor_of(contract: Contract, user: User) -> Actor:
-    """The caller's role on the contract, as the rules name it."""
-    if user.id == contract.client_id:
-        return Actor.CLIENT
-    if user.id == contract.freelancer_id:
-        return Actor.FREELANCER
-    return Actor.ADMIN
-
-
-def change(
-    session: Session,
-    contract: Contract,
-    user: User,
-    now: datetime,
-    action: str,
-    operation: Callable[[EscrowBook, Actor], Outcome],
-) -> tuple[EscrowBook, Outcome]:
-    """Lock, load, apply ``operation``, save, post its transfers and audit it — in the
-    caller's transaction (the caller commits)."""
-    loaded = _load(session, contract)
-    outcomes = [_catch_up(loaded)]
-    with _as_service_errors():
-        outcome = operation(loaded.book, actor_of(contract, user))
-    outcomes.append(outcome)
-    if loaded.book.ended_at is not None and contract.ended_at is None:
-        contract.ended_at = loaded.book.ended_at  # ended by a fixed-price rule
-    _commit_outcome(session, loaded, outcomes, now)
-    session.add(
-        AuditRecord(
-            at=now,
-            actor_id=user.id,
-            action=f"fixed_{action}",
-            contract_id=contract.id,
-            subject=f"contract {contract.id}"
-            + ("" if outcome.created_seq is None else f" #{outcome.created_seq}"),
-            detail={"transfers": [t.key for t in outcome.transfers]},
-        )
-    )
-    session.flush()
-    return loaded.book, outcome
-
-
-def _catch_up(loaded: LoadedBook) -> Outcome:
-    """A contract ended through the contract's own "end" action refunds its escrow the
-    next time its book is touched (or by the jobs step, whichever comes first)."""
-    ended_at = loaded.contract.ended_at
-    if ended_at is None or loaded.book.ended_at is not None:
-        return Outcome()
-    return rules.settle_external_end(loaded.book, ended_at=ended_at)
-
-
-def settle_contract_end(session: Session, contract: Contract, now: datetime) -> int:
-    """Call in the transaction that ends ``contract`` (after setting ``ended_at``): refunds
-    its escrow at once — but a disputed milestone's, which waits for the admin's split.
-    Returns the refunded amount. Without this call the jobs step does it later."""
-    loaded = _load(session, contract)
-    ended_before = loaded.book.ended_at
-    refunded_before = loaded.book.refunded_cents
-    outcome = _catch_up(loaded)
-    if outcome.transfers or loaded.book.ended_at != ended_before:
-        _commit_outcome(session, loaded, [outcome], now)
-    return loaded.book.refunded_cents - refunded_before
-
-
-def lock_and_load(session: Session, contract: Contract) -> EscrowBook:
-    """The book under its row lock, for a change made outside the rules (attachments)."""
-    return _load(session, contract).book
-
-
 def read_book(session: Session, contract: Contract) -> EscrowBook:
     """The book as stored, for display (no lock, no catch-up)."""
-    return _load(session, contract, lock=False).book
-
-
-def pending_actions(session: Session, contract: Contract, user: User) -> list[str]:
-    """What waits on ``user`` on this contract's fixed-price side, in short phrases."""
-    return rules.pending_actions(read_book(session, contract), actor_of(contract, user))
-
-
-def freelancer_earnings(
-    session: Session, freelancer_id: int
-) -> list[tuple[FixedEarning, Contract]]:
-    """Released fixed-price money credited to a freelancer (releases, bonuses, splits),
-    with its contract, newest first."""
-    return [
-        (earning, contract)
-        for earning, contract in session.execute(
-            select(FixedEarning, Contract)
-            .join(Contract, Contract.id == FixedEarning.contract_id)
-            .where(Contract.freelancer_id == freelancer_id)
-            .order_by(FixedEarning.available_at.desc(), FixedEarning.id.desc())
-        ).tuples()
-    ]
+    return load_book(session, contract, lock=False).book
 
 
 # --- escrow disputes: the admin's side ---------------------------------------------------
@@ -405,19 +258,6 @@ def escrow_dispute_rows(session: Session, contract: Contract) -> dict[int, Fixed
             select(FixedEscrowDispute).where(FixedEscrowDispute.contract_id == contract.id)
         )
     }
-
-
-def admin_may_see(session: Session, contract: Contract, admin: User) -> bool:
-    """An admin sees a contract through an escrow dispute on it assigned to them."""
-    found = session.scalar(
-        select(FixedEscrowDispute.id)
-        .where(
-            FixedEscrowDispute.contract_id == contract.id,
-            FixedEscrowDispute.assigned_admin_id == admin.id,
-        )
-        .limit(1)
-    )
-    return found is not None
 
 
 def escrow_dispute_queue(session: Session, admin: User) -> list[FixedEscrowDispute]:
@@ -437,49 +277,28 @@ def escrow_dispute_queue(session: Session, admin: User) -> list[FixedEscrowDispu
     )
 
 
-def take_escrow_dispute(
-    session: Session, dispute_id: int, admin: User, *, now: datetime
-) -> FixedEscrowDispute:
-    """An admin takes an open escrow dispute; one held by another admin is a 409."""
+def lock_escrow_dispute(session: Session, dispute_id: int) -> FixedEscrowDispute | None:
+    """An escrow dispute row by its global id, under its row lock."""
     query = select(FixedEscrowDispute).where(FixedEscrowDispute.id == dispute_id)
     if is_postgres(session):
         query = query.with_for_update()
-    row = session.scalar(query)
-    if row is None or row.state != DisputeState.OPEN.value:
-        raise NotFound("no such open escrow dispute")
-    if row.assigned_admin_id not in (None, admin.id):
-        raise Conflict("another admin handles this escrow dispute")
-    row.assigned_admin_id = admin.id
-    session.add(
-        AuditRecord(
-            at=now,
-            actor_id=admin.id,
-            action="fixed_escrow_dispute_assigned",
-            contract_id=row.contract_id,
-            subject=f"escrow dispute {row.seq}",
-            detail={},
-        )
-    )
-    session.flush()
-    return row
+    return session.scalar(query)
 
 
-def require_assigned(session: Session, contract: Contract, seq: int, admin: User) -> None:
-    row = session.scalar(
+def escrow_dispute_row(session: Session, contract: Contract, seq: int) -> FixedEscrowDispute | None:
+    return session.scalar(
         select(FixedEscrowDispute).where(
             FixedEscrowDispute.contract_id == contract.id, FixedEscrowDispute.seq == seq
         )
     )
-    if row is None:
-        raise NotFound(f"escrow dispute {seq} does not exist on this contract")
-    if row.assigned_admin_id != admin.id:
-        raise Forbidden("only the admin assigned to this escrow dispute may settle it")
 
 
 # --- the jobs step ---------------------------------------------------------------------------
 
 
-def _books_with_something_due(session: Session, now: datetime) -> list[int]:
+def books_with_something_due(session: Session, now: datetime) -> list[int]:
+    """Contracts whose book has a submitted milestone, money due to become available, or
+    an end not yet settled."""
     submitted = select(FixedMilestone.contract_id).where(
         FixedMilestone.state == MilestoneState.SUBMITTED.value
     )
@@ -496,38 +315,19 @@ def _books_with_something_due(session: Session, now: datetime) -> list[int]:
     return sorted(ids)
 
 
+# --- transitional entry points -----------------------------------------------------------
+# ``billing.jobs`` still finds its fixed-price step by this module's name, and
+# ``billing.db.contracts.end_contract`` settles escrow through here. Both move to
+# ``billing.services.fixed_price`` with the hourly services; delete these two then.
+
+
 def run_due(session: Session, now: datetime) -> dict[str, int]:
-    """Auto-approve submitted milestones 14 days old, make released money available after
-    the security period, refund escrow of contracts ended elsewhere. Idempotent: a second
-    run at the same instant finds nothing due. Reports the counts that are not zero."""
-    report = {"milestones_auto_approved": 0, "milestone_earnings_available": 0}
-    for contract_id in _books_with_something_due(session, now):
-        contract = session.get(Contract, contract_id)
-        if contract is None:
-            continue
-        loaded = _load(session, contract)
-        before = sum(m.auto_approved for m in loaded.book.milestones)
-        available_before = sum(e.made_available for e in loaded.book.earnings)
-        ended_before = loaded.book.ended_at
-        outcomes = [_catch_up(loaded), rules.run_due(loaded.book, now=now)]
-        if not any(o.transfers for o in outcomes) and loaded.book.ended_at == ended_before:
-            continue
-        _commit_outcome(session, loaded, outcomes, now)
-        session.add(
-            AuditRecord(
-                at=now,
-                actor_id=None,
-                action="fixed_jobs",
-                contract_id=contract.id,
-                subject=f"contract {contract.id}",
-                detail={"transfers": [t.key for o in outcomes for t in o.transfers]},
-            )
-        )
-        report["milestones_auto_approved"] += (
-            sum(m.auto_approved for m in loaded.book.milestones) - before
-        )
-        report["milestone_earnings_available"] += (
-            sum(e.made_available for e in loaded.book.earnings) - available_before
-        )
-    # Only what happened: a run with no fixed-price work adds nothing to the jobs report.
-    return {name: count for name, count in report.items() if count}
+    from billing.services.fixed_price import run_due as step
+
+    return step(session, now)
+
+
+def settle_contract_end(session: Session, contract: Contract, now: datetime) -> int:
+    from billing.services.fixed_price import settle_contract_end as settle
+
+    return settle(session, contract, now)

@@ -13,7 +13,9 @@ escrow disputes in :mod:`billing.domain.milestones_payments`; all are re-exporte
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 
 from billing.domain.milestones_model import (
     CLOSED_STATES,
@@ -93,6 +95,7 @@ __all__ = [
     "run_due",
     "settle_external_end",
     "submit",
+    "waiting_on",
     "withdraw_proposal",
 ]
 
@@ -475,32 +478,75 @@ def next_to_activate(book: EscrowBook) -> int | None:
     return None
 
 
+class Waiting(StrEnum):
+    """What a party has to do next on a contract's fixed-price side."""
+
+    REVIEW = "review"  # client: submitted work to approve or send back
+    FUND = "fund"  # client: the next milestone to activate
+    PROPOSAL = "proposal"  # client: a pending proposal to answer
+    REQUEST = "request"  # client: a milestone request to answer
+    DELIVER = "deliver"  # freelancer: an active milestone's work
+    CHANGES = "changes"  # freelancer: an active milestone sent back with changes
+
+
+_PHRASES = {
+    Waiting.REVIEW: "Milestone {seq} to review",
+    Waiting.FUND: "Milestone {seq} to fund",
+    Waiting.PROPOSAL: "Proposal {seq} to answer",
+    Waiting.REQUEST: "Milestone request {seq} to answer",
+    Waiting.DELIVER: "Milestone {seq} to deliver",
+    Waiting.CHANGES: "Changes requested on milestone {seq}",
+}
+
+
+@dataclass(frozen=True)
+class PendingAction:
+    """One thing waiting on a party: what, and the ``seq`` of the thing it is about."""
+
+    waiting: Waiting
+    seq: int
+
+    @property
+    def phrase(self) -> str:
+        return _PHRASES[self.waiting].format(seq=self.seq)
+
+
+def _waiting_on_milestones(book: EscrowBook, actor: Actor) -> list[PendingAction]:
+    found: list[PendingAction] = []
+    for milestone in sorted(book.milestones, key=lambda m: m.seq):
+        if open_dispute_on(book, milestone.seq) is not None:
+            continue  # frozen until the admin's split
+        if actor is Actor.CLIENT and milestone.state is MilestoneState.SUBMITTED:
+            found.append(PendingAction(Waiting.REVIEW, milestone.seq))
+        if actor is Actor.FREELANCER and milestone.state is MilestoneState.ACTIVE:
+            sent_back = milestone.changes_requested_message
+            found.append(
+                PendingAction(Waiting.CHANGES if sent_back else Waiting.DELIVER, milestone.seq)
+            )
+    return found
+
+
+def waiting_on(book: EscrowBook, actor: Actor) -> list[PendingAction]:
+    """What waits on ``actor``, in the order a person would deal with it."""
+    found = _waiting_on_milestones(book, actor)
+    if actor is not Actor.CLIENT:
+        return found
+    upcoming = next_to_activate(book)
+    if upcoming is not None:
+        found.append(PendingAction(Waiting.FUND, upcoming))
+    found += [
+        PendingAction(Waiting.PROPOSAL, p.seq)
+        for p in book.proposals
+        if p.state is ProposalState.PENDING
+    ]
+    found += [
+        PendingAction(Waiting.REQUEST, r.seq)
+        for r in book.requests
+        if r.state is RequestState.PENDING
+    ]
+    return found
+
+
 def pending_actions(book: EscrowBook, actor: Actor) -> list[str]:
     """Short phrases for what waits on ``actor`` (e.g. "Milestone 2 to review")."""
-    phrases: list[str] = []
-    disputed = {d.milestone_seq for d in book.disputes if open_dispute_on(book, d.milestone_seq)}
-    for milestone in sorted(book.milestones, key=lambda m: m.seq):
-        if milestone.seq in disputed:
-            continue
-        if actor is Actor.CLIENT and milestone.state is MilestoneState.SUBMITTED:
-            phrases.append(f"Milestone {milestone.seq} to review")
-        if actor is Actor.FREELANCER and milestone.state is MilestoneState.ACTIVE:
-            if milestone.changes_requested_message:
-                phrases.append(f"Changes requested on milestone {milestone.seq}")
-            else:
-                phrases.append(f"Milestone {milestone.seq} to deliver")
-    if actor is Actor.CLIENT:
-        upcoming = next_to_activate(book)
-        if upcoming is not None:
-            phrases.append(f"Milestone {upcoming} to fund")
-        phrases.extend(
-            f"Proposal {p.seq} to answer"
-            for p in book.proposals
-            if p.state is ProposalState.PENDING
-        )
-        phrases.extend(
-            f"Milestone request {r.seq} to answer"
-            for r in book.requests
-            if r.state is RequestState.PENDING
-        )
-    return phrases
+    return [action.phrase for action in waiting_on(book, actor)]

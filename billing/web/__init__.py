@@ -3,26 +3,27 @@ admins. ``billing.api.app.create_app`` calls :func:`install`."""
 
 from __future__ import annotations
 
-import importlib.util
-
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from billing.web import (
+    auth,
+    contracts,
+    diary,
+    disputes,
+    earnings,
+    invoices,
+    milestones,
+    shots,
+)
 from billing.web.render import STATIC_DIR
 
 
 def build_router() -> APIRouter:
-    from billing.web import auth, contracts, diary, disputes, earnings, invoices, shots
-
     router = APIRouter(prefix="/web")
-    for module in (auth, contracts, diary, shots, invoices, disputes, earnings):
+    for module in (auth, contracts, diary, shots, invoices, disputes, earnings, milestones):
         router.include_router(module.router)
-    # the fixed-price pages need the fixed-price package (issue 7) to be present
-    if importlib.util.find_spec("billing.db.milestones") is not None:
-        from billing.web import milestones
-
-        router.include_router(milestones.router)
     return router
 
 

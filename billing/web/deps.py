@@ -1,9 +1,10 @@
 """Dependencies of the companion view: who is looking, in which zone, and CSRF.
 
 The viewer comes from the signed session cookie, whose token is an ordinary backend
-bearer token (``billing.db.accounts``) — so signing out revokes it. Contract access
-reuses the API's one authorization rule, :func:`billing.api.deps.role_on_contract`:
-a stranger gets 404, a party whose role may not act gets 403.
+bearer token (``billing.db.accounts``) — so signing out revokes it. Contract access is
+decided by :mod:`billing.access`, as for the API: a stranger gets 404, a viewer whose
+role may not act gets 403. ``ViewedContract`` is the dependency form;
+:func:`load_contract` the call form for handlers that load the contract themselves.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from zoneinfo import ZoneInfo
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.responses import HTMLResponse
 
-from billing.api.deps import SessionDep, role_on_contract
+from billing.access import ContractAccess, authorize, contract_dependency
+from billing.api.deps import SessionDep, get_session
 from billing.db.accounts import user_for_token
 from billing.db.models import ApiToken, Contract, Role, User
 from billing.web.formatting import zone_or_default
@@ -54,6 +56,9 @@ class Viewer:
     token_row: ApiToken
     session_token: str
     csrf: str
+    # what this request asks for: an admin whose dispute closed may only read its record
+    method: str = "GET"
+    path: str = ""
 
     @property
     def role(self) -> str:
@@ -81,7 +86,9 @@ def viewer_or_none(request: Request, session: SessionDep, secret: SecretDep) -> 
     if found is None:
         return None
     user, token_row = found
-    return Viewer(user, token_row, token, csrf_token(secret, token))
+    return Viewer(
+        user, token_row, token, csrf_token(secret, token), request.method, request.url.path
+    )
 
 
 def get_viewer(
@@ -133,17 +140,22 @@ class WebContract:
 def load_contract(
     session: SessionDep, viewer: Viewer, contract_id: int, *allowed: Role
 ) -> WebContract:
-    """The contract if the viewer holds one of ``allowed`` on it; 404 for a stranger."""
-    contract = session.get(Contract, contract_id) if 0 < contract_id < 2**31 else None
-    role = None if contract is None else role_on_contract(session, viewer.user, contract)
-    if contract is None or role is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="No such contract.")
-    if allowed and role not in allowed:
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN,
-            detail=f"As the {role.value} on this contract you cannot do this.",
-        )
-    return WebContract(contract, viewer, role)
+    """The contract if the viewer holds one of ``allowed`` (any role when none is given)."""
+    roles = frozenset(allowed or Role)
+    access = authorize(
+        session, viewer.user, contract_id, roles, method=viewer.method, path=viewer.path
+    )
+    return WebContract(access.contract, viewer, access.role)
+
+
+def get_viewer_user(viewer: ViewerDep) -> User:
+    return viewer.user
+
+
+# a party, or an admin through a dispute assigned to them; the rules decide the rest
+ViewedContract = Annotated[
+    ContractAccess, Depends(contract_dependency(get_session, get_viewer_user, *Role))
+]
 
 
 def render_page(

@@ -1,73 +1,53 @@
-"""What the other pages show of the fixed-price side: actions waiting, released money.
-
-Reads the contract's escrow book through ``billing.db.milestones`` when the fixed-price
-package is installed; without it, nothing is shown.
+"""What the other pages show of the fixed-price side: actions waiting, released money,
+and the admin's queue of escrow disputes — all read through
+:mod:`billing.services.fixed_price`.
 """
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy.orm import Session
-
+from billing.api.deps import SessionDep
 from billing.db.contracts import contracts_of
 from billing.db.models import Contract, Role, User
+from billing.domain.milestones import PendingAction, Waiting
+from billing.services import fixed_price
 
 if TYPE_CHECKING:
     from billing.web.earnings import Earning
 
+# one pill for every answer a client owes: there is at most one pending proposal
+_ANSWERS = (Waiting.PROPOSAL, Waiting.REQUEST)
 
-def _available() -> bool:
-    return importlib.util.find_spec("billing.db.milestones") is not None
+
+def _pills(waiting: list[PendingAction]) -> list[str]:
+    pills = [a.phrase for a in waiting if a.waiting not in _ANSWERS]
+    if any(a.waiting is Waiting.PROPOSAL for a in waiting):
+        pills.append("Proposal to answer")
+    requests = sum(a.waiting is Waiting.REQUEST for a in waiting)
+    if requests:
+        pills.append(f"{requests} payment request(s) to answer")
+    return pills
 
 
-def actions_needed(session: Session, contract: Contract, role: Role) -> list[str]:
+def actions_needed(session: SessionDep, contract: Contract, role: Role) -> list[str]:
     """Short phrases for what waits on ``role`` (e.g. "Milestone 2 to review")."""
-    if not _available():
+    if contract.ended_at is not None or role not in (Role.CLIENT, Role.FREELANCER):
         return []
-    from billing.db.milestones import read_book
-
-    book = read_book(session, contract)
-    if book.ended_at is not None or contract.ended_at is not None:
-        return []
-    actions: list[str] = []
-    states = [(m.seq, m.state.value, m.origin.value) for m in book.milestones]
-    pending_proposal = any(p.state.value == "pending" for p in book.proposals)
-    pending_requests = sum(r.state.value == "pending" for r in book.requests)
-    if role == Role.CLIENT:
-        actions += [
-            f"Milestone {seq} to review" for seq, state, _ in states if state == "submitted"
-        ]
-        if pending_proposal:
-            actions.append("Proposal to answer")
-        if pending_requests:
-            actions.append(f"{pending_requests} payment request(s) to answer")
-        funded = any(
-            state in ("active", "submitted") for _, state, origin in states if origin == "plan"
-        )
-        planned = [seq for seq, state, origin in states if state == "planned" and origin == "plan"]
-        if not funded and planned:
-            actions.append(f"Milestone {planned[0]} to fund")
-    elif role == Role.FREELANCER:
-        actions += [f"Milestone {seq} in progress" for seq, state, _ in states if state == "active"]
-    return actions
+    return _pills(fixed_price.waiting_on(session, contract, role))
 
 
-def released_earnings(session: Session, freelancer: User) -> list[Earning]:
+def released_earnings(session: SessionDep, freelancer: User) -> list[Earning]:
     """Fixed-price money released to ``freelancer``, pending or available, by contract."""
-    if not _available():
-        return []
-    from billing.db.milestones import read_book
-    from billing.web.earnings import Earning
+    from billing.web.earnings import Earning  # the earnings page imports this module
 
     earnings: list[Earning] = []
     for contract in contracts_of(session, freelancer):
         if contract.freelancer_id != freelancer.id:
             continue
-        book = read_book(session, contract)
+        book = fixed_price.read_book(session, contract)
         released = {f"m{m.seq}": (m.released_at, f"Milestone {m.seq}") for m in book.milestones}
         settled = {f"d{d.seq}": (d.resolved_at, f"Escrow dispute {d.seq}") for d in book.disputes}
         for earning in book.earnings:
@@ -106,25 +86,17 @@ class EscrowDisputeRow:
     mine: bool
 
 
-def escrow_dispute_queue(session: Session, viewer: User) -> list[EscrowDisputeRow]:
+def escrow_dispute_queue(session: SessionDep, viewer: User) -> list[EscrowDisputeRow]:
     """Open escrow disputes an admin may take or already holds (none for other roles)."""
-    if viewer.role != Role.ADMIN or not _available():
-        return []
-    from billing.db.milestones import escrow_dispute_queue as queue
-
-    rows = []
-    for row in queue(session, viewer):
-        contract = session.get(Contract, row.contract_id)
-        assert contract is not None
-        rows.append(
-            EscrowDisputeRow(
-                row.id,
-                row.seq,
-                row.milestone_seq,
-                row.reason,
-                row.opened_at,
-                contract,
-                row.assigned_admin_id == viewer.id,
-            )
+    return [
+        EscrowDisputeRow(
+            row.id,
+            row.seq,
+            row.milestone_seq,
+            row.reason,
+            row.opened_at,
+            contract,
+            row.assigned_admin_id == viewer.id,
         )
-    return rows
+        for row, contract in fixed_price.escrow_dispute_queue(session, viewer)
+    ]

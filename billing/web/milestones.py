@@ -1,54 +1,46 @@
 """Fixed-price pages: the milestone plan with its escrow, and every action on it.
 
-Each form calls one fixed-price operation of :mod:`billing.domain.milestones` through
-:func:`billing.db.milestones.change`, which locks the contract's book, applies the rule,
-saves the state and posts the ledger transfers in this request's transaction. Whether an
-action is allowed is decided there; the page only offers the buttons that make sense
-for the viewer's role and the milestone's state, and shows the refusal if one comes.
+Each form is read into the JSON API's validated body (:mod:`billing.web.milestone_forms`),
+handed to the same action of :mod:`billing.services.fixed_price` as the API calls, and
+answered with a redirect back to the plan saying what happened. Whether an action is
+allowed is decided there; the page only offers the buttons that make sense for the
+viewer's role and the milestone's state, and shows the refusal if one comes.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Form, HTTPException, Request, Response
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Form, HTTPException, Path, Request, Response
 
 from billing.api.deps import ClockDep, SessionDep
-from billing.db import milestones as milestones_db
-from billing.db.models import Contract, Role, User
-from billing.domain import milestones as rules
-from billing.domain.milestones_model import (
-    Actor,
-    ChangeKind,
-    EscrowBook,
-    MilestoneState,
-    ProposalChange,
-    ProposalState,
+from billing.api.milestones_schemas import (
+    Approval,
+    ChangeRequest,
+    EscrowDisputeCreate,
+    EscrowSplit,
+    MilestoneCreate,
+    MilestoneRequestCreate,
+    ProposalChangeIn,
+    ProposalCreate,
+    Submission,
 )
-from billing.domain.milestones_rules import Outcome
-from billing.web.deps import (
-    CsrfChecked,
-    SecretDep,
-    Viewer,
-    ViewerDep,
-    WebContract,
-    ZoneDep,
-    load_contract,
-    render_page,
-)
+from billing.domain.milestones import next_to_activate
+from billing.domain.milestones_model import DisputeState, MilestoneState, ProposalState
+from billing.services import fixed_price
+from billing.web.deps import CsrfChecked, SecretDep, ViewedContract, ViewerDep, ZoneDep, render_page
 from billing.web.formatting import money_text
+from billing.web.milestone_forms import blank_as_none, minor_units, validated
 from billing.web.render import redirect
 from billing.web.route import WebRoute
 
 router = APIRouter(route_class=WebRoute)
+Handler = TypeVar("Handler", bound=Callable[..., Any])
 
-_AMOUNT = re.compile(r"^\s*(\d{1,12})(?:[.,](\d{1,2}))?\s*$")
-Operation = Callable[[EscrowBook, Actor], Outcome]
-
+Seq = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Text = Annotated[str, Form(max_length=5000)]
+Short = Annotated[str, Form(max_length=20)]
 STATE_TONES = {
     "planned": "",
     "active": "info",
@@ -59,88 +51,36 @@ STATE_TONES = {
 }
 
 
-def parse_amount(text: str, what: str, *, allow_zero: bool = False) -> int:
-    """``"12.50"`` → 1250 minor units; a clear 422 for anything else."""
-    match = _AMOUNT.match(text or "")
-    if match is None:
-        raise HTTPException(422, detail=f"{what}: enter an amount like 250 or 250.00.")
-    cents = int(match.group(1)) * 100 + int((match.group(2) or "0").ljust(2, "0"))
-    if cents == 0 and not allow_zero:
-        raise HTTPException(422, detail=f"{what} must be more than zero.")
-    return cents
+def _back(access: ViewedContract, message: str, secret: bytes) -> Response:
+    return _to_plan(access.contract.id, message, secret)
 
 
-def _parse_date(text: str) -> date | None:
-    if not text.strip():
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError as error:
-        raise HTTPException(422, detail="Due date: use YYYY-MM-DD.") from error
+def _to_plan(contract_id: int, message: str, secret: bytes) -> Response:
+    """Back to the contract's plan, saying what happened."""
+    page = f"/web/contracts/{contract_id}/milestones"
+    response: Response = redirect(page, flash=message, secret=secret)
+    return response
 
 
-def _access(session: Session, viewer: Viewer, contract_id: int) -> WebContract:
-    """Parties as everywhere; an admin also through an escrow dispute assigned to them."""
-    try:
-        return load_contract(session, viewer, contract_id)
-    except HTTPException as refused:
-        contract = session.get(Contract, contract_id) if 0 < contract_id < 2**31 else None
-        if (
-            refused.status_code == 404
-            and contract is not None
-            and viewer.role == Role.ADMIN
-            and milestones_db.admin_may_see(session, contract, viewer.user)
-        ):
-            return WebContract(contract, viewer, Role.ADMIN)
-        raise
-
-
-def _apply(
-    session: Session,
-    viewer: Viewer,
-    contract_id: int,
-    now: datetime,
-    action: str,
-    operation: Operation,
-) -> Contract:
-    access = _access(session, viewer, contract_id)
-    milestones_db.change(session, access.contract, viewer.user, now, action, operation)
-    session.commit()
-    return access.contract
-
-
-def _back(contract_id: int, message: str, secret: bytes) -> Response:
-    return redirect(f"/web/contracts/{contract_id}/milestones", flash=message, secret=secret)
+def _post(path: str) -> Callable[[Handler], Handler]:
+    """A form's route: CSRF-checked, not in the API's schema."""
+    return router.post(path, include_in_schema=False, dependencies=[CsrfChecked])
 
 
 @router.get("/contracts/{contract_id}/milestones", include_in_schema=False)
 def milestones_page(
     request: Request,
-    contract_id: int,
+    access: ViewedContract,
     session: SessionDep,
     clock: ClockDep,
     viewer: ViewerDep,
     secret: SecretDep,
     zone: ZoneDep,
 ) -> Response:
-    access = _access(session, viewer, contract_id)
     contract = access.contract
-    book = milestones_db.read_book(session, contract)
-    visible = [m for m in book.milestones if m.state is not MilestoneState.DELETED]
-    plan = [m for m in visible if m.origin.value == "plan"]
-    # the button goes on the first planned milestone; the rule itself is checked on submit
-    next_planned = next((m.seq for m in plan if m.state is MilestoneState.PLANNED), None)
-    any_funded = any(m.state in (MilestoneState.ACTIVE, MilestoneState.SUBMITTED) for m in plan)
-    pending = next((p for p in book.proposals if p.state is ProposalState.PENDING), None)
-    open_disputes = {d.milestone_seq: d for d in book.disputes if d.state.value == "open"}
-    assigned = {
-        seq: row.assigned_admin_id
-        for seq, row in milestones_db.escrow_dispute_rows(session, contract).items()
-    }
-    parties = {
-        "client": session.get(User, contract.client_id),
-        "freelancer": session.get(User, contract.freelancer_id),
-    }
+    view = fixed_price.view_book(session, contract)
+    book = view.book
+    proposals = book.proposals
     return render_page(
         request,
         "milestones.html",
@@ -151,16 +91,16 @@ def milestones_page(
         contract=contract,
         role=access.role.value,
         book=book,
-        milestones=visible,
+        milestones=[m for m in book.milestones if m.state is not MilestoneState.DELETED],
         titles={m.seq: m.title for m in book.milestones},
-        next_planned=None if any_funded else next_planned,
-        pending=pending,
-        past_proposals=[p for p in book.proposals if p.state is not ProposalState.PENDING],
+        next_planned=next_to_activate(book),
+        pending=next((p for p in proposals if p.state is ProposalState.PENDING), None),
+        past_proposals=[p for p in proposals if p.state is not ProposalState.PENDING],
         requests=book.requests,
-        open_disputes=open_disputes,
+        open_disputes={d.milestone_seq: d for d in book.disputes if d.state is DisputeState.OPEN},
         escrow_disputes=list(reversed(book.disputes)),
-        assigned=assigned,
-        parties=parties,
+        assigned={seq: row.assigned_admin_id for seq, row in view.dispute_rows.items()},
+        parties={"client": view.client, "freelancer": view.freelancer},
         now=clock.now(),
         ended=contract.ended_at is not None or book.ended_at is not None,
     )
@@ -169,444 +109,247 @@ def milestones_page(
 # --- the client's plan ---------------------------------------------------------------------
 
 
-@router.post(
-    "/contracts/{contract_id}/milestones", include_in_schema=False, dependencies=[CsrfChecked]
-)
+@_post("/contracts/{contract_id}/milestones")
 def add_milestone(
-    contract_id: int,
+    access: ViewedContract,
     session: SessionDep,
     clock: ClockDep,
-    viewer: ViewerDep,
     secret: SecretDep,
-    title: Annotated[str, Form(min_length=1, max_length=200)],
-    amount: Annotated[str, Form(max_length=20)],
-    description: Annotated[str, Form(max_length=4000)] = "",
-    due_date: Annotated[str, Form(max_length=10)] = "",
+    title: Annotated[str, Form(max_length=200)],
+    amount: Short,
+    description: Text = "",
+    due_date: Short = "",
 ) -> Response:
-    cents = parse_amount(amount, "Amount")
-    due = _parse_date(due_date)
-    now = clock.now()
-    contract = _apply(
-        session,
-        viewer,
-        contract_id,
-        now,
-        "milestone_added",
-        lambda book, actor: rules.add_milestone(
-            book,
-            actor,
-            title=title,
-            description=description,
-            due_date=due,
-            amount_cents=cents,
-            now=now,
-        ),
+    body = validated(
+        MilestoneCreate,
+        title=title,
+        description=description,
+        due_date=blank_as_none(due_date),
+        amount_cents=minor_units(amount, "Amount"),
     )
-    return _back(
-        contract_id, f"Milestone “{title}” added ({money_text(cents, contract.currency)}).", secret
-    )
+    fixed_price.add_milestone(session, access, **body.model_dump(), now=clock.now())
+    added = money_text(body.amount_cents, access.contract.currency)
+    return _back(access, f"Milestone “{body.title}” added ({added}).", secret)
 
 
-@router.post(
-    "/contracts/{contract_id}/milestones/{seq}/activate",
-    include_in_schema=False,
-    dependencies=[CsrfChecked],
-)
+@_post("/contracts/{contract_id}/milestones/{seq}/activate")
 def activate(
-    contract_id: int,
-    seq: int,
-    session: SessionDep,
-    clock: ClockDep,
-    viewer: ViewerDep,
-    secret: SecretDep,
+    seq: Seq, access: ViewedContract, session: SessionDep, clock: ClockDep, secret: SecretDep
 ) -> Response:
-    now = clock.now()
-    _apply(
-        session,
-        viewer,
-        contract_id,
-        now,
-        "milestone_activated",
-        lambda book, actor: rules.activate(book, actor, seq, now=now),
-    )
-    return _back(contract_id, f"Milestone {seq} is active and funded in escrow.", secret)
+    fixed_price.activate(session, access, seq, now=clock.now())
+    return _back(access, f"Milestone {seq} is active and funded in escrow.", secret)
 
 
-@router.post(
-    "/contracts/{contract_id}/milestones/{seq}/delete",
-    include_in_schema=False,
-    dependencies=[CsrfChecked],
-)
+@_post("/contracts/{contract_id}/milestones/{seq}/delete")
 def delete_milestone(
-    contract_id: int,
-    seq: int,
-    session: SessionDep,
-    clock: ClockDep,
-    viewer: ViewerDep,
-    secret: SecretDep,
+    seq: Seq, access: ViewedContract, session: SessionDep, clock: ClockDep, secret: SecretDep
 ) -> Response:
-    now = clock.now()
-    _apply(
-        session,
-        viewer,
-        contract_id,
-        now,
-        "milestone_deleted",
-        lambda book, actor: rules.delete_milestone(book, actor, seq, now=now),
-    )
-    return _back(contract_id, f"Milestone {seq} deleted.", secret)
+    fixed_price.delete_milestone(session, access, seq, now=clock.now())
+    return _back(access, f"Milestone {seq} deleted.", secret)
 
 
-@router.post(
-    "/contracts/{contract_id}/milestones/{seq}/submit",
-    include_in_schema=False,
-    dependencies=[CsrfChecked],
-)
+# --- the work ------------------------------------------------------------------------------
+
+
+@_post("/contracts/{contract_id}/milestones/{seq}/submit")
 def submit(
-    contract_id: int,
-    seq: int,
+    seq: Seq,
+    access: ViewedContract,
     session: SessionDep,
     clock: ClockDep,
-    viewer: ViewerDep,
     secret: SecretDep,
-    message: Annotated[str, Form(min_length=1, max_length=4000)],
+    message: Text,
 ) -> Response:
-    now = clock.now()
-    _apply(
-        session,
-        viewer,
-        contract_id,
-        now,
-        "milestone_submitted",
-        lambda book, actor: rules.submit(book, actor, seq, message=message, now=now),
-    )
-    return _back(contract_id, f"Work on milestone {seq} submitted to the client.", secret)
+    body = validated(Submission, message=message)
+    fixed_price.submit(session, access, seq, body.message, now=clock.now())
+    return _back(access, f"Work on milestone {seq} submitted to the client.", secret)
 
 
-@router.post(
-    "/contracts/{contract_id}/milestones/{seq}/request-changes",
-    include_in_schema=False,
-    dependencies=[CsrfChecked],
-)
+@_post("/contracts/{contract_id}/milestones/{seq}/request-changes")
 def request_changes(
-    contract_id: int,
-    seq: int,
+    seq: Seq,
+    access: ViewedContract,
     session: SessionDep,
     clock: ClockDep,
-    viewer: ViewerDep,
     secret: SecretDep,
-    message: Annotated[str, Form(min_length=1, max_length=4000)],
+    message: Text,
 ) -> Response:
-    now = clock.now()
-    _apply(
-        session,
-        viewer,
-        contract_id,
-        now,
-        "milestone_changes_requested",
-        lambda book, actor: rules.request_changes(book, actor, seq, message=message, now=now),
-    )
-    return _back(contract_id, f"Changes requested on milestone {seq}; it is active again.", secret)
+    body = validated(ChangeRequest, message=message)
+    fixed_price.request_changes(session, access, seq, body.message, now=clock.now())
+    return _back(access, f"Changes requested on milestone {seq}; it is active again.", secret)
 
 
-@router.post(
-    "/contracts/{contract_id}/milestones/{seq}/approve",
-    include_in_schema=False,
-    dependencies=[CsrfChecked],
-)
+@_post("/contracts/{contract_id}/milestones/{seq}/approve")
 def approve(
-    contract_id: int,
-    seq: int,
+    seq: Seq,
+    access: ViewedContract,
     session: SessionDep,
     clock: ClockDep,
-    viewer: ViewerDep,
     secret: SecretDep,
-    release: Annotated[str, Form(max_length=20)] = "",
-    bonus: Annotated[str, Form(max_length=20)] = "",
+    release: Short = "",
+    bonus: Short = "",
     end_contract: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
-    release_cents = parse_amount(release, "Release") if release.strip() else None
-    bonus_cents = parse_amount(bonus, "Bonus", allow_zero=True) if bonus.strip() else 0
-    now = clock.now()
-    contract = _apply(
-        session,
-        viewer,
-        contract_id,
-        now,
-        "milestone_approved",
-        lambda book, actor: rules.approve(
-            book,
-            actor,
-            seq,
-            now=now,
-            release_cents=release_cents,
-            bonus_cents=bonus_cents,
-            end_contract=end_contract == "yes",
-        ),
+    body = validated(
+        Approval,
+        release_cents=minor_units(release, "Release"),
+        bonus_cents=minor_units(bonus, "Bonus") or 0,
+        end_contract=end_contract == "yes",
     )
-    extra = f" plus a bonus of {money_text(bonus_cents, contract.currency)}" if bonus_cents else ""
-    if end_contract == "yes":
+    fixed_price.approve(session, access, seq, **body.model_dump(), now=clock.now())
+    bonus_text = money_text(body.bonus_cents, access.contract.currency)
+    extra = f" plus a bonus of {bonus_text}" if body.bonus_cents else ""
+    if body.end_contract:
         extra += "; the contract has ended and the escrow left was refunded to you"
-    return _back(contract_id, f"Milestone {seq} approved and paid{extra}.", secret)
+    return _back(access, f"Milestone {seq} approved and paid{extra}.", secret)
 
 
-@router.post("/contracts/{contract_id}/end", include_in_schema=False, dependencies=[CsrfChecked])
+@_post("/contracts/{contract_id}/end")
 def end_contract(
-    contract_id: int,
-    session: SessionDep,
-    clock: ClockDep,
-    viewer: ViewerDep,
-    secret: SecretDep,
+    access: ViewedContract, session: SessionDep, clock: ClockDep, secret: SecretDep
 ) -> Response:
-    now = clock.now()
-    _apply(
-        session,
-        viewer,
-        contract_id,
-        now,
-        "contract_ended",
-        lambda book, actor: rules.end_contract(book, actor, now=now),
-    )
-    return _back(
-        contract_id, "The contract has ended; escrow left was refunded to the client.", secret
-    )
+    fixed_price.end_contract(session, access, now=clock.now())
+    return _back(access, "The contract has ended; escrow left was refunded to the client.", secret)
 
 
 # --- proposals -----------------------------------------------------------------------------
 
 
-@router.post(
-    "/contracts/{contract_id}/proposals", include_in_schema=False, dependencies=[CsrfChecked]
-)
+@_post("/contracts/{contract_id}/proposals")
 def propose(
-    contract_id: int,
+    access: ViewedContract,
     session: SessionDep,
     clock: ClockDep,
-    viewer: ViewerDep,
     secret: SecretDep,
     change: Annotated[str, Form(pattern="^(add|edit|delete)$")],
-    message: Annotated[str, Form(max_length=4000)] = "",
-    milestone_seq: Annotated[str, Form(max_length=10)] = "",
+    message: Text = "",
+    milestone_seq: Short = "",
     title: Annotated[str, Form(max_length=200)] = "",
-    description: Annotated[str, Form(max_length=4000)] = "",
-    due_date: Annotated[str, Form(max_length=10)] = "",
-    amount: Annotated[str, Form(max_length=20)] = "",
+    description: Text = "",
+    due_date: Short = "",
+    amount: Short = "",
 ) -> Response:
-    kind = ChangeKind(change)
-    seq: int | None = None
-    if kind is not ChangeKind.ADD:
-        if not milestone_seq.strip().isdigit():
-            raise HTTPException(422, detail="Choose the milestone to change.")
-        seq = int(milestone_seq)
-    proposed = ProposalChange(
-        kind=kind,
-        milestone_seq=seq,
-        title=title.strip() or None,
-        description=description.strip() or None,
-        due_date=_parse_date(due_date),
-        amount_cents=parse_amount(amount, "Amount") if amount.strip() else None,
+    if change != "add" and not milestone_seq.strip().isdigit():
+        raise HTTPException(422, detail="Choose the milestone to change.")
+    proposed = validated(
+        ProposalChangeIn,
+        kind=change,
+        milestone_seq=None if change == "add" else int(milestone_seq),
+        title=blank_as_none(title),
+        description=blank_as_none(description),
+        due_date=blank_as_none(due_date),
+        amount_cents=minor_units(amount, "Amount"),
     )
-    now = clock.now()
-    _apply(
-        session,
-        viewer,
-        contract_id,
-        now,
-        "proposal_made",
-        lambda book, actor: rules.propose(
-            book, actor, message=message.strip(), changes=(proposed,), now=now
-        ),
-    )
-    return _back(contract_id, "Proposal sent; the client accepts or rejects it as a whole.", secret)
+    body = validated(ProposalCreate, message=message.strip(), changes=[proposed])
+    changes = tuple(c.to_domain() for c in body.changes)
+    fixed_price.propose(session, access, message=body.message, changes=changes, now=clock.now())
+    return _back(access, "Proposal sent; the client accepts or rejects it as a whole.", secret)
 
 
-_PROPOSAL_DECISIONS: dict[str, tuple[Callable[..., Outcome], str]] = {
-    "accept": (rules.accept_proposal, "Proposal accepted; the plan is updated."),
-    "reject": (rules.reject_proposal, "Proposal rejected; the plan is unchanged."),
-    "withdraw": (rules.withdraw_proposal, "Proposal withdrawn."),
+_PROPOSAL_DECISIONS = {
+    "accept": (fixed_price.accept_proposal, "Proposal accepted; the plan is updated."),
+    "reject": (fixed_price.reject_proposal, "Proposal rejected; the plan is unchanged."),
+    "withdraw": (fixed_price.withdraw_proposal, "Proposal withdrawn."),
+}
+_REQUEST_DECISIONS = {
+    "accept": (fixed_price.accept_request, "Request accepted: the payment is funded in escrow."),
+    "decline": (fixed_price.decline_request, "Request declined."),
 }
 
 
-@router.post(
-    "/contracts/{contract_id}/proposals/{seq}/{decision}",
-    include_in_schema=False,
-    dependencies=[CsrfChecked],
-)
+@_post("/contracts/{contract_id}/proposals/{seq}/{decision}")
 def decide_proposal(
-    contract_id: int,
-    seq: int,
+    seq: Seq,
     decision: str,
+    access: ViewedContract,
     session: SessionDep,
     clock: ClockDep,
-    viewer: ViewerDep,
     secret: SecretDep,
 ) -> Response:
     if decision not in _PROPOSAL_DECISIONS:
         raise HTTPException(404, detail="No such action on a proposal.")
-    operation, message = _PROPOSAL_DECISIONS[decision]
-    now = clock.now()
-    _apply(
-        session,
-        viewer,
-        contract_id,
-        now,
-        f"proposal_{decision}",
-        lambda book, actor: operation(book, actor, seq, now=now),
-    )
-    return _back(contract_id, message, secret)
+    action, message = _PROPOSAL_DECISIONS[decision]
+    action(session, access, seq, now=clock.now())
+    return _back(access, message, secret)
 
 
 # --- milestone requests (hourly contracts) -----------------------------------------------
 
 
-@router.post(
-    "/contracts/{contract_id}/milestone-requests",
-    include_in_schema=False,
-    dependencies=[CsrfChecked],
-)
+@_post("/contracts/{contract_id}/milestone-requests")
 def request_payment(
-    contract_id: int,
+    access: ViewedContract,
     session: SessionDep,
     clock: ClockDep,
-    viewer: ViewerDep,
     secret: SecretDep,
-    amount: Annotated[str, Form(max_length=20)],
-    description: Annotated[str, Form(min_length=1, max_length=4000)],
+    amount: Short,
+    description: Text,
 ) -> Response:
-    cents = parse_amount(amount, "Amount")
-    now = clock.now()
-    _apply(
-        session,
-        viewer,
-        contract_id,
-        now,
-        "milestone_requested",
-        lambda book, actor: rules.request_milestone(
-            book, actor, amount_cents=cents, description=description, now=now
-        ),
+    body = validated(
+        MilestoneRequestCreate,
+        amount_cents=minor_units(amount, "Amount"),
+        description=description,
     )
-    return _back(contract_id, "Milestone payment requested from the client.", secret)
+    fixed_price.request_milestone(session, access, **body.model_dump(), now=clock.now())
+    return _back(access, "Milestone payment requested from the client.", secret)
 
 
-_REQUEST_DECISIONS: dict[str, tuple[Callable[..., Outcome], str]] = {
-    "accept": (rules.accept_request, "Request accepted: the payment is funded in escrow."),
-    "decline": (rules.decline_request, "Request declined."),
-}
-
-
-@router.post(
-    "/contracts/{contract_id}/milestone-requests/{seq}/{decision}",
-    include_in_schema=False,
-    dependencies=[CsrfChecked],
-)
+@_post("/contracts/{contract_id}/milestone-requests/{seq}/{decision}")
 def decide_request(
-    contract_id: int,
-    seq: int,
+    seq: Seq,
     decision: str,
+    access: ViewedContract,
     session: SessionDep,
     clock: ClockDep,
-    viewer: ViewerDep,
     secret: SecretDep,
 ) -> Response:
     if decision not in _REQUEST_DECISIONS:
         raise HTTPException(404, detail="No such action on a request.")
-    operation, message = _REQUEST_DECISIONS[decision]
-    now = clock.now()
-    _apply(
-        session,
-        viewer,
-        contract_id,
-        now,
-        f"milestone_request_{decision}",
-        lambda book, actor: operation(book, actor, seq, now=now),
-    )
-    return _back(contract_id, message, secret)
+    action, message = _REQUEST_DECISIONS[decision]
+    action(session, access, seq, now=clock.now())
+    return _back(access, message, secret)
 
 
 # --- escrow disputes ------------------------------------------------------------------------
 
 
-@router.post(
-    "/contracts/{contract_id}/milestones/{seq}/dispute",
-    include_in_schema=False,
-    dependencies=[CsrfChecked],
-)
+@_post("/contracts/{contract_id}/milestones/{seq}/dispute")
 def dispute_escrow(
-    contract_id: int,
-    seq: int,
+    seq: Seq,
+    access: ViewedContract,
     session: SessionDep,
     clock: ClockDep,
-    viewer: ViewerDep,
     secret: SecretDep,
-    reason: Annotated[str, Form(min_length=1, max_length=4000)],
+    reason: Text,
 ) -> Response:
-    now = clock.now()
-    _apply(
-        session,
-        viewer,
-        contract_id,
-        now,
-        "escrow_dispute_opened",
-        lambda book, actor: rules.open_escrow_dispute(book, actor, seq, reason=reason, now=now),
-    )
-    return _back(
-        contract_id, f"Escrow of milestone {seq} is disputed; an admin will split it.", secret
-    )
+    body = validated(EscrowDisputeCreate, reason=reason)
+    fixed_price.open_escrow_dispute(session, access, seq, body.reason, now=clock.now())
+    return _back(access, f"Escrow of milestone {seq} is disputed; an admin will split it.", secret)
 
 
-# --- escrow disputes: the admin's side ---------------------------------------------------
-
-
-@router.post(
-    "/escrow-disputes/{dispute_id}/assign", include_in_schema=False, dependencies=[CsrfChecked]
-)
+@_post("/escrow-disputes/{dispute_id}/assign")
 def take_escrow_dispute(
-    dispute_id: int, session: SessionDep, clock: ClockDep, viewer: ViewerDep, secret: SecretDep
+    dispute_id: Seq, session: SessionDep, clock: ClockDep, viewer: ViewerDep, secret: SecretDep
 ) -> Response:
-    if viewer.role != Role.ADMIN:
-        raise HTTPException(403, detail="Only an admin takes disputes.")
-    row = milestones_db.take_escrow_dispute(session, dispute_id, viewer.user, now=clock.now())
-    session.commit()
-    return _back(
-        row.contract_id, f"Escrow dispute {row.seq} is yours: record the split below.", secret
-    )
+    row = fixed_price.take_escrow_dispute(session, viewer.user, dispute_id, now=clock.now())
+    flash = f"Escrow dispute {row.seq} is yours: record the split below."
+    return _to_plan(row.contract_id, flash, secret)
 
 
-@router.post(
-    "/contracts/{contract_id}/escrow-disputes/{seq}/resolve",
-    include_in_schema=False,
-    dependencies=[CsrfChecked],
-)
+@_post("/contracts/{contract_id}/escrow-disputes/{seq}/resolve")
 def resolve_escrow_dispute(
-    contract_id: int,
-    seq: int,
+    seq: Seq,
+    access: ViewedContract,
     session: SessionDep,
     clock: ClockDep,
-    viewer: ViewerDep,
     secret: SecretDep,
-    to_freelancer: Annotated[str, Form(max_length=20)],
-    to_client: Annotated[str, Form(max_length=20)],
+    to_freelancer: Short,
+    to_client: Short,
 ) -> Response:
-    access = _access(session, viewer, contract_id)
-    if access.role != Role.ADMIN:
-        raise HTTPException(403, detail="Only the admin assigned to the dispute settles it.")
-    freelancer_cents = parse_amount(to_freelancer, "To the freelancer", allow_zero=True)
-    client_cents = parse_amount(to_client, "Back to the client", allow_zero=True)
-    milestones_db.require_assigned(session, access.contract, seq, viewer.user)
-    now = clock.now()
-    _apply(
-        session,
-        viewer,
-        contract_id,
-        now,
-        "escrow_dispute_resolved",
-        lambda book, actor: rules.resolve_escrow_dispute(
-            book,
-            actor,
-            seq,
-            to_freelancer_cents=freelancer_cents,
-            to_client_cents=client_cents,
-            now=now,
-        ),
+    body = validated(
+        EscrowSplit,
+        to_freelancer_cents=minor_units(to_freelancer, "To the freelancer"),
+        to_client_cents=minor_units(to_client, "Back to the client"),
     )
-    return _back(contract_id, f"Escrow dispute {seq} settled.", secret)
+    fixed_price.resolve_escrow_dispute(session, access, seq, **body.model_dump(), now=clock.now())
+    return _back(access, f"Escrow dispute {seq} settled.", secret)

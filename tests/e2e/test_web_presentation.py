@@ -12,7 +12,7 @@ from fastapi import HTTPException
 
 from billing.web.diary_grid import activity_bar, build_day, local_day_bounds
 from billing.web.formatting import cap_text, hours_text, money_text, zone_or_default
-from billing.web.milestones import parse_amount
+from billing.web.milestone_forms import parse_amount
 from billing.web.render import safe_next
 from billing.web.security import csrf_ok, csrf_token, sign_session, unsign_session
 
