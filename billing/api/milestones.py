@@ -8,6 +8,7 @@ change answers with a :class:`ChangePublic`: what it created, the transfers, the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
@@ -45,7 +46,7 @@ from billing.db import milestones_attachments
 from billing.db.milestones_tables import FixedAttachment, FixedEscrowDispute
 from billing.db.models import Contract, Role
 from billing.services import fixed_price
-from billing.services.fixed_price import Change
+from billing.services.fixed_price import Change, SeqAction
 
 router = APIRouter(tags=["fixed-price"])
 
@@ -66,6 +67,40 @@ def _changed(session: SessionDep, access: ContractAccess, change: Change) -> Cha
         created_seq=change.outcome.created_seq,
         transfers=present_transfers(change.outcome.transfers),
         book=_book(session, access),
+    )
+
+
+# Actions on one milestone, proposal or request by its seq: the same route for each.
+_BY_SEQ: list[tuple[str, str, SeqAction, Role]] = [
+    ("DELETE", "/milestones/{seq}", fixed_price.delete_milestone, Role.CLIENT),
+    ("POST", "/milestones/{seq}/activate", fixed_price.activate, Role.CLIENT),
+    ("POST", "/proposals/{seq}/accept", fixed_price.accept_proposal, Role.CLIENT),
+    ("POST", "/proposals/{seq}/reject", fixed_price.reject_proposal, Role.CLIENT),
+    ("POST", "/proposals/{seq}/withdraw", fixed_price.withdraw_proposal, Role.FREELANCER),
+    ("POST", "/milestone-requests/{seq}/accept", fixed_price.accept_request, Role.CLIENT),
+    ("POST", "/milestone-requests/{seq}/decline", fixed_price.decline_request, Role.CLIENT),
+]
+
+
+def _by_seq(action: SeqAction, role: Role) -> Callable[..., ChangePublic]:
+    def route(
+        seq: Seq,
+        session: SessionDep,
+        clock: ClockDep,
+        access: ContractAccess = Depends(contract_access(role)),
+    ) -> ChangePublic:
+        return _changed(session, access, action(session, access, seq, now=clock.now()))
+
+    return route
+
+
+for method, tail, action, role in _BY_SEQ:
+    router.add_api_route(
+        "/contracts/{contract_id}" + tail,
+        _by_seq(action, role),
+        methods=[method],
+        name=action.__name__,
+        description=action.__doc__ or "",
     )
 
 
@@ -98,24 +133,6 @@ def edit_milestone(
     """Client: change a future milestone (not while a proposal is pending)."""
     fields = body.model_dump()
     change = fixed_price.edit_milestone(session, access, seq, **fields, now=clock.now())
-    return _changed(session, access, change)
-
-
-@router.delete("/contracts/{contract_id}/milestones/{seq}")
-def delete_milestone(
-    seq: Seq, access: ClientContract, session: SessionDep, clock: ClockDep
-) -> ChangePublic:
-    """Client: delete a future milestone that was never funded."""
-    change = fixed_price.delete_milestone(session, access, seq, now=clock.now())
-    return _changed(session, access, change)
-
-
-@router.post("/contracts/{contract_id}/milestones/{seq}/activate")
-def activate(
-    seq: Seq, access: ClientContract, session: SessionDep, clock: ClockDep
-) -> ChangePublic:
-    """Client: fund the next milestone (in order; a carried remainder pays first)."""
-    change = fixed_price.activate(session, access, seq, now=clock.now())
     return _changed(session, access, change)
 
 
@@ -255,31 +272,6 @@ def propose(
     return _changed(session, access, change)
 
 
-@router.post("/contracts/{contract_id}/proposals/{seq}/accept")
-def accept_proposal(
-    seq: Seq, access: ClientContract, session: SessionDep, clock: ClockDep
-) -> ChangePublic:
-    """Client: accept the whole proposal; a raise on the funded milestone is funded now."""
-    change = fixed_price.accept_proposal(session, access, seq, now=clock.now())
-    return _changed(session, access, change)
-
-
-@router.post("/contracts/{contract_id}/proposals/{seq}/reject")
-def reject_proposal(
-    seq: Seq, access: ClientContract, session: SessionDep, clock: ClockDep
-) -> ChangePublic:
-    change = fixed_price.reject_proposal(session, access, seq, now=clock.now())
-    return _changed(session, access, change)
-
-
-@router.post("/contracts/{contract_id}/proposals/{seq}/withdraw")
-def withdraw_proposal(
-    seq: Seq, access: FreelancerContract, session: SessionDep, clock: ClockDep
-) -> ChangePublic:
-    change = fixed_price.withdraw_proposal(session, access, seq, now=clock.now())
-    return _changed(session, access, change)
-
-
 # --- milestone requests (hourly contracts) ------------------------------------------------
 
 
@@ -290,23 +282,6 @@ def request_milestone(
     """Freelancer on an hourly contract: ask for a milestone payment (moves no money)."""
     fields = body.model_dump()
     change = fixed_price.request_milestone(session, access, **fields, now=clock.now())
-    return _changed(session, access, change)
-
-
-@router.post("/contracts/{contract_id}/milestone-requests/{seq}/accept")
-def accept_request(
-    seq: Seq, access: ClientContract, session: SessionDep, clock: ClockDep
-) -> ChangePublic:
-    """Client: accept; it becomes a funded milestone payment (``created_seq``)."""
-    change = fixed_price.accept_request(session, access, seq, now=clock.now())
-    return _changed(session, access, change)
-
-
-@router.post("/contracts/{contract_id}/milestone-requests/{seq}/decline")
-def decline_request(
-    seq: Seq, access: ClientContract, session: SessionDep, clock: ClockDep
-) -> ChangePublic:
-    change = fixed_price.decline_request(session, access, seq, now=clock.now())
     return _changed(session, access, change)
 
 

@@ -255,6 +255,34 @@ def request_changes(
     return Outcome()
 
 
+def _check_approval(
+    book: EscrowBook, milestone: Milestone, release_cents: int | None, bonus_cents: int
+) -> int:
+    """Whether ``milestone`` can be approved as asked; returns the amount to release."""
+    allowed = (
+        FUNDED_STATES
+        if milestone.origin is MilestoneOrigin.REQUEST
+        else frozenset({MilestoneState.SUBMITTED})
+    )
+    if milestone.state not in allowed:
+        raise MilestoneConflict(
+            f"milestone {milestone.seq} is {milestone.state.value}; only submitted work can be "
+            "approved"
+        )
+    require_no_dispute(book, milestone)
+    release = milestone.escrow_cents if release_cents is None else release_cents
+    if not 1 <= release <= milestone.escrow_cents:
+        raise MilestoneInvalid(
+            "the release must be at least 1 minor unit and at most the "
+            f"{milestone.escrow_cents} held in escrow for this milestone"
+        )
+    if bonus_cents < 0:
+        raise MilestoneInvalid("a bonus cannot be negative")
+    if bonus_cents:
+        check_amount(bonus_cents, "the bonus")
+    return release
+
+
 def approve(
     book: EscrowBook,
     actor: Actor,
@@ -277,26 +305,7 @@ def approve(
     require_actor(actor, Actor.CLIENT, doing="approve and pay")
     require_open(book)
     milestone = find_milestone(book, seq)
-    allowed = (
-        FUNDED_STATES
-        if milestone.origin is MilestoneOrigin.REQUEST
-        else frozenset({MilestoneState.SUBMITTED})
-    )
-    if milestone.state not in allowed:
-        raise MilestoneConflict(
-            f"milestone {seq} is {milestone.state.value}; only submitted work can be approved"
-        )
-    require_no_dispute(book, milestone)
-    release = milestone.escrow_cents if release_cents is None else release_cents
-    if not 1 <= release <= milestone.escrow_cents:
-        raise MilestoneInvalid(
-            "the release must be at least 1 minor unit and at most the "
-            f"{milestone.escrow_cents} held in escrow for this milestone"
-        )
-    if bonus_cents < 0:
-        raise MilestoneInvalid("a bonus cannot be negative")
-    if bonus_cents:
-        check_amount(bonus_cents, "the bonus")
+    release = _check_approval(book, milestone, release_cents, bonus_cents)
     if end_contract:
         _check_can_end(book, ignoring=milestone)
     transfers = _release(book, milestone, release, now, policy)

@@ -157,6 +157,8 @@ def _apply(
 class SeqAction(Protocol):
     """An action on one milestone, proposal or request, named by its ``seq``."""
 
+    __name__: str
+
     def __call__(
         self, session: Session, on: ContractAccess, seq: int, *, now: datetime
     ) -> Change: ...
@@ -166,6 +168,7 @@ def _on_seq(action: str, rule: Callable[..., Outcome], doc: str) -> SeqAction:
     def act(session: Session, on: ContractAccess, seq: int, *, now: datetime) -> Change:
         return _apply(session, on, now, action, rule, seq)
 
+    act.__name__ = act.__qualname__ = rule.__name__
     act.__doc__ = doc
     return act
 
@@ -184,6 +187,7 @@ def _on_seq_with_text(
     def act(session: Session, on: ContractAccess, seq: int, text: str, *, now: datetime) -> Change:
         return _apply(session, on, now, action, rule, seq, **{text_name: text})
 
+    act.__name__ = act.__qualname__ = rule.__name__
     act.__doc__ = doc
     return act
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Form, HTTPException, Path, Request, Response
+from pydantic import BaseModel
 
 from billing.api.deps import ClockDep, SessionDep
 from billing.api.milestones_schemas import (
@@ -29,6 +30,7 @@ from billing.api.milestones_schemas import (
 from billing.domain.milestones import next_to_activate
 from billing.domain.milestones_model import DisputeState, MilestoneState, ProposalState
 from billing.services import fixed_price
+from billing.services.fixed_price import SeqAction, TextAction
 from billing.web.deps import CsrfChecked, SecretDep, ViewedContract, ViewerDep, ZoneDep, render_page
 from billing.web.formatting import money_text
 from billing.web.milestone_forms import blank_as_none, minor_units, validated
@@ -65,6 +67,89 @@ def _to_plan(contract_id: int, message: str, secret: bytes) -> Response:
 def _post(path: str) -> Callable[[Handler], Handler]:
     """A form's route: CSRF-checked, not in the API's schema."""
     return router.post(path, include_in_schema=False, dependencies=[CsrfChecked])
+
+
+# Buttons on one milestone, proposal or request: the action and what the page then says.
+_BY_SEQ: dict[str, tuple[SeqAction, str]] = {
+    "milestones/{seq}/activate": (
+        fixed_price.activate,
+        "Milestone {seq} is active and funded in escrow.",
+    ),
+    "milestones/{seq}/delete": (fixed_price.delete_milestone, "Milestone {seq} deleted."),
+    "proposals/{seq}/accept": (
+        fixed_price.accept_proposal,
+        "Proposal accepted; the plan is updated.",
+    ),
+    "proposals/{seq}/reject": (
+        fixed_price.reject_proposal,
+        "Proposal rejected; the plan is unchanged.",
+    ),
+    "proposals/{seq}/withdraw": (fixed_price.withdraw_proposal, "Proposal withdrawn."),
+    "milestone-requests/{seq}/accept": (
+        fixed_price.accept_request,
+        "Request accepted: the payment is funded in escrow.",
+    ),
+    "milestone-requests/{seq}/decline": (fixed_price.decline_request, "Request declined."),
+}
+
+
+def _by_seq(action: SeqAction, done: str) -> Callable[..., Response]:
+    def page_action(
+        seq: Seq, access: ViewedContract, session: SessionDep, clock: ClockDep, secret: SecretDep
+    ) -> Response:
+        action(session, access, seq, now=clock.now())
+        return _back(access, done.format(seq=seq), secret)
+
+    return page_action
+
+
+for tail, (action, done) in _BY_SEQ.items():
+    _post("/contracts/{contract_id}/" + tail)(_by_seq(action, done))
+
+# Forms on one milestone that carry a text: the action, the form's field and its schema.
+_WITH_TEXT: dict[str, tuple[TextAction, str, type[BaseModel], str]] = {
+    "submit": (
+        fixed_price.submit,
+        "message",
+        Submission,
+        "Work on milestone {seq} submitted to the client.",
+    ),
+    "request-changes": (
+        fixed_price.request_changes,
+        "message",
+        ChangeRequest,
+        "Changes requested on milestone {seq}; it is active again.",
+    ),
+    "dispute": (
+        fixed_price.open_escrow_dispute,
+        "reason",
+        EscrowDisputeCreate,
+        "Escrow of milestone {seq} is disputed; an admin will split it.",
+    ),
+}
+
+
+def _with_text(
+    action: TextAction, field: str, schema: type[BaseModel], done: str
+) -> Callable[..., Response]:
+    def page_action(
+        seq: Seq,
+        access: ViewedContract,
+        session: SessionDep,
+        clock: ClockDep,
+        secret: SecretDep,
+        text: str = Form(alias=field, max_length=5000),
+    ) -> Response:
+        body = validated(schema, **{field: text})
+        action(session, access, seq, getattr(body, field), now=clock.now())
+        return _back(access, done.format(seq=seq), secret)
+
+    return page_action
+
+
+for tail, (texted, field, schema, done) in _WITH_TEXT.items():
+    path = "/contracts/{contract_id}/milestones/{seq}/" + tail
+    _post(path)(_with_text(texted, field, schema, done))
 
 
 @router.get("/contracts/{contract_id}/milestones", include_in_schema=False)
@@ -132,51 +217,7 @@ def add_milestone(
     return _back(access, f"Milestone “{body.title}” added ({added}).", secret)
 
 
-@_post("/contracts/{contract_id}/milestones/{seq}/activate")
-def activate(
-    seq: Seq, access: ViewedContract, session: SessionDep, clock: ClockDep, secret: SecretDep
-) -> Response:
-    fixed_price.activate(session, access, seq, now=clock.now())
-    return _back(access, f"Milestone {seq} is active and funded in escrow.", secret)
-
-
-@_post("/contracts/{contract_id}/milestones/{seq}/delete")
-def delete_milestone(
-    seq: Seq, access: ViewedContract, session: SessionDep, clock: ClockDep, secret: SecretDep
-) -> Response:
-    fixed_price.delete_milestone(session, access, seq, now=clock.now())
-    return _back(access, f"Milestone {seq} deleted.", secret)
-
-
 # --- the work ------------------------------------------------------------------------------
-
-
-@_post("/contracts/{contract_id}/milestones/{seq}/submit")
-def submit(
-    seq: Seq,
-    access: ViewedContract,
-    session: SessionDep,
-    clock: ClockDep,
-    secret: SecretDep,
-    message: Text,
-) -> Response:
-    body = validated(Submission, message=message)
-    fixed_price.submit(session, access, seq, body.message, now=clock.now())
-    return _back(access, f"Work on milestone {seq} submitted to the client.", secret)
-
-
-@_post("/contracts/{contract_id}/milestones/{seq}/request-changes")
-def request_changes(
-    seq: Seq,
-    access: ViewedContract,
-    session: SessionDep,
-    clock: ClockDep,
-    secret: SecretDep,
-    message: Text,
-) -> Response:
-    body = validated(ChangeRequest, message=message)
-    fixed_price.request_changes(session, access, seq, body.message, now=clock.now())
-    return _back(access, f"Changes requested on milestone {seq}; it is active again.", secret)
 
 
 @_post("/contracts/{contract_id}/milestones/{seq}/approve")
@@ -246,33 +287,6 @@ def propose(
     return _back(access, "Proposal sent; the client accepts or rejects it as a whole.", secret)
 
 
-_PROPOSAL_DECISIONS = {
-    "accept": (fixed_price.accept_proposal, "Proposal accepted; the plan is updated."),
-    "reject": (fixed_price.reject_proposal, "Proposal rejected; the plan is unchanged."),
-    "withdraw": (fixed_price.withdraw_proposal, "Proposal withdrawn."),
-}
-_REQUEST_DECISIONS = {
-    "accept": (fixed_price.accept_request, "Request accepted: the payment is funded in escrow."),
-    "decline": (fixed_price.decline_request, "Request declined."),
-}
-
-
-@_post("/contracts/{contract_id}/proposals/{seq}/{decision}")
-def decide_proposal(
-    seq: Seq,
-    decision: str,
-    access: ViewedContract,
-    session: SessionDep,
-    clock: ClockDep,
-    secret: SecretDep,
-) -> Response:
-    if decision not in _PROPOSAL_DECISIONS:
-        raise HTTPException(404, detail="No such action on a proposal.")
-    action, message = _PROPOSAL_DECISIONS[decision]
-    action(session, access, seq, now=clock.now())
-    return _back(access, message, secret)
-
-
 # --- milestone requests (hourly contracts) -----------------------------------------------
 
 
@@ -294,37 +308,7 @@ def request_payment(
     return _back(access, "Milestone payment requested from the client.", secret)
 
 
-@_post("/contracts/{contract_id}/milestone-requests/{seq}/{decision}")
-def decide_request(
-    seq: Seq,
-    decision: str,
-    access: ViewedContract,
-    session: SessionDep,
-    clock: ClockDep,
-    secret: SecretDep,
-) -> Response:
-    if decision not in _REQUEST_DECISIONS:
-        raise HTTPException(404, detail="No such action on a request.")
-    action, message = _REQUEST_DECISIONS[decision]
-    action(session, access, seq, now=clock.now())
-    return _back(access, message, secret)
-
-
 # --- escrow disputes ------------------------------------------------------------------------
-
-
-@_post("/contracts/{contract_id}/milestones/{seq}/dispute")
-def dispute_escrow(
-    seq: Seq,
-    access: ViewedContract,
-    session: SessionDep,
-    clock: ClockDep,
-    secret: SecretDep,
-    reason: Text,
-) -> Response:
-    body = validated(EscrowDisputeCreate, reason=reason)
-    fixed_price.open_escrow_dispute(session, access, seq, body.reason, now=clock.now())
-    return _back(access, f"Escrow of milestone {seq} is disputed; an admin will split it.", secret)
 
 
 @_post("/escrow-disputes/{dispute_id}/assign")
