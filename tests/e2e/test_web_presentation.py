@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi import HTTPException
 
+from billing.api.milestones_schemas import MilestoneCreate
 from billing.web.diary_grid import activity_bar, build_day, local_day_bounds
 from billing.web.formatting import cap_text, hours_text, money_text, zone_or_default
-from billing.web.milestone_forms import parse_amount
+from billing.web.milestone_forms import minor_units, parse_amount, validated
 from billing.web.render import safe_next
 from billing.web.security import csrf_ok, csrf_token, sign_session, unsign_session
 
@@ -167,6 +168,18 @@ def test_bad_amounts_are_refused_with_a_422(text: str) -> None:
     with pytest.raises(HTTPException) as refused:
         parse_amount(text, "Amount")
     assert refused.value.status_code == 422
+
+
+def test_a_form_is_judged_by_the_api_schema_and_refused_naming_its_fields() -> None:
+    body = validated(
+        MilestoneCreate, title="Design", due_date=None, amount_cents=minor_units("12.5", "Amount")
+    )
+    assert (body.amount_cents, body.description) == (1250, "")
+    with pytest.raises(HTTPException) as refused:
+        validated(MilestoneCreate, title="", amount_cents=minor_units("0", "Amount"))
+    assert refused.value.status_code == 422
+    assert "Title:" in str(refused.value.detail) and "Amount:" in str(refused.value.detail)
+    assert minor_units("  ", "Bonus") is None  # a blank optional amount is "not sent"
 
 
 def test_only_local_web_paths_are_redirect_targets() -> None:
