@@ -18,13 +18,12 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from billing.db import assignments
 from billing.db.errors import Forbidden, NotFound
-from billing.db.milestones_tables import FixedEscrowDispute
-from billing.db.models import Contract, Dispute, DisputeStatus, Role, User
-from billing.domain.milestones_model import Actor, DisputeState
+from billing.db.models import Contract, Role, User
+from billing.domain.milestones_model import Actor
 
 ContractId = Annotated[int, Path(ge=1, le=2**31 - 1, description="contract id")]
 _READS = frozenset({"GET", "HEAD"})
@@ -78,20 +77,11 @@ class ContractAccess:
 
 
 def _admin_grants(session: Session, user: User, contract: Contract) -> tuple[DisputeGrant, ...]:
-    slots = session.execute(
-        select(Dispute.id, Dispute.status).where(
-            Dispute.contract_id == contract.id, Dispute.assigned_admin_id == user.id
-        )
-    ).all()
-    escrow = session.execute(
-        select(FixedEscrowDispute.id, FixedEscrowDispute.state).where(
-            FixedEscrowDispute.contract_id == contract.id,
-            FixedEscrowDispute.assigned_admin_id == user.id,
-        )
-    ).all()
+    slots = assignments.slot_disputes_assigned(session, contract.id, user.id)
+    escrow = assignments.escrow_disputes_assigned(session, contract.id, user.id)
     return tuple(
-        [DisputeGrant(DisputeKind.SLOTS, i, s == DisputeStatus.OPEN.value) for i, s in slots]
-        + [DisputeGrant(DisputeKind.ESCROW, i, s == DisputeState.OPEN.value) for i, s in escrow]
+        [DisputeGrant(DisputeKind.SLOTS, ident, is_open) for ident, is_open in slots]
+        + [DisputeGrant(DisputeKind.ESCROW, ident, is_open) for ident, is_open in escrow]
     )
 
 
