@@ -166,11 +166,7 @@ def put_slot(
         if held.deleted_at is not None:
             raise Conflict("slot was deleted; a deleted slot cannot be synced again")
         if held.body_sha256 != fingerprint:
-            existing = session.get(Slot, held.id)
-            assert existing is not None
-            if is_audited_shrink(_held_body(existing), body):
-                return _apply_shrink(session, contract, existing, body, totals, now=now)
-            raise Conflict(_difference(existing, body))
+            return _shrink_or_conflict(session, contract, held.id, body, totals, now=now)
         stored = StoredSlot(
             slot_start, held.over_limit_minutes, held.shot_sha256, held.shot_blob_key
         )
@@ -213,6 +209,23 @@ def put_slot(
         refresh_week_invoice(session, contract, week, now=now)
     stored = StoredSlot(slot_start, over_limit, body.shot_sha256, None)
     return SlotOutcome(stored, True, totals.logged_minutes + body.minutes)
+
+
+def _shrink_or_conflict(
+    session: Session,
+    contract: Contract,
+    slot_id: int,
+    body: SlotBody,
+    totals: _Totals,
+    *,
+    now: datetime,
+) -> SlotOutcome:
+    """A different body for a held slot: applied if it is an audited shrink, else 409."""
+    existing = session.get(Slot, slot_id)
+    assert existing is not None
+    if is_audited_shrink(_held_body(existing), body):
+        return _apply_shrink(session, contract, existing, body, totals, now=now)
+    raise Conflict(_difference(existing, body))
 
 
 def _held_body(held: Slot) -> SlotBody:

@@ -99,6 +99,41 @@ def _points(starts: list[datetime], rng: random.Random) -> dict[datetime, Point]
     return dict(zip(starts, points, strict=True))
 
 
+class RestartingApp:
+    """The tracker's store and uploader on ``data_dir``, started again after a Restart."""
+
+    def __init__(self, data_dir: Path, clock: ManualClock, seed: int) -> None:
+        self.data_dir, self.clock, self.seed = data_dir, clock, seed
+        self.store = Store(data_dir)
+        self.api: DeletingFreelancer | None = None
+
+    def restart(self) -> None:
+        self.store.close()
+        self.store = Store(self.data_dir)
+
+    def _uploader(self) -> Uploader:
+        assert self.api is not None
+        backoff = Backoff(random.Random(self.seed), 0.5, 30.0)
+        return Uploader(self.store, self.api, self.clock, backoff)
+
+    def _pause(self, seconds: float) -> None:
+        self.clock.advance(timedelta(seconds=seconds))
+
+    def drain(self) -> None:
+        """Upload until nothing is left, starting the app again after each Restart."""
+        uploader = self._uploader()
+        for _ in range(400):
+            try:
+                uploader.drain(max_passes=1, sleep=self._pause)
+                return
+            except Restart:
+                self.restart()
+                uploader = self._uploader()
+            except RuntimeError:  # one pass was not enough: carry on
+                continue
+        raise AssertionError("the uploads did not settle")
+
+
 def upload_deleting_at_every_point(
     backend: Backend, data_dir: Path, seed: int = 11, slots: int = 40
 ) -> tuple[int, int, dict[str, int]]:
@@ -113,61 +148,34 @@ def upload_deleting_at_every_point(
     starts = [WEEK + timedelta(days=1, hours=9, minutes=10 * n) for n in range(slots)]
     points = _points(starts, rng)
     restart_after = {start for start in starts if rng.random() < 0.5}
-    plan = FaultPlan(drop_before=0.1, drop_after=0.3, delay=0.1)
-    stores = [Store(data_dir)]
+    app = RestartingApp(data_dir, clock, seed)
     for start in starts:
         with_shot = points[start] is Point.SHOT_SENT or rng.random() < 0.8
-        write_slot(stores[0], seeded.contract_id, start, rng, with_shot=with_shot)
+        write_slot(app.store, seeded.contract_id, start, rng, with_shot=with_shot)
+    plan = FaultPlan(drop_before=0.1, drop_after=0.3, delay=0.1)
     with FaultyProxy(backend.address, random.Random(seed + 1), plan) as proxy:
-        freelancer = DeletingFreelancer(
-            ApiClient(proxy.url, token, timeout=(1.0, 2.0)),
-            lambda: stores[-1],
-            clock,
-            points,
-            restart_after,
-        )
-
-        def started() -> Uploader:
-            return Uploader(stores[-1], freelancer, clock, Backoff(random.Random(seed), 0.5, 30.0))
-
-        def pause(seconds: float) -> None:
-            clock.advance(timedelta(seconds=seconds))
-
-        def drain_with_restarts() -> None:
-            uploader = started()
-            for _ in range(400):
-                try:
-                    uploader.drain(max_passes=1, sleep=pause)
-                    return
-                except Restart:
-                    stores[-1].close()
-                    stores.append(Store(data_dir))  # the app starts again
-                    uploader = started()
-                except RuntimeError:  # one pass was not enough: carry on
-                    continue
-            raise AssertionError("the uploads did not settle")
-
-        drain_with_restarts()
-        # the freelancer deletes synced slots, the app quits before it syncs again
+        api = ApiClient(proxy.url, token, timeout=(1.0, 2.0))
+        app.api = DeletingFreelancer(api, lambda: app.store, clock, points, restart_after)
+        app.drain()
+        # the freelancer deletes synced slots, and the app quits before it syncs again
         for start in starts:
             if points[start] is Point.AFTER_SYNC:
-                stores[-1].delete_slot(seeded.contract_id, start, clock.now())
-        stores[-1].close()
-        stores.append(Store(data_dir))
-        drain_with_restarts()
+                app.store.delete_slot(seeded.contract_id, start, clock.now())
+        app.restart()
+        app.drain()
         faults = {fault.value: count for fault, count in proxy.stats.exchanges.items()}
-        freelancer.api.close()
-    store = stores[-1]
+        api.close()
     try:
-        local = store.slots_between(WEEK, WEEK + timedelta(days=7))
-        assert store.pending_deletions() == [] and store.sync_queue(clock.now()) == []
+        local = app.store.slots_between(WEEK, WEEK + timedelta(days=7))
+        assert app.store.pending_deletions() == [] and app.store.sync_queue(clock.now()) == []
     finally:
-        store.close()
-    live = {start for start, gone in backend.slot_rows(seeded.contract_id) if not gone}
+        app.store.close()
+    rows = backend.slot_rows(seeded.contract_id)
+    live = {start for start, gone in rows if not gone}
     kept = {slot.slot_start for slot in local}
     ghosts, missing = len(live - kept), len(kept - live)
     if ghosts == 0 and missing == 0:
-        deleted_rows = sum(gone for _, gone in backend.slot_rows(seeded.contract_id))
+        deleted_rows = sum(gone for _, gone in rows)
         assert_server_holds_exactly(backend, token, seeded.contract_id, local, deleted_rows)
     print(f"deleted {slots - len(local)} of {slots} slots during upload: {ghosts} ghosts, "
           f"{missing} missing; proxy faults {faults}")
