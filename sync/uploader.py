@@ -135,6 +135,7 @@ class Uploader:
         self._uploaded_since_refresh = 0
         self._attempts = _Attempts()
         self._paused_for_sign_in = False
+        self._told_refused_deletions = False
 
     @property
     def hold(self) -> timedelta:
@@ -163,6 +164,7 @@ class Uploader:
             result.next_delay = self.idle_interval
             return result
         self.signals.update(phase=SyncPhase.UPLOADING)
+        self._tell_refused_deletions_once()
         hold = self.hold
         deletions = self.store.pending_deletions()
         queue = self.store.sync_queue(self.clock.now(), hold)
@@ -183,6 +185,21 @@ class Uploader:
         result.next_delay = 0.0 if result.remaining else self.idle_interval
         self._publish(result, None)
         return result
+
+    def _tell_refused_deletions_once(self) -> None:
+        """Deletions the server refused for good (week locked) in an earlier run are not
+        retried, but the user is told again at each start: those slots are still billed."""
+        if self._told_refused_deletions:
+            return
+        self._told_refused_deletions = True
+        refused = self.store.refused_deletions()
+        if refused:
+            reason = refused[-1].sync_reason or "refused"
+            self.signals.update(
+                phase=SyncPhase.ERROR,
+                last_error=f"{len(refused)} deleted slot(s) still billed on the server "
+                f"(slot {refused[-1].key}: {reason})",
+            )
 
     def _waiting(self, hold: timedelta) -> int:
         return len(self.store.pending_deletions()) + len(

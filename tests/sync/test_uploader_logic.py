@@ -327,3 +327,39 @@ def test_the_thread_uploads_stops_promptly_and_a_raising_listener_is_harmless(
     assert thread.stop(timeout=5)  # wakes it from its 30 s idle wait at once
     assert not thread.running and thread.crashed is None
     assert any(s.phase is SyncPhase.UPLOADING for s in states)
+
+
+def test_a_deletion_refused_for_good_is_kept_told_again_at_start_and_never_resent(
+    store: Store, clock: ManualClock
+) -> None:
+    slot = _hour(store, random.Random(12), 1)[0]
+    key = (slot.contract_id, slot.slot_start)
+    server = FakeServer()
+    _uploader(store, server, clock).drain()
+    store.delete_slot(*key, clock.now())
+    server.refuse[key] = ApiError(409, "week locked")
+    original_delete = server.delete_slot
+
+    def locked_delete(contract_id: int, slot_start: datetime) -> None:
+        if (contract_id, slot_start) in server.refuse:
+            server.calls.append("delete_slot")
+            raise server.refuse[(contract_id, slot_start)]
+        original_delete(contract_id, slot_start)
+
+    server.delete_slot = locked_delete  # type: ignore[method-assign]
+    _uploader(store, server, clock).drain()
+    [refused] = store.refused_deletions()
+    assert refused.sync_reason == "not deleted on the server: week locked"
+    assert store.pending_deletions() == []
+    # the app starts again: no DELETE is sent, but the user hears it once more
+    again = _uploader(store, server, clock)
+    states: list[SyncState] = []
+    again.signals.state_listeners.append(states.append)
+    again.drain()
+    again.drain()
+    assert server.calls.count("delete_slot") == 1
+    errors = [s.last_error for s in states if s.phase is SyncPhase.ERROR]
+    assert errors == [
+        "1 deleted slot(s) still billed on the server "
+        f"(slot {slot.key}: not deleted on the server: week locked)"
+    ]
