@@ -84,14 +84,24 @@ def _seed(url: str, cap_minutes: int | None) -> int:
         with unit_of_work(make_session_factory(engine)) as session:
             client, freelancer = (
                 create_user(
-                    session, passwords, email=f"{role}@shrink.test", password="pw", role=role,
+                    session,
+                    passwords,
+                    email=f"{role}@shrink.test",
+                    password="pw",
+                    role=role,
                     now=MONDAY,
                 )
                 for role in ("client", "freelancer")
             )
             contract = create_hourly_contract(
-                session, client=client, freelancer=freelancer, title="Shrink", currency="USD",
-                rate_cents=6000, now=MONDAY, weekly_cap_minutes=cap_minutes,
+                session,
+                client=client,
+                freelancer=freelancer,
+                title="Shrink",
+                currency="USD",
+                rate_cents=6000,
+                now=MONDAY,
+                weekly_cap_minutes=cap_minutes,
             )
             return contract.id
     finally:
@@ -124,8 +134,10 @@ def test_idle_discarded_after_sync_keeps_the_rest_billed_and_audited(
 ) -> None:
     with shrinking(database_url, tmp_path) as case:
         rng = random.Random(4)
-        slots = [write_slot(case.store, case.contract_id, NINE + timedelta(minutes=10 * n), rng)
-                 for n in range(3)]
+        slots = [
+            write_slot(case.store, case.contract_id, NINE + timedelta(minutes=10 * n), rng)
+            for n in range(3)
+        ]
         case.uploader.drain()
         assert case.diary_minutes() == [10, 10, 10]
         # the freelancer discards idle time reaching into two synced slots: the last
@@ -157,12 +169,15 @@ def test_idle_discarded_after_sync_keeps_the_rest_billed_and_audited(
 def test_a_shrink_frees_cap_for_minutes_over_the_limit(database_url: str, tmp_path: Path) -> None:
     with shrinking(database_url, tmp_path, cap_minutes=60) as case:
         rng = random.Random(5)
-        slots = [write_slot(case.store, case.contract_id, NINE + timedelta(minutes=10 * n), rng)
-                 for n in range(7)]
+        slots = [
+            write_slot(case.store, case.contract_id, NINE + timedelta(minutes=10 * n), rng)
+            for n in range(7)
+        ]
         case.uploader.drain()
         assert case.contract()["week_billable_minutes"] == 60  # the seventh slot is over
-        case.store.remove_minutes(case.contract_id, slots[0].slot_start, [7, 8, 9],
-                                  case.clock.now())
+        case.store.remove_minutes(
+            case.contract_id, slots[0].slot_start, [7, 8, 9], case.clock.now()
+        )
         case.uploader.drain()
         contract = case.contract()
         assert (contract["week_logged_minutes"], contract["week_billable_minutes"]) == (67, 60)
@@ -174,24 +189,28 @@ def test_a_shrink_is_refused_once_the_week_is_locked_and_a_changed_minute_is_no_
 ) -> None:
     with shrinking(database_url, tmp_path) as case:
         rng = random.Random(6)
-        slots = [write_slot(case.store, case.contract_id, NINE + timedelta(minutes=10 * n), rng)
-                 for n in range(2)]
+        slots = [
+            write_slot(case.store, case.contract_id, NINE + timedelta(minutes=10 * n), rng)
+            for n in range(2)
+        ]
         case.uploader.drain()
         # a body whose kept minutes differ from the held ones is a conflict, not a shrink
         held = slots[1]
-        path = (f"{case.server.base_url}/api/v1/contracts/{case.contract_id}/slots/"
-                f"{held.key}")
+        path = f"{case.server.base_url}/api/v1/contracts/{case.contract_id}/slots/{held.key}"
         body: dict[str, Any] = {
             "minutes": 9,
-            "activity": [{"keyboard": m.key_events + 1, "mouse": m.mouse_events}
-                         for m in held.minutes[:9]],
+            "activity": [
+                {"keyboard": m.key_events + 1, "mouse": m.mouse_events} for m in held.minutes[:9]
+            ],
             "memo": held.memo,
-            "shot": None if held.shot is None else {
-                "taken_at": held.shot.taken_at.isoformat(), "sha256": held.shot.sha256},
+            "shot": None
+            if held.shot is None
+            else {"taken_at": held.shot.taken_at.isoformat(), "sha256": held.shot.sha256},
             "client_now": case.clock.now().isoformat(),
         }
-        answer = requests.put(path, json=body, headers={"Authorization": f"Bearer {case.token}"},
-                              timeout=10)
+        answer = requests.put(
+            path, json=body, headers={"Authorization": f"Bearer {case.token}"}, timeout=10
+        )
         assert answer.status_code == 409 and "different body" in answer.json()["detail"]
 
         locked_at = MONDAY + timedelta(days=7, hours=12)

@@ -177,8 +177,10 @@ def upload_deleting_at_every_point(
     if ghosts == 0 and missing == 0:
         deleted_rows = sum(gone for _, gone in rows)
         assert_server_holds_exactly(backend, token, seeded.contract_id, local, deleted_rows)
-    print(f"deleted {slots - len(local)} of {slots} slots during upload: {ghosts} ghosts, "
-          f"{missing} missing; proxy faults {faults}")
+    print(
+        f"deleted {slots - len(local)} of {slots} slots during upload: {ghosts} ghosts, "
+        f"{missing} missing; proxy faults {faults}"
+    )
     return ghosts, missing, faults
 
 

@@ -71,9 +71,7 @@ def test_a_version_1_store_is_upgraded_in_place_and_its_tombstones_still_go_out(
     conn = sqlite3.connect(path)
     conn.execute("ALTER TABLE slots DROP COLUMN server_may_hold")
     conn.execute("DELETE FROM slot_minutes WHERE slot_start = ?", (key,))
-    conn.execute(
-        "UPDATE slots SET deleted_at = ? WHERE slot_start = ?", (at(10).isoformat(), key)
-    )
+    conn.execute("UPDATE slots SET deleted_at = ? WHERE slot_start = ?", (at(10).isoformat(), key))
     conn.execute("PRAGMA user_version=1")
     conn.commit()
     conn.close()
