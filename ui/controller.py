@@ -380,7 +380,8 @@ class AppController(QObject):
             self._notify(
                 "System clock changed",
                 "The time between the two clock readings was not logged.", False)
-        if isinstance(event, ev.SlotClosed | ev.SlotDeleted | ev.ManualTimeAdded):
+        # IdleResolved: discarded minutes may have shortened slots the server holds
+        if isinstance(event, ev.SlotClosed | ev.SlotDeleted | ev.ManualTimeAdded | ev.IdleResolved):
             if self.account_port is not None and self.account is not None:
                 self.account_port.nudge()
             self.diary_changed.emit()
