@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Callable
 from datetime import timedelta
 
 from sync.api import DEFAULT_TIMEOUT, ApiClient
@@ -35,7 +36,10 @@ def remembered_server_url(store: Store) -> str | None:
 
 
 class SyncService:
-    """Uploads one store to one server while started; see the module docstring."""
+    """Uploads one store to one server while started; see the module docstring.
+
+    ``hold`` is the hold window, or a function giving the one in force: the uploader
+    reads it at every pass, so a changed setting applies at the next pass."""
 
     def __init__(
         self,
@@ -46,7 +50,7 @@ class SyncService:
         credentials: CredentialStore | None = None,
         rng: random.Random | None = None,
         pause: Pause = wait_on_event,
-        hold: timedelta = DEFAULT_HOLD,
+        hold: timedelta | Callable[[], timedelta] = DEFAULT_HOLD,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         backoff_cap_seconds: float = 300.0,
     ) -> None:

@@ -1,10 +1,17 @@
 """The upload queue: finished slots from ``tracker.store`` to the server, exactly once.
 
 One *pass* (:meth:`Uploader.run_pass`) sends the deletions the server still needs, then
-the slots past the hold window, oldest first: PUT the slot, PUT its shot, and only then
-mark it synced in the store. Every request is idempotent on the server (a slot is named
-by ``(contract_id, slot_start)``), so a crash or a lost answer at any point is repaired
-by sending the same request again on the next pass.
+the slots past the hold window, oldest first: commit in the store that the server may
+hold the slot, PUT the slot, PUT its shot, and only then mark it synced. Every request
+is idempotent on the server (a slot is named by ``(contract_id, slot_start)``), so a
+crash or a lost answer at any point is repaired by sending the same request again on
+the next pass. Because the may-hold mark is committed before the first byte is sent, a
+slot deleted at any point after that leaves a tombstone in the store, and the DELETE
+goes out on a later pass, across restarts (404: the server never held it, also done).
+
+A slot whose minutes shrank after it was sent (idle discarded) is simply PUT again:
+the server applies a strict shrink of the body it holds as an audited change (see the
+wire contract in ``billing.api.schemas.SlotPut``).
 
 What happens after each failure is decided by :mod:`sync.retry`:
 
@@ -98,7 +105,8 @@ class Uploader:
     """Drains one store's sync queue to one server. Not thread-safe: one thread runs it.
 
     ``clock`` gives ``now`` (hold window, synced_at, the clock reading sent with each
-    slot) and the monotonic time backoff is measured in.
+    slot) and the monotonic time backoff is measured in. ``hold`` is the hold window, or
+    a function giving it: it is read at every pass, so a changed setting applies at once.
     """
 
     def __init__(
@@ -109,7 +117,7 @@ class Uploader:
         backoff: Backoff,
         *,
         signals: SyncSignals | None = None,
-        hold: timedelta = DEFAULT_HOLD,
+        hold: timedelta | Callable[[], timedelta] = DEFAULT_HOLD,
         batch_size: int = 50,
         idle_interval: float = 30.0,
         contracts_every: float = 300.0,
@@ -119,7 +127,7 @@ class Uploader:
         self.clock = clock
         self.backoff = backoff
         self.signals = signals if signals is not None else SyncSignals()
-        self.hold = hold
+        self._hold = hold
         self.batch_size = batch_size
         self.idle_interval = idle_interval
         self.contracts_every = contracts_every
@@ -127,9 +135,16 @@ class Uploader:
         self._uploaded_since_refresh = 0
         self._attempts = _Attempts()
         self._paused_for_sign_in = False
-        # slots PUT whose local row vanished before we could mark them (deleted
-        # meanwhile): the server holds them, so they need a DELETE
-        self._orphans: list[SlotId] = []
+        self._told_refused_deletions = False
+
+    @property
+    def hold(self) -> timedelta:
+        """The hold window in force now."""
+        return self._hold() if callable(self._hold) else self._hold
+
+    @hold.setter
+    def hold(self, hold: timedelta | Callable[[], timedelta]) -> None:
+        self._hold = hold
 
     @property
     def needs_sign_in(self) -> bool:
@@ -149,17 +164,18 @@ class Uploader:
             result.next_delay = self.idle_interval
             return result
         self.signals.update(phase=SyncPhase.UPLOADING)
+        self._tell_refused_deletions_once()
+        hold = self.hold
         deletions = self.store.pending_deletions()
-        queue = self.store.sync_queue(self.clock.now(), self.hold)
-        waiting = len(deletions) + len(queue)
+        queue = self.store.sync_queue(self.clock.now(), hold)
         try:
-            self._send_orphan_deletions(result)
             self._send_deletions(deletions, result)
             self._send_slots(queue, result)
         except _PassAborted as aborted:
-            result.remaining = waiting - result.handled
+            result.remaining = self._waiting(hold)
             return self._after_failure(result, aborted.decision)
-        result.remaining = waiting - result.handled
+        # counted afresh: a slot deleted during its upload left a tombstone meanwhile
+        result.remaining = self._waiting(hold)
         try:
             self._uploaded_since_refresh += result.uploaded + result.deleted
             self._refresh_contracts_if_due(result)
@@ -169,6 +185,26 @@ class Uploader:
         result.next_delay = 0.0 if result.remaining else self.idle_interval
         self._publish(result, None)
         return result
+
+    def _tell_refused_deletions_once(self) -> None:
+        """Deletions the server refused for good (week locked) in an earlier run are not
+        retried, but the user is told again at each start: those slots are still billed."""
+        if self._told_refused_deletions:
+            return
+        self._told_refused_deletions = True
+        refused = self.store.refused_deletions()
+        if refused:
+            reason = refused[-1].sync_reason or "refused"
+            self.signals.update(
+                phase=SyncPhase.ERROR,
+                last_error=f"{len(refused)} deleted slot(s) still billed on the server "
+                f"(slot {refused[-1].key}: {reason})",
+            )
+
+    def _waiting(self, hold: timedelta) -> int:
+        return len(self.store.pending_deletions()) + len(
+            self.store.sync_queue(self.clock.now(), hold)
+        )
 
     def drain(self, max_passes: int = 10_000, sleep: Callable[[float], None] | None = None) -> int:
         """Run passes until nothing is left to send; returns the passes run.
@@ -281,19 +317,9 @@ class Uploader:
                 self.store.mark_deletion_synced(*key)
                 result.deleted += 1
             else:
-                self._reject(tombstone, f"not deleted on the server: {decision.reason}", result)
-
-    def _send_orphan_deletions(self, result: PassResult) -> None:
-        while self._orphans:
-            contract_id, start = self._orphans[0]
-            self._attempt(
-                Operation.DELETE_SLOT,
-                (contract_id, start),
-                partial(self.api.delete_slot, contract_id, start),
-            )
-            # DONE, or refused for good (e.g. week locked): either way nothing more to do
-            self._orphans.pop(0)
-            result.deleted += 1
+                reason = f"not deleted on the server: {decision.reason}"
+                self.store.mark_deletion_refused(*key, reason)
+                self._report_refusal(tombstone, reason, result)
 
     # --- slots --------------------------------------------------------------------
 
@@ -307,24 +333,16 @@ class Uploader:
 
     def _send_slot(self, slot: Slot, result: PassResult) -> None:
         key = (slot.contract_id, slot.slot_start)
-        if slot.replaces_synced:
-            # The server holds an older, longer body of this slot (idle minutes discarded
-            # after sync). It would refuse the new body (409), and must not bill the
-            # discarded minutes: delete the old one, then offer the new one (today's
-            # server refuses to take a deleted slot again; the slot then shows why).
-            decision = self._attempt(
-                Operation.DELETE_SLOT,
-                key,
-                lambda: self.api.delete_slot(slot.contract_id, slot.slot_start),
-            )
-            if decision.verdict is not Verdict.DONE:
-                self._reject(slot, decision.reason, result)
-                return
         try:
             image = self._read_shot(slot)
         except LocalShotBroken as broken:
             self._reject(slot, str(broken), result)
             return
+        try:
+            # committed before the PUT leaves: a delete from now on leaves a tombstone
+            self.store.mark_sending(*key)
+        except SlotNotFound:
+            return  # deleted before we sent anything: the server never saw it
         receipt: list[SlotReceipt] = []
         decision = self._attempt(
             Operation.PUT_SLOT,
@@ -341,11 +359,11 @@ class Uploader:
             return
         self._attempts.per_slot.pop(key, None)
         try:
-            self.store.mark_synced(slot.contract_id, slot.slot_start, self.clock.now())
+            marked = self.store.mark_synced(*key, self.clock.now(), slot.minute_count)
         except SlotNotFound:
-            # deleted locally while we were sending it: the server must forget it too
-            self._orphans.append(key)
-            return
+            return  # deleted while we were sending it: its tombstone goes next pass
+        if not marked:
+            return  # it lost minutes while we were sending it: the shorter body goes next
         result.uploaded += 1
         over = receipt[0].over_limit_minutes if receipt else 0
         if over or slot.over_limit:
@@ -392,8 +410,14 @@ class Uploader:
         return decide(None, operation)
 
     def _reject(self, slot: Slot, reason: str, result: PassResult) -> None:
+        try:
+            self.store.mark_rejected(slot.contract_id, slot.slot_start, reason)
+        except SlotNotFound:
+            return  # deleted meanwhile: its tombstone's DELETE settles it
+        self._report_refusal(slot, reason, result)
+
+    def _report_refusal(self, slot: Slot, reason: str, result: PassResult) -> None:
         log.warning("server refused slot %s of contract %s: %s", slot.key, slot.contract_id, reason)
-        self.store.mark_rejected(slot.contract_id, slot.slot_start, reason)
         result.rejected += 1
         result.last_rejection = f"slot {slot.key}: {reason}"
         self.signals.slot_rejected(SlotRejected(slot.contract_id, slot.slot_start, reason))

@@ -193,7 +193,7 @@ class TrackingSession:
         contract = self._contract
         cap = None
         if contract is not None:
-            cap = CapStatus(self._week, self._week_used, contract.weekly_cap_minutes)
+            cap = CapStatus(self._week, self._week_used, self._current_cap(contract))
         return SessionStatus(
             tracking=contract is not None,
             contract_id=None if contract is None else contract.id,
@@ -210,9 +210,17 @@ class TrackingSession:
         """Used/cap for ``contract`` in the week holding ``now`` (for the tray menu)."""
         at = now or self._clock.now()
         week = week_start(at)
+        cap = self._current_cap(contract)
         if self._contract is not None and self._contract.id == contract.id and week == self._week:
-            return CapStatus(week, self._week_used, self._contract.weekly_cap_minutes)
-        return CapStatus(week, self._used_minutes(contract, week), contract.weekly_cap_minutes)
+            return CapStatus(week, self._week_used, cap)
+        return CapStatus(week, self._used_minutes(contract, week), cap)
+
+    def _current_cap(self, contract: Contract) -> int | None:
+        """The cap the server last reported for ``contract``: the store caches every
+        contract list the sync client fetches (on refresh, and after a sync reply), so a
+        raise seen while tracking applies at the next minute, not at the next Start."""
+        cached = self._store.contract(contract.id)
+        return (cached if cached is not None else contract).weekly_cap_minutes
 
     # -- start / stop ----------------------------------------------------------------
 
@@ -346,7 +354,7 @@ class TrackingSession:
                 minute_index(minute), counts.key_events, counts.mouse_events
             )
             before, self._week_used = self._week_used, self._week_used + 1
-            cap = contract.weekly_cap_minutes
+            cap = self._current_cap(contract)
             self._emit(ev.MinuteTracked(contract.id, minute, self._week_used, cap))
             for level in warnings_crossed(cap, before, self._week_used):
                 assert cap is not None

@@ -12,11 +12,15 @@ its row (crash mid-slot) is an orphan; :meth:`Store.remove_orphan_shot_files` cl
 those, and the session calls it once when it is created.
 
 Sync bookkeeping (for ``sync/``): each slot has ``sync_state`` pending → synced, or
-rejected with ``sync_reason``. Deleting a slot that was already synced keeps a
-*tombstone* row (``deleted_at`` set, minutes and shot gone) until the sync client has
-sent the DELETE (:meth:`Store.pending_deletions`, :meth:`Store.mark_deletion_synced`).
-A synced slot whose minutes later change (idle discarded) gets ``replaces_synced`` so
-the client knows the server holds an older body.
+rejected with ``sync_reason``. Before a slot's first PUT is sent the sync client
+commits ``server_may_hold`` (:meth:`Store.mark_sending`): from then on the server may
+hold the slot whatever became of the reply. Deleting such a slot keeps a *tombstone*
+row (``deleted_at`` set, minutes and shot gone, ``sync_state`` pending) until the
+server has confirmed the DELETE (:meth:`Store.pending_deletions`,
+:meth:`Store.mark_deletion_synced`), across restarts; a DELETE the server refuses for
+good (week locked) leaves the tombstone ``rejected`` with the reason. A slot the server
+may hold whose minutes later shrink (idle discarded) gets ``replaces_synced`` and goes
+back to pending: the server applies the shorter body as an audited shrink.
 
 The store is safe to share between threads (one connection behind a lock).
 """
@@ -41,7 +45,7 @@ from tracker.contract import Contract
 from tracker.shot import EncodedShot, ShotFile
 from tracker.slots import SLOT_LENGTH, SLOT_MINUTES, slot_key, slot_start
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DATABASE_NAME = "tracker.sqlite3"
 DATA_DIR_ENV = "WORKDIARY_DATA_DIR"
 DEFAULT_HOLD = timedelta(minutes=10)
@@ -122,6 +126,7 @@ class Slot:
     synced_at: datetime | None = None
     deleted_at: datetime | None = None
     replaces_synced: bool = False
+    server_may_hold: bool = False
 
     @property
     def slot_end(self) -> datetime:
@@ -178,6 +183,7 @@ CREATE TABLE slots (
     synced_at       TEXT,
     deleted_at      TEXT,                       -- tombstone: deleted after sync
     replaces_synced INTEGER NOT NULL DEFAULT 0,
+    server_may_hold INTEGER NOT NULL DEFAULT 0, -- a PUT of it was sent (schema 2)
     PRIMARY KEY (contract_id, slot_start)
 );
 CREATE TABLE slot_minutes (
@@ -210,6 +216,20 @@ CREATE TABLE settings (
     value TEXT NOT NULL
 );
 """
+
+
+# Schema steps: version N → N + 1, applied in order in one transaction at open.
+_UPGRADES: dict[int, tuple[str, ...]] = {
+    # 1 → 2: ``server_may_hold``. Whatever v1 synced, tombstoned, or saw refused may be on
+    # the server; v1 tombstones waited as 'synced', they wait as 'pending' now.
+    1: (
+        "ALTER TABLE slots ADD COLUMN server_may_hold INTEGER NOT NULL DEFAULT 0",
+        "UPDATE slots SET server_may_hold = 1 WHERE sync_state IN ('synced', 'rejected') "
+        "OR deleted_at IS NOT NULL OR replaces_synced = 1",
+        "UPDATE slots SET sync_state = 'pending' "
+        "WHERE deleted_at IS NOT NULL AND sync_state = 'synced'",
+    ),
+}
 
 
 def _text(instant: datetime) -> str:
@@ -282,9 +302,9 @@ class Store:
         tables = {
             row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
         }
-        if version not in (0, SCHEMA_VERSION) or (version == 0 and tables):
+        if not 0 <= version <= SCHEMA_VERSION or (version == 0 and tables):
             raise ForeignSchemaError(self.db_path, version)
-        if version == SCHEMA_VERSION:
+        if version > 0:
             verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
             if verdict != "ok":
                 raise CorruptStoreError(self.db_path, f"integrity check failed: {verdict}")
@@ -297,6 +317,8 @@ class Store:
                     if statement.strip():
                         conn.execute(statement)
                 conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        elif version < SCHEMA_VERSION:
+            self._upgrade(version)
         # the WAL and shared-memory files hold slot data too
         for path in (
             self.db_path,
@@ -305,6 +327,14 @@ class Store:
         ):
             with contextlib.suppress(OSError):
                 os.chmod(path, 0o600)
+
+    def _upgrade(self, version: int) -> None:
+        """Apply the schema steps from ``version`` to :data:`SCHEMA_VERSION`, all or none."""
+        with self._transaction() as conn:
+            for step in range(version, SCHEMA_VERSION):
+                for statement in _UPGRADES[step]:
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -474,8 +504,8 @@ class Store:
             """INSERT INTO slots (contract_id, slot_start, memo, manual, shot_state, shot_path,
                    thumb_path, shot_sha256, shot_bytes, shot_media_type, shot_width, shot_height,
                    shot_taken_at, capture_note, idle_hold, over_limit, sync_state, sync_reason,
-                   synced_at, deleted_at, replaces_synced)
-               VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                   synced_at, deleted_at, replaces_synced, server_may_hold)
+               VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
             (
                 slot.contract_id,
                 slot.key,
@@ -498,6 +528,7 @@ class Store:
                 None if slot.synced_at is None else _text(slot.synced_at),
                 None if slot.deleted_at is None else _text(slot.deleted_at),
                 int(slot.replaces_synced),
+                int(slot.server_may_hold),
             ),
         )
         self._conn.executemany(
@@ -534,6 +565,7 @@ class Store:
             synced_at,
             deleted_at,
             replaces_synced,
+            server_may_hold,
         ) = tuple(row)
         shot = None
         if shot_path is not None:
@@ -563,12 +595,14 @@ class Store:
             synced_at=_instant(None if synced_at is None else str(synced_at)),
             deleted_at=_instant(None if deleted_at is None else str(deleted_at)),
             replaces_synced=bool(replaces_synced),
+            server_may_hold=bool(server_may_hold),
         )
 
     _COLUMNS = (
         "contract_id, slot_start, memo, manual, shot_state, shot_path, thumb_path, shot_sha256, "
         "shot_bytes, shot_media_type, shot_width, shot_height, shot_taken_at, capture_note, "
-        "idle_hold, over_limit, sync_state, sync_reason, synced_at, deleted_at, replaces_synced"
+        "idle_hold, over_limit, sync_state, sync_reason, synced_at, deleted_at, replaces_synced, "
+        "server_may_hold"
     )
 
     def _select(self, where: str, params: Sequence[object]) -> list[Slot]:
@@ -659,9 +693,9 @@ class Store:
         return int(row[0])
 
     def delete_slot(self, contract_id: int, start: datetime, now: datetime) -> Slot:
-        """Delete a slot: its shot files go, its minutes go. A slot already synced stays
-        as a tombstone until the sync client has sent the DELETE. Returns the slot as it
-        was. Raises :class:`SlotNotFound`."""
+        """Delete a slot: its shot files go, its minutes go. A slot the server may hold
+        (a PUT of it was sent) stays as a pending tombstone until the server has
+        confirmed the DELETE. Returns the slot as it was. Raises :class:`SlotNotFound`."""
         with self._transaction() as conn:
             existing = self._get(contract_id, start)
             if existing is None or existing.deleted_at is not None:
@@ -670,10 +704,11 @@ class Store:
             conn.execute(
                 "DELETE FROM slot_minutes WHERE contract_id=? AND slot_start=?", (contract_id, key)
             )
-            if existing.sync_state == "synced" or existing.replaces_synced:
+            if _server_may_hold(existing):
                 conn.execute(
                     "UPDATE slots SET deleted_at=?, shot_path=NULL, thumb_path=NULL, "
-                    "sync_state='synced', sync_reason=NULL WHERE contract_id=? AND slot_start=?",
+                    "sync_state='pending', sync_reason=NULL, server_may_hold=1 "
+                    "WHERE contract_id=? AND slot_start=?",
                     (_text(now), contract_id, key),
                 )
             else:
@@ -688,7 +723,8 @@ class Store:
         self, contract_id: int, start: datetime, indices: Sequence[int], now: datetime
     ) -> Slot | None:
         """Take minutes out of a stored slot (idle discarded). A slot left with no minutes
-        is deleted with its shot (returns None)."""
+        is deleted with its shot (returns None). A slot the server may hold goes back to
+        pending with ``replaces_synced``: its shorter body is sent again."""
         existing = self._get(contract_id, start)
         if existing is None or existing.deleted_at is not None:
             return None
@@ -705,7 +741,7 @@ class Store:
                 "DELETE FROM slot_minutes WHERE contract_id=? AND slot_start=? AND minute=?",
                 [(contract_id, key, index) for index in sorted(drop)],
             )
-            if existing.sync_state == "synced":
+            if _server_may_hold(existing) and existing.sync_state != "rejected":
                 conn.execute(
                     "UPDATE slots SET sync_state='pending', replaces_synced=1 "
                     "WHERE contract_id=? AND slot_start=?",
@@ -741,27 +777,63 @@ class Store:
         return slots if limit is None else slots[:limit]
 
     def pending_deletions(self) -> list[Slot]:
-        """Tombstones: slots deleted locally after sync; the server needs a DELETE."""
-        return self._select("deleted_at IS NOT NULL AND sync_state = 'synced'", ())
+        """Tombstones of slots the server may hold: each needs a DELETE (refused ones,
+        ``sync_state`` rejected, are not retried)."""
+        return self._select("deleted_at IS NOT NULL AND sync_state = 'pending'", ())
 
-    def mark_synced(self, contract_id: int, start: datetime, at: datetime) -> None:
-        """The server holds this slot (and its shot)."""
-        self._update(
-            contract_id,
-            start,
-            "sync_state='synced', sync_reason=NULL, synced_at=?, replaces_synced=0",
-            (_text(at),),
-        )
+    def refused_deletions(self) -> list[Slot]:
+        """Tombstones whose DELETE the server refused for good; ``sync_reason`` says why
+        (the server still bills them)."""
+        return self._select("deleted_at IS NOT NULL AND sync_state = 'rejected'", ())
+
+    def mark_sending(self, contract_id: int, start: datetime) -> None:
+        """Commit that the server may hold this slot from now on: call before its PUT is
+        sent, so a later delete always leaves a tombstone. Raises :class:`SlotNotFound`
+        if the slot was deleted meanwhile (then send nothing)."""
+        self._update(contract_id, start, "server_may_hold=1", (), live_only=True)
+
+    def mark_synced(
+        self, contract_id: int, start: datetime, at: datetime, sent_minutes: int | None = None
+    ) -> bool:
+        """The server holds this slot (and its shot). With ``sent_minutes`` (the minutes
+        of the body sent), nothing changes if the slot has since lost minutes: the newer
+        body is still to send (returns False). Raises :class:`SlotNotFound` if the slot
+        was deleted meanwhile (its tombstone is still to send)."""
+        with self._transaction() as conn:  # one transaction: a delete cannot slip between
+            current = self._get(contract_id, start)
+            if current is None or current.deleted_at is not None:
+                raise SlotNotFound(f"no slot {slot_key(start)} for contract {contract_id}")
+            if sent_minutes is not None and current.minute_count != sent_minutes:
+                return False
+            conn.execute(
+                "UPDATE slots SET sync_state='synced', sync_reason=NULL, synced_at=?, "
+                "replaces_synced=0, server_may_hold=1 WHERE contract_id=? AND slot_start=?",
+                (_text(at), contract_id, slot_key(start)),
+            )
+        return True
 
     def mark_rejected(self, contract_id: int, start: datetime, reason: str) -> None:
-        """The server refused the slot or its deletion for good (e.g. "week locked")."""
-        self._update(contract_id, start, "sync_state='rejected', sync_reason=?", (reason,))
+        """The server refused the slot for good (e.g. "week locked"). Raises
+        :class:`SlotNotFound` if it was deleted meanwhile (its tombstone stays pending)."""
+        self._update(
+            contract_id, start, "sync_state='rejected', sync_reason=?", (reason,), live_only=True
+        )
+
+    def mark_deletion_refused(self, contract_id: int, start: datetime, reason: str) -> None:
+        """The server refused the DELETE for good (e.g. "week locked"): keep the
+        tombstone with the reason, and stop sending it."""
+        with self._transaction() as conn:
+            conn.execute(
+                "UPDATE slots SET sync_state='rejected', sync_reason=? "
+                "WHERE contract_id=? AND slot_start=? AND deleted_at IS NOT NULL",
+                (reason, contract_id, slot_key(start)),
+            )
 
     def mark_over_limit(self, contract_id: int, start: datetime, over_limit: bool) -> None:
         self._update(contract_id, start, "over_limit=?", (int(over_limit),))
 
     def mark_deletion_synced(self, contract_id: int, start: datetime) -> None:
-        """The server removed the slot: drop the tombstone."""
+        """The server no longer holds the slot: drop the tombstone."""
         with self._transaction() as conn:
             conn.execute(
                 "DELETE FROM slots WHERE contract_id=? AND slot_start=? AND deleted_at IS NOT NULL",
@@ -769,11 +841,18 @@ class Store:
             )
 
     def _update(
-        self, contract_id: int, start: datetime, assignments: str, params: tuple[object, ...]
+        self,
+        contract_id: int,
+        start: datetime,
+        assignments: str,
+        params: tuple[object, ...],
+        *,
+        live_only: bool = False,
     ) -> None:
+        where = "contract_id=? AND slot_start=?" + (" AND deleted_at IS NULL" if live_only else "")
         with self._transaction() as conn:
             changed = conn.execute(
-                f"UPDATE slots SET {assignments} WHERE contract_id=? AND slot_start=?",
+                f"UPDATE slots SET {assignments} WHERE {where}",
                 (*params, contract_id, slot_key(start)),
             ).rowcount
         if changed == 0:
@@ -842,6 +921,11 @@ class Store:
                 "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
                 (name, value),
             )
+
+
+def _server_may_hold(slot: Slot) -> bool:
+    """A PUT of the slot was sent (whatever the reply), or it was synced."""
+    return slot.server_may_hold or slot.sync_state == "synced" or slot.replaces_synced
 
 
 def _key_bound(instant: datetime) -> str:

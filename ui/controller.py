@@ -222,9 +222,14 @@ class AppController(QObject):
         self.diary_changed.emit()
 
     def apply_settings(self, settings: AppSettings) -> None:
+        """Settings apply at once: the idle threshold to the session now, the hold window
+        at the uploader's next pass (it reads the setting every pass; nudged here)."""
         self.session.set_idle_threshold(timedelta(minutes=settings.idle_threshold_minutes))
         self._save_settings(settings)
+        if self.account_port is not None and self.account is not None:
+            self.account_port.nudge()
         self.refresh()
+        self.diary_changed.emit()  # held/pending marks follow the new hold window
 
     def _save_settings(self, settings: AppSettings) -> None:
         self.settings = settings
@@ -375,7 +380,8 @@ class AppController(QObject):
             self._notify(
                 "System clock changed",
                 "The time between the two clock readings was not logged.", False)
-        if isinstance(event, ev.SlotClosed | ev.SlotDeleted | ev.ManualTimeAdded):
+        # IdleResolved: discarded minutes may have shortened slots the server holds
+        if isinstance(event, ev.SlotClosed | ev.SlotDeleted | ev.ManualTimeAdded | ev.IdleResolved):
             if self.account_port is not None and self.account is not None:
                 self.account_port.nudge()
             self.diary_changed.emit()

@@ -65,7 +65,8 @@ def sign_in_message(error: Exception, server_url: str) -> str:
 
 
 class SyncAccount:
-    """AccountPort for the real app. ``hold_minutes`` is read when a service is built."""
+    """AccountPort for the real app. ``hold_minutes`` gives the hold window in force; the
+    uploader asks it at every pass, so a changed setting applies at once."""
 
     def __init__(self, store: Store, clock: Clock, hold_minutes: Callable[[], int]) -> None:
         self._store = store
@@ -81,9 +82,14 @@ class SyncAccount:
                 self._service.stop()
             self._service = SyncService(
                 self._store, url, clock=self._clock,
-                hold=timedelta(minutes=self._hold_minutes()),
+                hold=lambda: timedelta(minutes=self._hold_minutes()),
             )
             self._service.signals.state_listeners.append(self._on_uploader_state)
+        return self._service
+
+    @property
+    def service(self) -> SyncService | None:
+        """The sync service of the server signed in to (None before any sign-in)."""
         return self._service
 
     def restore(self) -> Account | None:

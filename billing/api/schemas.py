@@ -132,6 +132,14 @@ class SlotPut(Input):
     ``activity`` has one entry per tracked minute (empty for manual time). ``client_now``
     is the tracker's clock when sending: a slot may not end after it, nor (beyond a small
     skew) after the server's clock.
+
+    The same body again: 200, nothing changes. A different body for a held slot: 409 —
+    except an **audited shrink**: before the week locks (Monday 12:00 UTC), a body with
+    strictly fewer minutes whose ``activity`` is the held one with entries taken out
+    (kept minutes equal, in order) and the same memo, shot and shot note is applied
+    (200): the removed minutes are unbilled and an audit record is written. This is how
+    the tracker reports idle time discarded after sync. Single PUT only; in a batch such
+    a body is a 409. To drop a slot altogether, DELETE it.
     """
 
     minutes: int = Field(ge=1, le=10)

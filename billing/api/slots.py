@@ -70,7 +70,8 @@ def put_slot(
     settings: SettingsDep,
     response: Response,
 ) -> schemas.SlotReceipt:
-    """Store a slot. The same body again: 200, nothing changes. A different body: 409."""
+    """Store a slot. The same body again: 200, nothing changes. A different body: 409,
+    except an audited shrink (fewer minutes, kept ones unchanged; see ``SlotPut``): 200."""
     outcome = slots.put_slot(
         session,
         access.contract,

@@ -29,7 +29,7 @@ from billing.db.models import (
     User,
 )
 from billing.db.session import is_postgres
-from billing.domain.slots import ContractTerms, SlotBody, refusal
+from billing.domain.slots import ContractTerms, SlotBody, is_audited_shrink, refusal
 from billing.domain.weeks import WeekTimeline, allocate_cap, as_utc, split_over_cap, week_start
 
 
@@ -166,9 +166,7 @@ def put_slot(
         if held.deleted_at is not None:
             raise Conflict("slot was deleted; a deleted slot cannot be synced again")
         if held.body_sha256 != fingerprint:
-            existing = session.get(Slot, held.id)
-            assert existing is not None
-            raise Conflict(_difference(existing, body))
+            return _shrink_or_conflict(session, contract, held.id, body, totals, now=now)
         stored = StoredSlot(
             slot_start, held.over_limit_minutes, held.shot_sha256, held.shot_blob_key
         )
@@ -211,6 +209,77 @@ def put_slot(
         refresh_week_invoice(session, contract, week, now=now)
     stored = StoredSlot(slot_start, over_limit, body.shot_sha256, None)
     return SlotOutcome(stored, True, totals.logged_minutes + body.minutes)
+
+
+def _shrink_or_conflict(
+    session: Session,
+    contract: Contract,
+    slot_id: int,
+    body: SlotBody,
+    totals: _Totals,
+    *,
+    now: datetime,
+) -> SlotOutcome:
+    """A different body for a held slot: applied if it is an audited shrink, else 409."""
+    existing = session.get(Slot, slot_id)
+    assert existing is not None
+    if is_audited_shrink(_held_body(existing), body):
+        return _apply_shrink(session, contract, existing, body, totals, now=now)
+    raise Conflict(_difference(existing, body))
+
+
+def _held_body(held: Slot) -> SlotBody:
+    return SlotBody(
+        minutes=held.minutes,
+        activity=tuple((int(pair[0]), int(pair[1])) for pair in held.activity),
+        memo=held.memo,
+        manual=held.manual,
+        shot_taken_at=held.shot_taken_at,
+        shot_sha256=held.shot_sha256,
+        shot_note=held.shot_note,
+        client_now=held.received_at,
+    )
+
+
+def _apply_shrink(
+    session: Session,
+    contract: Contract,
+    held: Slot,
+    body: SlotBody,
+    totals: _Totals,
+    *,
+    now: datetime,
+) -> SlotOutcome:
+    """Idle minutes discarded after sync: keep the slot with its kept minutes, unbill
+    the rest, audit it (the wire contract's "audited shrink")."""
+    week = held.week_start
+    if totals.closed:
+        _check_week_open(session, contract.id, week)
+    minutes_before = held.minutes
+    held.minutes, held.active_minutes = body.minutes, body.active_minutes
+    held.activity = [list(pair) for pair in body.activity]
+    held.body_sha256 = body.fingerprint()
+    session.add(
+        AuditRecord(
+            at=now,
+            actor_id=contract.freelancer_id,
+            action="slot_shrunk",
+            contract_id=contract.id,
+            subject=f"slot {as_utc(held.slot_start).isoformat()}",
+            detail={"minutes_before": minutes_before, "minutes_after": body.minutes},
+        )
+    )
+    session.flush()
+    week_totals = lock_week_totals(session, contract.id, week)
+    recompute_week(session, contract, week, totals=week_totals)
+    if totals.closed:
+        from billing.db.invoices import refresh_week_invoice
+
+        refresh_week_invoice(session, contract, week, now=now)
+    stored = StoredSlot(
+        as_utc(held.slot_start), held.over_limit_minutes, held.shot_sha256, held.shot_blob_key
+    )
+    return SlotOutcome(stored, False, week_totals.logged_minutes)
 
 
 def _held_replay(

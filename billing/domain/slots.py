@@ -97,3 +97,32 @@ def refusal(
     if not WeekTimeline.containing(start).accepts_slot_changes(now):
         return 409, "week locked"
     return None
+
+
+def is_audited_shrink(held: SlotBody, sent: SlotBody) -> bool:
+    """Whether ``sent`` is ``held`` with some tracked minutes taken out (idle time the
+    freelancer discarded after the slot was synced), so the server applies it instead of
+    refusing it: strictly fewer minutes, each kept minute's activity unchanged and in
+    order, and the same memo, shot and shot note. Manual time never shrinks this way.
+    The week-lock check stays with :func:`refusal`."""
+    if held.manual or sent.manual or not 0 < sent.minutes < held.minutes:
+        return False
+    same_slot = (
+        sent.memo == held.memo
+        and sent.shot_sha256 == held.shot_sha256
+        and sent.shot_note == held.shot_note
+        and _same_instant(sent.shot_taken_at, held.shot_taken_at)
+    )
+    return same_slot and _is_subsequence(sent.activity, held.activity)
+
+
+def _same_instant(first: datetime | None, second: datetime | None) -> bool:
+    if first is None or second is None:
+        return first is second
+    return as_utc(first) == as_utc(second)
+
+
+def _is_subsequence(kept: tuple[tuple[int, int], ...], held: tuple[tuple[int, int], ...]) -> bool:
+    """Every entry of ``kept`` appears in ``held`` in the same order (minutes only leave)."""
+    remaining = iter(held)
+    return all(any(minute == candidate for candidate in remaining) for minute in kept)

@@ -33,7 +33,8 @@ def test_slot_put_is_idempotent_and_a_different_body_conflicts(sqlite_backend: B
     backend.clock.advance(timedelta(minutes=30))  # a retry later: client_now differs
     again = backend.put_slot(freelancer, contract, TUESDAY_9, 10)
     assert again.status_code == 200 and again.json()["created"] is False
-    other = backend.put_slot(freelancer, contract, TUESDAY_9, 8)
+    # kept minutes that differ from the held ones: no audited shrink, a conflict
+    other = backend.put_slot(freelancer, contract, TUESDAY_9, 8, active=False)
     assert other.status_code == 409
     assert "minutes 10 held, 8 sent" in other.json()["detail"]
     assert (

@@ -55,7 +55,10 @@ class FakeServer:
         body = (slot.minute_count, slot.memo)
         if key in self.deleted:  # as billing.db.slots.put_slot does today
             raise ApiError(409, "slot was deleted; a deleted slot cannot be synced again")
-        if key in self.slots and self.slots[key] != body:
+        held = self.slots.get(key)
+        # the wire contract's audited shrink: fewer minutes of the same slot are applied
+        shrink = held is not None and body[1] == held[1] and body[0] < held[0]
+        if held is not None and held != body and not shrink:
             raise ApiError(409, "a different slot is already held")
         self.slots[key] = body
         over = 0
@@ -235,7 +238,7 @@ def test_a_slot_deleted_while_it_was_being_sent_is_deleted_on_the_server(
     assert store.get_slot(slot.contract_id, slot.slot_start) is None
 
 
-def test_a_synced_slot_that_lost_minutes_is_unbilled_and_says_why(
+def test_a_synced_slot_that_lost_minutes_is_sent_again_shorter_and_stays_synced(
     store: Store, clock: ManualClock
 ) -> None:
     slot = _hour(store, random.Random(8), 1)[0]
@@ -245,14 +248,13 @@ def test_a_synced_slot_that_lost_minutes_is_unbilled_and_says_why(
     uploader.drain()
     store.remove_minutes(slot.contract_id, slot.slot_start, [7, 8, 9], clock.now())
     uploader.drain()
-    # the discarded minutes are no longer billed; the server (today) will not take the
-    # shorter body for a slot it deleted, and the slot says so locally
-    assert key not in server.slots
+    # the server applies the shorter body (an audited shrink): the kept minutes stay
+    # billed, the discarded ones do not, and nothing is rejected
+    assert server.slots[key] == (7, slot.memo)
     stored = store.get_slot(*key)
     assert stored is not None and stored.minute_count == 7
-    assert stored.sync_state == "rejected"
-    assert "deleted slot cannot be synced again" in (stored.sync_reason or "")
-    assert server.calls.count("put_slot") == 3  # first upload, then one confirmed 409
+    assert (stored.sync_state, stored.replaces_synced) == ("synced", False)
+    assert server.calls.count("delete_slot") == 0 and server.calls.count("put_slot") == 2
 
 
 def test_a_409_on_a_put_is_confirmed_once_a_racing_duplicate_is_not_a_conflict(
@@ -325,3 +327,39 @@ def test_the_thread_uploads_stops_promptly_and_a_raising_listener_is_harmless(
     assert thread.stop(timeout=5)  # wakes it from its 30 s idle wait at once
     assert not thread.running and thread.crashed is None
     assert any(s.phase is SyncPhase.UPLOADING for s in states)
+
+
+def test_a_deletion_refused_for_good_is_kept_told_again_at_start_and_never_resent(
+    store: Store, clock: ManualClock
+) -> None:
+    slot = _hour(store, random.Random(12), 1)[0]
+    key = (slot.contract_id, slot.slot_start)
+    server = FakeServer()
+    _uploader(store, server, clock).drain()
+    store.delete_slot(*key, clock.now())
+    server.refuse[key] = ApiError(409, "week locked")
+    original_delete = server.delete_slot
+
+    def locked_delete(contract_id: int, slot_start: datetime) -> None:
+        if (contract_id, slot_start) in server.refuse:
+            server.calls.append("delete_slot")
+            raise server.refuse[(contract_id, slot_start)]
+        original_delete(contract_id, slot_start)
+
+    server.delete_slot = locked_delete  # type: ignore[method-assign]
+    _uploader(store, server, clock).drain()
+    [refused] = store.refused_deletions()
+    assert refused.sync_reason == "not deleted on the server: week locked"
+    assert store.pending_deletions() == []
+    # the app starts again: no DELETE is sent, but the user hears it once more
+    again = _uploader(store, server, clock)
+    states: list[SyncState] = []
+    again.signals.state_listeners.append(states.append)
+    again.drain()
+    again.drain()
+    assert server.calls.count("delete_slot") == 1
+    errors = [s.last_error for s in states if s.phase is SyncPhase.ERROR]
+    assert errors == [
+        "1 deleted slot(s) still billed on the server "
+        f"(slot {slot.key}: not deleted on the server: week locked)"
+    ]
