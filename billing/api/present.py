@@ -9,8 +9,7 @@ from sqlalchemy.orm import Session
 
 from billing.api import schemas
 from billing.db.contracts import cap_for_week, week_totals
-from billing.db.invoices import lines_of
-from billing.db.models import Contract, Dispute, Invoice, Role, Slot, User
+from billing.db.models import Contract, Dispute, Invoice, InvoiceLine, Role, Slot, User
 from billing.domain.weeks import WEEK, week_start
 
 
@@ -87,7 +86,7 @@ def slot(row: Slot, dispute_id: int | None) -> schemas.SlotPublic:
     )
 
 
-def invoice(session: Session, row: Invoice) -> schemas.InvoicePublic:
+def invoice(row: Invoice, lines: list[InvoiceLine]) -> schemas.InvoicePublic:
     return schemas.InvoicePublic(
         id=row.id,
         contract_id=row.contract_id,
@@ -113,7 +112,7 @@ def invoice(session: Session, row: Invoice) -> schemas.InvoicePublic:
                 amount_cents=line.amount_cents,
                 dispute_id=line.dispute_id,
             )
-            for line in lines_of(session, row.id)
+            for line in lines
         ],
     )
 

@@ -16,13 +16,13 @@ from billing.config import Settings
 from billing.db import ledger
 from billing.db.accounts import Passwords, create_user
 from billing.db.contracts import create_hourly_contract
-from billing.db.invoices import close_due
 from billing.db.models import Base, Invoice, InvoiceStatus, LedgerTransfer, Slot
 from billing.db.session import make_session_factory, unit_of_work
-from billing.db.slots import put_slot
 from billing.domain.ledger import invariant_violations
 from billing.domain.slots import SlotBody
 from billing.jobs import run_jobs
+from billing.services.hourly import put_slot
+from billing.services.week_close import close_due
 from tests.billing.support import Backend
 from tests.support.db import migrated_engine
 from tracker.clock import utc
@@ -63,6 +63,7 @@ def _week_of_work(url: str, contracts: int) -> None:
     factory = make_session_factory(engine)
     passwords = Passwords.with_cost(1, 1024, 1)
     now = utc(2026, 11, 6, 20)
+    contracts_made = []
     with unit_of_work(factory) as session:
         for index in range(contracts):
             client = create_user(
@@ -91,6 +92,9 @@ def _week_of_work(url: str, contracts: int) -> None:
                 now=MONDAY,
                 weekly_cap_minutes=60,
             )
+            contracts_made.append(contract)
+    with factory() as session:
+        for contract in contracts_made:
             for slot in range(7):  # 70 minutes, 10 over the cap
                 body = SlotBody(10, ((1, 1),) * 10, "m", False, None, None, None, now)
                 put_slot(
@@ -172,9 +176,9 @@ def test_the_close_works_through_batches(database_url: str) -> None:
     engine = migrated_engine(database_url)
     factory = make_session_factory(engine)
     try:
-        with unit_of_work(factory) as session:
+        with factory() as session:
             assert close_due(session, utc(2026, 11, 9), batch=3) == 7
-        with unit_of_work(factory) as session:
+        with factory() as session:
             assert close_due(session, utc(2026, 11, 9), batch=3) == 0
             assert session.scalar(select(func.count()).select_from(Invoice)) == 7
     finally:
