@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -10,11 +10,15 @@ from billing.domain.invoices import supplement_minutes, weekly_hours_line
 from billing.domain.money import Money, amount_for_minutes, fee_for
 from billing.domain.slots import ContractTerms, SlotBody, refusal
 from billing.domain.weeks import (
+    WEEK,
     WeekTimeline,
     allocate_cap,
     cap_change_effective_week,
+    closed_weeks_bound,
     effective_cap_minutes,
+    finalized_weeks_bound,
     is_slot_aligned,
+    locked_weeks_bound,
     split_over_cap,
     week_start,
 )
@@ -80,6 +84,36 @@ def test_the_timeline_of_a_week() -> None:
     assert week.in_review(clock.now())
     clock.advance(1)
     assert not week.in_review(clock.now())
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        utc(2026, 11, 9) - timedelta(microseconds=1),
+        utc(2026, 11, 9),
+        utc(2026, 11, 9, 11, 59, 59),
+        utc(2026, 11, 9, 12),
+        utc(2026, 11, 13, 23, 59, 59),
+        utc(2026, 11, 14),
+        utc(2026, 11, 17, 23, 59),
+        utc(2026, 11, 18),
+        utc(2026, 11, 21, 6),
+    ],
+)
+def test_the_job_steps_bounds_agree_with_the_timeline(now: datetime) -> None:
+    """A week is taken by a step exactly when its timeline has passed that instant."""
+    for offset in range(-1, 4):
+        week = WeekTimeline(MONDAY + offset * WEEK)
+        assert (week.start <= closed_weeks_bound(now)) == (week.close_at <= now)
+        assert (week.start <= locked_weeks_bound(now)) == (week.lock_at <= now)
+        assert (week.start <= finalized_weeks_bound(now)) == (week.finalize_at <= now)
+
+
+def test_the_last_finalization_is_the_latest_saturday_at_or_before_now() -> None:
+    assert WeekTimeline.last_finalized(utc(2026, 11, 14)).start == MONDAY
+    assert WeekTimeline.last_finalized(utc(2026, 11, 20, 23)).start == MONDAY
+    earlier = WeekTimeline.last_finalized(utc(2026, 11, 13, 23, 59))
+    assert earlier.start == MONDAY - WEEK and earlier.finalize_at == utc(2026, 11, 7)
 
 
 def test_minutes_beyond_the_cap_are_over_limit_in_arrival_order() -> None:
