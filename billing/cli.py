@@ -26,7 +26,7 @@ from billing.db.migrate import upgrade
 from billing.db.models import Contract, ContractKind, Role, User
 from billing.db.session import make_engine, make_session_factory
 from billing.services import accounts, hourly
-from billing.services.transaction import committed
+from billing.services.transaction import in_transaction
 
 DEMO_PASSWORD = "demo"
 DEMO_CLIENT = "client@demo.test"
@@ -149,6 +149,10 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     return 0
 
 
+# fixed-price contract creation as one committed unit of work
+_create_fixed = in_transaction(create_fixed_contract)
+
+
 def cmd_create_contract(args: argparse.Namespace) -> int:
     settings = _settings(args)
     engine, factory = _migrated_factory(settings)
@@ -160,34 +164,34 @@ def cmd_create_contract(args: argparse.Namespace) -> int:
                 raise ServiceError("client or freelancer e-mail unknown (create-user first)")
             if args.kind == "hourly" and args.rate is None:
                 raise ServiceError("an hourly contract needs --rate")
-            terms: dict[str, object] = {
-                "client": client,
-                "freelancer": freelancer,
-                "title": args.title,
-                "currency": args.currency,
-                "now": datetime.now(UTC),
-            }
+            now = datetime.now(UTC)
             if args.kind == "hourly":
                 contract = hourly.create_hourly_contract(
                     session,
-                    **terms,
+                    client=client,
+                    freelancer=freelancer,
+                    title=args.title,
+                    currency=args.currency,
                     rate_cents=args.rate,
+                    now=now,
                     weekly_cap_minutes=None if args.cap_hours is None else args.cap_hours * 60,
                     screenshots_enabled=not args.no_screenshots,
                     blur_screenshots=args.blur,
                     manual_time_allowed=args.manual_time,
                 )
             else:
-                contract = _create_fixed(session, terms)
+                contract = _create_fixed(
+                    session,
+                    client=client,
+                    freelancer=freelancer,
+                    title=args.title,
+                    currency=args.currency,
+                    now=now,
+                )
             print(json.dumps(_contract_json(contract)))
     finally:
         engine.dispose()
     return 0
-
-
-def _create_fixed(session: Session, terms: dict[str, object]) -> Contract:
-    with committed(session):
-        return create_fixed_contract(session, **terms)  # type: ignore[arg-type]
 
 
 def _contract_json(contract: Contract) -> dict[str, object]:
@@ -255,22 +259,24 @@ def _demo_contracts(
         for contract in contracts_of(session, client)
         if contract.freelancer_id == freelancer.id
     }
-    terms: dict[str, object] = {
-        "client": client,
-        "freelancer": freelancer,
-        "currency": "USD",
-        "now": now,
-    }
     hourly_contract = mine.get(ContractKind.HOURLY) or hourly.create_hourly_contract(
         session,
-        **terms,
+        client=client,
+        freelancer=freelancer,
         title="Demo hourly contract",
+        currency="USD",
         rate_cents=4000,
+        now=now,
         weekly_cap_minutes=40 * 60,
         screenshots_enabled=True,
     )
     fixed = mine.get(ContractKind.FIXED) or _create_fixed(
-        session, {**terms, "title": "Demo fixed-price contract"}
+        session,
+        client=client,
+        freelancer=freelancer,
+        title="Demo fixed-price contract",
+        currency="USD",
+        now=now,
     )
     return hourly_contract, fixed
 

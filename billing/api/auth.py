@@ -12,9 +12,8 @@ from billing.api.deps import (
     PasswordsDep,
     SessionDep,
 )
-from billing.db.contracts import contracts_of
 from billing.db.models import Role
-from billing.services import accounts
+from billing.services import accounts, hourly_reads
 
 router = APIRouter(tags=["auth"])
 
@@ -52,13 +51,9 @@ def my_contracts(
     user: CurrentUser, session: SessionDep, clock: ClockDep
 ) -> list[schemas.ContractPublic]:
     """The caller's contracts with rate, cap, settings and this week's logged minutes."""
-    now = clock.now()
-    rows = contracts_of(session, user)
     return [
-        present.contract(
-            session, row, Role.FREELANCER if row.freelancer_id == user.id else Role.CLIENT, now
-        )
-        for row in rows
+        present.contract(view, Role.FREELANCER if view.freelancer.id == user.id else Role.CLIENT)
+        for view in hourly_reads.contract_views(session, user, clock.now())
     ]
 
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from billing.api import present, schemas
 from billing.api.deps import ClientContract, ClockDep, PartyContract, SessionDep
-from billing.services import hourly
+from billing.services import hourly, hourly_reads
 
 router = APIRouter(tags=["contracts"])
 
@@ -15,7 +15,9 @@ router = APIRouter(tags=["contracts"])
 def get_contract(
     access: PartyContract, session: SessionDep, clock: ClockDep
 ) -> schemas.ContractPublic:
-    return present.contract(session, access.contract, access.role, clock.now())
+    return present.contract(
+        hourly_reads.contract_view(session, access.contract, clock.now()), access.role
+    )
 
 
 @router.patch("/contracts/{contract_id}")
@@ -35,7 +37,7 @@ def update_contract(
         },
     )
     hourly.change_terms(session, access.contract, change, actor=access.user, now=now)
-    return present.contract(session, access.contract, access.role, now)
+    return present.contract(hourly_reads.contract_view(session, access.contract, now), access.role)
 
 
 @router.post("/contracts/{contract_id}/end")
@@ -45,4 +47,4 @@ def end_contract(
     """Client: end the contract; it takes no more time."""
     now = clock.now()
     hourly.end_contract(session, access.contract, actor=access.user, now=now)
-    return present.contract(session, access.contract, access.role, now)
+    return present.contract(hourly_reads.contract_view(session, access.contract, now), access.role)

@@ -7,23 +7,23 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from billing.db.models import AuditRecord
+from billing.db.models import AuditRecord, User
 
 
 def record(
     session: Session,
-    *,
     at: datetime,
-    actor_id: int | None,
+    actor: User,
     action: str,
     contract_id: int | None,
     subject: str,
     detail: dict[str, Any] | None = None,
 ) -> None:
+    """``actor`` did ``action`` at ``at`` to ``subject`` (e.g. ``"slot 2026-11-03T09:00"``)."""
     session.add(
         AuditRecord(
             at=at,
-            actor_id=actor_id,
+            actor_id=actor.id,
             action=action,
             contract_id=contract_id,
             subject=subject,

@@ -31,6 +31,7 @@ from billing.db.models import (
 )
 
 BATCH = 1000
+BILLED_STATUSES = (InvoiceStatus.FINALIZED, InvoiceStatus.ISSUED, InvoiceStatus.VOID)
 
 
 def hours_description(week: datetime) -> str:
@@ -83,15 +84,28 @@ def week_invoice(session: Session, contract_id: int, week: datetime) -> Invoice 
     )
 
 
-def new_draft(session: Session, contract: Contract, week: datetime, now: datetime) -> Invoice:
+def new_invoice(
+    session: Session,
+    contract: Contract,
+    kind: InvoiceKind,
+    week: datetime,
+    now: datetime,
+    *,
+    issue: bool = False,
+    available_at: datetime | None = None,
+) -> Invoice:
+    """An empty invoice of ``contract`` for ``week``: a draft, or issued at ``now``."""
+    status = InvoiceStatus.ISSUED if issue else InvoiceStatus.DRAFT
     invoice = Invoice(
         contract_id=contract.id,
-        kind=InvoiceKind.WEEKLY.value,
+        kind=kind.value,
         week_start=week,
-        status=InvoiceStatus.DRAFT.value,
+        status=status.value,
         currency=contract.currency,
         total_cents=0,
         created_at=now,
+        issued_at=now if issue else None,
+        available_at=available_at,
     )
     session.add(invoice)
     session.flush()
@@ -254,16 +268,13 @@ def paid_unsettled(
 
 def billed_minutes(session: Session, contract_id: int, week: datetime) -> int:
     """Minutes of ``week`` already on the contract's issued, finalized or void invoices."""
-    billed = session.scalar(
+    on_week = (InvoiceLine.week_start == week, Invoice.contract_id == contract_id)
+    query = (
         select(func.coalesce(func.sum(InvoiceLine.billable_minutes), 0))
         .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
-        .where(
-            Invoice.contract_id == contract_id,
-            InvoiceLine.week_start == week,
-            Invoice.status.in_([InvoiceStatus.FINALIZED, InvoiceStatus.ISSUED, InvoiceStatus.VOID]),
-        )
+        .where(*on_week, Invoice.status.in_(BILLED_STATUSES))
     )
-    return int(billed or 0)
+    return int(session.scalar(query) or 0)
 
 
 def supplementary_invoice(session: Session, contract_id: int, week: datetime) -> Invoice | None:

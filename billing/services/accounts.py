@@ -15,30 +15,10 @@ from billing.db.accounts import Passwords
 from billing.db.contracts import client_contract_ids
 from billing.db.models import ApiToken, Role, User
 from billing.domain.ledger import AccountKind
-from billing.services.transaction import committed
+from billing.services.transaction import committed, in_transaction
 
-
-def create_user(
-    session: Session,
-    passwords: Passwords,
-    *,
-    email: str,
-    password: str,
-    role: Role | str,
-    now: datetime,
-    display_name: str | None = None,
-) -> User:
-    """A new user; :class:`~billing.db.errors.Conflict` if the e-mail is taken."""
-    with committed(session):
-        return accounts_db.create_user(
-            session,
-            passwords,
-            email=email,
-            password=password,
-            role=role,
-            now=now,
-            display_name=display_name,
-        )
+create_user = in_transaction(accounts_db.create_user)
+"""A new user; :class:`~billing.db.errors.Conflict` if the e-mail is taken."""
 
 
 def user_by_email(session: Session, email: str) -> User | None:

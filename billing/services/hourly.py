@@ -12,7 +12,6 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -48,7 +47,7 @@ from billing.domain.weeks import (
     split_over_cap,
     week_start,
 )
-from billing.services.transaction import committed
+from billing.services.transaction import committed, in_transaction
 from billing.services.week_totals import recompute_hours, refresh_draft, resplit_over_cap
 
 DELETED_SLOT = "slot was deleted; a deleted slot cannot be synced again"
@@ -113,24 +112,6 @@ class _Ingest:
     rows: list[dict[str, object]] = field(default_factory=list)
 
 
-def put_slots(
-    session: Session,
-    contract: Contract,
-    items: Sequence[tuple[datetime, SlotBody]],
-    *,
-    now: datetime,
-    future_skew: timedelta,
-) -> list[BatchItemOutcome]:
-    """Store many slots of one contract in one transaction; a refused slot does not stop
-    the others. The same body again changes nothing (200); a different one is a 409.
-
-    Set-wise SQL: one lock per week touched, one look-up of held slots, one multi-row
-    insert, one totals update per week — the per-slot cost is a small fraction of a PUT.
-    """
-    with committed(session):
-        return _ingest(session, contract, items, now, future_skew)
-
-
 def put_slot(
     session: Session,
     contract: Contract,
@@ -142,7 +123,9 @@ def put_slot(
 ) -> SlotOutcome:
     """:func:`put_slots` with one item; a refusal is raised as its :class:`ServiceError`."""
     with committed(session):
-        (outcome,) = _ingest(session, contract, [(slot_start, body)], now, future_skew)
+        (outcome,) = _ingest(
+            session, contract, [(slot_start, body)], now=now, future_skew=future_skew
+        )
         if outcome.slot is None:
             assert outcome.detail is not None
             raise Conflict(outcome.detail) if outcome.status == 409 else Invalid(outcome.detail)
@@ -153,9 +136,16 @@ def _ingest(
     session: Session,
     contract: Contract,
     items: Sequence[tuple[datetime, SlotBody]],
+    *,
     now: datetime,
     future_skew: timedelta,
 ) -> list[BatchItemOutcome]:
+    """Store many slots of one contract; a refused slot does not stop the others. The
+    same body again changes nothing (200); a different one is a 409.
+
+    Set-wise SQL: one lock per week touched, one look-up of held slots, one multi-row
+    insert, one totals update per week — the per-slot cost is a small fraction of a PUT.
+    """
     work = _Ingest(contract, now)
     _screen(session, work, items, future_skew)
     for week in sorted({week_start(start) for _, start, _ in work.valid}):  # lock in order
@@ -171,6 +161,10 @@ def _ingest(
             work.outcomes[index] = _held_outcome(session, start, body, row)
     _write(session, work)
     return [_with_week_total(work, work.outcomes[index]) for index in range(len(items))]
+
+
+put_slots = in_transaction(_ingest)
+"""The sync client's batch: :func:`_ingest` as one committed unit of work."""
 
 
 def _terms(contract: Contract) -> ContractTerms:
@@ -381,15 +375,9 @@ def _delete(
     slot.deleted_at = now
     slot.deleted_by_id = actor.id
     slot.shot_blob_key = None
-    audit.record(
-        session,
-        at=now,
-        actor_id=actor.id,
-        action="slot_deleted",
-        contract_id=contract.id,
-        subject=f"slot {slot_start.isoformat()}",
-        detail={"minutes": slot.minutes, "had_shot": blob_key is not None},
-    )
+    detail = {"minutes": slot.minutes, "had_shot": blob_key is not None}
+    subject = f"slot {slot_start.isoformat()}"
+    audit.record(session, now, actor, "slot_deleted", contract.id, subject, detail)
     session.flush()
     resplit_over_cap(session, contract, week, totals=totals)
     if totals.closed:
@@ -400,11 +388,8 @@ def _delete(
 # --- the contract's terms -----------------------------------------------------------------
 
 
-def create_hourly_contract(session: Session, **terms: Any) -> Contract:
-    """A new hourly contract (``billing.db.contracts.create_hourly_contract``'s terms);
-    its cap is in force from the current week."""
-    with committed(session):
-        return contracts_db.create_hourly_contract(session, **terms)
+create_hourly_contract = in_transaction(contracts_db.create_hourly_contract)
+"""A new hourly contract; its cap is in force from the current week."""
 
 
 @dataclass(frozen=True)
@@ -457,19 +442,12 @@ def _change_cap(
     current = cap_for_week(session, contract.id, this_week)
     effective = cap_change_effective_week(current, new_cap, now)
     schedule_cap(session, contract.id, effective, new_cap, now)
-    audit.record(
-        session,
-        at=now,
-        actor_id=actor.id,
-        action="cap_changed",
-        contract_id=contract.id,
-        subject=f"contract {contract.id}",
-        detail={
-            "from_minutes": current,
-            "to_minutes": new_cap,
-            "effective_week_start": effective.isoformat(),
-        },
-    )
+    detail = {
+        "from_minutes": current,
+        "to_minutes": new_cap,
+        "effective_week_start": effective.isoformat(),
+    }
+    audit.record(session, now, actor, "cap_changed", contract.id, f"contract {contract.id}", detail)
     session.flush()
     if effective == this_week:
         # a raise: minutes already marked over-limit become billable up to the new cap
@@ -484,14 +462,7 @@ def end_contract(session: Session, contract: Contract, *, actor: User, now: date
         if contract.ended_at is not None:
             raise Conflict("contract already ended")
         contract.ended_at = now
-        audit.record(
-            session,
-            at=now,
-            actor_id=actor.id,
-            action="contract_ended",
-            contract_id=contract.id,
-            subject=f"contract {contract.id}",
-        )
+        audit.record(session, now, actor, "contract_ended", contract.id, f"contract {contract.id}")
         session.flush()
         settle_contract_end(session, contract, now)
 
@@ -580,14 +551,8 @@ def assign_dispute(session: Session, dispute_id: int, admin: User, *, now: datet
         if dispute.assigned_admin_id not in (None, admin.id):
             raise Conflict("another admin handles this dispute")
         dispute.assigned_admin_id = admin.id
-        audit.record(
-            session,
-            at=now,
-            actor_id=admin.id,
-            action="dispute_assigned",
-            contract_id=dispute.contract_id,
-            subject=f"dispute {dispute.id}",
-        )
+        subject = f"dispute {dispute.id}"
+        audit.record(session, now, admin, "dispute_assigned", dispute.contract_id, subject)
         return dispute
 
 
@@ -621,13 +586,8 @@ def resolve_dispute(
         dispute.resolved_at = now
         dispute.resolved_by_id = admin.id
         dispute.resolution_note = note
+        detail = {"outcome": dispute.status, "minutes": dispute.disputed_minutes}
         audit.record(
-            session,
-            at=now,
-            actor_id=admin.id,
-            action="dispute_resolved",
-            contract_id=contract.id,
-            subject=f"dispute {dispute.id}",
-            detail={"outcome": dispute.status, "minutes": dispute.disputed_minutes},
+            session, now, admin, "dispute_resolved", contract.id, f"dispute {dispute.id}", detail
         )
         return dispute

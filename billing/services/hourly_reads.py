@@ -142,45 +142,66 @@ def billing_week(session: Session, contract: Contract, week: datetime) -> Contra
 
 
 @dataclass(frozen=True)
-class Glance:
-    """A contract as the contracts page shows it to one of its parties."""
+class ContractView:
+    """A contract with its parties and this week's cap and totals."""
 
     contract: Contract
-    role: Role
-    other_party: str
+    client: User
+    freelancer: User
+    week_start: datetime
     cap_minutes: int | None
     next_week_cap_minutes: int | None
     logged_minutes: int
     billable_minutes: int
+
+
+def contract_view(session: Session, contract: Contract, now: datetime) -> ContractView:
+    this_week = week_start(now)
+    totals = week_totals(session, contract.id, this_week)
+    client = session.get(User, contract.client_id)
+    freelancer = session.get(User, contract.freelancer_id)
+    assert client is not None and freelancer is not None
+    return ContractView(
+        contract=contract,
+        client=client,
+        freelancer=freelancer,
+        week_start=this_week,
+        cap_minutes=cap_for_week(session, contract.id, this_week),
+        next_week_cap_minutes=cap_for_week(session, contract.id, this_week + WEEK),
+        logged_minutes=totals.logged_minutes if totals else 0,
+        billable_minutes=totals.billable_minutes if totals else 0,
+    )
+
+
+def contract_views(session: Session, viewer: User, now: datetime) -> list[ContractView]:
+    """The viewer's contracts (admins: none — they see disputes)."""
+    return [contract_view(session, contract, now) for contract in contracts_of(session, viewer)]
+
+
+@dataclass(frozen=True)
+class Glance:
+    """A contract as the contracts page shows it to one of its parties."""
+
+    view: ContractView
+    role: Role
+    other_party: str
     last_activity: datetime | None
     open_disputes: int
 
 
 def glances(session: Session, viewer: User, now: datetime) -> list[Glance]:
-    return [_glance(session, contract, viewer, now) for contract in contracts_of(session, viewer)]
+    return [_glance(session, view, viewer) for view in contract_views(session, viewer, now)]
 
 
-def _glance(session: Session, contract: Contract, viewer: User, now: datetime) -> Glance:
+def _glance(session: Session, view: ContractView, viewer: User) -> Glance:
+    contract = view.contract
     role = Role.CLIENT if contract.client_id == viewer.id else Role.FREELANCER
-    other = session.get(User, contract.freelancer_id if role == Role.CLIENT else contract.client_id)
-    this_week = week_start(now)
-    cap = next_cap = None
-    logged = billable = 0
-    if contract.kind == ContractKind.HOURLY:
-        cap = cap_for_week(session, contract.id, this_week)
-        next_cap = cap_for_week(session, contract.id, this_week + WEEK)
-        totals = week_totals(session, contract.id, this_week)
-        if totals is not None:
-            logged, billable = totals.logged_minutes, totals.billable_minutes
+    other = view.freelancer if role == Role.CLIENT else view.client
     latest = slots_db.last_slot_start(session, contract.id)
     return Glance(
-        contract=contract,
+        view=view,
         role=role,
-        other_party=other.display_name if other else "—",
-        cap_minutes=cap,
-        next_week_cap_minutes=next_cap,
-        logged_minutes=logged,
-        billable_minutes=billable,
+        other_party=other.display_name,
         last_activity=None if latest is None else latest + SLOT,
         open_disputes=disputes_db.open_count(session, contract.id),
     )

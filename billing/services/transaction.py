@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy.orm import Session
+
+_Params = ParamSpec("_Params")
+_Result = TypeVar("_Result")
 
 
 @contextmanager
@@ -18,3 +23,17 @@ def committed(session: Session) -> Iterator[Session]:
         session.rollback()
         raise
     session.commit()
+
+
+def in_transaction(
+    write: Callable[Concatenate[Session, _Params], _Result],
+) -> Callable[Concatenate[Session, _Params], _Result]:
+    """``write`` (a row-level function of ``billing.db``) as a service: the same
+    arguments, run as one committed unit of work."""
+
+    @functools.wraps(write)
+    def service(session: Session, /, *args: _Params.args, **kwargs: _Params.kwargs) -> _Result:
+        with committed(session):
+            return write(session, *args, **kwargs)
+
+    return service

@@ -174,19 +174,15 @@ def _supplementary_invoices(session: Session, now: datetime, fee_bps: int) -> Fi
             continue  # already made this Saturday: the disputes are newer
         contracts = invoices_db.contracts_by_id(session, [contract_id])
         contract = contracts[contract_id]
-        invoice = Invoice(
-            contract_id=contract_id,
-            kind=InvoiceKind.SUPPLEMENTARY.value,
-            week_start=week,
-            status=InvoiceStatus.ISSUED.value,
-            currency=contract.currency,
-            total_cents=0,
-            created_at=now,
-            issued_at=now,
+        invoice = invoices_db.new_invoice(
+            session,
+            contract,
+            InvoiceKind.SUPPLEMENTARY,
+            week,
+            now,
+            issue=True,
             available_at=finalizing.available_at,
         )
-        session.add(invoice)
-        session.flush()
         report += _finalize_batch(
             session, [invoice], contracts, {contract_id: disputes}, now, fee_bps
         )

@@ -13,7 +13,14 @@ from sqlalchemy.orm import Session
 from billing.db import invoices as invoices_db
 from billing.db import slots as slots_db
 from billing.db.contracts import cap_for_week
-from billing.db.models import Contract, ContractWeek, Invoice, InvoiceLine, InvoiceStatus
+from billing.db.models import (
+    Contract,
+    ContractWeek,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceStatus,
+)
 from billing.domain.invoices import weekly_hours_line
 from billing.domain.weeks import allocate_cap
 
@@ -64,6 +71,6 @@ def refresh_draft(session: Session, contract: Contract, week: datetime, *, now: 
     """After a late slot or a deletion in grace: the draft follows (made if missing)."""
     invoice = invoices_db.week_invoice(session, contract.id, week)
     if invoice is None:
-        invoice = invoices_db.new_draft(session, contract, week, now)
+        invoice = invoices_db.new_invoice(session, contract, InvoiceKind.WEEKLY, week, now)
     if invoice.status in (InvoiceStatus.DRAFT, InvoiceStatus.ISSUED):
         recompute_hours(session, invoice, contract)

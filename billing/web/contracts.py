@@ -44,20 +44,20 @@ class ContractSummary:
 
 
 def summarize(session: SessionDep, glance: Glance) -> ContractSummary:
-    contract = glance.contract
+    view = glance.view
     return ContractSummary(
-        contract=contract,
+        contract=view.contract,
         role=glance.role.value,
         other_party=glance.other_party,
-        cap_minutes=glance.cap_minutes,
-        next_week_cap_minutes=glance.next_week_cap_minutes,
-        logged_minutes=glance.logged_minutes,
-        billable_minutes=glance.billable_minutes,
-        over_limit_minutes=glance.logged_minutes - glance.billable_minutes,
-        amount_cents=amount_for_minutes(glance.billable_minutes, contract.rate_cents or 0),
+        cap_minutes=view.cap_minutes,
+        next_week_cap_minutes=view.next_week_cap_minutes,
+        logged_minutes=view.logged_minutes,
+        billable_minutes=view.billable_minutes,
+        over_limit_minutes=view.logged_minutes - view.billable_minutes,
+        amount_cents=amount_for_minutes(view.billable_minutes, view.contract.rate_cents or 0),
         last_activity=glance.last_activity,
         open_disputes=glance.open_disputes,
-        milestone_actions=fixed_price_view.actions_needed(session, contract, glance.role),
+        milestone_actions=fixed_price_view.actions_needed(session, view.contract, glance.role),
     )
 
 
