@@ -428,3 +428,31 @@ def test_a_batch_applies_the_single_put_rules_to_each_slot(backend: Backend) -> 
         ).status_code
         == 422
     )
+
+
+def test_a_single_put_and_a_batch_of_one_answer_alike(sqlite_backend: Backend) -> None:
+    """Ingest is one rule set: a PUT is a batch of one, refusals carry the same reason."""
+    backend = sqlite_backend
+    _client, freelancer, contract = _pair(backend)
+    backend.clock.set(utc(2026, 11, 4, 12))
+    now = backend.clock.now()
+    deleted, held = TUESDAY_9, TUESDAY_9 + timedelta(minutes=10)
+    backend.log_hours(freelancer, contract, deleted, 2)
+    gone = backend.request("DELETE", f"/contracts/{contract}/slots/{iso(deleted)}", freelancer)
+    assert gone.status_code == 204
+    cases = [
+        (deleted, 10),  # deleted on the server
+        (held, 10),  # held with this body
+        (held, 9),  # held with another body
+        (utc(2026, 11, 4, 13), 10),  # from the future
+        (TUESDAY_9 + timedelta(minutes=5), 10),  # off the grid
+    ]
+    for start, minutes in cases:
+        single = backend.put_slot(freelancer, contract, start, minutes)
+        item = {"slot_start": iso(start), **slot_body(minutes, client_now=now)}
+        batch = backend.request(
+            "POST", f"/contracts/{contract}/slots", freelancer, json={"slots": [item]}
+        )
+        [result] = batch.json()["results"]
+        detail = single.json().get("detail") if single.status_code >= 400 else None
+        assert (single.status_code, detail) == (result["status"], result["detail"]), start
