@@ -4,11 +4,12 @@ shots, diary, disputes, invoices as JSON and CSV, tokens."""
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
-from billing.db.models import AuditRecord
+from billing.db.models import AuditRecord, User
 from billing.db.session import unit_of_work
 from tests.billing.support import Backend, iso, slot_body
 from tracker.clock import utc
@@ -19,7 +20,7 @@ LOCK = utc(2026, 11, 9, 12)
 FINALIZE = utc(2026, 11, 14)
 
 
-def _pair(backend: Backend, **kwargs):  # type: ignore[no-untyped-def]
+def _pair(backend: Backend, **kwargs: Any) -> tuple[User, User, int]:
     client, freelancer = backend.user("client"), backend.user("freelancer")
     return client, freelancer, backend.hourly(client, freelancer, **kwargs)
 
@@ -378,7 +379,7 @@ def test_a_batch_applies_the_single_put_rules_to_each_slot(backend: Backend) -> 
     backend.jobs()
     now = backend.clock.now()
 
-    def item(start, minutes=10, **kwargs):  # type: ignore[no-untyped-def]
+    def item(start: datetime, minutes: int = 10, **kwargs: Any) -> dict[str, Any]:
         return {"slot_start": iso(start), **slot_body(minutes, client_now=now, **kwargs)}
 
     batch = [
