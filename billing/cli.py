@@ -15,16 +15,18 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from billing.clock import Clock, FileClock, SystemClock, parse_instant
 from billing.config import Settings, default_data_dir
-from billing.db.accounts import Passwords, create_user, user_by_email
-from billing.db.contracts import create_fixed_contract, create_hourly_contract
+from billing.db.accounts import Passwords
+from billing.db.contracts import contracts_of, create_fixed_contract
 from billing.db.errors import ServiceError
 from billing.db.migrate import upgrade
-from billing.db.models import Contract, ContractKind, Role
-from billing.db.session import make_engine, make_session_factory, unit_of_work
+from billing.db.models import Contract, ContractKind, Role, User
+from billing.db.session import make_engine, make_session_factory
+from billing.services import accounts, hourly
+from billing.services.transaction import in_transaction
 
 DEMO_PASSWORD = "demo"
 DEMO_CLIENT = "client@demo.test"
@@ -131,8 +133,8 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     settings = _settings(args)
     engine, factory = _migrated_factory(settings)
     try:
-        with unit_of_work(factory) as session:
-            user = create_user(
+        with factory() as session:
+            user = accounts.create_user(
                 session,
                 _passwords(settings),
                 email=args.email,
@@ -147,20 +149,24 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     return 0
 
 
+# fixed-price contract creation as one committed unit of work
+_create_fixed = in_transaction(create_fixed_contract)
+
+
 def cmd_create_contract(args: argparse.Namespace) -> int:
     settings = _settings(args)
     engine, factory = _migrated_factory(settings)
     try:
-        with unit_of_work(factory) as session:
-            client = user_by_email(session, args.client)
-            freelancer = user_by_email(session, args.freelancer)
+        with factory() as session:
+            client = accounts.user_by_email(session, args.client)
+            freelancer = accounts.user_by_email(session, args.freelancer)
             if client is None or freelancer is None:
                 raise ServiceError("client or freelancer e-mail unknown (create-user first)")
+            if args.kind == "hourly" and args.rate is None:
+                raise ServiceError("an hourly contract needs --rate")
             now = datetime.now(UTC)
             if args.kind == "hourly":
-                if args.rate is None:
-                    raise ServiceError("an hourly contract needs --rate")
-                contract = create_hourly_contract(
+                contract = hourly.create_hourly_contract(
                     session,
                     client=client,
                     freelancer=freelancer,
@@ -174,7 +180,7 @@ def cmd_create_contract(args: argparse.Namespace) -> int:
                     manual_time_allowed=args.manual_time,
                 )
             else:
-                contract = create_fixed_contract(
+                contract = _create_fixed(
                     session,
                     client=client,
                     freelancer=freelancer,
@@ -206,13 +212,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     passwords = _passwords(settings)
     try:
-        with unit_of_work(factory) as session:
-            users = {}
-            for email, role, name in (
-                (DEMO_CLIENT, Role.CLIENT, "Demo Client"),
-                (DEMO_FREELANCER, Role.FREELANCER, "Demo Freelancer"),
-            ):
-                users[role] = user_by_email(session, email) or create_user(
+        with factory() as session:
+            client, freelancer = (
+                accounts.user_by_email(session, email)
+                or accounts.create_user(
                     session,
                     passwords,
                     email=email,
@@ -221,34 +224,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
                     now=now,
                     display_name=name,
                 )
-            client, freelancer = users[Role.CLIENT], users[Role.FREELANCER]
-            mine = {
-                contract.kind: contract
-                for contract in session.scalars(
-                    select(Contract)
-                    .where(Contract.client_id == client.id, Contract.freelancer_id == freelancer.id)
-                    .order_by(Contract.id)
+                for email, role, name in (
+                    (DEMO_CLIENT, Role.CLIENT, "Demo Client"),
+                    (DEMO_FREELANCER, Role.FREELANCER, "Demo Freelancer"),
                 )
-            }
-            hourly = mine.get(ContractKind.HOURLY) or create_hourly_contract(
-                session,
-                client=client,
-                freelancer=freelancer,
-                title="Demo hourly contract",
-                currency="USD",
-                rate_cents=4000,
-                now=now,
-                weekly_cap_minutes=40 * 60,
-                screenshots_enabled=True,
             )
-            fixed = mine.get(ContractKind.FIXED) or create_fixed_contract(
-                session,
-                client=client,
-                freelancer=freelancer,
-                title="Demo fixed-price contract",
-                currency="USD",
-                now=now,
-            )
+            hourly_contract, fixed = _demo_contracts(session, client, freelancer, now)
             print(
                 json.dumps(
                     {
@@ -257,7 +238,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                             for u in (client, freelancer)
                         ],
                         "contracts": [
-                            {**_contract_json(hourly), "weekly_cap_hours": 40},
+                            {**_contract_json(hourly_contract), "weekly_cap_hours": 40},
                             _contract_json(fixed),
                         ],
                     },
@@ -267,6 +248,37 @@ def cmd_demo(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     return 0
+
+
+def _demo_contracts(
+    session: Session, client: User, freelancer: User, now: datetime
+) -> tuple[Contract, Contract]:
+    """The demo pair's hourly and fixed-price contracts, made if missing."""
+    mine = {
+        contract.kind: contract
+        for contract in contracts_of(session, client)
+        if contract.freelancer_id == freelancer.id
+    }
+    hourly_contract = mine.get(ContractKind.HOURLY) or hourly.create_hourly_contract(
+        session,
+        client=client,
+        freelancer=freelancer,
+        title="Demo hourly contract",
+        currency="USD",
+        rate_cents=4000,
+        now=now,
+        weekly_cap_minutes=40 * 60,
+        screenshots_enabled=True,
+    )
+    fixed = mine.get(ContractKind.FIXED) or _create_fixed(
+        session,
+        client=client,
+        freelancer=freelancer,
+        title="Demo fixed-price contract",
+        currency="USD",
+        now=now,
+    )
+    return hourly_contract, fixed
 
 
 def build_parser() -> argparse.ArgumentParser:

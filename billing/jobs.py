@@ -1,50 +1,30 @@
 """Scheduled transitions, all driven by an injected clock.
 
 ``run_jobs(session_factory, now, settings)`` runs every step due at ``now`` in order —
-close → lock → finalize → release — each in its own transaction, and records the run.
-Each step only moves rows from the state before it, so a second run at the same instant
-changes nothing; on PostgreSQL the steps lock rows with ``SKIP LOCKED`` so servers can
-run jobs side by side. ``workdiary-server run-jobs [--now]`` calls it once; ``serve``
-runs a :class:`Scheduler` thread.
-
-Other packages add steps by defining ``run_due(session, now) -> dict[str, int]`` in
-``billing.db.milestones`` (called after the hourly steps, in its own transaction).
+close → lock → finalize → release (``billing.services.week_close``), then the
+fixed-price step (auto-approval after 14 days, availability) — each in its own
+transaction, and records the run. Each step only moves rows from the state before it,
+so a second run at the same instant changes nothing; on PostgreSQL the steps lock rows
+with ``SKIP LOCKED`` so servers can run jobs side by side. ``workdiary-server run-jobs
+[--now]`` calls it once; ``serve`` runs a :class:`Scheduler` thread.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 import threading
-from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from billing.clock import Clock
 from billing.config import Settings
-from billing.db import invoices
+from billing.db.milestones import run_due as run_fixed_price_due
 from billing.db.models import JobRun
 from billing.db.session import unit_of_work
+from billing.services import week_close
 
 log = logging.getLogger(__name__)
-EXTRA_STEP_MODULES = ("billing.db.milestones",)
-
-
-def _extra_steps() -> list[Callable[[Session, datetime], dict[str, int]]]:
-    steps = []
-    for name in EXTRA_STEP_MODULES:
-        try:
-            spec = importlib.util.find_spec(name)
-        except ModuleNotFoundError:
-            spec = None
-        if spec is None:
-            continue
-        step = getattr(importlib.import_module(name), "run_due", None)
-        if callable(step):
-            steps.append(step)
-    return steps
 
 
 def run_jobs(
@@ -53,20 +33,19 @@ def run_jobs(
     """Run every transition due at ``now``; returns how many rows each step changed."""
     report: dict[str, int] = {}
     fee = settings.platform_fee_basis_points
+    with session_factory() as session:
+        report["closed"] = week_close.close_due(session, now)
+    with session_factory() as session:
+        report["locked"] = week_close.lock_due(session, now)
+    with session_factory() as session:
+        finalized = week_close.finalize_due(session, now, fee_bps=fee)
+    report["finalized"] = finalized.finalized
+    report["voided"] = finalized.voided
+    report["supplements"] = finalized.supplements
+    with session_factory() as session:
+        report["released"] = week_close.release_due(session, now, fee_bps=fee)
     with unit_of_work(session_factory) as session:
-        report["closed"] = invoices.close_due(session, now)
-    with unit_of_work(session_factory) as session:
-        report["locked"] = invoices.lock_due(session, now)
-    with unit_of_work(session_factory) as session:
-        finalized = invoices.finalize_due(session, now, fee_bps=fee)
-        report["finalized"] = finalized.finalized
-        report["voided"] = finalized.voided
-        report["supplements"] = finalized.supplements
-    with unit_of_work(session_factory) as session:
-        report["released"] = invoices.release_due(session, now, fee_bps=fee)
-    for step in _extra_steps():
-        with unit_of_work(session_factory) as session:
-            report.update(step(session, now))
+        report.update(run_fixed_price_due(session, now))
     with unit_of_work(session_factory) as session:
         session.add(JobRun(run_for=now, started_at=now, finished_at=now, report=report))
     return report

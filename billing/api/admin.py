@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path
 
 from billing.api import present, schemas
 from billing.api.deps import AdminUser, ClockDep, SessionDep
-from billing.db import disputes
+from billing.services import hourly, hourly_reads
 
 router = APIRouter(tags=["admin"], prefix="/admin")
 
@@ -16,9 +16,7 @@ router = APIRouter(tags=["admin"], prefix="/admin")
 @router.get("/disputes")
 def dispute_queue(admin: AdminUser, session: SessionDep) -> list[schemas.DisputeSummary]:
     """Open disputes nobody has taken yet, and those assigned to the caller."""
-    return [
-        present.dispute_summary(row) for row in disputes.open_disputes_for_admin(session, admin)
-    ]
+    return [present.dispute_summary(row) for row in hourly_reads.admin_queue(session, admin)]
 
 
 @router.post("/disputes/{dispute_id}/assign")
@@ -29,6 +27,5 @@ def take_dispute(
     clock: ClockDep,
 ) -> schemas.DisputeSummary:
     """Take an open dispute; the contract becomes visible to this admin through it."""
-    dispute = disputes.assign(session, dispute_id, admin, now=clock.now())
-    session.commit()
+    dispute = hourly.assign_dispute(session, dispute_id, admin, now=clock.now())
     return present.dispute_summary(dispute)

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from fastapi import APIRouter, status
-from sqlalchemy import select
 
 from billing.api import present, schemas
 from billing.api.deps import (
@@ -15,10 +12,8 @@ from billing.api.deps import (
     PasswordsDep,
     SessionDep,
 )
-from billing.db import accounts, ledger
-from billing.db.contracts import contracts_of
-from billing.db.models import Contract, Role
-from billing.domain.ledger import AccountKind
+from billing.db.models import Role
+from billing.services import accounts, hourly_reads
 
 router = APIRouter(tags=["auth"])
 
@@ -34,18 +29,16 @@ def log_in(
     body: schemas.TokenCreate, session: SessionDep, passwords: PasswordsDep, clock: ClockDep
 ) -> schemas.TokenPublic:
     """Exchange e-mail and password for a bearer token (401 if they do not match)."""
-    token, user = accounts.issue_token(
+    token, user = accounts.sign_in(
         session, passwords, email=body.email, password=body.password, now=clock.now()
     )
-    session.commit()
     return schemas.TokenPublic(access_token=token, user=present.user(user))
 
 
 @router.delete("/auth/token", status_code=status.HTTP_204_NO_CONTENT)
 def log_out(token: CurrentToken, session: SessionDep, clock: ClockDep) -> None:
     """Revoke the token this request carries."""
-    accounts.revoke_token(session, token, clock.now())
-    session.commit()
+    accounts.sign_out(session, token, now=clock.now())
 
 
 @router.get("/me")
@@ -58,42 +51,22 @@ def my_contracts(
     user: CurrentUser, session: SessionDep, clock: ClockDep
 ) -> list[schemas.ContractPublic]:
     """The caller's contracts with rate, cap, settings and this week's logged minutes."""
-    now = clock.now()
-    rows = contracts_of(session, user)
     return [
-        present.contract(
-            session, row, Role.FREELANCER if row.freelancer_id == user.id else Role.CLIENT, now
-        )
-        for row in rows
+        present.contract(view, Role.FREELANCER if view.freelancer.id == user.id else Role.CLIENT)
+        for view in hourly_reads.contract_views(session, user, clock.now())
     ]
 
 
 @router.get("/me/balances")
 def my_balances(user: CurrentUser, session: SessionDep) -> list[schemas.BalancePublic]:
     """Per currency: pending and available earnings (freelancer); charged, escrow (client)."""
-    by_currency: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for key, amount in ledger.balances(session, owner_id=user.id).items():
-        if key.kind == AccountKind.FREELANCER_PENDING:
-            by_currency[key.currency]["pending"] += amount
-        elif key.kind == AccountKind.FREELANCER_AVAILABLE:
-            by_currency[key.currency]["available"] += amount
-        elif key.kind == AccountKind.CLIENT_FUNDING:
-            by_currency[key.currency]["charged"] += -amount
-    if user.role == Role.CLIENT:
-        contract_ids = list(
-            session.scalars(select(Contract.id).where(Contract.client_id == user.id))
-        )
-        if contract_ids:
-            escrows = ledger.balances(session, owner_ids=contract_ids, kinds=[AccountKind.ESCROW])
-            for key, amount in escrows.items():
-                by_currency[key.currency]["escrow"] += amount
     return [
         schemas.BalancePublic(
-            currency=currency,
-            pending_cents=values["pending"],
-            available_cents=values["available"],
-            charged_cents=values["charged"],
-            escrow_cents=values["escrow"],
+            currency=balance.currency,
+            pending_cents=balance.pending_cents,
+            available_cents=balance.available_cents,
+            charged_cents=balance.charged_cents,
+            escrow_cents=balance.escrow_cents,
         )
-        for currency, values in sorted(by_currency.items())
+        for balance in accounts.balances(session, user)
     ]

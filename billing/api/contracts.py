@@ -6,9 +6,7 @@ from fastapi import APIRouter
 
 from billing.api import present, schemas
 from billing.api.deps import ClientContract, ClockDep, PartyContract, SessionDep
-from billing.db import contracts
-from billing.db.contracts import cap_for_week
-from billing.domain.weeks import WEEK, week_start
+from billing.services import hourly, hourly_reads
 
 router = APIRouter(tags=["contracts"])
 
@@ -17,7 +15,9 @@ router = APIRouter(tags=["contracts"])
 def get_contract(
     access: PartyContract, session: SessionDep, clock: ClockDep
 ) -> schemas.ContractPublic:
-    return present.contract(session, access.contract, access.role, clock.now())
+    return present.contract(
+        hourly_reads.contract_view(session, access.contract, clock.now()), access.role
+    )
 
 
 @router.patch("/contracts/{contract_id}")
@@ -26,19 +26,18 @@ def update_contract(
 ) -> schemas.ContractPublic:
     """Client: change the weekly cap (a raise applies now, a cut from next week) or settings."""
     now = clock.now()
-    contract = access.contract
-    if "weekly_cap_hours" in body.model_fields_set:
-        new_cap = None if body.weekly_cap_hours is None else body.weekly_cap_hours * 60
-        if new_cap != cap_for_week(session, contract.id, week_start(now)) or new_cap != (
-            cap_for_week(session, contract.id, week_start(now) + WEEK)
-        ):
-            contracts.change_cap(session, contract, new_cap, actor=access.user, now=now)
-    for name in ("screenshots_enabled", "blur_screenshots", "manual_time_allowed"):
-        value = getattr(body, name)
-        if name in body.model_fields_set and value is not None:
-            setattr(contract, name, value)
-    session.commit()
-    return present.contract(session, contract, access.role, now)
+    given = body.model_fields_set
+    change = hourly.TermsChange(
+        cap_given="weekly_cap_hours" in given,
+        cap_minutes=None if body.weekly_cap_hours is None else body.weekly_cap_hours * 60,
+        settings={
+            name: value
+            for name in hourly.SETTINGS
+            if name in given and (value := getattr(body, name)) is not None
+        },
+    )
+    hourly.change_terms(session, access.contract, change, actor=access.user, now=now)
+    return present.contract(hourly_reads.contract_view(session, access.contract, now), access.role)
 
 
 @router.post("/contracts/{contract_id}/end")
@@ -47,6 +46,5 @@ def end_contract(
 ) -> schemas.ContractPublic:
     """Client: end the contract; it takes no more time."""
     now = clock.now()
-    contracts.end_contract(session, access.contract, actor=access.user, now=now)
-    session.commit()
-    return present.contract(session, access.contract, access.role, now)
+    hourly.end_contract(session, access.contract, actor=access.user, now=now)
+    return present.contract(hourly_reads.contract_view(session, access.contract, now), access.role)

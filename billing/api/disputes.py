@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, status
-from sqlalchemy.orm import Session
 
 from billing.api import present, schemas
 from billing.api.deps import (
@@ -16,21 +15,18 @@ from billing.api.deps import (
     PartyContract,
     SessionDep,
 )
-from billing.db import disputes
-from billing.db.models import Dispute
+from billing.services import hourly, hourly_reads
 
 router = APIRouter(tags=["disputes"])
 
 DisputeId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
-def _public(session: Session, access: ContractAccess, dispute: Dispute) -> schemas.DisputePublic:
-    return present.dispute(
-        dispute,
-        access.contract,
-        disputes.slot_starts_of(session, dispute),
-        disputes.messages_of(session, dispute),
+def _public(session: SessionDep, access: ContractAccess, dispute_id: int) -> schemas.DisputePublic:
+    record = hourly_reads.dispute_record(
+        session, access.contract, dispute_id, access.user, access.role
     )
+    return present.dispute(record.dispute, access.contract, record.slot_starts, record.messages)
 
 
 @router.post("/contracts/{contract_id}/disputes", status_code=status.HTTP_201_CREATED)
@@ -38,16 +34,15 @@ def open_dispute(
     body: schemas.DisputeCreate, access: ClientContract, session: SessionDep, clock: ClockDep
 ) -> schemas.DisputePublic:
     """Client, during review: dispute slots of one week; they leave the invoice."""
-    dispute = disputes.open_dispute(
+    dispute = hourly.open_dispute(
         session, access.contract, access.user, body.slot_starts, body.reason, now=clock.now()
     )
-    session.commit()
-    return _public(session, access, dispute)
+    return _public(session, access, dispute.id)
 
 
 @router.get("/contracts/{contract_id}/disputes")
 def list_disputes(access: PartyContract, session: SessionDep) -> list[schemas.DisputeSummary]:
-    rows = disputes.disputes_on(session, access.contract, access.user, access.role)
+    rows = hourly_reads.disputes_on(session, access.contract, access.user, access.role)
     return [present.dispute_summary(row) for row in rows]
 
 
@@ -55,9 +50,7 @@ def list_disputes(access: PartyContract, session: SessionDep) -> list[schemas.Di
 def get_dispute(
     dispute_id: DisputeId, access: PartyContract, session: SessionDep
 ) -> schemas.DisputePublic:
-    dispute = disputes.dispute_on(session, access.contract, dispute_id)
-    disputes.check_admin_may_see(dispute, access.user, access.role)
-    return _public(session, access, dispute)
+    return _public(session, access, dispute_id)
 
 
 @router.post(
@@ -72,11 +65,10 @@ def add_message(
     clock: ClockDep,
 ) -> schemas.DisputePublic:
     """Either side (or the assigned admin) adds a message to the record."""
-    dispute = disputes.dispute_on(session, access.contract, dispute_id)
-    disputes.check_admin_may_see(dispute, access.user, access.role)
-    disputes.add_message(session, dispute, access.user, body.body, now=clock.now())
-    session.commit()
-    return _public(session, access, dispute)
+    hourly.add_message(
+        session, access.contract, dispute_id, access.user, access.role, body.body, now=clock.now()
+    )
+    return _public(session, access, dispute_id)
 
 
 @router.post("/contracts/{contract_id}/disputes/{dispute_id}/resolve")
@@ -88,15 +80,13 @@ def resolve_dispute(
     clock: ClockDep,
 ) -> schemas.DisputePublic:
     """Assigned admin: paid (billed at the next finalization) or not paid."""
-    dispute = disputes.dispute_on(session, access.contract, dispute_id)
-    disputes.resolve(
+    hourly.resolve_dispute(
         session,
         access.contract,
-        dispute,
+        dispute_id,
         access.user,
         paid=body.outcome == "paid",
         note=body.note,
         now=clock.now(),
     )
-    session.commit()
-    return _public(session, access, dispute)
+    return _public(session, access, dispute_id)

@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
+from billing import invoice_csv as csv_presenter
 from billing.api import present, schemas
 from billing.api.deps import ContractParty, SessionDep
-from billing.db import invoices
+from billing.services import hourly_reads
 
 router = APIRouter(tags=["invoices"])
 
@@ -18,14 +19,15 @@ InvoiceId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 @router.get("/contracts/{contract_id}/invoices")
 def list_invoices(access: ContractParty, session: SessionDep) -> list[schemas.InvoicePublic]:
     """Every invoice of the contract, oldest week first (drafts included)."""
-    return [present.invoice(session, row) for row in invoices.invoices_of(session, access.contract)]
+    rows = hourly_reads.invoices_of(session, access.contract)
+    return [present.invoice(invoice, lines) for invoice, lines in rows]
 
 
 @router.get("/contracts/{contract_id}/invoices/{invoice_id}")
 def get_invoice(
     invoice_id: InvoiceId, access: ContractParty, session: SessionDep
 ) -> schemas.InvoicePublic:
-    return present.invoice(session, invoices.invoice_of(session, access.contract, invoice_id))
+    return present.invoice(*hourly_reads.invoice_with_lines(session, access.contract, invoice_id))
 
 
 @router.get(
@@ -35,11 +37,11 @@ def get_invoice(
 )
 def invoice_csv(invoice_id: InvoiceId, access: ContractParty, session: SessionDep) -> Response:
     """The invoice as CSV (amounts in minor units)."""
-    invoice = invoices.invoice_of(session, access.contract, invoice_id)
-    text = invoices.invoice_csv(invoice, access.contract, invoices.lines_of(session, invoice.id))
-    name = f"invoice-{invoice.number or f'draft-{invoice.id}'}.csv"
+    invoice, lines = hourly_reads.invoice_with_lines(session, access.contract, invoice_id)
     return Response(
-        text,
+        csv_presenter.invoice_csv(invoice, access.contract, lines),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="{csv_presenter.csv_filename(invoice)}"'
+        },
     )

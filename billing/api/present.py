@@ -5,21 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from billing.api import schemas
-from billing.db.contracts import cap_for_week, week_totals
-from billing.db.invoices import lines_of
-from billing.db.models import Contract, Dispute, Invoice, Role, Slot, User
-from billing.domain.weeks import WEEK, week_start
+from billing.db.models import Contract, Dispute, Invoice, InvoiceLine, Role, Slot, User
+from billing.services.hourly_reads import ContractView
 
 
 def user(row: User) -> schemas.UserPublic:
     return schemas.UserPublic(
         id=row.id,
         email=row.email,
-        role=row.role,
-        display_name=row.display_name,  # type: ignore[arg-type]
+        role=row.role,  # type: ignore[arg-type]  # a str column holding a Role value
+        display_name=row.display_name,
     )
 
 
@@ -27,34 +23,28 @@ def party(row: User) -> schemas.PartyPublic:
     return schemas.PartyPublic(id=row.id, display_name=row.display_name)
 
 
-def contract(session: Session, row: Contract, role: Role, now: datetime) -> schemas.ContractPublic:
-    this_week = week_start(now)
-    totals = week_totals(session, row.id, this_week)
-    client = session.get(User, row.client_id)
-    freelancer = session.get(User, row.freelancer_id)
-    assert client is not None and freelancer is not None
-    logged = totals.logged_minutes if totals else 0
-    billable = totals.billable_minutes if totals else 0
+def contract(view: ContractView, role: Role) -> schemas.ContractPublic:
+    row = view.contract
     return schemas.ContractPublic(
         id=row.id,
         kind=row.kind,  # type: ignore[arg-type]
         title=row.title,
-        your_role=role.value,  # type: ignore[arg-type]
-        client=party(client),
-        freelancer=party(freelancer),
+        your_role=role.value,
+        client=party(view.client),
+        freelancer=party(view.freelancer),
         currency=row.currency,
         rate_cents=row.rate_cents,
-        weekly_cap_minutes=cap_for_week(session, row.id, this_week),
-        next_week_cap_minutes=cap_for_week(session, row.id, this_week + WEEK),
+        weekly_cap_minutes=view.cap_minutes,
+        next_week_cap_minutes=view.next_week_cap_minutes,
         screenshots_enabled=row.screenshots_enabled,
         blur_screenshots=row.blur_screenshots,
         manual_time_allowed=row.manual_time_allowed,
         created_at=row.created_at,
         ended_at=row.ended_at,
-        week_start=this_week,
-        week_logged_minutes=logged,
-        week_billable_minutes=billable,
-        week_over_limit_minutes=logged - billable,
+        week_start=view.week_start,
+        week_logged_minutes=view.logged_minutes,
+        week_billable_minutes=view.billable_minutes,
+        week_over_limit_minutes=view.logged_minutes - view.billable_minutes,
     )
 
 
@@ -87,7 +77,7 @@ def slot(row: Slot, dispute_id: int | None) -> schemas.SlotPublic:
     )
 
 
-def invoice(session: Session, row: Invoice) -> schemas.InvoicePublic:
+def invoice(row: Invoice, lines: list[InvoiceLine]) -> schemas.InvoicePublic:
     return schemas.InvoicePublic(
         id=row.id,
         contract_id=row.contract_id,
@@ -113,7 +103,7 @@ def invoice(session: Session, row: Invoice) -> schemas.InvoicePublic:
                 amount_cents=line.amount_cents,
                 dispute_id=line.dispute_id,
             )
-            for line in lines_of(session, row.id)
+            for line in lines
         ],
     )
 

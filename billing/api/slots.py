@@ -17,10 +17,10 @@ from billing.api.deps import (
     SessionDep,
     SettingsDep,
 )
-from billing.db import slots
 from billing.db.errors import Invalid, NotFound
 from billing.domain.slots import SlotBody
 from billing.domain.weeks import WEEK, week_start_of_date
+from billing.services import hourly, hourly_reads
 
 router = APIRouter(tags=["slots"])
 
@@ -72,7 +72,7 @@ def put_slot(
 ) -> schemas.SlotReceipt:
     """Store a slot. The same body again: 200, nothing changes. A different body: 409,
     except an audited shrink (fewer minutes, kept ones unchanged; see ``SlotPut``): 200."""
-    outcome = slots.put_slot(
+    outcome = hourly.put_slot(
         session,
         access.contract,
         slot_start,
@@ -80,14 +80,12 @@ def put_slot(
         now=clock.now(),
         future_skew=settings.future_skew,
     )
-    session.commit()
     response.status_code = status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK
-    slot = outcome.slot
     return schemas.SlotReceipt(
-        slot_start=slot.slot_start,
+        slot_start=outcome.slot.slot_start,
         created=outcome.created,
-        over_limit_minutes=slot.over_limit_minutes,
-        shot_expected=slot.shot_sha256 is not None and slot.shot_blob_key is None,
+        over_limit_minutes=outcome.slot.over_limit_minutes,
+        shot_expected=outcome.slot.shot_expected,
         week_logged_minutes=outcome.week_logged_minutes,
     )
 
@@ -103,10 +101,9 @@ def put_slots(
     """Store many slots at once, each by the rules of the single PUT (idempotent per slot);
     one slot refused does not stop the others: each result carries its own status."""
     items = [(item.slot_start, _body(item)) for item in batch.slots]
-    outcomes = slots.put_slots(
+    outcomes = hourly.put_slots(
         session, access.contract, items, now=clock.now(), future_skew=settings.future_skew
     )
-    session.commit()
     return schemas.SlotBatchReceipt(
         results=[
             schemas.SlotBatchResult(
@@ -116,9 +113,7 @@ def put_slots(
                 over_limit_minutes=None
                 if outcome.slot is None
                 else outcome.slot.over_limit_minutes,
-                shot_expected=outcome.slot is not None
-                and outcome.slot.shot_sha256 is not None
-                and outcome.slot.shot_blob_key is None,
+                shot_expected=outcome.slot is not None and outcome.slot.shot_expected,
             )
             for outcome in outcomes
         ]
@@ -143,15 +138,9 @@ async def put_shot(
     image = await request.body()
 
     def store() -> schemas.ShotStored:
-        slot, created = slots.put_shot(
-            session,
-            blobs,
-            access.contract,
-            slot_start,
-            image,
-            max_bytes=settings.max_shot_bytes,
+        slot, created = hourly.put_shot(
+            session, blobs, access.contract, slot_start, image, max_bytes=settings.max_shot_bytes
         )
-        session.commit()
         response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         assert slot.shot_sha256 is not None
         return schemas.ShotStored(
@@ -170,8 +159,7 @@ def get_shot(
     slot_start: SlotStart, access: PartyContract, session: SessionDep, blobs: BlobsDep
 ) -> Response:
     """The slot's shot image, for the contract's parties (and an assigned admin)."""
-    slot = slots.get_slot(session, access.contract, slot_start)
-    data = None if slot.shot_blob_key is None else blobs.get(slot.shot_blob_key)
+    data = hourly_reads.shot_bytes(session, blobs, access.contract, slot_start)
     if data is None:
         raise NotFound("this slot has no uploaded shot")
     media = next(
@@ -192,12 +180,9 @@ def delete_slot(
     blobs: BlobsDep,
 ) -> None:
     """Freelancer: unbill a synced slot until its week locks (audited; the shot is removed)."""
-    blob_key = slots.delete_slot(
-        session, access.contract, slot_start, actor=access.user, now=clock.now()
+    hourly.delete_slots(
+        session, blobs, access.contract, [slot_start], actor=access.user, now=clock.now()
     )
-    session.commit()
-    if blob_key is not None:
-        blobs.delete(blob_key)
 
 
 @router.get("/contracts/{contract_id}/diary")
@@ -220,7 +205,7 @@ def diary(
             end = start + WEEK
     except OverflowError as error:
         raise Invalid("date out of range") from error
-    rows = slots.diary(session, access.contract, start, end)
+    rows = hourly_reads.diary(session, access.contract, start, end)
     return schemas.DiaryPublic(
         contract_id=access.contract.id,
         start=start,

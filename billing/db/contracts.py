@@ -1,4 +1,4 @@
-"""Contracts: creation, listing, the weekly cap and its history, ending."""
+"""Contract rows: creation, listing, the weekly cap's history."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from datetime import datetime
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from billing.db.errors import Conflict, Invalid
+from billing.db.errors import Invalid
 from billing.db.models import (
-    AuditRecord,
     Contract,
     ContractCap,
     ContractKind,
@@ -18,11 +17,7 @@ from billing.db.models import (
     User,
 )
 from billing.domain.money import check_currency
-from billing.domain.weeks import (
-    cap_change_effective_week,
-    effective_cap_minutes,
-    week_start,
-)
+from billing.domain.weeks import effective_cap_minutes, week_start
 
 MAX_CAP_MINUTES = 168 * 60
 
@@ -34,7 +29,7 @@ def _check_parties(client: User, freelancer: User) -> None:
         raise Invalid(f"{freelancer.email} is not a freelancer")
 
 
-def _check_cap(cap_minutes: int | None) -> None:
+def check_cap(cap_minutes: int | None) -> None:
     if cap_minutes is not None and not 0 < cap_minutes <= MAX_CAP_MINUTES:
         raise Invalid("weekly cap must be between 1 minute and 168 hours")
 
@@ -55,7 +50,7 @@ def create_hourly_contract(
 ) -> Contract:
     """An hourly contract; its cap is in force from the current week."""
     _check_parties(client, freelancer)
-    _check_cap(weekly_cap_minutes)
+    check_cap(weekly_cap_minutes)
     try:
         check_currency(currency)
     except ValueError as error:
@@ -143,73 +138,27 @@ def week_totals(session: Session, contract_id: int, week: datetime) -> ContractW
     return session.get(ContractWeek, (contract_id, week))
 
 
-def change_cap(
-    session: Session, contract: Contract, new_cap_minutes: int | None, *, actor: User, now: datetime
-) -> datetime:
-    """Change the weekly cap: a raise applies to this week, a cut from next week.
+def client_contract_ids(session: Session, client_id: int) -> list[int]:
+    return list(session.scalars(select(Contract.id).where(Contract.client_id == client_id)))
 
-    A new change replaces any change still scheduled. Returns the week it takes effect.
-    """
-    if contract.kind != ContractKind.HOURLY:
-        raise Conflict("only hourly contracts have a weekly cap")
-    _check_cap(new_cap_minutes)
-    this_week = week_start(now)
-    current = cap_for_week(session, contract.id, this_week)
-    effective = cap_change_effective_week(current, new_cap_minutes, now)
+
+def schedule_cap(
+    session: Session, contract_id: int, effective: datetime, cap_minutes: int | None, now: datetime
+) -> None:
+    """Put ``cap_minutes`` in force from the week ``effective``, replacing any change
+    scheduled at or after it."""
     session.execute(
         delete(ContractCap).where(
-            ContractCap.contract_id == contract.id,
+            ContractCap.contract_id == contract_id,
             ContractCap.effective_week_start >= effective,
         )
     )
     session.add(
         ContractCap(
-            contract_id=contract.id,
+            contract_id=contract_id,
             effective_week_start=effective,
-            cap_minutes=new_cap_minutes,
+            cap_minutes=cap_minutes,
             created_at=now,
         )
     )
-    session.add(
-        AuditRecord(
-            at=now,
-            actor_id=actor.id,
-            action="cap_changed",
-            contract_id=contract.id,
-            subject=f"contract {contract.id}",
-            detail={
-                "from_minutes": current,
-                "to_minutes": new_cap_minutes,
-                "effective_week_start": effective.isoformat(),
-            },
-        )
-    )
     session.flush()
-    if effective == this_week:
-        # a raise: minutes already marked over-limit become billable up to the new cap
-        from billing.db.slots import recompute_week
-
-        recompute_week(session, contract, this_week)
-    return effective
-
-
-def end_contract(session: Session, contract: Contract, *, actor: User, now: datetime) -> None:
-    if contract.ended_at is not None:
-        raise Conflict("contract already ended")
-    contract.ended_at = now
-    session.add(
-        AuditRecord(
-            at=now,
-            actor_id=actor.id,
-            action="contract_ended",
-            contract_id=contract.id,
-            subject=f"contract {contract.id}",
-            detail={},
-        )
-    )
-    session.flush()
-    # DOMAIN.md: ending a contract refunds whatever escrow is left, in the same
-    # transaction (a disputed milestone's escrow waits for the admin's split).
-    from billing.db.milestones import settle_contract_end  # milestones imports this module's models
-
-    settle_contract_end(session, contract, now)

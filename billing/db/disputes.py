@@ -1,91 +1,25 @@
-"""Disputes on slots: opened by the client in review, moderated and resolved by an admin."""
+"""Dispute rows: the queries the dispute services and pages need."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from billing.db.errors import Conflict, Forbidden, Invalid, NotFound
-from billing.db.invoices import recompute_hours, week_invoice
+from billing.db.errors import NotFound
+from billing.db.locks import for_update
 from billing.db.models import (
-    AuditRecord,
     Contract,
     Dispute,
     DisputeMessage,
     DisputeSlot,
     DisputeStatus,
-    InvoiceStatus,
     Role,
     Slot,
     User,
 )
-from billing.db.session import is_postgres
-from billing.db.slots import lock_week_totals
-from billing.domain.weeks import FREELANCER_ANSWER_WINDOW, WeekTimeline, as_utc, week_start
-
-
-def open_dispute(
-    session: Session,
-    contract: Contract,
-    client: User,
-    slot_starts: list[datetime],
-    reason: str,
-    *,
-    now: datetime,
-) -> Dispute:
-    """Dispute slots of one week in review; they leave the invoice until resolved."""
-    starts = sorted({as_utc(start) for start in slot_starts})
-    weeks = {week_start(start) for start in starts}
-    if len(weeks) != 1:
-        raise Invalid("a dispute covers slots of one week")
-    week = weeks.pop()
-    timeline = WeekTimeline(week)
-    if not timeline.in_review(now):
-        if now < timeline.lock_at:
-            raise Conflict(f"review of this week opens at {timeline.lock_at.isoformat()}")
-        raise Conflict(f"review of this week ended at {timeline.finalize_at.isoformat()}")
-    lock_week_totals(session, contract.id, week)  # serialise with other disputes of the week
-    invoice = week_invoice(session, contract.id, week)
-    if invoice is None or invoice.status != InvoiceStatus.ISSUED:
-        raise Conflict("this week has no invoice in review")
-    slots = list(
-        session.scalars(
-            select(Slot).where(
-                Slot.contract_id == contract.id,
-                Slot.slot_start.in_(starts),
-                Slot.deleted_at.is_(None),
-            )
-        )
-    )
-    missing = sorted(set(starts) - {slot.slot_start for slot in slots})
-    if missing:
-        raise Invalid(f"no slot at {', '.join(m.isoformat() for m in missing[:5])}")
-    disputed = set(
-        session.scalars(
-            select(DisputeSlot.slot_id).where(DisputeSlot.slot_id.in_([s.id for s in slots]))
-        )
-    )
-    if disputed:
-        raise Conflict("some of these slots are already disputed")
-    dispute = Dispute(
-        contract_id=contract.id,
-        invoice_id=invoice.id,
-        week_start=week,
-        opened_by_id=client.id,
-        reason=reason,
-        status=DisputeStatus.OPEN.value,
-        disputed_minutes=sum(slot.minutes for slot in slots),
-        opened_at=now,
-        answer_due_at=now + FREELANCER_ANSWER_WINDOW,
-    )
-    session.add(dispute)
-    session.flush()
-    session.add_all(DisputeSlot(slot_id=slot.id, dispute_id=dispute.id) for slot in slots)
-    session.flush()
-    recompute_hours(session, invoice, contract)
-    return dispute
 
 
 def dispute_on(session: Session, contract: Contract, dispute_id: int) -> Dispute:
@@ -128,16 +62,13 @@ def messages_of(session: Session, dispute: Dispute) -> list[tuple[DisputeMessage
     return [(row[0], row[1]) for row in rows]
 
 
-def add_message(
-    session: Session, dispute: Dispute, author: User, body: str, *, now: datetime
-) -> DisputeMessage:
-    """Both sides (and the assigned admin) add to the record while it is open."""
-    if dispute.status != DisputeStatus.OPEN:
-        raise Conflict("dispute is resolved; the record is closed")
-    message = DisputeMessage(dispute_id=dispute.id, author_id=author.id, body=body, created_at=now)
-    session.add(message)
-    session.flush()
-    return message
+def has_message_from(session: Session, dispute: Dispute, author_id: int) -> bool:
+    found = session.scalar(
+        select(DisputeMessage.id)
+        .where(DisputeMessage.dispute_id == dispute.id, DisputeMessage.author_id == author_id)
+        .limit(1)
+    )
+    return found is not None
 
 
 def open_disputes_for_admin(session: Session, admin: User) -> list[Dispute]:
@@ -154,73 +85,35 @@ def open_disputes_for_admin(session: Session, admin: User) -> list[Dispute]:
     )
 
 
-def assign(session: Session, dispute_id: int, admin: User, *, now: datetime) -> Dispute:
-    """An admin takes an open dispute; taking one held by another admin is a 409."""
-    query = select(Dispute).where(Dispute.id == dispute_id)
-    if is_postgres(session):
-        query = query.with_for_update()
-    dispute = session.scalar(query)
-    if dispute is None or dispute.status != DisputeStatus.OPEN:
-        raise NotFound("no such open dispute")
-    if dispute.assigned_admin_id not in (None, admin.id):
-        raise Conflict("another admin handles this dispute")
-    dispute.assigned_admin_id = admin.id
-    session.add(
-        AuditRecord(
-            at=now,
-            actor_id=admin.id,
-            action="dispute_assigned",
-            contract_id=dispute.contract_id,
-            subject=f"dispute {dispute.id}",
-            detail={},
+def resolved_by_admin(session: Session, admin: User, limit: int) -> list[Dispute]:
+    """The latest disputes assigned to this admin that are resolved."""
+    return list(
+        session.scalars(
+            select(Dispute)
+            .where(Dispute.assigned_admin_id == admin.id, Dispute.status != DisputeStatus.OPEN)
+            .order_by(Dispute.resolved_at.desc())
+            .limit(limit)
         )
     )
-    session.flush()
-    return dispute
 
 
-def resolve(
-    session: Session,
-    contract: Contract,
-    dispute: Dispute,
-    admin: User,
-    *,
-    paid: bool,
-    note: str,
-    now: datetime,
-) -> Dispute:
-    """Record the admin's decision; a paid dispute is billed at the next finalization.
-
-    The freelancer has three days to answer: before that, the admin may decide only
-    once the freelancer has written in the record.
-    """
-    if dispute.assigned_admin_id != admin.id:
-        raise Forbidden("only the admin assigned to this dispute may resolve it")
-    if dispute.status != DisputeStatus.OPEN:
-        raise Conflict("dispute already resolved")
-    answered = session.scalar(
-        select(DisputeMessage.id)
-        .where(
-            DisputeMessage.dispute_id == dispute.id,
-            DisputeMessage.author_id == contract.freelancer_id,
+def open_count(session: Session, contract_id: int) -> int:
+    return int(
+        session.scalar(
+            select(func.count(Dispute.id)).where(
+                Dispute.contract_id == contract_id, Dispute.status == DisputeStatus.OPEN
+            )
         )
-        .limit(1)
+        or 0
     )
-    if answered is None and now < dispute.answer_due_at:
-        raise Conflict(f"the freelancer has until {dispute.answer_due_at.isoformat()} to answer")
-    dispute.status = (DisputeStatus.PAID if paid else DisputeStatus.NOT_PAID).value
-    dispute.resolved_at = now
-    dispute.resolved_by_id = admin.id
-    dispute.resolution_note = note
-    session.add(
-        AuditRecord(
-            at=now,
-            actor_id=admin.id,
-            action="dispute_resolved",
-            contract_id=contract.id,
-            subject=f"dispute {dispute.id}",
-            detail={"outcome": dispute.status, "minutes": dispute.disputed_minutes},
-        )
+
+
+def dispute_for_update(session: Session, dispute_id: int) -> Dispute | None:
+    return session.scalar(for_update(session, select(Dispute).where(Dispute.id == dispute_id)))
+
+
+def disputed_among(session: Session, slot_ids: Collection[int]) -> set[int]:
+    """Those of ``slot_ids`` already under a dispute."""
+    return set(
+        session.scalars(select(DisputeSlot.slot_id).where(DisputeSlot.slot_id.in_(slot_ids)))
     )
-    session.flush()
-    return dispute

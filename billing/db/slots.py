@@ -1,76 +1,35 @@
-"""Slot ingest, shots, deletion and the diary (the wire contract of ARCHITECTURE.md).
-
-Each function works inside the caller's transaction; the API commits.
+"""Slot rows and the week's running totals: the statements ingest, deletion and the
+diary are made of. What is accepted, and how minutes split over the cap, is decided in
+``billing.domain``; ``billing.services.hourly`` puts the two together.
 """
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import TypeAlias
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from billing.blobs import BlobStore
-from billing.db.contracts import cap_for_week
-from billing.db.errors import Conflict, Invalid, NotFound, ServiceError
-from billing.db.models import (
-    AuditRecord,
-    Contract,
-    ContractKind,
-    ContractWeek,
-    DisputeSlot,
-    Invoice,
-    InvoiceKind,
-    InvoiceStatus,
-    Slot,
-    User,
-)
+from billing.db.errors import NotFound
+from billing.db.models import ContractWeek, DisputeSlot, Slot
 from billing.db.session import is_postgres
-from billing.domain.slots import ContractTerms, SlotBody, is_audited_shrink, refusal
-from billing.domain.weeks import WeekTimeline, allocate_cap, as_utc, split_over_cap, week_start
+from billing.domain.weeks import as_utc
 
 
 @dataclass(frozen=True)
-class StoredSlot:
-    """What ingest tells the caller about the slot it holds."""
+class WeekTotals:
+    """A contract-week's running totals as read when its row was locked."""
 
-    slot_start: datetime
-    over_limit_minutes: int
-    shot_sha256: str | None
-    shot_blob_key: str | None
-
-
-@dataclass(frozen=True)
-class SlotOutcome:
-    slot: StoredSlot
-    created: bool
-    week_logged_minutes: int
-
-
-@dataclass(frozen=True)
-class _Totals:
     logged_minutes: int
     billable_minutes: int
     closed: bool
 
 
-def _terms(contract: Contract) -> ContractTerms:
-    return ContractTerms(
-        is_hourly=contract.kind == ContractKind.HOURLY,
-        screenshots_enabled=contract.screenshots_enabled,
-        manual_time_allowed=contract.manual_time_allowed,
-        ended_at=contract.ended_at,
-    )
-
-
-def _refuse(status: int, reason: str) -> ServiceError:
-    return Conflict(reason) if status == 409 else Invalid(reason)
-
-
-def _touch_totals(session: Session, contract_id: int, week: datetime) -> _Totals:
+def touch_totals(session: Session, contract_id: int, week: datetime) -> WeekTotals:
     """Create-or-lock the week's totals row in one statement and read it.
 
     ``INSERT … ON CONFLICT DO UPDATE … RETURNING``: on PostgreSQL the update takes the
@@ -95,37 +54,38 @@ def _touch_totals(session: Session, contract_id: int, week: datetime) -> _Totals
         .returning(table.c.logged_minutes, table.c.billable_minutes, table.c.closed)
     )
     row = session.execute(statement).one()
-    return _Totals(int(row[0]), int(row[1]), bool(row[2]))
+    return WeekTotals(int(row[0]), int(row[1]), bool(row[2]))
 
 
 def lock_week_totals(session: Session, contract_id: int, week: datetime) -> ContractWeek:
     """The contract's running totals for ``week`` (ORM row), created if needed, locked."""
-    _touch_totals(session, contract_id, week)
-    totals = session.scalars(
+    touch_totals(session, contract_id, week)
+    return session.scalars(
         select(ContractWeek)
         .where(ContractWeek.contract_id == contract_id, ContractWeek.week_start == week)
         .execution_options(populate_existing=True)
     ).one()
-    return totals
 
 
-def _week_invoice(session: Session, contract_id: int, week: datetime) -> Invoice | None:
-    return session.scalar(
-        select(Invoice).where(
-            Invoice.contract_id == contract_id,
-            Invoice.week_start == week,
-            Invoice.kind == InvoiceKind.WEEKLY,
+def add_to_totals(
+    session: Session, contract_id: int, week: datetime, *, logged_added: int, billable: int
+) -> None:
+    """Add newly stored minutes to the week: ``billable`` is the week's new billable total."""
+    session.execute(
+        update(ContractWeek)
+        .where(ContractWeek.contract_id == contract_id, ContractWeek.week_start == week)
+        .values(
+            logged_minutes=ContractWeek.logged_minutes + logged_added, billable_minutes=billable
         )
+        .execution_options(synchronize_session=False)
     )
 
 
-def _check_week_open(session: Session, contract_id: int, week: datetime) -> None:
-    invoice = _week_invoice(session, contract_id, week)
-    if invoice is not None and invoice.status != InvoiceStatus.DRAFT:
-        raise Conflict("week locked")
+# what ingest reads of a held slot: start, id, body hash, deleted at, over-limit, shot hash, key
+HeldSlot: TypeAlias = "Row[datetime, int, str, datetime | None, int, str | None, str | None]"
 
-
-_HELD_COLUMNS = (
+HELD_COLUMNS = (
+    Slot.slot_start,
     Slot.id,
     Slot.body_sha256,
     Slot.deleted_at,
@@ -135,312 +95,66 @@ _HELD_COLUMNS = (
 )
 
 
-def put_slot(
-    session: Session,
-    contract: Contract,
-    slot_start: datetime,
-    body: SlotBody,
-    *,
-    now: datetime,
-    future_skew: timedelta,
-) -> SlotOutcome:
-    """Store a slot; the same body again changes nothing; a different one is a 409.
-
-    The hot path of the server, so it speaks SQL directly: lock the week's totals, look
-    for a held slot, insert, add to the totals — four statements.
-    """
-    refused = refusal(slot_start, body, _terms(contract), now=now, future_skew=future_skew)
-    if refused is not None:
-        replay = _held_replay(session, contract, slot_start, body) if refused[0] == 409 else None
-        if replay is None:
-            raise _refuse(*refused)
-        return replay
-    slot_start = as_utc(slot_start)
-    week = week_start(slot_start)
-    totals = _touch_totals(session, contract.id, week)
-    fingerprint = body.fingerprint()
-    held = session.execute(
-        select(*_HELD_COLUMNS).where(Slot.contract_id == contract.id, Slot.slot_start == slot_start)
-    ).first()
-    if held is not None:
-        if held.deleted_at is not None:
-            raise Conflict("slot was deleted; a deleted slot cannot be synced again")
-        if held.body_sha256 != fingerprint:
-            return _shrink_or_conflict(session, contract, held.id, body, totals, now=now)
-        stored = StoredSlot(
-            slot_start, held.over_limit_minutes, held.shot_sha256, held.shot_blob_key
-        )
-        return SlotOutcome(stored, False, totals.logged_minutes)
-    if totals.closed:
-        _check_week_open(session, contract.id, week)
-    cap = cap_for_week(session, contract.id, week)
-    billable, over_limit = split_over_cap(body.minutes, totals.billable_minutes, cap)
-    session.execute(
-        insert(Slot).values(
-            contract_id=contract.id,
-            slot_start=slot_start,
-            week_start=week,
-            minutes=body.minutes,
-            active_minutes=body.active_minutes,
-            activity=[list(pair) for pair in body.activity],
-            memo=body.memo,
-            manual=body.manual,
-            shot_taken_at=body.shot_taken_at,
-            shot_sha256=body.shot_sha256,
-            shot_note=body.shot_note,
-            shot_blob_key=None,
-            over_limit_minutes=over_limit,
-            body_sha256=fingerprint,
-            received_at=now,
-        )
+def held_slots(
+    session: Session, contract_id: int, starts: Collection[datetime]
+) -> dict[datetime, HeldSlot]:
+    """What is already held at these starts (deleted slots included), by start."""
+    if not starts:
+        return {}
+    rows = session.execute(
+        select(*HELD_COLUMNS).where(Slot.contract_id == contract_id, Slot.slot_start.in_(starts))
     )
-    session.execute(
-        update(ContractWeek)
-        .where(ContractWeek.contract_id == contract.id, ContractWeek.week_start == week)
-        .values(
-            logged_minutes=ContractWeek.logged_minutes + body.minutes,
-            billable_minutes=ContractWeek.billable_minutes + billable,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if totals.closed:
-        from billing.db.invoices import refresh_week_invoice
-
-        refresh_week_invoice(session, contract, week, now=now)
-    stored = StoredSlot(slot_start, over_limit, body.shot_sha256, None)
-    return SlotOutcome(stored, True, totals.logged_minutes + body.minutes)
+    return {row.slot_start: row for row in rows}
 
 
-def _shrink_or_conflict(
-    session: Session,
-    contract: Contract,
-    slot_id: int,
-    body: SlotBody,
-    totals: _Totals,
-    *,
-    now: datetime,
-) -> SlotOutcome:
-    """A different body for a held slot: applied if it is an audited shrink, else 409."""
-    existing = session.get(Slot, slot_id)
-    assert existing is not None
-    if is_audited_shrink(_held_body(existing), body):
-        return _apply_shrink(session, contract, existing, body, totals, now=now)
-    raise Conflict(_difference(existing, body))
+def insert_slots(session: Session, rows: Sequence[dict[str, object]]) -> None:
+    if rows:
+        session.execute(insert(Slot), list(rows))
 
 
-def _held_body(held: Slot) -> SlotBody:
-    return SlotBody(
-        minutes=held.minutes,
-        activity=tuple((int(pair[0]), int(pair[1])) for pair in held.activity),
-        memo=held.memo,
-        manual=held.manual,
-        shot_taken_at=held.shot_taken_at,
-        shot_sha256=held.shot_sha256,
-        shot_note=held.shot_note,
-        client_now=held.received_at,
+def slot_at(session: Session, contract_id: int, slot_start: datetime) -> Slot | None:
+    """The slot held at ``slot_start``, deleted or not."""
+    return session.scalar(
+        select(Slot).where(Slot.contract_id == contract_id, Slot.slot_start == as_utc(slot_start))
     )
 
 
-def _apply_shrink(
-    session: Session,
-    contract: Contract,
-    held: Slot,
-    body: SlotBody,
-    totals: _Totals,
-    *,
-    now: datetime,
-) -> SlotOutcome:
-    """Idle minutes discarded after sync: keep the slot with its kept minutes, unbill
-    the rest, audit it (the wire contract's "audited shrink")."""
-    week = held.week_start
-    if totals.closed:
-        _check_week_open(session, contract.id, week)
-    minutes_before = held.minutes
-    held.minutes, held.active_minutes = body.minutes, body.active_minutes
-    held.activity = [list(pair) for pair in body.activity]
-    held.body_sha256 = body.fingerprint()
-    session.add(
-        AuditRecord(
-            at=now,
-            actor_id=contract.freelancer_id,
-            action="slot_shrunk",
-            contract_id=contract.id,
-            subject=f"slot {as_utc(held.slot_start).isoformat()}",
-            detail={"minutes_before": minutes_before, "minutes_after": body.minutes},
-        )
-    )
-    session.flush()
-    week_totals = lock_week_totals(session, contract.id, week)
-    recompute_week(session, contract, week, totals=week_totals)
-    if totals.closed:
-        from billing.db.invoices import refresh_week_invoice
-
-        refresh_week_invoice(session, contract, week, now=now)
-    stored = StoredSlot(
-        as_utc(held.slot_start), held.over_limit_minutes, held.shot_sha256, held.shot_blob_key
-    )
-    return SlotOutcome(stored, False, week_totals.logged_minutes)
-
-
-def _held_replay(
-    session: Session, contract: Contract, slot_start: datetime, body: SlotBody
-) -> SlotOutcome | None:
-    """A resend of a slot already held with this very body: 200 even once the week is
-    locked or the contract ended (the tracker lost the first answer, not the slot)."""
-    start = as_utc(slot_start)
-    held = session.execute(
-        select(*_HELD_COLUMNS).where(Slot.contract_id == contract.id, Slot.slot_start == start)
-    ).first()
-    if held is None or held.deleted_at is not None or held.body_sha256 != body.fingerprint():
-        return None
-    totals = session.get(ContractWeek, (contract.id, week_start(start)))
-    stored = StoredSlot(start, held.over_limit_minutes, held.shot_sha256, held.shot_blob_key)
-    return SlotOutcome(stored, False, 0 if totals is None else totals.logged_minutes)
-
-
-def _difference(held: Slot, body: SlotBody) -> str:
-    """Say what differs between the stored slot and a conflicting upload."""
-    differences = []
-    if held.minutes != body.minutes:
-        differences.append(f"minutes {held.minutes} held, {body.minutes} sent")
-    if held.memo != body.memo:
-        differences.append("memo differs")
-    if held.manual != body.manual:
-        differences.append("manual flag differs")
-    if held.shot_sha256 != body.shot_sha256:
-        differences.append("shot sha256 differs")
-    if [list(pair) for pair in body.activity] != held.activity:
-        differences.append("activity counts differ")
-    detail = "; ".join(differences) or "shot taken_at or note differs"
-    return f"slot already held with a different body ({detail})"
-
-
-def get_slot(session: Session, contract: Contract, slot_start: datetime) -> Slot:
-    slot = session.scalar(
-        select(Slot).where(
-            Slot.contract_id == contract.id,
-            Slot.slot_start == as_utc(slot_start),
-            Slot.deleted_at.is_(None),
-        )
-    )
-    if slot is None:
+def live_slot(session: Session, contract_id: int, slot_start: datetime) -> Slot:
+    slot = slot_at(session, contract_id, slot_start)
+    if slot is None or slot.deleted_at is not None:
         raise NotFound("no such slot on this contract")
     return slot
 
 
-def shot_key(slot: Slot) -> str:
-    assert slot.shot_sha256 is not None
-    return f"{slot.contract_id}/{slot.slot_start:%Y%m%dT%H%M}Z-{slot.shot_sha256[:16]}"
+def slot_by_id(session: Session, contract_id: int, slot_id: int) -> Slot | None:
+    slot = session.get(Slot, slot_id) if 0 < slot_id < 2**31 else None
+    return slot if slot is not None and slot.contract_id == contract_id else None
 
 
-def put_shot(
-    session: Session,
-    blobs: BlobStore,
-    contract: Contract,
-    slot_start: datetime,
-    image: bytes,
-    *,
-    max_bytes: int,
-) -> tuple[Slot, bool]:
-    """Store the slot's shot bytes; they must hash to the sha256 the slot announced."""
-    slot = get_slot(session, contract, slot_start)
-    if slot.shot_sha256 is None:
-        raise Conflict("this slot was synced without a shot")
-    if not image:
-        raise Invalid("empty body: send the image bytes")
-    if len(image) > max_bytes:
-        raise Invalid(f"shot is larger than {max_bytes} bytes")
-    digest = hashlib.sha256(image).hexdigest()
-    if digest != slot.shot_sha256:
-        raise Invalid(f"sha256 mismatch: the slot announced {slot.shot_sha256}, got {digest}")
-    if slot.shot_blob_key is not None and blobs.exists(slot.shot_blob_key):
-        return slot, False
-    key = shot_key(slot)
-    blobs.put(key, image)
-    slot.shot_blob_key = key
-    session.flush()
-    return slot, True
-
-
-def delete_slot(
-    session: Session, contract: Contract, slot_start: datetime, *, actor: User, now: datetime
-) -> str | None:
-    """Unbill a synced slot before its week locks; returns the blob key to remove.
-
-    The row stays (marked deleted) with an audit record; the caller removes the blob
-    after the transaction commits.
-    """
-    slot_start = as_utc(slot_start)
-    week = week_start(slot_start)
-    if not WeekTimeline(week).accepts_slot_changes(now):
-        raise Conflict("week locked")
-    totals = lock_week_totals(session, contract.id, week)
-    slot = session.scalar(
-        select(Slot).where(Slot.contract_id == contract.id, Slot.slot_start == slot_start)
-    )
-    if slot is None:
-        raise NotFound("no such slot on this contract")
-    if slot.deleted_at is not None:
-        return None
-    _check_week_open(session, contract.id, week)
-    blob_key = slot.shot_blob_key
-    slot.deleted_at = now
-    slot.deleted_by_id = actor.id
-    slot.shot_blob_key = None
-    session.add(
-        AuditRecord(
-            at=now,
-            actor_id=actor.id,
-            action="slot_deleted",
-            contract_id=contract.id,
-            subject=f"slot {slot_start.isoformat()}",
-            detail={"minutes": slot.minutes, "had_shot": blob_key is not None},
-        )
-    )
-    session.flush()
-    recompute_week(session, contract, week, totals=totals)
-    if totals.closed:
-        from billing.db.invoices import refresh_week_invoice
-
-        refresh_week_invoice(session, contract, week, now=now)
-    return blob_key
-
-
-def recompute_week(
-    session: Session, contract: Contract, week: datetime, totals: ContractWeek | None = None
-) -> None:
-    """Re-split the week's minutes over the cap (slots in arrival order) and re-total."""
-    totals = totals or lock_week_totals(session, contract.id, week)
-    slots = list(
+def live_slots_of_week(session: Session, contract_id: int, week: datetime) -> list[Slot]:
+    """The week's undeleted slots in arrival order."""
+    return list(
         session.scalars(
             select(Slot)
             .where(
-                Slot.contract_id == contract.id,
+                Slot.contract_id == contract_id,
                 Slot.week_start == week,
                 Slot.deleted_at.is_(None),
             )
             .order_by(Slot.id)
         )
     )
-    cap = cap_for_week(session, contract.id, week)
-    over = allocate_cap([slot.minutes for slot in slots], cap)
-    for slot, over_limit in zip(slots, over, strict=True):
-        if slot.over_limit_minutes != over_limit:
-            slot.over_limit_minutes = over_limit
-    totals.logged_minutes = sum(slot.minutes for slot in slots)
-    totals.billable_minutes = totals.logged_minutes - sum(over)
-    session.flush()
 
 
 def diary(
-    session: Session, contract: Contract, start: datetime, end: datetime
+    session: Session, contract_id: int, start: datetime, end: datetime
 ) -> list[tuple[Slot, int | None]]:
     """Undeleted slots in ``[start, end)`` with the id of the dispute each is under."""
     rows = session.execute(
         select(Slot, DisputeSlot.dispute_id)
         .outerjoin(DisputeSlot, DisputeSlot.slot_id == Slot.id)
         .where(
-            Slot.contract_id == contract.id,
+            Slot.contract_id == contract_id,
             Slot.slot_start >= start,
             Slot.slot_start < end,
             Slot.deleted_at.is_(None),
@@ -450,133 +164,44 @@ def diary(
     return [(row[0], row[1]) for row in rows]
 
 
-@dataclass(frozen=True)
-class BatchItemOutcome:
-    """One slot of a batch: its HTTP-like status (201, 200, 409, 422) and why."""
-
-    slot_start: datetime
-    status: int
-    detail: str | None = None
-    slot: StoredSlot | None = None
-
-
-def put_slots(
-    session: Session,
-    contract: Contract,
-    items: list[tuple[datetime, SlotBody]],
-    *,
-    now: datetime,
-    future_skew: timedelta,
-) -> list[BatchItemOutcome]:
-    """Store many slots of one contract in one transaction, with the rules of
-    :func:`put_slot` applied to each (a refused slot does not stop the others).
-
-    Set-wise SQL: one lock per week touched, one look-up of held slots, one multi-row
-    insert, one totals update per week — the per-slot cost is a small fraction of a PUT.
-    """
-    outcomes: dict[int, BatchItemOutcome] = {}
-    valid: list[tuple[int, datetime, SlotBody]] = []
-    seen: set[datetime] = set()
-    for index, (raw_start, body) in enumerate(items):
-        refused = refusal(raw_start, body, _terms(contract), now=now, future_skew=future_skew)
-        start = as_utc(raw_start)
-        replay = None
-        if refused is not None and refused[0] == 409:
-            replay = _held_replay(session, contract, raw_start, body)
-        if replay is not None:
-            outcomes[index] = BatchItemOutcome(start, 200, None, replay.slot)
-        elif refused is not None:
-            outcomes[index] = BatchItemOutcome(start, refused[0], refused[1])
-        elif start in seen:
-            outcomes[index] = BatchItemOutcome(start, 422, "slot_start sent twice in this batch")
-        else:
-            seen.add(start)
-            valid.append((index, start, body))
-    weeks = sorted({week_start(start) for _, start, _ in valid})
-    totals = {week: _touch_totals(session, contract.id, week) for week in weeks}  # in order
-    held = (
-        {
-            row.slot_start: row
-            for row in session.execute(
-                select(Slot.slot_start, *_HELD_COLUMNS).where(
-                    Slot.contract_id == contract.id, Slot.slot_start.in_([s for _, s, _ in valid])
-                )
+def deleted_in(session: Session, contract_id: int, start: datetime, end: datetime) -> list[Slot]:
+    """Deleted slots in ``[start, end)`` (the diary shows them struck out)."""
+    return list(
+        session.scalars(
+            select(Slot).where(
+                Slot.contract_id == contract_id,
+                Slot.slot_start >= start,
+                Slot.slot_start < end,
+                Slot.deleted_at.is_not(None),
             )
-        }
-        if valid
-        else {}
+        )
     )
-    billable_so_far = {week: totals[week].billable_minutes for week in weeks}
-    added_logged = dict.fromkeys(weeks, 0)
-    caps: dict[datetime, int | None] = {}
-    locked_weeks: set[datetime] = set()
-    rows: list[dict[str, object]] = []
-    for index, start, body in valid:
-        week = week_start(start)
-        fingerprint = body.fingerprint()
-        row = held.get(start)
-        if row is not None:
-            if row.deleted_at is not None:
-                outcomes[index] = BatchItemOutcome(start, 409, "slot was deleted")
-            elif row.body_sha256 != fingerprint:
-                existing = session.get(Slot, row.id)
-                assert existing is not None
-                outcomes[index] = BatchItemOutcome(start, 409, _difference(existing, body))
-            else:
-                stored = StoredSlot(
-                    start, row.over_limit_minutes, row.shot_sha256, row.shot_blob_key
-                )
-                outcomes[index] = BatchItemOutcome(start, 200, None, stored)
-            continue
-        if totals[week].closed and week not in caps:
-            invoice = _week_invoice(session, contract.id, week)
-            if invoice is not None and invoice.status != InvoiceStatus.DRAFT:
-                locked_weeks.add(week)
-        if week in locked_weeks:
-            outcomes[index] = BatchItemOutcome(start, 409, "week locked")
-            continue
-        if week not in caps:
-            caps[week] = cap_for_week(session, contract.id, week)
-        billable, over_limit = split_over_cap(body.minutes, billable_so_far[week], caps[week])
-        billable_so_far[week] += billable
-        added_logged[week] += body.minutes
-        rows.append(
-            {
-                "contract_id": contract.id,
-                "slot_start": start,
-                "week_start": week,
-                "minutes": body.minutes,
-                "active_minutes": body.active_minutes,
-                "activity": [list(pair) for pair in body.activity],
-                "memo": body.memo,
-                "manual": body.manual,
-                "shot_taken_at": body.shot_taken_at,
-                "shot_sha256": body.shot_sha256,
-                "shot_note": body.shot_note,
-                "shot_blob_key": None,
-                "over_limit_minutes": over_limit,
-                "body_sha256": fingerprint,
-                "received_at": now,
-            }
-        )
-        outcomes[index] = BatchItemOutcome(
-            start, 201, None, StoredSlot(start, over_limit, body.shot_sha256, None)
-        )
-    if rows:
-        session.execute(insert(Slot), rows)
-        for week in weeks:
-            if added_logged[week]:
-                session.execute(
-                    update(ContractWeek)
-                    .where(ContractWeek.contract_id == contract.id, ContractWeek.week_start == week)
-                    .values(
-                        logged_minutes=ContractWeek.logged_minutes + added_logged[week],
-                        billable_minutes=billable_so_far[week],
-                    )
-                    .execution_options(synchronize_session=False)
-                )
-                if totals[week].closed:
-                    from billing.db.invoices import refresh_week_invoice
 
-                    refresh_week_invoice(session, contract, week, now=now)
-    return [outcomes[index] for index in range(len(items))]
+
+def starts_of_ids(session: Session, contract_id: int, slot_ids: Collection[int]) -> list[datetime]:
+    """The starts of those of ``slot_ids`` that are on the contract."""
+    return list(
+        session.scalars(
+            select(Slot.slot_start).where(Slot.contract_id == contract_id, Slot.id.in_(slot_ids))
+        )
+    )
+
+
+def slots_at(session: Session, contract_id: int, starts: Collection[datetime]) -> list[Slot]:
+    return list(
+        session.scalars(
+            select(Slot)
+            .where(Slot.contract_id == contract_id, Slot.slot_start.in_(starts))
+            .order_by(Slot.slot_start)
+        )
+    )
+
+
+def last_slot_start(session: Session, contract_id: int) -> datetime | None:
+    """The start of the latest undeleted slot synced for the contract."""
+    latest: datetime | None = session.scalar(
+        select(func.max(Slot.slot_start)).where(
+            Slot.contract_id == contract_id, Slot.deleted_at.is_(None)
+        )
+    )
+    return latest

@@ -80,6 +80,32 @@ class WeekTimeline:
         """Monday 12:00 up to Friday 23:59:59 (exclusive of Saturday 00:00)."""
         return self.lock_at <= as_utc(now) < self.finalize_at
 
+    @classmethod
+    def last_finalized(cls, now: datetime) -> WeekTimeline:
+        """The week whose finalization (a Saturday 00:00) is the latest at or before ``now``."""
+        closing_now = cls(week_start(now) - WEEK)
+        return closing_now if closing_now.finalize_at <= now else cls(closing_now.start - WEEK)
+
+
+# The job steps select weeks by their start: a week whose start is at or before the
+# bound below has passed that instant of its timeline at ``now`` (the WeekTimeline
+# properties solved for ``start``).
+
+
+def closed_weeks_bound(now: datetime) -> datetime:
+    """Weeks starting at or before this instant are closed at ``now``."""
+    return week_start(now) - WEEK
+
+
+def locked_weeks_bound(now: datetime) -> datetime:
+    """Weeks starting at or before this instant are locked at ``now``."""
+    return as_utc(now) - (WEEK + GRACE)
+
+
+def finalized_weeks_bound(now: datetime) -> datetime:
+    """Weeks starting at or before this instant are finalized at ``now``."""
+    return as_utc(now) - (WEEK + REVIEW_END)
+
 
 def effective_cap_minutes(
     cap_changes: list[tuple[datetime, int | None]], week: datetime

@@ -1,1 +1,1 @@
-"""Capabilities of the backend: each function one unit of work, the only place that commits."""
+"""Services: one module per capability, each function one unit of work that commits."""

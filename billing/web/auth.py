@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response
 
 from billing.api.deps import ClockDep, PasswordsDep, SessionDep
-from billing.db.accounts import issue_token, revoke_token
 from billing.db.errors import Unauthorized
+from billing.services import accounts
 from billing.web.deps import (
     PRE_SESSION_COOKIE,
     ZONE_COOKIE,
@@ -83,7 +83,7 @@ def sign_in(
     next: Annotated[str, Form(max_length=2000)] = "/web/",
 ) -> Response:
     try:
-        token, _user = issue_token(
+        token, _user = accounts.sign_in(
             session, passwords, email=email, password=password, now=clock.now()
         )
     except Unauthorized as error:
@@ -96,7 +96,6 @@ def sign_in(
             error=error.message.capitalize() + ".",
             status_code=401,
         )
-    session.commit()
     response = redirect(safe_next(next), secret=secret)
     response.set_cookie(
         SESSION_COOKIE,
@@ -115,8 +114,7 @@ def sign_in(
 def sign_out(
     session: SessionDep, clock: ClockDep, viewer: ViewerDep, secret: SecretDep
 ) -> Response:
-    revoke_token(session, viewer.token_row, clock.now())
-    session.commit()
+    accounts.sign_out(session, viewer.token_row, now=clock.now())
     response = redirect("/web/sign-in", flash="You are signed out.", secret=secret)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from fastapi import APIRouter, Request, Response
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from billing.api.deps import ClockDep, SessionDep
-from billing.db.contracts import cap_for_week, contracts_of, week_totals
-from billing.db.models import Contract, ContractKind, Dispute, DisputeStatus, Role, Slot, User
+from billing.db.models import Contract, Role
 from billing.domain.money import amount_for_minutes
 from billing.domain.weeks import week_start
+from billing.services import hourly_reads
+from billing.services.hourly_reads import Glance
 from billing.web import fixed_price_view
 from billing.web.deps import SecretDep, ViewerDep, ZoneDep, render_page
 from billing.web.render import redirect
@@ -44,53 +43,21 @@ class ContractSummary:
         return min(100, round(100 * self.logged_minutes / self.cap_minutes))
 
 
-def _last_activity(session: Session, contract_id: int) -> datetime | None:
-    """The end of the latest undeleted slot synced for the contract."""
-    latest: datetime | None = session.scalar(
-        select(func.max(Slot.slot_start)).where(
-            Slot.contract_id == contract_id, Slot.deleted_at.is_(None)
-        )
-    )
-    return None if latest is None else latest + timedelta(minutes=10)
-
-
-def _open_disputes(session: Session, contract_id: int) -> int:
-    return int(
-        session.scalar(
-            select(func.count(Dispute.id)).where(
-                Dispute.contract_id == contract_id, Dispute.status == DisputeStatus.OPEN
-            )
-        )
-        or 0
-    )
-
-
-def summarize(session: Session, contract: Contract, viewer: User, now: datetime) -> ContractSummary:
-    role = Role.CLIENT if contract.client_id == viewer.id else Role.FREELANCER
-    other_id = contract.freelancer_id if role == Role.CLIENT else contract.client_id
-    other = session.get(User, other_id)
-    this_week = week_start(now)
-    cap = next_cap = None
-    logged = billable = 0
-    if contract.kind == ContractKind.HOURLY:
-        cap = cap_for_week(session, contract.id, this_week)
-        next_cap = cap_for_week(session, contract.id, this_week + timedelta(days=7))
-        totals = week_totals(session, contract.id, this_week)
-        if totals is not None:
-            logged, billable = totals.logged_minutes, totals.billable_minutes
+def summarize(session: SessionDep, glance: Glance) -> ContractSummary:
+    view = glance.view
     return ContractSummary(
-        contract=contract,
-        role=role.value,
-        other_party=other.display_name if other else "—",
-        cap_minutes=cap,
-        next_week_cap_minutes=next_cap,
-        logged_minutes=logged,
-        billable_minutes=billable,
-        over_limit_minutes=logged - billable,
-        amount_cents=amount_for_minutes(billable, contract.rate_cents or 0),
-        last_activity=_last_activity(session, contract.id),
-        open_disputes=_open_disputes(session, contract.id),
-        milestone_actions=fixed_price_view.actions_needed(session, contract, role),
+        contract=view.contract,
+        role=glance.role.value,
+        other_party=glance.other_party,
+        cap_minutes=view.cap_minutes,
+        next_week_cap_minutes=view.next_week_cap_minutes,
+        logged_minutes=view.logged_minutes,
+        billable_minutes=view.billable_minutes,
+        over_limit_minutes=view.logged_minutes - view.billable_minutes,
+        amount_cents=amount_for_minutes(view.billable_minutes, view.contract.rate_cents or 0),
+        last_activity=glance.last_activity,
+        open_disputes=glance.open_disputes,
+        milestone_actions=fixed_price_view.actions_needed(session, view.contract, glance.role),
     )
 
 
@@ -106,9 +73,7 @@ def contracts_page(
     if viewer.role == Role.ADMIN:
         return redirect("/web/disputes", secret=secret)
     now = clock.now()
-    summaries = [
-        summarize(session, c, viewer.user, now) for c in contracts_of(session, viewer.user)
-    ]
+    summaries = [summarize(session, g) for g in hourly_reads.glances(session, viewer.user, now)]
     return render_page(
         request,
         "contracts.html",

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
 from fastapi import APIRouter, HTTPException, Request, Response
-from sqlalchemy import select
 
 from billing.api.deps import ClockDep, SessionDep, SettingsDep
-from billing.db import ledger
-from billing.db.models import Contract, Invoice, InvoiceStatus, Role
-from billing.domain.ledger import AccountKind
+from billing.db.models import Role
 from billing.domain.money import fee_for
+from billing.services import accounts, hourly_reads
 from billing.web import fixed_price_view
 from billing.web.deps import SecretDep, ViewerDep, ZoneDep, render_page
 from billing.web.route import WebRoute
@@ -36,13 +33,6 @@ class Earning:
     currency: str
 
 
-@dataclass
-class Balance:
-    currency: str
-    pending_cents: int = 0
-    available_cents: int = 0
-
-
 @router.get("/earnings", include_in_schema=False)
 def earnings_page(
     request: Request,
@@ -55,30 +45,9 @@ def earnings_page(
 ) -> Response:
     if viewer.role != Role.FREELANCER:
         raise HTTPException(404, detail="Earnings are shown to freelancers.")
-    balances: dict[str, Balance] = defaultdict(lambda: Balance(""))
-    for key, amount in ledger.balances(
-        session,
-        owner_id=viewer.user.id,
-        kinds=[AccountKind.FREELANCER_PENDING, AccountKind.FREELANCER_AVAILABLE],
-    ).items():
-        balance = balances[key.currency]
-        balance.currency = key.currency
-        if key.kind == AccountKind.FREELANCER_PENDING:
-            balance.pending_cents += amount
-        else:
-            balance.available_cents += amount
-
     fee_bps = settings.platform_fee_basis_points
     earnings: list[Earning] = []
-    rows = session.execute(
-        select(Invoice, Contract)
-        .join(Contract, Contract.id == Invoice.contract_id)
-        .where(
-            Contract.freelancer_id == viewer.user.id,
-            Invoice.status == InvoiceStatus.FINALIZED,
-        )
-    )
-    for invoice, contract in rows:
+    for invoice, contract in hourly_reads.finalized_earnings(session, viewer.user):
         assert invoice.finalized_at is not None
         earnings.append(
             Earning(
@@ -104,7 +73,7 @@ def earnings_page(
         zone=zone,
         secret=secret,
         nav="earnings",
-        balances=sorted(balances.values(), key=lambda balance: balance.currency),
+        balances=accounts.balances(session, viewer.user),
         pending=[earning for earning in earnings if not earning.available],
         available=[earning for earning in reversed(earnings) if earning.available],
         now=clock.now(),

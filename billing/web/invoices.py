@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from billing import invoice_csv as csv_presenter
 from billing.api.deps import ClockDep, SessionDep
-from billing.db import invoices as invoices_db
-from billing.db.contracts import contracts_of
-from billing.db.models import Contract, ContractKind, Dispute, Invoice, Role, User
+from billing.db.models import Contract, Invoice, Role
 from billing.domain.weeks import WeekTimeline
+from billing.services import hourly_reads
 from billing.web.deps import SecretDep, ViewerDep, ZoneDep, load_contract, render_page
 from billing.web.render import redirect
 from billing.web.route import WebRoute
@@ -48,17 +47,6 @@ class InvoiceRow:
         return self.invoice.available_at or WeekTimeline(self.invoice.week_start).available_at
 
 
-def _rows(session: Session, viewer: User) -> list[InvoiceRow]:
-    rows = [
-        InvoiceRow(invoice, contract)
-        for contract in contracts_of(session, viewer)
-        if contract.kind == ContractKind.HOURLY
-        for invoice in invoices_db.invoices_of(session, contract)
-    ]
-    rows.sort(key=lambda row: (row.invoice.week_start, row.invoice.id), reverse=True)
-    return rows
-
-
 @router.get("/invoices", include_in_schema=False)
 def invoices_page(
     request: Request, session: SessionDep, viewer: ViewerDep, secret: SecretDep, zone: ZoneDep
@@ -72,33 +60,26 @@ def invoices_page(
         zone=zone,
         secret=secret,
         nav="invoices",
-        rows=_rows(session, viewer.user),
+        rows=[InvoiceRow(*row) for row in hourly_reads.hourly_invoices(session, viewer.user)],
     )
 
 
 def _invoice_context(
-    session: Session, viewer: ViewerDep, contract_id: int, invoice_id: int, now: datetime
-) -> dict[str, object]:
+    session: SessionDep, viewer: ViewerDep, contract_id: int, invoice_id: int, now: datetime
+) -> dict[str, Any]:
     access = load_contract(session, viewer, contract_id, Role.CLIENT, Role.FREELANCER)
-    invoice = invoices_db.invoice_of(session, access.contract, invoice_id)
-    contract = access.contract
-    disputes = list(
-        session.scalars(
-            select(Dispute).where(Dispute.invoice_id == invoice.id).order_by(Dispute.id)
-        )
-    )
-    client = session.get(User, contract.client_id)
-    freelancer = session.get(User, contract.freelancer_id)
+    detail = hourly_reads.invoice_detail(session, access.contract, invoice_id)
+    invoice = detail.invoice
     timeline = WeekTimeline(invoice.week_start)
     return {
-        "row": InvoiceRow(invoice, contract),
+        "row": InvoiceRow(invoice, access.contract),
         "invoice": invoice,
-        "contract": contract,
+        "contract": access.contract,
         "role": access.role.value,
-        "lines": invoices_db.lines_of(session, invoice.id),
-        "disputes": disputes,
-        "client": client,
-        "freelancer": freelancer,
+        "lines": detail.lines,
+        "disputes": detail.disputes,
+        "client": detail.client,
+        "freelancer": detail.freelancer,
         "timeline": timeline,
         "in_review": timeline.in_review(now) and invoice.status == "issued",
     }
@@ -157,16 +138,12 @@ def invoice_csv(
     contract_id: int, invoice_id: int, session: SessionDep, viewer: ViewerDep
 ) -> Response:
     access = load_contract(session, viewer, contract_id, Role.CLIENT, Role.FREELANCER)
-    invoice = invoices_db.invoice_of(session, access.contract, invoice_id)
-    text = invoices_db.invoice_csv(
-        invoice, access.contract, invoices_db.lines_of(session, invoice.id)
-    )
-    name = f"invoice-{invoice.number or f'draft-{invoice.id}'}.csv"
+    invoice, lines = hourly_reads.invoice_with_lines(session, access.contract, invoice_id)
     return Response(
-        text,
+        csv_presenter.invoice_csv(invoice, access.contract, lines),
         media_type="text/csv; charset=utf-8",
         headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
+            "Content-Disposition": f'attachment; filename="{csv_presenter.csv_filename(invoice)}"',
             "Cache-Control": "private, no-store",
         },
     )

@@ -49,7 +49,9 @@ def safe_next(url: str | None, default: str = "/web/") -> str:
     return url
 
 
-def redirect(url: str, *, flash: str | None = None, kind: str = "ok", secret: bytes) -> Any:
+def redirect(
+    url: str, *, flash: str | None = None, kind: str = "ok", secret: bytes
+) -> RedirectResponse:
     """A 303 to ``url``; ``flash`` is shown once on the next page."""
     response = RedirectResponse(url, status_code=303)
     if flash:

@@ -17,6 +17,7 @@ from PIL import Image, UnidentifiedImageError
 
 from billing.api.deps import BlobsDep, SessionDep
 from billing.db.models import Slot
+from billing.services import hourly_reads
 from billing.web.deps import SecretDep, ViewerDep, ZoneDep, load_contract, render_page
 from billing.web.diary_grid import activity_bar
 from billing.web.route import WebRoute
@@ -82,13 +83,8 @@ def make_thumbnail(image: bytes, width: int = THUMB_WIDTH) -> bytes:
 
 def _shot_slot(session: SessionDep, viewer: ViewerDep, contract_id: int, slot_id: int) -> Slot:
     access = load_contract(session, viewer, contract_id)
-    slot = session.get(Slot, slot_id) if 0 < slot_id < 2**31 else None
-    if (
-        slot is None
-        or slot.contract_id != access.contract.id
-        or slot.deleted_at is not None
-        or slot.shot_blob_key is None
-    ):
+    slot = hourly_reads.shot_slot(session, access.contract, slot_id)
+    if slot is None:
         raise HTTPException(404, detail="No such screenshot.")
     return slot
 

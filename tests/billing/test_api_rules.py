@@ -4,11 +4,12 @@ shots, diary, disputes, invoices as JSON and CSV, tokens."""
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
-from billing.db.models import AuditRecord
+from billing.db.models import AuditRecord, User
 from billing.db.session import unit_of_work
 from tests.billing.support import Backend, iso, slot_body
 from tracker.clock import utc
@@ -19,7 +20,7 @@ LOCK = utc(2026, 11, 9, 12)
 FINALIZE = utc(2026, 11, 14)
 
 
-def _pair(backend: Backend, **kwargs):  # type: ignore[no-untyped-def]
+def _pair(backend: Backend, **kwargs: Any) -> tuple[User, User, int]:
     client, freelancer = backend.user("client"), backend.user("freelancer")
     return client, freelancer, backend.hourly(client, freelancer, **kwargs)
 
@@ -379,7 +380,7 @@ def test_a_batch_applies_the_single_put_rules_to_each_slot(backend: Backend) -> 
     backend.jobs()
     now = backend.clock.now()
 
-    def item(start, minutes=10, **kwargs):  # type: ignore[no-untyped-def]
+    def item(start: datetime, minutes: int = 10, **kwargs: Any) -> dict[str, Any]:
         return {"slot_start": iso(start), **slot_body(minutes, client_now=now, **kwargs)}
 
     batch = [
@@ -429,3 +430,31 @@ def test_a_batch_applies_the_single_put_rules_to_each_slot(backend: Backend) -> 
         ).status_code
         == 422
     )
+
+
+def test_a_single_put_and_a_batch_of_one_answer_alike(sqlite_backend: Backend) -> None:
+    """Ingest is one rule set: a PUT is a batch of one, refusals carry the same reason."""
+    backend = sqlite_backend
+    _client, freelancer, contract = _pair(backend)
+    backend.clock.set(utc(2026, 11, 4, 12))
+    now = backend.clock.now()
+    deleted, held = TUESDAY_9, TUESDAY_9 + timedelta(minutes=10)
+    backend.log_hours(freelancer, contract, deleted, 2)
+    gone = backend.request("DELETE", f"/contracts/{contract}/slots/{iso(deleted)}", freelancer)
+    assert gone.status_code == 204
+    cases = [
+        (deleted, 10),  # deleted on the server
+        (held, 10),  # held with this body
+        (held, 9),  # held with another body
+        (utc(2026, 11, 4, 13), 10),  # from the future
+        (TUESDAY_9 + timedelta(minutes=5), 10),  # off the grid
+    ]
+    for start, minutes in cases:
+        single = backend.put_slot(freelancer, contract, start, minutes)
+        item = {"slot_start": iso(start), **slot_body(minutes, client_now=now)}
+        batch = backend.request(
+            "POST", f"/contracts/{contract}/slots", freelancer, json={"slots": [item]}
+        )
+        [result] = batch.json()["results"]
+        detail = single.json().get("detail") if single.status_code >= 400 else None
+        assert (single.status_code, detail) == (result["status"], result["detail"]), start

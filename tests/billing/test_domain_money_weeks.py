@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -10,11 +10,15 @@ from billing.domain.invoices import supplement_minutes, weekly_hours_line
 from billing.domain.money import Money, amount_for_minutes, fee_for
 from billing.domain.slots import ContractTerms, SlotBody, refusal
 from billing.domain.weeks import (
+    WEEK,
     WeekTimeline,
     allocate_cap,
     cap_change_effective_week,
+    closed_weeks_bound,
     effective_cap_minutes,
+    finalized_weeks_bound,
     is_slot_aligned,
+    locked_weeks_bound,
     split_over_cap,
     week_start,
 )
@@ -82,6 +86,36 @@ def test_the_timeline_of_a_week() -> None:
     assert not week.in_review(clock.now())
 
 
+@pytest.mark.parametrize(
+    "now",
+    [
+        utc(2026, 11, 9) - timedelta(microseconds=1),
+        utc(2026, 11, 9),
+        utc(2026, 11, 9, 11, 59, 59),
+        utc(2026, 11, 9, 12),
+        utc(2026, 11, 13, 23, 59, 59),
+        utc(2026, 11, 14),
+        utc(2026, 11, 17, 23, 59),
+        utc(2026, 11, 18),
+        utc(2026, 11, 21, 6),
+    ],
+)
+def test_the_job_steps_bounds_agree_with_the_timeline(now: datetime) -> None:
+    """A week is taken by a step exactly when its timeline has passed that instant."""
+    for offset in range(-1, 4):
+        week = WeekTimeline(MONDAY + offset * WEEK)
+        assert (week.start <= closed_weeks_bound(now)) == (week.close_at <= now)
+        assert (week.start <= locked_weeks_bound(now)) == (week.lock_at <= now)
+        assert (week.start <= finalized_weeks_bound(now)) == (week.finalize_at <= now)
+
+
+def test_the_last_finalization_is_the_latest_saturday_at_or_before_now() -> None:
+    assert WeekTimeline.last_finalized(utc(2026, 11, 14)).start == MONDAY
+    assert WeekTimeline.last_finalized(utc(2026, 11, 20, 23)).start == MONDAY
+    earlier = WeekTimeline.last_finalized(utc(2026, 11, 13, 23, 59))
+    assert earlier.start == MONDAY - WEEK and earlier.finalize_at == utc(2026, 11, 7)
+
+
 def test_minutes_beyond_the_cap_are_over_limit_in_arrival_order() -> None:
     assert split_over_cap(10, 2395, 2400) == (5, 5)
     assert split_over_cap(10, 2400, 2400) == (0, 10)
@@ -106,10 +140,14 @@ def test_a_cap_raise_applies_now_and_a_cut_from_next_week() -> None:
     assert cap_change_effective_week(2400, None, wednesday) == MONDAY
     assert cap_change_effective_week(2400, 1200, wednesday) == next_monday
     assert cap_change_effective_week(None, 1200, wednesday) == next_monday
-    history = [(utc(2026, 10, 26), 2400), (next_monday, 1200)]
+    history: list[tuple[datetime, int | None]] = [(utc(2026, 10, 26), 2400), (next_monday, 1200)]
     assert effective_cap_minutes(history, MONDAY) == 2400
     assert effective_cap_minutes(history, next_monday) == 1200
     assert effective_cap_minutes(history, utc(2026, 10, 19)) is None
+
+
+def _status(refused: tuple[int, str] | None) -> int | None:
+    return None if refused is None else refused[0]
 
 
 TERMS = ContractTerms(
@@ -148,11 +186,17 @@ def test_slot_refusals_with_a_moving_clock() -> None:
     )  # type: ignore[misc]
     assert status == 422 and "future" in reason
     assert (
-        refusal(
-            utc(2026, 11, 4, 10, 5), _body(1, clock.now()), TERMS, now=clock.now(), future_skew=skew
-        )[0]
+        _status(
+            refusal(
+                utc(2026, 11, 4, 10, 5),
+                _body(1, clock.now()),
+                TERMS,
+                now=clock.now(),
+                future_skew=skew,
+            )
+        )
         == 422
-    )  # type: ignore[index]
+    )
     assert refusal(
         start, _body(5, clock.now(), manual=True), TERMS, now=clock.now(), future_skew=skew
     ) == (
@@ -160,15 +204,17 @@ def test_slot_refusals_with_a_moving_clock() -> None:
         "manual time is not allowed on this contract",
     )
     assert (
-        refusal(
-            start,
-            _body(5, clock.now(), shot_at=start - timedelta(seconds=1)),
-            TERMS,
-            now=clock.now(),
-            future_skew=skew,
-        )[0]
+        _status(
+            refusal(
+                start,
+                _body(5, clock.now(), shot_at=start - timedelta(seconds=1)),
+                TERMS,
+                now=clock.now(),
+                future_skew=skew,
+            )
+        )
         == 422
-    )  # type: ignore[index]
+    )
     # late slot: accepted in grace, refused once the week is locked
     sunday = utc(2026, 11, 8, 23, 50)
     clock.set(utc(2026, 11, 9, 11, 59))
@@ -180,15 +226,17 @@ def test_slot_refusals_with_a_moving_clock() -> None:
     )
     ended = ContractTerms(True, True, False, ended_at=utc(2026, 11, 9, 12))
     assert (
-        refusal(
-            utc(2026, 11, 9, 12),
-            _body(1, clock.now() + timedelta(minutes=1)),
-            ended,
-            now=clock.now() + timedelta(minutes=1),
-            future_skew=skew,
-        )[0]
+        _status(
+            refusal(
+                utc(2026, 11, 9, 12),
+                _body(1, clock.now() + timedelta(minutes=1)),
+                ended,
+                now=clock.now() + timedelta(minutes=1),
+                future_skew=skew,
+            )
+        )
         == 409
-    )  # type: ignore[index]
+    )
 
 
 def test_the_fingerprint_ignores_client_now() -> None:

@@ -26,11 +26,12 @@ from sqlalchemy import Engine, select
 
 from billing.config import Settings
 from billing.db.accounts import Passwords, create_user
-from billing.db.contracts import create_hourly_contract, end_contract
+from billing.db.contracts import create_hourly_contract
 from billing.db.migrate import upgrade
 from billing.db.models import Contract, Role, User
 from billing.db.session import make_engine, make_session_factory, unit_of_work
 from billing.jobs import run_jobs
+from billing.services import hourly
 from tests.support.server import SERVER, free_port, server_env
 
 PASSWORD = "correct horse"
@@ -178,12 +179,12 @@ class Backend:
         return Seeded(freelancer_email, client_email, contract_id)
 
     def end_contract(self, contract_id: int, now: datetime) -> None:
-        with unit_of_work(self._sessions) as session:
+        with self._sessions() as session:
             contract = session.get(Contract, contract_id)
             assert contract is not None
             client = session.get(User, contract.client_id)
             assert client is not None
-            end_contract(session, contract, actor=client, now=now)
+            hourly.end_contract(session, contract, actor=client, now=now)
 
     # --- reading back what the server holds ------------------------------------------
 
