@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from billing.clock import Clock
 from billing.config import Settings
-from billing.db.milestones import run_due as run_fixed_price_due
 from billing.db.models import JobRun
 from billing.db.session import unit_of_work
 from billing.services import week_close
+from billing.services.fixed_price import run_due as run_fixed_price_due
 
 log = logging.getLogger(__name__)
 

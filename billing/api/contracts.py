@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from billing.api import present, schemas
-from billing.api.deps import ClientContract, ClockDep, PartyContract, SessionDep
-from billing.services import hourly, hourly_reads
+from billing.api.deps import ClientContract, ClockDep, ContractParty, PartyContract, SessionDep
+from billing.services import fixed_price, hourly, hourly_reads
 
 router = APIRouter(tags=["contracts"])
 
@@ -42,9 +42,10 @@ def update_contract(
 
 @router.post("/contracts/{contract_id}/end")
 def end_contract(
-    access: ClientContract, session: SessionDep, clock: ClockDep
+    access: ContractParty, session: SessionDep, clock: ClockDep
 ) -> schemas.ContractPublic:
-    """Client: end the contract; it takes no more time."""
+    """Either party: end the contract; it takes no more time and funds nothing more. Refused
+    while a milestone is submitted and awaiting the client; escrow left goes back to them."""
     now = clock.now()
-    hourly.end_contract(session, access.contract, actor=access.user, now=now)
+    fixed_price.end_contract(session, access, now=now)
     return present.contract(hourly_reads.contract_view(session, access.contract, now), access.role)

@@ -313,21 +313,3 @@ def books_with_something_due(session: Session, now: datetime) -> list[int]:
     ids = set(session.scalars(submitted)) | set(session.scalars(earning))
     ids |= set(session.scalars(ended))
     return sorted(ids)
-
-
-# --- transitional entry points -----------------------------------------------------------
-# ``billing.jobs`` still finds its fixed-price step by this module's name, and
-# ``billing.db.contracts.end_contract`` settles escrow through here. Both move to
-# ``billing.services.fixed_price`` with the hourly services; delete these two then.
-
-
-def run_due(session: Session, now: datetime) -> dict[str, int]:
-    from billing.services.fixed_price import run_due as step
-
-    return step(session, now)
-
-
-def settle_contract_end(session: Session, contract: Contract, now: datetime) -> int:
-    from billing.services.fixed_price import settle_contract_end as settle
-
-    return settle(session, contract, now)

@@ -23,7 +23,6 @@ from billing.db import invoices as invoices_db
 from billing.db import slots as slots_db
 from billing.db.contracts import cap_for_week, check_cap, schedule_cap
 from billing.db.errors import Conflict, Forbidden, Invalid, NotFound
-from billing.db.milestones import settle_contract_end
 from billing.db.models import (
     Contract,
     ContractKind,
@@ -512,17 +511,6 @@ def _change_cap(
         resplit_over_cap(session, contract, this_week)
     return effective
 
-
-def end_contract(session: Session, contract: Contract, *, actor: User, now: datetime) -> None:
-    """End the contract: it takes no more time; whatever escrow is left goes back to the
-    client in the same transaction (DOMAIN.md; a disputed milestone's escrow waits)."""
-    with committed(session):
-        if contract.ended_at is not None:
-            raise Conflict("contract already ended")
-        contract.ended_at = now
-        audit.record(session, now, actor, "contract_ended", contract.id, f"contract {contract.id}")
-        session.flush()
-        settle_contract_end(session, contract, now)
 
 
 # --- disputes on slots --------------------------------------------------------------------

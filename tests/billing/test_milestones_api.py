@@ -7,11 +7,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from billing.db import ledger, milestones
+from billing.db import ledger
 from billing.db.contracts import create_fixed_contract
 from billing.db.models import AuditRecord, Contract, User
 from billing.db.session import unit_of_work
 from billing.domain.ledger import AccountKind
+from billing.services import fixed_price
 from tests.billing.support import Backend
 
 
@@ -442,7 +443,7 @@ def test_settle_contract_end_refunds_in_the_ending_transaction(backend: Backend)
         contract = session.get(Contract, contract_id)
         assert contract is not None
         contract.ended_at = backend.clock.now()  # what the contract's own end action does
-        assert milestones.settle_contract_end(session, contract, backend.clock.now()) == 450
-        assert milestones.settle_contract_end(session, contract, backend.clock.now()) == 0
+        assert fixed_price.settle_contract_end(session, contract, backend.clock.now()) == 450
+        assert fixed_price.settle_contract_end(session, contract, backend.clock.now()) == 0
     assert _balances(backend)[(AccountKind.ESCROW, contract_id)] == 0
     assert backend.ledger_problems() == []

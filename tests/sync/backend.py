@@ -24,6 +24,7 @@ from typing import Any
 import requests
 from sqlalchemy import Engine, select
 
+from billing.access import authorize
 from billing.config import Settings
 from billing.db.accounts import Passwords, create_user
 from billing.db.contracts import create_hourly_contract
@@ -31,7 +32,7 @@ from billing.db.migrate import upgrade
 from billing.db.models import Contract, Role, User
 from billing.db.session import make_engine, make_session_factory, unit_of_work
 from billing.jobs import run_jobs
-from billing.services import hourly
+from billing.services import fixed_price
 from tests.support.server import SERVER, free_port, server_env
 
 PASSWORD = "correct horse"
@@ -184,7 +185,10 @@ class Backend:
             assert contract is not None
             client = session.get(User, contract.client_id)
             assert client is not None
-            hourly.end_contract(session, contract, actor=client, now=now)
+            access = authorize(
+                session, client, contract_id, frozenset({Role.CLIENT}), method="POST", path="/end"
+            )
+            fixed_price.end_contract(session, access, now=now)
 
     # --- reading back what the server holds ------------------------------------------
 
