@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+import sqlite3
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ from tracker.idle import (
 )
 from tracker.schedule import shot_instant
 from tracker.shot import CaptureFailed, ShotCapturer, ShotFile
+from tracker.slot_writer import SlotWriter
 from tracker.slots import (
     MINUTE,
     group_by_slot,
@@ -58,7 +60,8 @@ from tracker.slots import (
     slot_start,
     whole_minutes,
 )
-from tracker.store import MinuteActivity, ShotState, Slot, SlotConflict, Store
+from tracker.store import MinuteActivity, ShotState, Slot, SlotNotFound, Store
+from tracker.write_fault import WriteFault, write_fault
 
 DEFAULT_JUMP_TOLERANCE_SECONDS = 5.0
 
@@ -91,6 +94,7 @@ class _OpenSlot:
     shot_state: ShotState = "none"
     capture_note: str | None = None
     idle_hold: bool = False
+    clock_jump: bool = False  # the wall clock jumped (or the machine slept) during it
 
 
 @dataclass(frozen=True)
@@ -124,6 +128,7 @@ class TrackingSession:
         activity: ActivityCounter | None = None,
         input_source: InputSource | None = None,
         capture_executor: Executor | None = None,
+        store_executor: Executor | None = None,
         idle_threshold: timedelta = DEFAULT_IDLE_THRESHOLD,
         jump_tolerance_seconds: float = DEFAULT_JUMP_TOLERANCE_SECONDS,
     ) -> None:
@@ -136,6 +141,8 @@ class TrackingSession:
         self._executor: Executor = capture_executor or SynchronousExecutor()
         self._jump_tolerance = jump_tolerance_seconds
         self._listeners: list[Listener] = []
+        # finished slots go to the store through this queue (kept and retried on failure)
+        self._writer = SlotWriter(store, store_executor or SynchronousExecutor(), self._emit)
         now = clock.now()
         self._idle = IdleWatch(idle_threshold, now)
         self._contract: Contract | None = None
@@ -184,6 +191,15 @@ class TrackingSession:
     @property
     def idle_threshold(self) -> timedelta:
         return self._idle.threshold
+
+    @property
+    def write_fault(self) -> WriteFault | None:
+        """Why the store cannot be written, while finished slots wait in memory."""
+        return self._writer.fault
+
+    def unsaved_slots(self) -> list[Slot]:
+        """Finished slots kept in memory until the store takes them, oldest first."""
+        return self._writer.unsaved()
 
     def set_idle_threshold(self, threshold: timedelta) -> None:
         """5–30 minutes; raises ValueError otherwise."""
@@ -291,6 +307,7 @@ class TrackingSession:
         monotonic = self._clock.monotonic()
         counts = self.activity.drain()
         self._collect_captures()
+        self._writer.pump(now)
         if self._contract is None:
             self._last_wall, self._last_monotonic = now, monotonic
             return
@@ -366,10 +383,14 @@ class TrackingSession:
         self._covered_since = now
         self._minute_counts.clear()
         self._idle.restart(now)
-        if self._open is not None and self._open.start != slot_start(now):
-            self._close_open_slot()
+        if self._open is not None:
+            self._open.clock_jump = True
+            if self._open.start != slot_start(now):
+                self._close_open_slot()
         if self._open is None:
             self._open_slot(now)
+            assert self._open is not None
+            self._open.clock_jump = True
 
     # -- slots -----------------------------------------------------------------------
 
@@ -427,9 +448,7 @@ class TrackingSession:
                     )
                 )
             else:
-                reason = (
-                    str(error) if isinstance(error, CaptureFailed) else f"capture failed: {error!r}"
-                )
+                reason = _capture_reason(error)
                 slot.shot_state, slot.capture_note = "unavailable", reason
                 self._emit(
                     ev.CaptureUnavailable(slot.contract_id, slot.start, self._last_wall, reason)
@@ -449,9 +468,11 @@ class TrackingSession:
         self._write(slot)
 
     def _write(self, slot: _OpenSlot) -> None:
+        """Hand a finished slot to the writer (stored now, or kept and retried)."""
         if not slot.minutes:
             if slot.shot is not None:
-                self._store.discard_shot_file(slot.shot)
+                with contextlib.suppress(OSError):
+                    self._store.discard_shot_file(slot.shot)
             return
         record = Slot(
             contract_id=slot.contract_id,
@@ -462,23 +483,18 @@ class TrackingSession:
             shot_state=slot.shot_state,
             capture_note=slot.capture_note,
             idle_hold=slot.idle_hold,
+            clock_jump=slot.clock_jump,
         )
+        self._writer.add(record, self._clock.now())
+
+    def _mark_idle_hold(self, contract_id: int, since: datetime | None, held: bool) -> None:
+        """Hold or release slots for an idle prompt, in memory and in the store. The
+        store may refuse (disk full): the alert says so, tracking goes on."""
+        self._writer.set_idle_hold(contract_id, held)
         try:
-            stored = self._store.write_slot(record)
-        except SlotConflict as conflict:
-            if slot.shot is not None:
-                self._store.discard_shot_file(slot.shot)
-            self._emit(ev.SlotDropped(slot.contract_id, slot.start, str(conflict)))
-            return
-        self._emit(
-            ev.SlotClosed(
-                slot.contract_id,
-                slot.start,
-                stored.minute_count,
-                stored.active_minutes,
-                stored.shot is not None,
-            )
-        )
+            self._store.set_idle_hold(contract_id, since, held=held)
+        except (sqlite3.Error, OSError) as error:
+            self._writer.report_failure(error, self._clock.now())
 
     # -- idle ------------------------------------------------------------------------
 
@@ -489,7 +505,7 @@ class TrackingSession:
         if isinstance(change, IdleStarted):
             if self._open is not None:
                 self._open.idle_hold = True
-            self._store.set_idle_hold(contract.id, change.since, held=True)
+            self._mark_idle_hold(contract.id, change.since, held=True)
             self._emit(ev.IdleDetected(contract.id, change.since))
         elif isinstance(change, IdleEnded):
             self._idle_prompts.append(change.span)
@@ -515,7 +531,7 @@ class TrackingSession:
     def _release_idle_hold(self, contract_id: int) -> None:
         self._idle_prompts.clear()
         if self._idle.idle_since is None:
-            self._store.set_idle_hold(contract_id, None, held=False)
+            self._mark_idle_hold(contract_id, None, held=False)
             if self._open is not None:
                 self._open.idle_hold = False
 
@@ -536,6 +552,10 @@ class TrackingSession:
                 if not in_memory.minutes and in_memory.shot is not None:
                     self._store.discard_shot_file(in_memory.shot)
                     in_memory.shot, in_memory.shot_state = None, "none"
+                continue
+            queued = self._writer.remove_minutes(contract.id, start, indices, now)
+            if queued is not None:
+                discarded += queued
                 continue
             before = self._store.get_slot(contract.id, start)
             if before is None or before.deleted_at is not None:
@@ -565,7 +585,15 @@ class TrackingSession:
             and self._open.start == start
         ):
             raise SessionError("this slot is still being tracked; delete it once it has ended")
-        self._store.delete_slot(contract_id, start, self._clock.now())
+        unsaved = self._writer.take(contract_id, start, self._clock.now())
+        if unsaved is not None and unsaved.shot is not None:
+            with contextlib.suppress(OSError):
+                self._store.discard_shot_file(unsaved.shot)
+        try:
+            self._store.delete_slot(contract_id, start, self._clock.now())
+        except SlotNotFound:
+            if unsaved is None:  # neither in memory nor stored
+                raise
         if self._contract is not None and self._contract.id == contract_id:
             self._week_used = self._used_minutes(self._contract, self._week)
         self._emit(ev.SlotDeleted(contract_id, start))
@@ -591,6 +619,7 @@ class TrackingSession:
             raise ManualTimeRefused("the range holds no whole minute")
         by_slot = group_by_slot(minutes)
         busy = {s.start for s in self._awaiting_capture}
+        busy |= {s.slot_start for s in self._writer.unsaved() if s.contract_id == contract.id}
         if self._open is not None:
             busy.add(self._open.start)
         for slot in by_slot:
@@ -644,4 +673,18 @@ class TrackingSession:
             for slot in ([self._open] if self._open is not None else []) + self._awaiting_capture
             if slot.contract_id == contract.id and week_start(slot.start) == week
         )
-        return server + local + in_memory
+        unsaved = sum(
+            slot.minute_count
+            for slot in self._writer.unsaved()
+            if slot.contract_id == contract.id and week_start(slot.slot_start) == week
+        )
+        return server + local + in_memory + unsaved
+
+
+def _capture_reason(error: BaseException) -> str:
+    """What the slot says about a shot that could not be taken or saved."""
+    if isinstance(error, CaptureFailed):
+        return str(error)
+    if isinstance(error, OSError | sqlite3.Error):
+        return f"shot not saved: {write_fault(error).cause}"
+    return f"capture failed: {error!r}"

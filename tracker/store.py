@@ -41,7 +41,7 @@ from tracker.contract import Contract
 from tracker.shot import EncodedShot, ShotFile
 from tracker.slots import SLOT_LENGTH, SLOT_MINUTES, slot_key, slot_start
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DATABASE_NAME = "tracker.sqlite3"
 DATA_DIR_ENV = "WORKDIARY_DATA_DIR"
 DEFAULT_HOLD = timedelta(minutes=10)
@@ -104,7 +104,9 @@ class Slot:
     ``shot_state``: "taken" (``shot`` set), "none" (tracking stopped before the shot
     instant, or screenshots off), "unavailable" (grab failed or blank; ``capture_note``
     says why), "manual" (manual time has no shot). ``idle_hold``: part of an idle span
-    not yet answered — not synced until it is.
+    not yet answered — not synced until it is. ``clock_jump``: the wall clock jumped
+    (changed by hand, or the machine slept) while the slot was tracked; the jumped span
+    is not in its minutes.
     """
 
     contract_id: int
@@ -122,6 +124,7 @@ class Slot:
     synced_at: datetime | None = None
     deleted_at: datetime | None = None
     replaces_synced: bool = False
+    clock_jump: bool = False
 
     @property
     def slot_end(self) -> datetime:
@@ -178,6 +181,7 @@ CREATE TABLE slots (
     synced_at       TEXT,
     deleted_at      TEXT,                       -- tombstone: deleted after sync
     replaces_synced INTEGER NOT NULL DEFAULT 0,
+    clock_jump      INTEGER NOT NULL DEFAULT 0,  -- schema 2
     PRIMARY KEY (contract_id, slot_start)
 );
 CREATE TABLE slot_minutes (
@@ -210,6 +214,12 @@ CREATE TABLE settings (
     value TEXT NOT NULL
 );
 """
+
+
+# schema version → the statement that takes it one version up
+_MIGRATIONS = {
+    1: "ALTER TABLE slots ADD COLUMN clock_jump INTEGER NOT NULL DEFAULT 0",
+}
 
 
 def _text(instant: datetime) -> str:
@@ -282,9 +292,9 @@ class Store:
         tables = {
             row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
         }
-        if version not in (0, SCHEMA_VERSION) or (version == 0 and tables):
+        if version not in (0, *_MIGRATIONS, SCHEMA_VERSION) or (version == 0 and tables):
             raise ForeignSchemaError(self.db_path, version)
-        if version == SCHEMA_VERSION:
+        if version != 0:
             verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
             if verdict != "ok":
                 raise CorruptStoreError(self.db_path, f"integrity check failed: {verdict}")
@@ -296,6 +306,11 @@ class Store:
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
                         conn.execute(statement)
+                conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        elif version < SCHEMA_VERSION:
+            with self._transaction():
+                for step in range(version, SCHEMA_VERSION):
+                    conn.execute(_MIGRATIONS[step])
                 conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         # the WAL and shared-memory files hold slot data too
         for path in (
@@ -359,8 +374,13 @@ class Store:
         path = folder / f"{stem}{encoded.file_suffix}"
         thumbnail_path = folder / f"{stem}.thumb{encoded.thumbnail_suffix}"
         self._write_private_file(path, encoded.image_bytes)
-        self._write_private_file(thumbnail_path, encoded.thumbnail_bytes)
-        _fsync_dir(folder)
+        try:
+            self._write_private_file(thumbnail_path, encoded.thumbnail_bytes)
+            _fsync_dir(folder)
+        except BaseException:  # disk full half-way: leave no shot without its thumbnail
+            with contextlib.suppress(OSError):
+                path.unlink()
+            raise
         return ShotFile(
             path=path,
             thumbnail_path=thumbnail_path,
@@ -449,7 +469,8 @@ class Store:
             existing.shot,
             existing.shot_state,
             existing.capture_note,
-            new.shot,
+            # the same slot written again (a retried write that had committed) keeps its shot
+            None if new.shot is not None and new.shot.path == _path_of(existing.shot) else new.shot,
         )
         if existing.shot is None and new.shot is not None:
             shot, state, note, discard = new.shot, new.shot_state, new.capture_note, None
@@ -462,6 +483,7 @@ class Store:
             shot_state=state,
             capture_note=note,
             idle_hold=existing.idle_hold or new.idle_hold,
+            clock_jump=existing.clock_jump or new.clock_jump,
         )
         return merged, discard
 
@@ -474,8 +496,8 @@ class Store:
             """INSERT INTO slots (contract_id, slot_start, memo, manual, shot_state, shot_path,
                    thumb_path, shot_sha256, shot_bytes, shot_media_type, shot_width, shot_height,
                    shot_taken_at, capture_note, idle_hold, over_limit, sync_state, sync_reason,
-                   synced_at, deleted_at, replaces_synced)
-               VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                   synced_at, deleted_at, replaces_synced, clock_jump)
+               VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
             (
                 slot.contract_id,
                 slot.key,
@@ -498,6 +520,7 @@ class Store:
                 None if slot.synced_at is None else _text(slot.synced_at),
                 None if slot.deleted_at is None else _text(slot.deleted_at),
                 int(slot.replaces_synced),
+                int(slot.clock_jump),
             ),
         )
         self._conn.executemany(
@@ -534,6 +557,7 @@ class Store:
             synced_at,
             deleted_at,
             replaces_synced,
+            clock_jump,
         ) = tuple(row)
         shot = None
         if shot_path is not None:
@@ -563,12 +587,14 @@ class Store:
             synced_at=_instant(None if synced_at is None else str(synced_at)),
             deleted_at=_instant(None if deleted_at is None else str(deleted_at)),
             replaces_synced=bool(replaces_synced),
+            clock_jump=bool(clock_jump),
         )
 
     _COLUMNS = (
         "contract_id, slot_start, memo, manual, shot_state, shot_path, thumb_path, shot_sha256, "
         "shot_bytes, shot_media_type, shot_width, shot_height, shot_taken_at, capture_note, "
-        "idle_hold, over_limit, sync_state, sync_reason, synced_at, deleted_at, replaces_synced"
+        "idle_hold, over_limit, sync_state, sync_reason, synced_at, deleted_at, replaces_synced, "
+        "clock_jump"
     )
 
     def _select(self, where: str, params: Sequence[object]) -> list[Slot]:
@@ -842,6 +868,10 @@ class Store:
                 "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
                 (name, value),
             )
+
+
+def _path_of(shot: ShotFile | None) -> Path | None:
+    return None if shot is None else shot.path
 
 
 def _key_bound(instant: datetime) -> str:
