@@ -206,6 +206,7 @@ class SlotWriter:
 
     def set_idle_hold(self, contract_id: int, held: bool) -> None:
         """Hold or release the queued slots of a contract for an idle prompt."""
+        being_written = 0 if self._in_flight is not None else -1
         for position, record in enumerate(self._queue):
-            if record.contract_id == contract_id and not (position == 0 and self._in_flight is not None):
+            if record.contract_id == contract_id and position != being_written:
                 self._queue[position] = replace(record, idle_hold=held)
