@@ -293,6 +293,8 @@ class TrackingSession:
                 with contextlib.suppress(TimeoutError):
                     slot.capture.exception(timeout=10)
         self._collect_captures()
+        # like the capture above: what was tracked is in the store when stop returns
+        self._writer.wait(at)
         if self._input_source is not None:
             self._input_source.stop()
         self._contract = None
