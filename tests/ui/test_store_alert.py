@@ -16,6 +16,7 @@ from tests.tracker.mounts import fill, tmpfs
 from tests.ui.conftest import OFFSCREEN_NOISE
 from tests.ui.harness import ACME, MONDAY_9, tray_app
 from ui.icons import TrayState
+from ui.tray import tray_state_for
 
 
 def _screenshot(app_window: QPixmap, tray_icon: QPixmap, path: Path) -> None:
@@ -45,7 +46,8 @@ def test_disk_full_alert_in_tray_and_timer_then_every_minute_saved(
         app.advance(12 * 60, typing=True)
         filler = fill(disk)
         app.advance(8 * 60 - 1, typing=True)  # 09:19:59
-        assert tray.state is TrayState.TRACKING and not app.controller.status.alert
+        assert tray_state_for(app.controller.status) is TrayState.TRACKING
+        assert not app.controller.status.alert
         app.advance(1, step=1, typing=True)  # 09:20:00: slot 09:10 is handed to the worker
         app.advance(1, step=1, typing=True)  # the next tick reads its failure
         status = app.controller.status
@@ -76,7 +78,7 @@ def test_disk_full_alert_in_tray_and_timer_then_every_minute_saved(
         filler.unlink()
         app.advance(70, typing=True)  # the retry a minute after the last attempt succeeds
         assert app.controller.status.alert == ""
-        assert tray.state is TrayState.TRACKING
+        assert tray_state_for(app.controller.status) is TrayState.TRACKING
         assert ("Tracked time saved", False) in notices
         app.controller.stop()
         stored = app.controller.store.slots_between(MONDAY_9, MONDAY_9 + timedelta(hours=1))
