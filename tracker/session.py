@@ -159,6 +159,7 @@ class TrackingSession:
         self._week: datetime = week_start(now)
         self._week_used = 0
         self._last_boundary: datetime | None = None
+        self._jump_unflagged = False  # a clock jump whose next logged slot is not flagged yet
         # a crash mid-slot can leave a saved shot that no slot row names
         store.remove_orphan_shot_files()
 
@@ -255,6 +256,7 @@ class TrackingSession:
         # a fresh run: what a wall-clock change while stopped did is not held against it
         self._covered_since = self._no_credit_before = now
         self._last_boundary = None
+        self._jump_unflagged = False
         self._minute_counts.clear()
         self._idle.restart(now)
         self._idle_prompts.clear()
@@ -316,14 +318,10 @@ class TrackingSession:
         wall_seconds = (now - self._last_wall).total_seconds()
         monotonic_seconds = monotonic - self._last_monotonic
         if abs(wall_seconds - monotonic_seconds) > self._jump_tolerance:
-            self._on_clock_jump(now, monotonic_seconds)
+            self._on_clock_jump(now, monotonic_seconds, counts)
             self._last_wall, self._last_monotonic = now, monotonic
             return
-        if counts.any:
-            # counts gathered since the last tick; book them to the minute of its middle
-            middle = self._last_wall + (now - self._last_wall) / 2
-            minute = minute_floor(middle)
-            self._minute_counts[minute] = self._minute_counts.get(minute, ActivityCounts()) + counts
+        self._book_counts(now, counts)
         self._advance(now)
         if self._contract is None:  # stopped at the cap on the way
             return
@@ -364,6 +362,8 @@ class TrackingSession:
             self._open.minutes[minute_index(minute)] = MinuteActivity(
                 minute_index(minute), counts.key_events, counts.mouse_events
             )
+            if self._jump_unflagged:
+                self._open.clock_jump, self._jump_unflagged = True, False
             before, self._week_used = self._week_used, self._week_used + 1
             cap = contract.weekly_cap_minutes
             self._emit(ev.MinuteTracked(contract.id, minute, self._week_used, cap))
@@ -378,21 +378,41 @@ class TrackingSession:
             self._close_open_slot()
             self._open_slot(boundary)
 
-    def _on_clock_jump(self, now: datetime, monotonic_seconds: float) -> None:
+    def _book_counts(self, now: datetime, counts: ActivityCounts) -> None:
+        if counts.any:
+            # counts gathered since the last tick; book them to the minute of its middle
+            middle = self._last_wall + (now - self._last_wall) / 2
+            minute = minute_floor(middle)
+            self._minute_counts[minute] = self._minute_counts.get(minute, ActivityCounts()) + counts
+
+    def _on_clock_jump(
+        self, now: datetime, monotonic_seconds: float, counts: ActivityCounts
+    ) -> None:
+        # The time that really passed since the last tick (the monotonic clock's) still
+        # belongs to the old timeline: finish it there, then go on from the new wall time.
+        # What the wall clock skipped (or repeats, going back) is not logged.
+        before_jump = self._last_wall + timedelta(seconds=max(0.0, monotonic_seconds))
+        self._book_counts(before_jump, counts)
+        self._advance(before_jump)
+        if self._contract is None:  # the cap was reached before the jump
+            return
         self._emit(ev.ClockJumped(self._last_wall, now, monotonic_seconds))
-        # a backward jump must not log minutes again that were already logged
-        self._no_credit_before = max(self._no_credit_before, minute_floor(self._last_wall) + MINUTE)
+        # a backward jump must not log minutes again that were already logged: the wall
+        # clock's repeat of them is the jump's span (conservative on purpose)
+        self._no_credit_before = max(self._no_credit_before, minute_floor(before_jump))
+        self._last_boundary = None  # boundaries are counted afresh on the new timeline
         self._covered_since = now
         self._minute_counts.clear()
         self._idle.restart(now)
+        # flagged: the slot the jump cut into, and the first slot logged after it
+        self._jump_unflagged = True
         if self._open is not None:
-            self._open.clock_jump = True
+            if self._open.minutes:
+                self._open.clock_jump = True
             if self._open.start != slot_start(now):
                 self._close_open_slot()
         if self._open is None:
             self._open_slot(now)
-            assert self._open is not None
-            self._open.clock_jump = True
 
     # -- slots -----------------------------------------------------------------------
 

@@ -391,12 +391,6 @@ class AppController(QObject):
             elif event.reason != "user":
                 self._notify("Tracking stopped", f"Reason: {event.reason}", True)
             self.diary_changed.emit()
-        elif isinstance(event, ev.CapWarning):
-            self._notify(
-                f"{hours_minutes_long(event.minutes_left)} left this week",
-                f"You have used {hours_minutes_long(event.used_minutes)} of the "
-                f"{hours_minutes_long(event.cap_minutes)} weekly cap. Tracking stops at the cap.",
-                event.minutes_left <= 10)
         elif isinstance(event, ev.IdlePromptRequired):
             self.idle_prompt_requested.emit(event)
         elif isinstance(event, ev.IdleResolved):
@@ -408,8 +402,28 @@ class AppController(QObject):
             self.capture_problem = message
         elif isinstance(event, ev.ShotTaken):
             self.capture_problem = ""
+        else:
+            self._notify_about(event)
+        if isinstance(event, ev.SlotClosed | ev.SlotDeleted | ev.ManualTimeAdded):
+            if self.account_port is not None and self.account is not None:
+                self.account_port.nudge()
+            self.diary_changed.emit()
+
+    def _notify_about(self, event: ev.Event) -> None:
+        """Events that only tell the user something. The persistent store alert itself
+        is built from the session's state in _build_status."""
+        if isinstance(event, ev.CapWarning):
+            self._notify(
+                f"{hours_minutes_long(event.minutes_left)} left this week",
+                f"You have used {hours_minutes_long(event.used_minutes)} of the "
+                f"{hours_minutes_long(event.cap_minutes)} weekly cap. Tracking stops at the cap.",
+                event.minutes_left <= 10)
         elif isinstance(event, ev.SlotDropped):
             self._notify("Slot not saved", event.reason, True)
+        elif isinstance(event, ev.ClockJumped):
+            self._notify(
+                "System clock changed",
+                "The time between the two clock readings was not logged.", False)
         elif isinstance(event, ev.StoreWriteFailed):
             self._notify(
                 f"Cannot save tracked time: {event.cause}",
@@ -419,14 +433,6 @@ class AppController(QObject):
             self._notify("Tracked time saved",
                          f"Saving works again: {event.saved_slots} slots kept in memory are "
                          "saved.", False)
-            self.diary_changed.emit()
-        elif isinstance(event, ev.ClockJumped):
-            self._notify(
-                "System clock changed",
-                "The time between the two clock readings was not logged.", False)
-        if isinstance(event, ev.SlotClosed | ev.SlotDeleted | ev.ManualTimeAdded):
-            if self.account_port is not None and self.account is not None:
-                self.account_port.nudge()
             self.diary_changed.emit()
 
     def _notify(self, title: str, text: str, critical: bool) -> None:
