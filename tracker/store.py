@@ -408,18 +408,22 @@ class Store:
         if not self.shots_dir.exists():
             return []
         with self._lock:
+            base = str(self.data_dir)
             referenced = set()
             for shot_path, thumb_path in self._conn.execute(
                 "SELECT shot_path, thumb_path FROM slots WHERE shot_path IS NOT NULL"
             ):
-                referenced.add(str(self.data_dir / shot_path))
-                referenced.add(str(self.data_dir / thumb_path))
+                referenced.add(os.path.join(base, shot_path))
+                referenced.add(os.path.join(base, thumb_path))
+        # os.walk on plain strings: this runs at every start over a year of shot files
         removed = []
-        for path in sorted(self.shots_dir.rglob("*")):
-            if path.is_file() and str(path) not in referenced:
-                path.unlink()
-                removed.append(path)
-        return removed
+        for folder, _dirs, names in os.walk(self.shots_dir):
+            for name in names:
+                path = os.path.join(folder, name)
+                if path not in referenced:
+                    os.unlink(path)
+                    removed.append(Path(path))
+        return sorted(removed)
 
     # -- slots ---------------------------------------------------------------------
 
