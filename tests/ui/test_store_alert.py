@@ -83,3 +83,18 @@ def test_disk_full_alert_in_tray_and_timer_then_every_minute_saved(
         app.controller.stop()
         stored = app.controller.store.slots_between(MONDAY_9, MONDAY_9 + timedelta(hours=1))
         assert [s.minute_count for s in stored] == [10, 10, 6]  # 09:00 … 09:26: 0 lost
+
+
+def test_a_failing_tick_is_caught_and_shown_not_raised(qtbot: QtBot, tmp_path: Path) -> None:
+    with tray_app(qtbot, tmp_path) as app:
+        app.sign_in()
+        app.controller.start(ACME.id, "Invoice export")
+        app.advance(5 * 60, typing=True)
+        notices: list[tuple[str, bool]] = []
+        app.controller.notice_posted.connect(lambda title, _text, critical: notices.append(
+            (title, critical)))
+        app.controller.store._conn.close()  # every read of the store now raises
+        app.advance(10 * 60, typing=True)  # would raise out of the QTimer slot before
+        assert app.controller.status.alert.startswith("Tracking problem: ")
+        assert notices.count(("Tracking problem", True)) == 1  # told once, not every second
+        assert app.controller.session.tracking
