@@ -582,7 +582,13 @@ class TrackingSession:
             before = self._store.get_slot(contract.id, start)
             if before is None or before.deleted_at is not None:
                 continue
-            after = self._store.remove_minutes(contract.id, start, indices, now)
+            try:
+                after = self._store.remove_minutes(contract.id, start, indices, now)
+            except (sqlite3.Error, OSError) as error:
+                # the store refuses the change (disk full): the alert says so; the slot
+                # keeps its minutes rather than the app losing its way
+                self._writer.report_failure(error, now)
+                continue
             discarded += before.minute_count - (0 if after is None else after.minute_count)
         self._release_idle_hold(contract.id)
         self._week_used = self._used_minutes(contract, self._week)
