@@ -38,6 +38,13 @@ STATES: dict[str, tuple[str, str]] = {
                 + '<circle cx="49" cy="49" r="13" fill="#F97316" stroke="#fff" stroke-width="3"/>'
                 '<path d="M43.5 43.5 L54.5 54.5 M54.5 43.5 L43.5 54.5" stroke="#fff" '
                 'stroke-width="3.5" stroke-linecap="round"/>'),
+    # Store alert: crimson disc, a white disk (the local store) and an amber "!" badge —
+    # tracked minutes are only in memory until the store can be written again.
+    "store_alert": ("#9F1239", '<rect x="17" y="16" width="26" height="32" rx="4" fill="#fff"/>'
+                    '<rect x="23" y="16" width="14" height="10" fill="#9F1239"/>'
+                    '<circle cx="48" cy="48" r="13" fill="#F59E0B" stroke="#fff" stroke-width="3"/>'
+                    '<rect x="46" y="39" width="4" height="11" rx="2" fill="#fff"/>'
+                    '<circle cx="48" cy="55" r="2.3" fill="#fff"/>'),
 }
 
 

@@ -58,6 +58,27 @@ class SlotDropped:
 
 
 @dataclass(frozen=True)
+class StoreWriteFailed:
+    """The store could not be written (``cause``: "disk full", "database is locked",
+    "read-only" …). The finished slots stay in memory and are retried every minute;
+    tracking goes on."""
+
+    cause: str
+    detail: str
+    at: datetime
+    unsaved_slots: int
+    unsaved_minutes: int
+
+
+@dataclass(frozen=True)
+class StoreWriteRecovered:
+    """Writing works again: every slot kept in memory is stored (``saved_slots``)."""
+
+    at: datetime
+    saved_slots: int
+
+
+@dataclass(frozen=True)
 class ShotTaken:
     contract_id: int
     slot_start: datetime
@@ -155,6 +176,8 @@ Event = (
     | MinuteTracked
     | SlotClosed
     | SlotDropped
+    | StoreWriteFailed
+    | StoreWriteRecovered
     | ShotTaken
     | CaptureUnavailable
     | IdleDetected

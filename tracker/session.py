@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+import sqlite3
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ from tracker.idle import (
 )
 from tracker.schedule import shot_instant
 from tracker.shot import CaptureFailed, ShotCapturer, ShotFile
+from tracker.slot_writer import SlotWriter
 from tracker.slots import (
     MINUTE,
     group_by_slot,
@@ -58,7 +60,8 @@ from tracker.slots import (
     slot_start,
     whole_minutes,
 )
-from tracker.store import MinuteActivity, ShotState, Slot, SlotConflict, Store
+from tracker.store import MinuteActivity, ShotState, Slot, SlotNotFound, Store
+from tracker.write_fault import WriteFault, write_fault
 
 DEFAULT_JUMP_TOLERANCE_SECONDS = 5.0
 
@@ -91,6 +94,7 @@ class _OpenSlot:
     shot_state: ShotState = "none"
     capture_note: str | None = None
     idle_hold: bool = False
+    clock_jump: bool = False  # the wall clock jumped (or the machine slept) during it
 
 
 @dataclass(frozen=True)
@@ -124,6 +128,7 @@ class TrackingSession:
         activity: ActivityCounter | None = None,
         input_source: InputSource | None = None,
         capture_executor: Executor | None = None,
+        store_executor: Executor | None = None,
         idle_threshold: timedelta = DEFAULT_IDLE_THRESHOLD,
         jump_tolerance_seconds: float = DEFAULT_JUMP_TOLERANCE_SECONDS,
     ) -> None:
@@ -136,6 +141,8 @@ class TrackingSession:
         self._executor: Executor = capture_executor or SynchronousExecutor()
         self._jump_tolerance = jump_tolerance_seconds
         self._listeners: list[Listener] = []
+        # finished slots go to the store through this queue (kept and retried on failure)
+        self._writer = SlotWriter(store, store_executor or SynchronousExecutor(), self._emit)
         now = clock.now()
         self._idle = IdleWatch(idle_threshold, now)
         self._contract: Contract | None = None
@@ -152,6 +159,7 @@ class TrackingSession:
         self._week: datetime = week_start(now)
         self._week_used = 0
         self._last_boundary: datetime | None = None
+        self._jump_unflagged = False  # a clock jump whose next logged slot is not flagged yet
         # a crash mid-slot can leave a saved shot that no slot row names
         store.remove_orphan_shot_files()
 
@@ -184,6 +192,15 @@ class TrackingSession:
     @property
     def idle_threshold(self) -> timedelta:
         return self._idle.threshold
+
+    @property
+    def write_fault(self) -> WriteFault | None:
+        """Why the store cannot be written, while finished slots wait in memory."""
+        return self._writer.fault
+
+    def unsaved_slots(self) -> list[Slot]:
+        """Finished slots kept in memory until the store takes them, oldest first."""
+        return self._writer.unsaved()
 
     def set_idle_threshold(self, threshold: timedelta) -> None:
         """5–30 minutes; raises ValueError otherwise."""
@@ -247,6 +264,7 @@ class TrackingSession:
         # a fresh run: what a wall-clock change while stopped did is not held against it
         self._covered_since = self._no_credit_before = now
         self._last_boundary = None
+        self._jump_unflagged = False
         self._minute_counts.clear()
         self._idle.restart(now)
         self._idle_prompts.clear()
@@ -285,6 +303,8 @@ class TrackingSession:
                 with contextlib.suppress(TimeoutError):
                     slot.capture.exception(timeout=10)
         self._collect_captures()
+        # like the capture above: what was tracked is in the store when stop returns
+        self._writer.wait(at)
         if self._input_source is not None:
             self._input_source.stop()
         self._contract = None
@@ -299,20 +319,17 @@ class TrackingSession:
         monotonic = self._clock.monotonic()
         counts = self.activity.drain()
         self._collect_captures()
+        self._writer.pump(now)
         if self._contract is None:
             self._last_wall, self._last_monotonic = now, monotonic
             return
         wall_seconds = (now - self._last_wall).total_seconds()
         monotonic_seconds = monotonic - self._last_monotonic
         if abs(wall_seconds - monotonic_seconds) > self._jump_tolerance:
-            self._on_clock_jump(now, monotonic_seconds)
+            self._on_clock_jump(now, monotonic_seconds, counts)
             self._last_wall, self._last_monotonic = now, monotonic
             return
-        if counts.any:
-            # counts gathered since the last tick; book them to the minute of its middle
-            middle = self._last_wall + (now - self._last_wall) / 2
-            minute = minute_floor(middle)
-            self._minute_counts[minute] = self._minute_counts.get(minute, ActivityCounts()) + counts
+        self._book_counts(now, counts)
         self._advance(now)
         if self._contract is None:  # stopped at the cap on the way
             return
@@ -353,6 +370,8 @@ class TrackingSession:
             self._open.minutes[minute_index(minute)] = MinuteActivity(
                 minute_index(minute), counts.key_events, counts.mouse_events
             )
+            if self._jump_unflagged:
+                self._open.clock_jump, self._jump_unflagged = True, False
             before, self._week_used = self._week_used, self._week_used + 1
             cap = self._current_cap(contract)
             self._emit(ev.MinuteTracked(contract.id, minute, self._week_used, cap))
@@ -367,15 +386,39 @@ class TrackingSession:
             self._close_open_slot()
             self._open_slot(boundary)
 
-    def _on_clock_jump(self, now: datetime, monotonic_seconds: float) -> None:
+    def _book_counts(self, now: datetime, counts: ActivityCounts) -> None:
+        if counts.any:
+            # counts gathered since the last tick; book them to the minute of its middle
+            middle = self._last_wall + (now - self._last_wall) / 2
+            minute = minute_floor(middle)
+            self._minute_counts[minute] = self._minute_counts.get(minute, ActivityCounts()) + counts
+
+    def _on_clock_jump(
+        self, now: datetime, monotonic_seconds: float, counts: ActivityCounts
+    ) -> None:
+        # The time that really passed since the last tick (the monotonic clock's) still
+        # belongs to the old timeline: finish it there, then go on from the new wall time.
+        # What the wall clock skipped (or repeats, going back) is not logged.
+        before_jump = self._last_wall + timedelta(seconds=max(0.0, monotonic_seconds))
+        self._book_counts(before_jump, counts)
+        self._advance(before_jump)
+        if self._contract is None:  # the cap was reached before the jump
+            return
         self._emit(ev.ClockJumped(self._last_wall, now, monotonic_seconds))
-        # a backward jump must not log minutes again that were already logged
-        self._no_credit_before = max(self._no_credit_before, minute_floor(self._last_wall) + MINUTE)
+        # a backward jump must not log minutes again that were already logged: the wall
+        # clock's repeat of them is the jump's span (conservative on purpose)
+        self._no_credit_before = max(self._no_credit_before, minute_floor(before_jump))
+        self._last_boundary = None  # boundaries are counted afresh on the new timeline
         self._covered_since = now
         self._minute_counts.clear()
         self._idle.restart(now)
-        if self._open is not None and self._open.start != slot_start(now):
-            self._close_open_slot()
+        # flagged: the slot the jump cut into, and the first slot logged after it
+        self._jump_unflagged = True
+        if self._open is not None:
+            if self._open.minutes:
+                self._open.clock_jump = True
+            if self._open.start != slot_start(now):
+                self._close_open_slot()
         if self._open is None:
             self._open_slot(now)
 
@@ -435,9 +478,7 @@ class TrackingSession:
                     )
                 )
             else:
-                reason = (
-                    str(error) if isinstance(error, CaptureFailed) else f"capture failed: {error!r}"
-                )
+                reason = _capture_reason(error)
                 slot.shot_state, slot.capture_note = "unavailable", reason
                 self._emit(
                     ev.CaptureUnavailable(slot.contract_id, slot.start, self._last_wall, reason)
@@ -457,9 +498,11 @@ class TrackingSession:
         self._write(slot)
 
     def _write(self, slot: _OpenSlot) -> None:
+        """Hand a finished slot to the writer (stored now, or kept and retried)."""
         if not slot.minutes:
             if slot.shot is not None:
-                self._store.discard_shot_file(slot.shot)
+                with contextlib.suppress(OSError):
+                    self._store.discard_shot_file(slot.shot)
             return
         record = Slot(
             contract_id=slot.contract_id,
@@ -470,23 +513,18 @@ class TrackingSession:
             shot_state=slot.shot_state,
             capture_note=slot.capture_note,
             idle_hold=slot.idle_hold,
+            clock_jump=slot.clock_jump,
         )
+        self._writer.add(record, self._clock.now())
+
+    def _mark_idle_hold(self, contract_id: int, since: datetime | None, held: bool) -> None:
+        """Hold or release slots for an idle prompt, in memory and in the store. The
+        store may refuse (disk full): the alert says so, tracking goes on."""
+        self._writer.set_idle_hold(contract_id, held)
         try:
-            stored = self._store.write_slot(record)
-        except SlotConflict as conflict:
-            if slot.shot is not None:
-                self._store.discard_shot_file(slot.shot)
-            self._emit(ev.SlotDropped(slot.contract_id, slot.start, str(conflict)))
-            return
-        self._emit(
-            ev.SlotClosed(
-                slot.contract_id,
-                slot.start,
-                stored.minute_count,
-                stored.active_minutes,
-                stored.shot is not None,
-            )
-        )
+            self._store.set_idle_hold(contract_id, since, held=held)
+        except (sqlite3.Error, OSError) as error:
+            self._writer.report_failure(error, self._clock.now())
 
     # -- idle ------------------------------------------------------------------------
 
@@ -497,7 +535,7 @@ class TrackingSession:
         if isinstance(change, IdleStarted):
             if self._open is not None:
                 self._open.idle_hold = True
-            self._store.set_idle_hold(contract.id, change.since, held=True)
+            self._mark_idle_hold(contract.id, change.since, held=True)
             self._emit(ev.IdleDetected(contract.id, change.since))
         elif isinstance(change, IdleEnded):
             self._idle_prompts.append(change.span)
@@ -523,7 +561,7 @@ class TrackingSession:
     def _release_idle_hold(self, contract_id: int) -> None:
         self._idle_prompts.clear()
         if self._idle.idle_since is None:
-            self._store.set_idle_hold(contract_id, None, held=False)
+            self._mark_idle_hold(contract_id, None, held=False)
             if self._open is not None:
                 self._open.idle_hold = False
 
@@ -545,10 +583,20 @@ class TrackingSession:
                     self._store.discard_shot_file(in_memory.shot)
                     in_memory.shot, in_memory.shot_state = None, "none"
                 continue
+            queued = self._writer.remove_minutes(contract.id, start, indices, now)
+            if queued is not None:
+                discarded += queued
+                continue
             before = self._store.get_slot(contract.id, start)
             if before is None or before.deleted_at is not None:
                 continue
-            after = self._store.remove_minutes(contract.id, start, indices, now)
+            try:
+                after = self._store.remove_minutes(contract.id, start, indices, now)
+            except (sqlite3.Error, OSError) as error:
+                # the store refuses the change (disk full): the alert says so; the slot
+                # keeps its minutes rather than the app losing its way
+                self._writer.report_failure(error, now)
+                continue
             discarded += before.minute_count - (0 if after is None else after.minute_count)
         self._release_idle_hold(contract.id)
         self._week_used = self._used_minutes(contract, self._week)
@@ -573,7 +621,15 @@ class TrackingSession:
             and self._open.start == start
         ):
             raise SessionError("this slot is still being tracked; delete it once it has ended")
-        self._store.delete_slot(contract_id, start, self._clock.now())
+        unsaved = self._writer.take(contract_id, start, self._clock.now())
+        if unsaved is not None and unsaved.shot is not None:
+            with contextlib.suppress(OSError):
+                self._store.discard_shot_file(unsaved.shot)
+        try:
+            self._store.delete_slot(contract_id, start, self._clock.now())
+        except SlotNotFound:
+            if unsaved is None:  # neither in memory nor stored
+                raise
         if self._contract is not None and self._contract.id == contract_id:
             self._week_used = self._used_minutes(self._contract, self._week)
         self._emit(ev.SlotDeleted(contract_id, start))
@@ -599,6 +655,7 @@ class TrackingSession:
             raise ManualTimeRefused("the range holds no whole minute")
         by_slot = group_by_slot(minutes)
         busy = {s.start for s in self._awaiting_capture}
+        busy |= {s.slot_start for s in self._writer.unsaved() if s.contract_id == contract.id}
         if self._open is not None:
             busy.add(self._open.start)
         for slot in by_slot:
@@ -652,4 +709,18 @@ class TrackingSession:
             for slot in ([self._open] if self._open is not None else []) + self._awaiting_capture
             if slot.contract_id == contract.id and week_start(slot.start) == week
         )
-        return server + local + in_memory
+        unsaved = sum(
+            slot.minute_count
+            for slot in self._writer.unsaved()
+            if slot.contract_id == contract.id and week_start(slot.slot_start) == week
+        )
+        return server + local + in_memory + unsaved
+
+
+def _capture_reason(error: BaseException) -> str:
+    """What the slot says about a shot that could not be taken or saved."""
+    if isinstance(error, CaptureFailed):
+        return str(error)
+    if isinstance(error, OSError | sqlite3.Error):
+        return f"shot not saved: {write_fault(error).cause}"
+    return f"capture failed: {error!r}"

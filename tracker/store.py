@@ -108,7 +108,9 @@ class Slot:
     ``shot_state``: "taken" (``shot`` set), "none" (tracking stopped before the shot
     instant, or screenshots off), "unavailable" (grab failed or blank; ``capture_note``
     says why), "manual" (manual time has no shot). ``idle_hold``: part of an idle span
-    not yet answered — not synced until it is.
+    not yet answered — not synced until it is. ``clock_jump``: the wall clock jumped
+    (changed by hand, or the machine slept) while the slot was tracked; the jumped span
+    is not in its minutes.
     """
 
     contract_id: int
@@ -127,6 +129,7 @@ class Slot:
     deleted_at: datetime | None = None
     replaces_synced: bool = False
     server_may_hold: bool = False
+    clock_jump: bool = False
 
     @property
     def slot_end(self) -> datetime:
@@ -184,6 +187,7 @@ CREATE TABLE slots (
     deleted_at      TEXT,                       -- tombstone: deleted after sync
     replaces_synced INTEGER NOT NULL DEFAULT 0,
     server_may_hold INTEGER NOT NULL DEFAULT 0, -- a PUT of it was sent (schema 2)
+    clock_jump      INTEGER NOT NULL DEFAULT 0, -- the wall clock jumped (schema 2)
     PRIMARY KEY (contract_id, slot_start)
 );
 CREATE TABLE slot_minutes (
@@ -220,12 +224,15 @@ CREATE TABLE settings (
 
 # Schema steps: version N → N + 1, applied in order in one transaction at open.
 _UPGRADES: dict[int, tuple[str, ...]] = {
-    # 1 → 2: ``server_may_hold``. Whatever v1 synced, tombstoned, or saw refused may be on
-    # the server; v1 tombstones waited as 'synced', they wait as 'pending' now.
+    # 1 → 2: ``server_may_hold`` and ``clock_jump``. Whatever v1 synced, tombstoned, or
+    # saw refused may be on the server; v1 tombstones waited as 'synced', they wait as
+    # 'pending' now.
     1: (
         "ALTER TABLE slots ADD COLUMN server_may_hold INTEGER NOT NULL DEFAULT 0",
         "UPDATE slots SET server_may_hold = 1 WHERE sync_state IN ('synced', 'rejected') "
         "OR deleted_at IS NOT NULL OR replaces_synced = 1",
+        # ``clock_jump``: the wall clock jumped while the slot was tracked
+        "ALTER TABLE slots ADD COLUMN clock_jump INTEGER NOT NULL DEFAULT 0",
         "UPDATE slots SET sync_state = 'pending' "
         "WHERE deleted_at IS NOT NULL AND sync_state = 'synced'",
     ),
@@ -389,8 +396,13 @@ class Store:
         path = folder / f"{stem}{encoded.file_suffix}"
         thumbnail_path = folder / f"{stem}.thumb{encoded.thumbnail_suffix}"
         self._write_private_file(path, encoded.image_bytes)
-        self._write_private_file(thumbnail_path, encoded.thumbnail_bytes)
-        _fsync_dir(folder)
+        try:
+            self._write_private_file(thumbnail_path, encoded.thumbnail_bytes)
+            _fsync_dir(folder)
+        except BaseException:  # disk full half-way: leave no shot without its thumbnail
+            with contextlib.suppress(OSError):
+                path.unlink()
+            raise
         return ShotFile(
             path=path,
             thumbnail_path=thumbnail_path,
@@ -418,18 +430,22 @@ class Store:
         if not self.shots_dir.exists():
             return []
         with self._lock:
+            base = str(self.data_dir)
             referenced = set()
             for shot_path, thumb_path in self._conn.execute(
                 "SELECT shot_path, thumb_path FROM slots WHERE shot_path IS NOT NULL"
             ):
-                referenced.add(str(self.data_dir / shot_path))
-                referenced.add(str(self.data_dir / thumb_path))
+                referenced.add(os.path.join(base, shot_path))
+                referenced.add(os.path.join(base, thumb_path))
+        # os.walk on plain strings: this runs at every start over a year of shot files
         removed = []
-        for path in sorted(self.shots_dir.rglob("*")):
-            if path.is_file() and str(path) not in referenced:
-                path.unlink()
-                removed.append(path)
-        return removed
+        for folder, _dirs, names in os.walk(self.shots_dir):
+            for name in names:
+                path = os.path.join(folder, name)
+                if path not in referenced:
+                    os.unlink(path)
+                    removed.append(Path(path))
+        return sorted(removed)
 
     # -- slots ---------------------------------------------------------------------
 
@@ -479,7 +495,8 @@ class Store:
             existing.shot,
             existing.shot_state,
             existing.capture_note,
-            new.shot,
+            # the same slot written again (a retried write that had committed) keeps its shot
+            None if new.shot is not None and new.shot.path == _path_of(existing.shot) else new.shot,
         )
         if existing.shot is None and new.shot is not None:
             shot, state, note, discard = new.shot, new.shot_state, new.capture_note, None
@@ -492,6 +509,7 @@ class Store:
             shot_state=state,
             capture_note=note,
             idle_hold=existing.idle_hold or new.idle_hold,
+            clock_jump=existing.clock_jump or new.clock_jump,
         )
         return merged, discard
 
@@ -504,8 +522,8 @@ class Store:
             """INSERT INTO slots (contract_id, slot_start, memo, manual, shot_state, shot_path,
                    thumb_path, shot_sha256, shot_bytes, shot_media_type, shot_width, shot_height,
                    shot_taken_at, capture_note, idle_hold, over_limit, sync_state, sync_reason,
-                   synced_at, deleted_at, replaces_synced, server_may_hold)
-               VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                   synced_at, deleted_at, replaces_synced, server_may_hold, clock_jump)
+               VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
             (
                 slot.contract_id,
                 slot.key,
@@ -529,6 +547,7 @@ class Store:
                 None if slot.deleted_at is None else _text(slot.deleted_at),
                 int(slot.replaces_synced),
                 int(slot.server_may_hold),
+                int(slot.clock_jump),
             ),
         )
         self._conn.executemany(
@@ -566,6 +585,7 @@ class Store:
             deleted_at,
             replaces_synced,
             server_may_hold,
+            clock_jump,
         ) = tuple(row)
         shot = None
         if shot_path is not None:
@@ -596,13 +616,14 @@ class Store:
             deleted_at=_instant(None if deleted_at is None else str(deleted_at)),
             replaces_synced=bool(replaces_synced),
             server_may_hold=bool(server_may_hold),
+            clock_jump=bool(clock_jump),
         )
 
     _COLUMNS = (
         "contract_id, slot_start, memo, manual, shot_state, shot_path, thumb_path, shot_sha256, "
         "shot_bytes, shot_media_type, shot_width, shot_height, shot_taken_at, capture_note, "
         "idle_hold, over_limit, sync_state, sync_reason, synced_at, deleted_at, replaces_synced, "
-        "server_may_hold"
+        "server_may_hold, clock_jump"
     )
 
     def _select(self, where: str, params: Sequence[object]) -> list[Slot]:
@@ -926,6 +947,10 @@ class Store:
 def _server_may_hold(slot: Slot) -> bool:
     """A PUT of the slot was sent (whatever the reply), or it was synced."""
     return slot.server_may_hold or slot.sync_state == "synced" or slot.replaces_synced
+
+
+def _path_of(shot: ShotFile | None) -> Path | None:
+    return None if shot is None else shot.path
 
 
 def _key_bound(instant: datetime) -> str:

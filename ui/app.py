@@ -85,7 +85,8 @@ def compose(
     ``account`` is the sync port, or a factory given the opened store (the real one
     shares the store with the session)."""
     settings = settings_file.load()
-    tasks = BackgroundTasks()
+    tasks = BackgroundTasks()  # the store's worker: captures and slot writes
+    network = BackgroundTasks(thread_name="workdiary-network")  # sign-in, contracts
     store = open_store(store_dir)
     controllers: list[AppController] = []
     if callable(account):
@@ -97,11 +98,12 @@ def compose(
         capturer=capturer,  # type: ignore[arg-type]
         input_source=input_source,  # type: ignore[arg-type]
         capture_executor=tasks.executor,
+        store_executor=tasks.executor,
         idle_threshold=timedelta(minutes=settings.idle_threshold_minutes),
     )
     controller = AppController(
         clock=clock, session=session, store=store, tasks=tasks, account=account,
-        settings_file=settings_file, settings=settings,
+        settings_file=settings_file, settings=settings, network=network,
     )
     controllers.append(controller)
     shell = Shell(controller, SecondTicker(clock), store_dir, use_tray=use_tray,

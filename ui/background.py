@@ -1,4 +1,9 @@
-"""One worker for blocking work (grab, encode, write, HTTP) off the GUI thread."""
+"""Workers for blocking work off the GUI thread.
+
+The app runs two: the store's worker (grab, encode, shot files, slot writes — the
+session's executor) and the network worker (sign-in, contract refresh, uploader start
+and stop), so a capture never waits behind a slow server.
+"""
 
 from __future__ import annotations
 
@@ -25,17 +30,20 @@ class BackgroundTasks(QObject):
     # worker -> GUI thread hop: (name, result, error, on_done, on_error)
     _completed = Signal(str, object, object, object, object)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(
+        self, parent: QObject | None = None, thread_name: str = "workdiary-worker"
+    ) -> None:
         super().__init__(parent)
         self._executor = concurrent.futures.ThreadPoolExecutor(
-            max_workers=1, thread_name_prefix="workdiary-worker"
+            max_workers=1, thread_name_prefix=thread_name
         )
         self._pending = 0
         self._completed.connect(self._on_worker_completed)
 
     @property
     def executor(self) -> concurrent.futures.Executor:
-        """The same single worker, for the session's capture jobs (polled at each tick)."""
+        """The same single worker, for the session's capture and write jobs (polled at
+        each tick)."""
         return self._executor
 
     @property

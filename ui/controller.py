@@ -39,7 +39,9 @@ class AppController(QObject):
     """Holds the session, store and account; every call comes from the GUI thread.
 
     Calls into the account port that may block (sign-in, contracts, starting and
-    stopping the uploader) run on the one worker thread, so they never race each other.
+    stopping the uploader) run on the network worker (``network``), one at a time so
+    they never race each other, and never on the store's worker (``tasks``) where the
+    session's captures and slot writes run.
 
     Signals: ``status_changed(TimerStatus)``, ``diary_changed()``,
     ``idle_prompt_requested(IdlePromptRequired)``, ``idle_prompt_closed()``,
@@ -68,6 +70,7 @@ class AppController(QObject):
         account: AccountPort | None,
         settings_file: SettingsFile,
         settings: AppSettings,
+        network: BackgroundTasks | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -75,12 +78,14 @@ class AppController(QObject):
         self.session = session
         self.store = store
         self.tasks = tasks
+        self.network = network or BackgroundTasks(self, thread_name="workdiary-network")
         self.account_port = account
         self.settings_file = settings_file
         self.settings = settings
         self.account: Account | None = None
         self.sync = SyncStatus()
         self.capture_problem = ""
+        self.tick_problem = ""
         self.selected_contract_id = settings.last_contract_id
         self.status = TimerStatus(server_url=settings.server_url, account_email=settings.last_email)
         self._dirty = True
@@ -92,11 +97,29 @@ class AppController(QObject):
     def tick(self, now: datetime | None = None) -> None:
         """Drive the session one step and refresh what the windows show when it changed."""
         now = self.clock.now() if now is None else now
-        self.session.tick(now)
-        minute = now.replace(second=0, microsecond=0)
-        if self._dirty or minute != self._last_minute:
-            self._last_minute = minute
-            self.refresh(now)
+        try:
+            self.session.tick(now)
+            minute = now.replace(second=0, microsecond=0)
+            if self._dirty or minute != self._last_minute:
+                self._last_minute = minute
+                self.refresh(now)
+        except Exception as error:  # a failed tick must never stop tracking unseen
+            self._on_tick_failed(error)
+        else:
+            if self.tick_problem:
+                self.tick_problem = ""
+                self._dirty = True
+
+    def _on_tick_failed(self, error: Exception) -> None:
+        log.exception("tick failed")
+        problem = f"Tracking problem: {error}"
+        if problem != self.tick_problem:
+            self.tick_problem = problem
+            self._notify("Tracking problem", f"{error}. Workdiary keeps trying every second.",
+                         True)
+        self._dirty = True
+        self.status = replace(self.status, alert=self.tick_problem)
+        self.status_changed.emit(self.status)
 
     def refresh(self, now: datetime | None = None) -> TimerStatus:
         now = self.clock.now() if now is None else now
@@ -114,6 +137,7 @@ class AppController(QObject):
             contract_id = self.selected_contract_id if self.selected_contract_id in ids else (
                 ids[0] if ids else None)
         contract = next((c for c in contracts if c.id == contract_id), None)
+        unsaved = self.session.unsaved_slots()
         today = week = 0
         cap = None
         if contract is not None:
@@ -121,6 +145,8 @@ class AppController(QObject):
             week, cap = cap_status.used_minutes, cap_status.cap_minutes
             local_today = now.astimezone().date()
             today = sum(s.minute_count for s in self._stored_day(local_today, contract.id))
+            today += sum(s.minute_count for s in unsaved if s.contract_id == contract.id
+                         and s.slot_start.astimezone().date() == local_today)
             open_start = session_status.slot_start
             if open_start is not None and open_start.astimezone().date() == local_today:
                 today += session_status.slot_minutes
@@ -139,6 +165,7 @@ class AppController(QObject):
             cap_minutes=cap,
             idle_pending=session_status.idle_prompt is not None,
             capture_problem=self.capture_problem,
+            alert=self.tick_problem or _store_alert(self.session),
             sync=self.sync,
         )
 
@@ -244,10 +271,19 @@ class AppController(QObject):
         slots = [] if contract_id is None else self._stored_day(day, contract_id)
         hold = timedelta(minutes=self.settings.hold_window_minutes)
         shown = [_diary_slot(slot, now, hold) for slot in slots]
+        fault = self.session.write_fault
+        shown += [
+            replace(_diary_slot(slot, now, hold), sync_state=SlotSyncState.HELD, unsaved=True,
+                    reason=f"kept in memory: {fault.cause if fault else 'being saved'}")
+            for slot in self.session.unsaved_slots()
+            if slot.contract_id == contract_id and slot.slot_start.astimezone().date() == day
+        ]
+        shown.sort(key=lambda shown_slot: shown_slot.slot_start)
         session_status = self.session.status()
         open_start = session_status.slot_start
         if (
             open_start is not None
+            and contract_id is not None
             and session_status.contract_id == contract_id
             and open_start.astimezone().date() == day
             and session_status.slot_minutes > 0
@@ -271,7 +307,7 @@ class AppController(QObject):
                 port.start_uploading(self._sync_status_arrived.emit)
             return account
 
-        self.tasks.submit("restore account", work, on_done=self._on_account_restored,
+        self.network.submit("restore account", work, on_done=self._on_account_restored,
                           on_error=lambda error: log.warning("no stored sign-in: %s", error))
 
     def sign_in(self, server_url: str, email: str, password: str) -> None:
@@ -286,7 +322,7 @@ class AppController(QObject):
             port.start_uploading(self._sync_status_arrived.emit)
             return account, contracts
 
-        self.tasks.submit("sign in", work, on_done=self._on_signed_in,
+        self.network.submit("sign in", work, on_done=self._on_signed_in,
                           on_error=self._on_sign_in_error)
 
     def sign_out(self) -> None:
@@ -299,7 +335,7 @@ class AppController(QObject):
             def work() -> None:
                 port.stop_uploading()
                 port.sign_out()
-            self.tasks.submit("sign out", work,
+            self.network.submit("sign out", work,
                               on_error=lambda error: log.warning("sign-out: %s", error))
         self.refresh()
         self.signed_out.emit()
@@ -312,9 +348,12 @@ class AppController(QObject):
         port = self.account_port
         assert port is not None
         # offline start is fine: the store keeps the last contract list
-        self.tasks.submit("refresh contracts", lambda: port.refresh_contracts(self.clock.now()),
-                          on_done=lambda _contracts: self.refresh(),
+        self.network.submit("refresh contracts", lambda: port.refresh_contracts(self.clock.now()),
+                          on_done=self._on_contracts_refreshed,
                           on_error=lambda error: log.warning("contracts not refreshed: %s", error))
+
+    def _on_contracts_refreshed(self, _contracts: object) -> None:
+        self.refresh()
 
     def _on_signed_in(self, result: tuple[Account, list[Contract]]) -> None:
         account, _contracts = result
@@ -357,12 +396,6 @@ class AppController(QObject):
             elif event.reason != "user":
                 self._notify("Tracking stopped", f"Reason: {event.reason}", True)
             self.diary_changed.emit()
-        elif isinstance(event, ev.CapWarning):
-            self._notify(
-                f"{hours_minutes_long(event.minutes_left)} left this week",
-                f"You have used {hours_minutes_long(event.used_minutes)} of the "
-                f"{hours_minutes_long(event.cap_minutes)} weekly cap. Tracking stops at the cap.",
-                event.minutes_left <= 10)
         elif isinstance(event, ev.IdlePromptRequired):
             self.idle_prompt_requested.emit(event)
         elif isinstance(event, ev.IdleResolved):
@@ -374,16 +407,38 @@ class AppController(QObject):
             self.capture_problem = message
         elif isinstance(event, ev.ShotTaken):
             self.capture_problem = ""
+        else:
+            self._notify_about(event)
+        # IdleResolved: discarded minutes may have shortened slots the server holds
+        if isinstance(event, ev.SlotClosed | ev.SlotDeleted | ev.ManualTimeAdded | ev.IdleResolved):
+            if self.account_port is not None and self.account is not None:
+                self.account_port.nudge()
+            self.diary_changed.emit()
+
+    def _notify_about(self, event: ev.Event) -> None:
+        """Events that only tell the user something. The persistent store alert itself
+        is built from the session's state in _build_status."""
+        if isinstance(event, ev.CapWarning):
+            self._notify(
+                f"{hours_minutes_long(event.minutes_left)} left this week",
+                f"You have used {hours_minutes_long(event.used_minutes)} of the "
+                f"{hours_minutes_long(event.cap_minutes)} weekly cap. Tracking stops at the cap.",
+                event.minutes_left <= 10)
         elif isinstance(event, ev.SlotDropped):
             self._notify("Slot not saved", event.reason, True)
         elif isinstance(event, ev.ClockJumped):
             self._notify(
                 "System clock changed",
                 "The time between the two clock readings was not logged.", False)
-        # IdleResolved: discarded minutes may have shortened slots the server holds
-        if isinstance(event, ev.SlotClosed | ev.SlotDeleted | ev.ManualTimeAdded | ev.IdleResolved):
-            if self.account_port is not None and self.account is not None:
-                self.account_port.nudge()
+        elif isinstance(event, ev.StoreWriteFailed):
+            self._notify(
+                f"Cannot save tracked time: {event.cause}",
+                f"{event.unsaved_minutes} min are kept in memory and saved as soon as the "
+                f"disk can be written; Workdiary retries every minute. ({event.detail})", True)
+        elif isinstance(event, ev.StoreWriteRecovered):
+            self._notify("Tracked time saved",
+                         f"Saving works again: {event.saved_slots} slots kept in memory are "
+                         "saved.", False)
             self.diary_changed.emit()
 
     def _notify(self, title: str, text: str, critical: bool) -> None:
@@ -395,9 +450,10 @@ class AppController(QObject):
         self.session.stop()
         port = self.account_port
         if port is not None:
-            # queued behind any sign-in still running; BackgroundTasks.shutdown waits for it
-            self.tasks.submit("stop uploading", port.stop_uploading,
-                              on_error=lambda error: log.warning("uploader stop: %s", error))
+            # queued behind any sign-in still running; the shutdown below waits for it
+            self.network.submit("stop uploading", port.stop_uploading,
+                                on_error=lambda error: log.warning("uploader stop: %s", error))
+        self.network.shutdown()
 
 
 def _diary_slot(slot: Slot, now: datetime, hold: timedelta) -> DiarySlot:
@@ -422,4 +478,15 @@ def _diary_slot(slot: Slot, now: datetime, hold: timedelta) -> DiarySlot:
         shot_path=None if shot is None else shot.path,
         capture_unavailable=slot.shot_state == "unavailable",
         reason=slot.sync_reason or slot.capture_note or "",
+        clock_jump=slot.clock_jump,
     )
+
+
+def _store_alert(session: TrackingSession) -> str:
+    """The persistent alert while finished slots wait in memory for the store."""
+    fault = session.write_fault
+    if fault is None:
+        return ""
+    minutes = sum(slot.minute_count for slot in session.unsaved_slots())
+    return (f"Not saved: {fault.cause} — {minutes} min kept in memory, "
+            "retrying every minute")

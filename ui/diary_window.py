@@ -151,14 +151,22 @@ class SlotCell(QFrame):
             text, ink, paper = _STATE_TEXT[slot.sync_state]
         if slot.manual:
             text += " · manual"
+        if slot.unsaved:
+            text, ink, paper = "Not saved yet", "#9F1239", "#FFE4E6"
+        if slot.clock_jump:
+            text += " · clock jump"
         chip = QLabel(text)
         chip.setObjectName("sync_chip")
         chip.setStyleSheet(
             f"color: {ink}; background: {paper}; border-radius: 4px; padding: 1px 6px;"
             " font-size: 8pt;"
         )
-        if slot.reason:
-            chip.setToolTip(slot.reason)
+        tips = [slot.reason] if slot.reason else []
+        if slot.clock_jump:
+            tips.append("The computer's clock jumped (changed, or the machine slept) while "
+                        "this slot was tracked; the jump is not counted.")
+        if tips:
+            chip.setToolTip("\n".join(tips))
         chip_row = QHBoxLayout()
         chip_row.addWidget(chip)
         chip_row.addStretch(1)

@@ -19,6 +19,7 @@ class TrayState(Enum):
     IDLE_PENDING = "idle_pending"
     OVER_CAP = "over_cap"
     OFFLINE = "offline"
+    STORE_ALERT = "store_alert"  # tracked time is only in memory (disk full, locked …)
 
 
 _cache: dict[TrayState, QIcon] = {}

@@ -274,8 +274,9 @@ class TrackingPage(QWidget):
         self.start_stop.style().polish(self.start_stop)
 
         self._show_week(status)
-        self.notice.setText(status.capture_problem)
-        self.notice.setVisible(bool(status.capture_problem))
+        notice = "\n".join(text for text in (status.alert, status.capture_problem) if text)
+        self.notice.setText(notice)
+        self.notice.setVisible(bool(notice))
         self.sync_label.setText(describe_sync(status.sync, now))
 
     def _set_state(self, text: str, name: str) -> None:

@@ -13,6 +13,8 @@ from ui.view_state import SyncState, TimerStatus
 
 def tray_state_for(status: TimerStatus) -> TrayState:
     """Which picture: the most urgent condition wins."""
+    if status.alert:
+        return TrayState.STORE_ALERT
     if status.idle_pending:
         return TrayState.IDLE_PENDING
     if status.over_cap:
@@ -80,7 +82,9 @@ class TrayMenu(QObject):
         contract = status.contract
         where = f" · {contract.title}" if contract else ""
         today = f"{hours_minutes(status.today_minutes)} today"
-        if status.idle_pending:
+        if status.alert:
+            line = f"{status.alert} · {today}"
+        elif status.idle_pending:
             line = f"Idle — waiting for your answer · {today}"
         elif status.tracking:
             line = f"Tracking{where} · {today}"

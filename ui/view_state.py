@@ -51,6 +51,8 @@ class TimerStatus:
     cap_minutes: int | None = None
     idle_pending: bool = False
     capture_problem: str = ""
+    # persistent until it is over: the store cannot be written, or a tick failed
+    alert: str = ""
     sync: SyncStatus = field(default_factory=SyncStatus)
 
     @property
@@ -85,6 +87,8 @@ class DiarySlot:
     capture_unavailable: bool = False
     reason: str = ""
     in_progress: bool = False
+    clock_jump: bool = False  # the clock jumped while it was tracked; the jump is not in it
+    unsaved: bool = False  # finished, kept in memory until the store can be written
 
 
 @dataclass(frozen=True)

@@ -100,7 +100,9 @@ def make_rig(data_dir: Path) -> Iterator[Callable[..., Rig]]:
     stores: list[Store] = []
 
     def build(
-        start: datetime = MONDAY + timedelta(hours=8, minutes=57, seconds=20), seed: int = 1234
+        start: datetime = MONDAY + timedelta(hours=8, minutes=57, seconds=20),
+        seed: int = 1234,
+        data_dir: Path = data_dir,
     ) -> Rig:
         clock = ManualClock(start)
         store = Store(data_dir)

@@ -1,25 +1,34 @@
-"""Run by test_crash_safety in a subprocess: track with a fast-moving manual clock and
-report every slot the session has written, until killed.
+"""A tracking process to SIGKILL, for the crash-safety test and bench/crash_soak.py.
 
-usage: python -m tests.tracker.crash_worker DATA_DIR START_ISO SEED
-Prints ``closed <slot key> <minutes> <sha256|->`` after each SlotClosed (the slot is
-committed before the event is emitted).
+usage: python -m tests.tracker.crash_worker serve
+
+Reads ``run DATA_DIR START_ISO SEED`` lines on stdin. For each it forks a tracker (the
+imports are paid once, so a kill point costs milliseconds, not a Python start-up),
+which prints ``ready <pid>`` and then ``closed <slot key> <minutes> <sha256|->`` after
+each SlotClosed (the slot is committed before the event is emitted), tracking with a
+fast-moving manual clock until it is killed. When the tracker has died the server
+prints ``exited <pid> <signal>``; everything the tracker printed comes before that.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 
 from PIL import Image, ImageDraw
 
 from tracker import events as ev
-from tracker.capture import ScreenCapturer
+from tracker.capture import ScreenCapturer, ShotFormat
 from tracker.clock import ManualClock
 from tracker.contract import Contract
 from tracker.session import TrackingSession
 from tracker.store import Store
+
+# JPEG: the cheapest encode, so the kill points are spent on writes, not on WebP
+SHOT_FORMAT = ShotFormat(media_type="image/jpeg", quality=75)
+WARM_UP_AT = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 class NoisyGrabber:
@@ -32,32 +41,50 @@ class NoisyGrabber:
         return image
 
 
-def main() -> None:
-    data_dir, start_text, seed_text = sys.argv[1:4]
+def track_until_killed(data_dir: str, start_text: str, seed_text: str) -> None:
     rng = random.Random(int(seed_text))
     clock = ManualClock(datetime.fromisoformat(start_text))
     store = Store(data_dir)
     session = TrackingSession(
-        clock=clock, rng=rng, store=store, capturer=ScreenCapturer(NoisyGrabber(rng))
+        clock=clock, rng=rng, store=store,
+        capturer=ScreenCapturer(NoisyGrabber(rng), SHOT_FORMAT),
     )
-    store_ref = store
 
     def report(event: ev.Event) -> None:
         if isinstance(event, ev.SlotClosed):
-            written = store_ref.get_slot(event.contract_id, event.slot_start)
+            written = store.get_slot(event.contract_id, event.slot_start)
             assert written is not None
             sha = written.shot.sha256 if written.shot is not None else "-"
             print(f"closed {written.key} {written.minute_count} {sha}", flush=True)
 
     session.subscribe(report)
     session.start(Contract(7, "Crash test", 4500, "EUR"), "crash")
-    print("ready", flush=True)
+    print(f"ready {os.getpid()}", flush=True)
     while True:
-        clock.advance(3)
+        clock.advance(7)  # crosses every minute boundary; fewer ticks per slot
         if rng.random() < 0.5:
             session.activity.record_key()
         session.tick()
 
 
+def serve() -> None:
+    # pay for the image codecs' lazy imports once, here, not in every forked tracker
+    ScreenCapturer(NoisyGrabber(random.Random(0)), SHOT_FORMAT).capture(WARM_UP_AT, blur=False)
+    for line in sys.stdin:
+        command, *arguments = line.split()
+        if command != "run":
+            raise SystemExit(f"unknown command {command!r}")
+        sys.stdout.flush()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                track_until_killed(*arguments)
+            finally:
+                os._exit(1)  # only reached if tracking itself failed
+        _, status = os.waitpid(pid, 0)
+        print(f"exited {pid} {os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0}",
+              flush=True)
+
+
 if __name__ == "__main__":
-    main()
+    serve()

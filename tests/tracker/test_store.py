@@ -247,3 +247,22 @@ def test_unrelated_sqlite_database_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ForeignSchemaError, match="version 0"):
         Store(tmp_path)
     assert path.read_bytes() == before
+
+
+def test_schema_1_database_gains_the_clock_jump_flag_and_keeps_its_slots(tmp_path: Path) -> None:
+    with Store(tmp_path / "data") as store:
+        store.write_slot(slot(at(9)))
+        db_path = store.db_path
+    conn = sqlite3.connect(db_path)  # make it the schema-1 file an older build wrote
+    conn.execute("ALTER TABLE slots DROP COLUMN clock_jump")
+    conn.execute("PRAGMA user_version=1")
+    conn.commit()
+    conn.close()
+    with Store(tmp_path / "data") as store:
+        kept = store.get_slot(7, at(9))
+        assert kept is not None and kept.minute_count == 10 and not kept.clock_jump
+        store.write_slot(slot(at(9, 10), clock_jump=True))
+        jumped = store.get_slot(7, at(9, 10))
+        assert jumped is not None and jumped.clock_jump
+        version = store._conn.execute("PRAGMA user_version").fetchone()[0]
+        assert version == SCHEMA_VERSION == 2

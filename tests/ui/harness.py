@@ -66,7 +66,8 @@ class TrayApp:
 @contextmanager
 def tray_app(qtbot: QtBot, tmp: Path, contracts: list[Contract] | None = None,
              settings: AppSettings | None = None, start: datetime = MONDAY_9,
-             account_factory: AccountFactory | None = None) -> Iterator[TrayApp]:
+             account_factory: AccountFactory | None = None,
+             use_tray: bool = False) -> Iterator[TrayApp]:
     clock = ManualClock(start)
     settings_file = SettingsFile(tmp / "config" / "settings.json")
     if settings is not None:
@@ -77,7 +78,7 @@ def tray_app(qtbot: QtBot, tmp: Path, contracts: list[Contract] | None = None,
     composition = compose(
         clock=clock, store_dir=tmp / "data", settings_file=settings_file,
         account=account_factory or account,
-        capturer=ScreenCapturer(screen), input_source=hands, use_tray=False,
+        capturer=ScreenCapturer(screen), input_source=hands, use_tray=use_tray,
         autostart_dir=tmp / "autostart", rng=random.Random(5),
     )
     holder.append(composition)
