@@ -387,7 +387,8 @@ def test_a_batch_applies_the_single_put_rules_to_each_slot(backend: Backend) -> 
         item(TUESDAY_9),  # held with the same body: 200
         item(TUESDAY_9 + timedelta(minutes=10)),
         item(TUESDAY_9 + timedelta(minutes=10)),  # twice in the batch: 422
-        item(utc(2026, 11, 5, 9), minutes=9),  # held with another body: 409
+        # held with another body (not a shrink: the kept minutes changed): 409
+        item(utc(2026, 11, 5, 9), minutes=9, active=False),
         *(item(TUESDAY_9 + timedelta(minutes=10 * k)) for k in range(2, 7)),  # 50 min
         item(utc(2026, 11, 9, 9)),  # from the future: 422
         item(utc(2026, 11, 9, 5, 50)),  # the current week
