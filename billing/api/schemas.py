@@ -138,8 +138,8 @@ class SlotPut(Input):
     strictly fewer minutes whose ``activity`` is the held one with entries taken out
     (kept minutes equal, in order) and the same memo, shot and shot note is applied
     (200): the removed minutes are unbilled and an audit record is written. This is how
-    the tracker reports idle time discarded after sync. Single PUT only; in a batch such
-    a body is a 409. To drop a slot altogether, DELETE it.
+    the tracker reports idle time discarded after sync. The batch applies the same rule
+    to each of its slots. To drop a slot altogether, DELETE it.
     """
 
     minutes: int = Field(ge=1, le=10)
