@@ -17,6 +17,7 @@ from billing.api.deps import (
     SessionDep,
     SettingsDep,
 )
+from billing.blob_http import blob_response
 from billing.db import slots
 from billing.db.errors import Invalid, NotFound
 from billing.domain.slots import SlotBody
@@ -170,14 +171,21 @@ def get_shot(
 ) -> Response:
     """The slot's shot image, for the contract's parties (and an assigned admin)."""
     slot = slots.get_slot(session, access.contract, slot_start)
-    data = None if slot.shot_blob_key is None else blobs.get(slot.shot_blob_key)
-    if data is None:
+    cache = {"Cache-Control": "private, max-age=3600"}
+    streamed = None
+    if slot.shot_blob_key is not None:
+        key = slot.shot_blob_key
+        streamed = blob_response(blobs, key, media_type_of=_media_type, headers=cache)
+    if streamed is None:
         raise NotFound("this slot has no uploaded shot")
-    media = next(
+    return streamed
+
+
+def _media_type(data: bytes) -> str:
+    return next(
         (kind for magic, kind in _MEDIA.items() if data.startswith(magic)),
         "application/octet-stream",
     )
-    return Response(data, media_type=media, headers={"Cache-Control": "private, max-age=3600"})
 
 
 @router.delete(
