@@ -63,7 +63,7 @@ class Settings(BaseSettings):
         ),
     )
     # signs the companion view's cookies; None → a random key kept in data_dir (one server)
-    web_secret: SecretStr | None = None
+    web_secret: SecretStr | None = Field(default=None, min_length=32)
     # where shots and attachments go: "local" (data_dir/blobs) or "s3"
     blob_store: Literal["local", "s3"] = "local"
     s3_bucket: str | None = None
