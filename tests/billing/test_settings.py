@@ -16,6 +16,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -50,7 +51,9 @@ def _web_session(form_from: RunningServer, post_to: RunningServer) -> str:
         timeout=10,
     )
     assert signed_in.status_code == 303, signed_in.text
-    return signed_in.cookies["wd_session"]
+    cookie = signed_in.cookies.get("wd_session")
+    assert cookie is not None
+    return cookie
 
 
 def _home(server: RunningServer, session_cookie: str) -> requests.Response:
@@ -77,7 +80,7 @@ def _shot_through(one: RunningServer, other: RunningServer, contract_id: int) ->
     start -= timedelta(minutes=20)
     image = b"\xff\xd8\xff" + b"shared shot" * 50
     path = f"/api/v1/contracts/{contract_id}/slots/{start:%Y-%m-%dT%H:%M:%SZ}"
-    body = {
+    body: dict[str, Any] = {
         "minutes": 10,
         "activity": [{"keyboard": 1, "mouse": 1}] * 10,
         "memo": "shared",
