@@ -27,6 +27,7 @@ from billing.config import Settings
 from billing.db import invoices
 from billing.db.models import JobRun
 from billing.db.session import unit_of_work
+from billing.db.slot_partitions import slot_partition_step
 
 log = logging.getLogger(__name__)
 EXTRA_STEP_MODULES = ("billing.db.milestones",)
@@ -53,6 +54,7 @@ def run_jobs(
     """Run every transition due at ``now``; returns how many rows each step changed."""
     report: dict[str, int] = {}
     fee = settings.platform_fee_basis_points
+    report.update(slot_partition_step(session_factory, now, settings))
     with unit_of_work(session_factory) as session:
         report["closed"] = invoices.close_due(session, now)
     with unit_of_work(session_factory) as session:

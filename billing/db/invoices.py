@@ -35,6 +35,7 @@ from billing.db.models import (
     Slot,
 )
 from billing.db.session import is_postgres
+from billing.db.slot_partitions import in_week
 from billing.domain.invoices import supplement_minutes, weekly_hours_line
 from billing.domain.ledger import invoice_charge, release_pending
 from billing.domain.money import Money, amount_for_minutes, fee_for
@@ -64,6 +65,7 @@ def undisputed_minutes(session: Session, contract_id: int, week: datetime) -> in
         .where(
             Slot.contract_id == contract_id,
             Slot.week_start == week,
+            *in_week(week),
             Slot.deleted_at.is_(None),
             DisputeSlot.slot_id.is_(None),
         )

@@ -29,6 +29,7 @@ from billing.db.models import (
     User,
 )
 from billing.db.session import is_postgres
+from billing.db.slot_partitions import in_week
 from billing.domain.slots import ContractTerms, SlotBody, refusal
 from billing.domain.weeks import WeekTimeline, allocate_cap, as_utc, split_over_cap, week_start
 
@@ -348,6 +349,7 @@ def recompute_week(
             .where(
                 Slot.contract_id == contract.id,
                 Slot.week_start == week,
+                *in_week(week),
                 Slot.deleted_at.is_(None),
             )
             .order_by(Slot.id)
