@@ -83,7 +83,7 @@ def make_thumbnail(image: bytes, width: int = THUMB_WIDTH) -> bytes:
 
 def _shot_slot(session: SessionDep, viewer: ViewerDep, contract_id: int, slot_id: int) -> Slot:
     access = load_contract(session, viewer, contract_id)
-    slot = session.get(Slot, slot_id) if 0 < slot_id < 2**31 else None
+    slot = session.get(Slot, slot_id) if 0 < slot_id < 2**63 else None
     if (
         slot is None
         or slot.contract_id != access.contract.id
