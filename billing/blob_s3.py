@@ -16,15 +16,27 @@ import base64
 import hashlib
 import io
 from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any, BinaryIO
 
 import boto3  # type: ignore[import-untyped]
 from botocore.config import Config  # type: ignore[import-untyped]
-from botocore.exceptions import ClientError  # type: ignore[import-untyped]
+from botocore.exceptions import (  # type: ignore[import-untyped]
+    BotoCoreError,
+    ClientError,
+    FlexibleChecksumError,
+)
 
-from billing.blobs import CHUNK_BYTES, BlobInfo, ChecksumMismatch, check_key, sha256_hex
+from billing.blobs import (
+    CHUNK_BYTES,
+    BlobInfo,
+    BlobStoreUnavailable,
+    ChecksumMismatch,
+    check_key,
+    sha256_hex,
+)
 
 MIB = 1024 * 1024
 MIN_PART_BYTES = 5 * MIB  # S3's smallest part (all but the last)
@@ -71,6 +83,22 @@ def _code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
 
+@contextmanager
+def _store_errors() -> Iterator[None]:
+    """botocore's failures as the BlobStore's: unreachable or 5xx → BlobStoreUnavailable."""
+    try:
+        yield
+    except FlexibleChecksumError as error:
+        raise ChecksumMismatch(f"the stored object fails its checksum: {error}") from error
+    except BotoCoreError as error:
+        raise BlobStoreUnavailable(f"the object store did not answer: {error}") from error
+    except ClientError as error:
+        status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
+        if status >= 500:
+            raise BlobStoreUnavailable(f"the object store failed: {_code(error)}") from error
+        raise
+
+
 def _read_up_to(stream: BinaryIO, size: int) -> bytes:
     """Up to ``size`` bytes: ``read`` may return less than asked before the end."""
     parts: list[bytes] = []
@@ -111,10 +139,11 @@ class S3BlobStore:
     def put_stream(self, key: str, stream: BinaryIO, sha256: str) -> int:
         name = self._name(key)
         head = _read_up_to(stream, self._threshold)
-        if len(head) < self._threshold:
-            self._put_single(name, head, sha256)
-            return len(head)
-        return self._put_multipart(name, head, stream, sha256)
+        with _store_errors():
+            if len(head) < self._threshold:
+                self._put_single(name, head, sha256)
+                return len(head)
+            return self._put_multipart(name, head, stream, sha256)
 
     def _put_single(self, name: str, body: bytes, sha256: str) -> None:
         digest = hashlib.sha256(body).digest()
@@ -150,7 +179,11 @@ class S3BlobStore:
                 MultipartUpload={"Parts": parts},
             )
         except BaseException:
-            self._client.abort_multipart_upload(Bucket=self._bucket, Key=name, UploadId=upload_id)
+            # store down: its AbortIncompleteMultipartUpload rule clears the parts (README)
+            with suppress(BotoCoreError, ClientError):
+                self._client.abort_multipart_upload(
+                    Bucket=self._bucket, Key=name, UploadId=upload_id
+                )
             raise
         return size
 
@@ -186,9 +219,10 @@ class S3BlobStore:
     # --- reading --------------------------------------------------------------------
     def _get_object(self, key: str) -> dict[str, Any] | None:
         try:
-            response: dict[str, Any] = self._client.get_object(
-                Bucket=self._bucket, Key=self._name(key), ChecksumMode="ENABLED"
-            )
+            with _store_errors():
+                response: dict[str, Any] = self._client.get_object(
+                    Bucket=self._bucket, Key=self._name(key), ChecksumMode="ENABLED"
+                )
         except ClientError as error:
             if _code(error) in _MISSING:
                 return None
@@ -199,7 +233,8 @@ class S3BlobStore:
         response = self._get_object(key)
         if response is None:
             return None
-        data: bytes = response["Body"].read()
+        with _store_errors():
+            data: bytes = response["Body"].read()
         expected = response.get("Metadata", {}).get("sha256")
         if expected is not None and sha256_hex(data) != expected:
             raise ChecksumMismatch(f"stored blob {key!r} no longer hashes to {expected}")
@@ -211,7 +246,8 @@ class S3BlobStore:
 
     def exists(self, key: str) -> bool:
         try:
-            self._client.head_object(Bucket=self._bucket, Key=self._name(key))
+            with _store_errors():
+                self._client.head_object(Bucket=self._bucket, Key=self._name(key))
         except ClientError as error:
             if _code(error) in _MISSING:
                 return False
@@ -220,13 +256,20 @@ class S3BlobStore:
 
     def delete(self, key: str) -> None:
         # DeleteObject of a missing key succeeds, as unlink(missing_ok=True) does locally
-        self._client.delete_object(Bucket=self._bucket, Key=self._name(key))
+        with _store_errors():
+            self._client.delete_object(Bucket=self._bucket, Key=self._name(key))
 
     def iter_blobs(self, prefix: str = "") -> Iterator[BlobInfo]:
-        pages = self._client.get_paginator("list_objects_v2").paginate(
-            Bucket=self._bucket, Prefix=self._prefix + prefix
+        pages = iter(
+            self._client.get_paginator("list_objects_v2").paginate(
+                Bucket=self._bucket, Prefix=self._prefix + prefix
+            )
         )
-        for page in pages:
+        while True:  # one page (1000 keys) at a time, however many the bucket holds
+            with _store_errors():
+                page = next(pages, None)
+            if page is None:
+                return
             for item in page.get("Contents", []):
                 yield BlobInfo(
                     item["Key"][len(self._prefix) :],

@@ -28,6 +28,10 @@ class ChecksumMismatch(ValueError):
     """The bytes do not hash to the SHA-256 the caller announced; nothing was stored."""
 
 
+class BlobStoreUnavailable(Exception):
+    """The store did not answer (network, timeout, 5xx); nothing changed, retry later."""
+
+
 @dataclass(frozen=True)
 class BlobInfo:
     """One stored blob as a listing sees it (``modified`` is UTC)."""

@@ -184,3 +184,49 @@ def test_orphan_sweep_removes_only_what_no_row_names(store: BlobStore, tmp_path:
             "GET", f"/contracts/{contract}/slots/{iso(kept)}/shot", freelancer
         )
         assert response.status_code == 200 and response.content == shots[kept]
+
+
+def test_an_unreachable_object_store_is_a_503_and_the_shot_waits_for_it(
+    moto_endpoint: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The store is down while a shot uploads: the tracker is told to retry (503), the
+    slot keeps waiting for its shot, and the retry after the store is back stores it."""
+    import boto3
+    from botocore.config import Config
+
+    from tests.support.s3 import ACCESS_KEY, REGION, SECRET_KEY
+    from tests.support.server import free_port
+
+    bucket = fresh_bucket(moto_endpoint)
+    down = boto3.session.Session().client(
+        "s3",
+        endpoint_url=f"http://127.0.0.1:{free_port()}",  # nothing listens there
+        region_name=REGION,
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+        config=Config(retries={"max_attempts": 1}, connect_timeout=1),
+    )
+    up = S3BlobStore(s3_client(moto_endpoint), bucket)
+    with make_backend(
+        f"sqlite:///{tmp_path / 'b.sqlite3'}", tmp_path, blobs=S3BlobStore(down, bucket)
+    ) as backend:
+        freelancer = backend.user("freelancer")
+        contract = backend.hourly(backend.user("client"), freelancer)
+        backend.clock.set(START + timedelta(hours=1))
+        image = b"\xff\xd8\xff" + os.urandom(800)
+        put = backend.put_slot(
+            freelancer, contract, START, shot=image, taken_at=START + timedelta(minutes=2)
+        )
+        assert put.status_code == 201
+        path = f"/contracts/{contract}/slots/{iso(START)}/shot"
+        failed = backend.request("PUT", path, freelancer, data=image)
+        assert failed.status_code == 503 and "retry" in failed.json()["detail"]
+        again = backend.put_slot(
+            freelancer, contract, START, shot=image, taken_at=START + timedelta(minutes=2)
+        )
+        assert again.status_code == 200 and again.json()["shot_expected"] is True
+        backend.client.app.state.blobs = up  # the store is back
+        assert backend.request("PUT", path, freelancer, data=image).status_code == 201
+        seen = backend.request("GET", path, freelancer)
+        assert seen.status_code == 200 and seen.content == image
