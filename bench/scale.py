@@ -38,6 +38,7 @@ from sqlalchemy import Engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import tests.support.server as test_server
 from bench.close_week import populate
 from bench.ingest import login, make_contracts
 from billing.db import invoices
@@ -54,6 +55,8 @@ SLOTS_A_DAY = 48  # 8 hours
 SHOT_BYTES = 60 * 1024
 BEFORE_PARTITIONS = "0003_fixed_attachments"
 CLOSE_AT = utc(2026, 11, 9)
+# four workers importing the app on two busy cores can take longer than a test allows
+test_server.START_TIMEOUT = 180.0
 
 
 def unpartition(engine: Engine) -> None:

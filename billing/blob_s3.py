@@ -59,10 +59,11 @@ class S3Location:
     secret_access_key: str | None = None
 
 
-def make_s3_client(location: S3Location) -> Any:
+def make_s3_client(location: S3Location, *, max_attempts: int = 5) -> Any:
     """A thread-safe boto3 S3 client for ``location`` (path-style for custom endpoints)."""
     config = Config(
-        retries={"mode": "standard", "max_attempts": 5},
+        retries={"mode": "standard", "max_attempts": max_attempts},
+        connect_timeout=5,
         s3={"addressing_style": "path"} if location.endpoint_url else {},
     )
     return boto3.session.Session().client(

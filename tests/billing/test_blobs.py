@@ -192,21 +192,19 @@ def test_an_unreachable_object_store_is_a_503_and_the_shot_waits_for_it(
 ) -> None:
     """The store is down while a shot uploads: the tracker is told to retry (503), the
     slot keeps waiting for its shot, and the retry after the store is back stores it."""
-    import boto3
-    from botocore.config import Config
-
+    from billing.blob_s3 import S3Location, make_s3_client
     from tests.support.s3 import ACCESS_KEY, REGION, SECRET_KEY
     from tests.support.server import free_port
 
     bucket = fresh_bucket(moto_endpoint)
-    down = boto3.session.Session().client(
-        "s3",
+    nowhere = S3Location(
+        bucket,
         endpoint_url=f"http://127.0.0.1:{free_port()}",  # nothing listens there
-        region_name=REGION,
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY,
-        config=Config(retries={"max_attempts": 1}, connect_timeout=1),
+        region=REGION,
+        access_key_id=ACCESS_KEY,
+        secret_access_key=SECRET_KEY,
     )
+    down = make_s3_client(nowhere, max_attempts=1)
     up = S3BlobStore(s3_client(moto_endpoint), bucket)
     with make_backend(
         f"sqlite:///{tmp_path / 'b.sqlite3'}", tmp_path, blobs=S3BlobStore(down, bucket)
