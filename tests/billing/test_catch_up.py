@@ -56,7 +56,7 @@ def test_a_week_missed_by_an_outage_is_closed_when_a_server_comes_back(
     with running_server(data_dir, database_url, now=WEDNESDAY, jobs_interval=0.2) as server:
         contract = _people_and_contract(database_url)
         freelancer = _login(server, "f@w.test")
-        body = {
+        body: dict[str, Any] = {
             "minutes": 10,
             "activity": [{"keyboard": 1, "mouse": 1}] * 10,
             "client_now": WEDNESDAY.isoformat(),
