@@ -228,3 +228,32 @@ def test_an_unreachable_object_store_is_a_503_and_the_shot_waits_for_it(
         assert backend.request("PUT", path, freelancer, data=image).status_code == 201
         seen = backend.request("GET", path, freelancer)
         assert seen.status_code == 200 and seen.content == image
+
+
+def test_the_sweep_command_removes_old_orphans_of_the_configured_store(tmp_path: Path) -> None:
+    """``workdiary-server sweep-blobs`` on the embedded set-up (local store, SQLite)."""
+    import json
+    import subprocess
+    import sys
+
+    data = tmp_path / "server"
+    store = LocalBlobStore(data / "blobs")
+    store.put("3/old-orphan", b"left by a crash")
+    store.put("3/new-orphan", b"an upload whose row is about to commit")
+    two_hours_ago = datetime.now(UTC).timestamp() - 7200
+    os.utime(data / "blobs" / "3" / "old-orphan", (two_hours_ago, two_hours_ago))
+    embedded = {
+        k: v
+        for k, v in os.environ.items()
+        if k != "DATABASE_URL" and not k.startswith("WORKDIARY_")
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "billing.cli", "sweep-blobs", "--data-dir", str(data)],
+        env=embedded,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert json.loads(result.stdout) == {"removed": ["3/old-orphan"]}
+    assert [info.key for info in store.iter_blobs()] == ["3/new-orphan"]
