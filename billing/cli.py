@@ -1,4 +1,4 @@
-"""``workdiary-server``: serve, migrate, run-jobs, create-user, create-contract, demo.
+"""``workdiary-server``: serve, migrate, run-jobs, sweep-blobs, create-user, create-contract, demo.
 
 Every command takes ``--data-dir`` (default: the platform's user data dir for
 "Workdiary-server"); ``DATABASE_URL=postgresql+psycopg://…`` selects PostgreSQL.
@@ -126,6 +126,20 @@ def cmd_run_jobs(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     print(json.dumps({"now": now.isoformat(), **report}))
+    return 0
+
+
+def cmd_sweep_blobs(args: argparse.Namespace) -> int:
+    from billing.blob_config import blob_store_for
+    from billing.blob_sweep import sweep_orphan_blobs
+
+    settings = _settings(args)
+    engine, factory = _migrated_factory(settings)
+    try:
+        removed = sweep_orphan_blobs(factory, blob_store_for(settings), _clock().now())
+    finally:
+        engine.dispose()
+    print(json.dumps({"removed": removed}))
     return 0
 
 
@@ -308,6 +322,10 @@ def build_parser() -> argparse.ArgumentParser:
     run_jobs = commands.add_parser("run-jobs", parents=[common], help="run the due jobs once")
     run_jobs.add_argument("--now", help="ISO-8601 instant to run the jobs for (default: now)")
     run_jobs.set_defaults(run=cmd_run_jobs)
+
+    commands.add_parser(
+        "sweep-blobs", parents=[common], help="remove blobs no row refers to (older than 1 h)"
+    ).set_defaults(run=cmd_sweep_blobs)
 
     user = commands.add_parser("create-user", parents=[common], help="add a user")
     user.add_argument("--email", required=True)

@@ -1,43 +1,104 @@
-"""Server settings: where data lives, which database, and the tunable rules.
+"""Server settings: where data lives, which database and blob store, secrets, and limits.
 
-``Settings.from_env(data_dir)`` is what the CLI uses: ``DATABASE_URL`` selects
-PostgreSQL (``postgresql+psycopg://…``), otherwise SQLite in the data directory.
-Tests build :class:`Settings` directly (e.g. a cheap argon2 cost).
+:class:`Settings` is a pydantic-settings model: every field can come from the
+environment as ``WORKDIARY_<FIELD>`` (``WORKDIARY_WEB_SECRET``, ``WORKDIARY_BLOB_STORE``,
+``WORKDIARY_S3_BUCKET``, ``WORKDIARY_MAX_SHOT_BYTES`` …), the database also from
+``DATABASE_URL``. Keyword arguments win over the environment, so tests build
+``Settings(...)`` directly (e.g. a cheap argon2 cost) and the CLI calls
+``Settings.from_env(data_dir)``. Several servers behind one load balancer need the same
+``database_url``, ``web_secret`` and blob store, and nothing else in common.
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from billing.db.session import sqlite_url
+from billing.db.session import SQLITE_SYNCHRONOUS, sqlite_url
+
+MIB = 1024 * 1024
 
 
 def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("Workdiary-server"))
 
 
-@dataclass(frozen=True)
-class Settings:
+def _env(*names: str) -> AliasChoices:
+    return AliasChoices(*names)
+
+
+class Settings(BaseSettings):
     """Everything the composition root needs to wire the server."""
 
-    data_dir: Path = field(default_factory=default_data_dir)
-    database_url: str | None = None  # None → SQLite file in data_dir
+    model_config = SettingsConfigDict(
+        env_prefix="WORKDIARY_", frozen=True, extra="forbid", populate_by_name=True
+    )
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    # None → SQLite file in data_dir
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=_env("database_url", "DATABASE_URL", "WORKDIARY_DATABASE_URL"),
+    )
     # argon2id cost; production defaults from argon2-cffi, tests lower them
-    argon2_time_cost: int = 3
-    argon2_memory_kib: int = 65536
-    argon2_parallelism: int = 4
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65536, ge=8)
+    argon2_parallelism: int = Field(default=4, ge=1)
     # a slot may end at most this far after the server's clock (clients' clocks drift)
     future_skew: timedelta = timedelta(minutes=5)
-    max_shot_bytes: int = 20 * 1024 * 1024
-    platform_fee_basis_points: int = 0
+    max_shot_bytes: int = Field(default=20 * MIB, gt=0)
+    platform_fee_basis_points: int = Field(default=0, ge=0, le=10_000)
     sqlite_synchronous: str = "FULL"
     # seconds between scheduler runs inside `serve`; 0 disables the scheduler
-    jobs_interval_seconds: float = 60.0
+    jobs_interval_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        validation_alias=_env(
+            "jobs_interval_seconds", "WORKDIARY_JOBS_INTERVAL_SECONDS", "WORKDIARY_JOBS_INTERVAL"
+        ),
+    )
+    # signs the companion view's cookies; None → a random key kept in data_dir (one server)
+    web_secret: SecretStr | None = Field(default=None, min_length=32)
+    # where shots and attachments go: "local" (data_dir/blobs) or "s3"
+    blob_store: Literal["local", "s3"] = "local"
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None  # None → AWS; set for other S3-compatible services
+    s3_region: str | None = None
+    # None → boto3's standard chain (AWS_* variables, config files, instance roles)
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+    s3_key_prefix: str = ""
+    s3_multipart_threshold_bytes: int = Field(default=8 * MIB, gt=0)
+    s3_part_size_bytes: int = Field(default=8 * MIB, ge=5 * MIB)
+    # PostgreSQL: weekly slot partitions the jobs keep created ahead of the current week
+    slot_partitions_ahead: int = Field(default=4, ge=1, le=520)
+
+    @field_validator(
+        "database_url",
+        "s3_bucket",
+        "s3_endpoint_url",
+        "s3_region",
+        "s3_access_key_id",
+        "web_secret",
+        "s3_secret_access_key",
+        mode="before",
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("sqlite_synchronous", mode="before")
+    @classmethod
+    def _synchronous_mode(cls, value: object) -> str:
+        mode = str(value).upper()
+        if mode not in SQLITE_SYNCHRONOUS:
+            raise ValueError(f"must be one of {', '.join(SQLITE_SYNCHRONOUS)}")
+        return mode
 
     @property
     def url(self) -> str:
@@ -49,16 +110,8 @@ class Settings:
 
     @classmethod
     def from_env(cls, data_dir: Path | None = None, **overrides: object) -> Settings:
-        """Settings from the environment: ``DATABASE_URL``, ``WORKDIARY_SQLITE_SYNCHRONOUS``."""
-        values: dict[str, object] = {
-            "data_dir": data_dir or default_data_dir(),
-            "database_url": os.environ.get("DATABASE_URL") or None,
-        }
-        if "WORKDIARY_SQLITE_SYNCHRONOUS" in os.environ:
-            values["sqlite_synchronous"] = os.environ["WORKDIARY_SQLITE_SYNCHRONOUS"].upper()
-        if "WORKDIARY_ARGON2_TIME_COST" in os.environ:
-            values["argon2_time_cost"] = int(os.environ["WORKDIARY_ARGON2_TIME_COST"])
-        if "WORKDIARY_ARGON2_MEMORY_KIB" in os.environ:
-            values["argon2_memory_kib"] = int(os.environ["WORKDIARY_ARGON2_MEMORY_KIB"])
-        values.update(overrides)
+        """Settings from the environment; ``data_dir`` and ``overrides`` win over it."""
+        values: dict[str, object] = dict(overrides)
+        if data_dir is not None:
+            values["data_dir"] = data_dir
         return cls(**values)  # type: ignore[arg-type]

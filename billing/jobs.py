@@ -21,6 +21,7 @@ from billing.clock import Clock
 from billing.config import Settings
 from billing.db.models import JobRun
 from billing.db.session import unit_of_work
+from billing.db.slot_partitions import slot_partition_step
 from billing.services import week_close
 from billing.services.fixed_price import run_due as run_fixed_price_due
 
@@ -33,6 +34,7 @@ def run_jobs(
     """Run every transition due at ``now``; returns how many rows each step changed."""
     report: dict[str, int] = {}
     fee = settings.platform_fee_basis_points
+    report.update(slot_partition_step(session_factory, now, settings))
     with session_factory() as session:
         report["closed"] = week_close.close_due(session, now)
     with session_factory() as session:

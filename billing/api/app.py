@@ -19,7 +19,8 @@ from fastapi import APIRouter, FastAPI
 from billing import web
 from billing.api import admin, auth, contracts, disputes, invoices, milestones, slots
 from billing.api.errors import install_error_handlers
-from billing.blobs import BlobStore, LocalBlobStore
+from billing.blob_config import blob_store_for
+from billing.blobs import BlobStore
 from billing.clock import Clock, SystemClock
 from billing.config import Settings
 from billing.db.accounts import Passwords
@@ -69,7 +70,7 @@ def create_app(
     app.state.clock = clock
     app.state.engine = engine
     app.state.session_factory = session_factory
-    app.state.blobs = blobs or LocalBlobStore(settings.blob_dir)
+    app.state.blobs = blobs or blob_store_for(settings)
     app.state.passwords = Passwords.with_cost(
         settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism
     )

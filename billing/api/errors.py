@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
+from billing.blobs import BlobStoreUnavailable
 from billing.db.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,15 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _overflow(_request: Request, error: OverflowError) -> JSONResponse:
         # date arithmetic at the edge of the calendar: the input was out of range
         return JSONResponse({"detail": "a date or number is out of range"}, status_code=422)
+
+    @app.exception_handler(BlobStoreUnavailable)
+    async def _blobs_down(_request: Request, error: BlobStoreUnavailable) -> JSONResponse:
+        log.warning("blob store unavailable: %s", error)
+        return JSONResponse(
+            {"detail": "file storage unavailable, retry shortly"},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
 
     @app.exception_handler(OperationalError)
     async def _busy(_request: Request, error: OperationalError) -> JSONResponse:

@@ -17,6 +17,7 @@ from billing.api.deps import (
     SessionDep,
     SettingsDep,
 )
+from billing.blob_http import blob_response
 from billing.db.errors import Invalid, NotFound
 from billing.domain.slots import SlotBody
 from billing.domain.weeks import WEEK, week_start_of_date
@@ -159,14 +160,21 @@ def get_shot(
     slot_start: SlotStart, access: PartyContract, session: SessionDep, blobs: BlobsDep
 ) -> Response:
     """The slot's shot image, for the contract's parties (and an assigned admin)."""
-    data = hourly_reads.shot_bytes(session, blobs, access.contract, slot_start)
-    if data is None:
+    key = hourly_reads.shot_blob_key(session, access.contract, slot_start)
+    cache = {"Cache-Control": "private, max-age=3600"}
+    streamed = None if key is None else blob_response(
+        blobs, key, media_type_of=_media_type, headers=cache
+    )
+    if streamed is None:
         raise NotFound("this slot has no uploaded shot")
-    media = next(
+    return streamed
+
+
+def _media_type(data: bytes) -> str:
+    return next(
         (kind for magic, kind in _MEDIA.items() if data.startswith(magic)),
         "application/octet-stream",
     )
-    return Response(data, media_type=media, headers={"Cache-Control": "private, max-age=3600"})
 
 
 @router.delete(

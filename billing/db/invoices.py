@@ -29,6 +29,7 @@ from billing.db.models import (
     InvoiceStatus,
     Slot,
 )
+from billing.db.slot_partitions import in_week
 
 BATCH = 1000
 BILLED_STATUSES = (InvoiceStatus.FINALIZED, InvoiceStatus.ISSUED, InvoiceStatus.VOID)
@@ -46,6 +47,7 @@ def undisputed_minutes(session: Session, contract_id: int, week: datetime) -> in
         .where(
             Slot.contract_id == contract_id,
             Slot.week_start == week,
+            *in_week(week),
             Slot.deleted_at.is_(None),
             DisputeSlot.slot_id.is_(None),
         )

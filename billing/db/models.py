@@ -16,8 +16,10 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -36,6 +38,10 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# slot ids outgrow 32 bits at scale (~240 M slots a week); SQLite's rowid is 64-bit anyway
+SLOT_ID = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Base(DeclarativeBase):
@@ -159,8 +165,11 @@ class Slot(Base):
     __table_args__ = (
         UniqueConstraint("contract_id", "slot_start"),
         Index("ix_slots_contract_week", "contract_id", "week_start"),
+        # the row's key on PostgreSQL, where slots are partitioned by week on slot_start
+        # (migration 0004): a unique key there must hold the partition column
+        Index("uq_slots_id_slot_start", "id", "slot_start", unique=True),
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(SLOT_ID, primary_key=True)
     contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"))
     slot_start: Mapped[datetime]
     week_start: Mapped[datetime]
@@ -256,7 +265,12 @@ class DisputeSlot(Base):
     """A slot under dispute; a slot is disputed at most once."""
 
     __tablename__ = "dispute_slots"
-    slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id"), primary_key=True)
+    # a partitioned table can only be referenced by a key that holds its partition column
+    __table_args__ = (
+        ForeignKeyConstraint(["slot_id", "slot_start"], ["slots.id", "slots.slot_start"]),
+    )
+    slot_id: Mapped[int] = mapped_column(SLOT_ID, primary_key=True)
+    slot_start: Mapped[datetime]
     dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"), index=True)
 
 

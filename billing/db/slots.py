@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from billing.db.errors import NotFound
 from billing.db.models import ContractWeek, DisputeSlot, Slot
 from billing.db.session import is_postgres
+from billing.db.slot_partitions import in_week
 from billing.domain.weeks import as_utc
 
 
@@ -127,7 +128,7 @@ def live_slot(session: Session, contract_id: int, slot_start: datetime) -> Slot:
 
 
 def slot_by_id(session: Session, contract_id: int, slot_id: int) -> Slot | None:
-    slot = session.get(Slot, slot_id) if 0 < slot_id < 2**31 else None
+    slot = session.get(Slot, slot_id) if 0 < slot_id < 2**63 else None
     return slot if slot is not None and slot.contract_id == contract_id else None
 
 
@@ -139,6 +140,7 @@ def live_slots_of_week(session: Session, contract_id: int, week: datetime) -> li
             .where(
                 Slot.contract_id == contract_id,
                 Slot.week_start == week,
+                *in_week(week),
                 Slot.deleted_at.is_(None),
             )
             .order_by(Slot.id)

@@ -560,7 +560,10 @@ def open_dispute(
         )
         session.add(dispute)
         session.flush()
-        session.add_all(DisputeSlot(slot_id=slot.id, dispute_id=dispute.id) for slot in slots)
+        session.add_all(
+            DisputeSlot(slot_id=slot.id, slot_start=slot.slot_start, dispute_id=dispute.id)
+            for slot in slots
+        )
         session.flush()
         recompute_hours(session, invoice, contract)
         return dispute

@@ -11,7 +11,6 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from billing.blobs import BlobStore
 from billing.db import disputes as disputes_db
 from billing.db import invoices as invoices_db
 from billing.db import slots as slots_db
@@ -44,12 +43,9 @@ def diary(
     return slots_db.diary(session, contract.id, start, end)
 
 
-def shot_bytes(
-    session: Session, blobs: BlobStore, contract: Contract, slot_start: datetime
-) -> bytes | None:
-    """The uploaded shot of the live slot at ``slot_start`` (``NotFound`` without a slot)."""
-    slot = slots_db.live_slot(session, contract.id, slot_start)
-    return None if slot.shot_blob_key is None else blobs.get(slot.shot_blob_key)
+def shot_blob_key(session: Session, contract: Contract, slot_start: datetime) -> str | None:
+    """Where the live slot's uploaded shot is stored (``NotFound`` without a slot)."""
+    return slots_db.live_slot(session, contract.id, slot_start).shot_blob_key
 
 
 def shot_slot(session: Session, contract: Contract, slot_id: int) -> Slot | None:

@@ -1,8 +1,9 @@
 """The key that signs the companion view's cookies.
 
-``WORKDIARY_WEB_SECRET`` wins (several servers behind one load balancer must share it);
-otherwise a random key is created once in the server's data directory (0600) and kept,
-so sessions survive a restart.
+The ``web_secret`` setting (``WORKDIARY_WEB_SECRET``) wins: several servers behind one
+load balancer must share it. Without it — the embedded, single-server default — a
+random key is created once in the server's data directory (0600) and kept, so sessions
+survive a restart.
 """
 
 from __future__ import annotations
@@ -15,15 +16,11 @@ from fastapi import Request
 
 from billing.config import Settings
 
-ENV_NAME = "WORKDIARY_WEB_SECRET"
 FILE_NAME = "web-secret"
 
 
 def load_or_create_secret(data_dir: Path) -> bytes:
-    """The secret from the environment, or from (or newly written to) ``data_dir``."""
-    from_env = os.environ.get(ENV_NAME)
-    if from_env:
-        return from_env.encode("utf-8")
+    """The secret kept in (or newly written to) ``data_dir``."""
     path = data_dir / FILE_NAME
     try:
         return path.read_bytes().strip()
@@ -43,12 +40,18 @@ def load_or_create_secret(data_dir: Path) -> bytes:
     return value
 
 
+def secret_for(settings: Settings) -> bytes:
+    """The configured ``web_secret``, else the data directory's own key."""
+    if settings.web_secret is not None:
+        return settings.web_secret.get_secret_value().encode("utf-8")
+    return load_or_create_secret(settings.data_dir)
+
+
 def web_secret(request: Request) -> bytes:
     """The app's cookie-signing key, loaded on first use and kept on ``app.state``."""
     state = request.app.state
     secret: bytes | None = getattr(state, "web_secret", None)
     if secret is None:
-        settings: Settings = state.settings
-        secret = load_or_create_secret(settings.data_dir)
+        secret = secret_for(state.settings)
         state.web_secret = secret
     return secret

@@ -16,6 +16,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from PIL import Image, UnidentifiedImageError
 
 from billing.api.deps import BlobsDep, SessionDep
+from billing.blob_http import blob_response
 from billing.db.models import Slot
 from billing.services import hourly_reads
 from billing.web.deps import SecretDep, ViewerDep, ZoneDep, load_contract, render_page
@@ -102,8 +103,13 @@ def shot_image(
     contract_id: int, slot_id: int, session: SessionDep, blobs: BlobsDep, viewer: ViewerDep
 ) -> Response:
     slot = _shot_slot(session, viewer, contract_id, slot_id)
-    image = _bytes(blobs, slot)
-    return Response(image, media_type=_media_type(image), headers=_NO_STORE)
+    assert slot.shot_blob_key is not None
+    streamed = blob_response(
+        blobs, slot.shot_blob_key, media_type_of=_media_type, headers=_NO_STORE
+    )
+    if streamed is None:
+        raise HTTPException(404, detail="The screenshot file is missing.")
+    return streamed
 
 
 @router.get("/contracts/{contract_id}/shots/{slot_id}/thumb", include_in_schema=False)

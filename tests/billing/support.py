@@ -15,6 +15,7 @@ import requests
 from sqlalchemy.orm import Session, sessionmaker
 
 from billing.api.app import create_app
+from billing.blobs import BlobStore
 from billing.clock import ManualClock
 from billing.config import Settings
 from billing.db import ledger
@@ -200,10 +201,12 @@ def backend_settings(data_dir: Path, url: str) -> Settings:
 
 
 @contextmanager
-def make_backend(url: str, tmp_path: Path, start: datetime = START) -> Iterator[Backend]:
+def make_backend(
+    url: str, tmp_path: Path, start: datetime = START, blobs: BlobStore | None = None
+) -> Iterator[Backend]:
     settings = backend_settings(tmp_path / "data", url)
     clock = ManualClock(start)
-    app = create_app(settings, clock, migrate=True)
+    app = create_app(settings, clock, blobs=blobs, migrate=True)
     with serve_in_thread(app) as base_url:
         client = HttpClient(base_url, app)
         yield Backend(client, clock, settings, app.state.session_factory)

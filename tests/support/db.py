@@ -21,7 +21,10 @@ import pytest
 from sqlalchemy import Engine
 
 from billing.db.migrate import upgrade
+from billing.db.pg_reflection import ignore_partition_fk_clones
 from billing.db.session import make_engine
+
+ignore_partition_fk_clones()  # schema comparisons: see billing.db.pg_reflection
 
 POSTGRES_ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test"
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
