@@ -15,7 +15,7 @@ import keyring.backends.fail
 import keyring.backends.SecretService
 import pytest
 
-from sync.credentials import CredentialStore, Credentials
+from sync.credentials import Credentials, CredentialStore
 from tests.support.session_bus import private_session_bus
 
 URL = "https://billing.example.test"
