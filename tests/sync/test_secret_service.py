@@ -15,7 +15,7 @@ import keyring.backends.fail
 import keyring.backends.SecretService
 import pytest
 
-from sync.credentials import Credentials, CredentialStore
+from sync.credentials import Credentials, CredentialStore, SecretBackend
 from tests.support.session_bus import private_session_bus
 
 URL = "https://billing.example.test"
@@ -54,10 +54,18 @@ def secret_service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
 
 def _wait_until_viable(timeout: float = 15) -> None:
     deadline = time.monotonic() + timeout
-    while keyring.backends.SecretService.Keyring.priority <= 0:  # type: ignore[operator]
+    while keyring.backends.SecretService.Keyring.priority <= 0:
         if time.monotonic() > deadline:
             raise AssertionError("the Secret Service did not come up on the private bus")
         time.sleep(0.2)
+
+
+def _secret_service_backend() -> SecretBackend:
+    return keyring.backends.SecretService.Keyring()  # type: ignore[no-untyped-call]
+
+
+def _fail_backend() -> SecretBackend:
+    return keyring.backends.fail.Keyring()  # type: ignore[no-untyped-call]
 
 
 def _lookup(env: dict[str, str], server_url: str) -> str:
@@ -72,11 +80,11 @@ def _lookup(env: dict[str, str], server_url: str) -> str:
 def test_the_token_is_stored_in_the_secret_service_not_in_the_file(
     tmp_path: Path, secret_service: dict[str, str]
 ) -> None:
-    store = CredentialStore(keyring.backends.SecretService.Keyring(), tmp_path / "config")
+    store = CredentialStore(_secret_service_backend(), tmp_path / "config")
     store.save(Credentials(URL, "f@demo.test", "tok-in-the-keyring"))
     assert not store.fallback_path.exists()
     assert '"token": "tok-in-the-keyring"' in _lookup(secret_service, URL)
-    again = CredentialStore(keyring.backends.SecretService.Keyring(), tmp_path / "config")
+    again = CredentialStore(_secret_service_backend(), tmp_path / "config")
     assert again.load(URL) == Credentials(URL, "f@demo.test", "tok-in-the-keyring")
     again.forget(URL)
     assert _lookup(secret_service, URL) == ""
@@ -90,7 +98,7 @@ def test_the_fallback_warns_once_per_install_not_at_every_sign_in(
     for run in range(3):  # three runs of the app, each signing in
         caplog.clear()
         with caplog.at_level(logging.INFO, logger="sync.credentials"):
-            store = CredentialStore(keyring.backends.fail.Keyring(), config)
+            store = CredentialStore(_fail_backend(), config)
             store.save(Credentials(URL, "f@demo.test", f"tok-{run}"))
             assert store.load(URL) == Credentials(URL, "f@demo.test", f"tok-{run}")
         notes = [r for r in caplog.records if "no OS keyring" in r.message]
