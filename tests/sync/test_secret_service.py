@@ -9,11 +9,13 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import keyring.backends.fail
 import keyring.backends.SecretService
 import pytest
+import secretstorage
 
 from sync.credentials import Credentials, CredentialStore, SecretBackend
 from tests.support.session_bus import private_session_bus
@@ -35,29 +37,45 @@ def secret_service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
         runtime.mkdir(mode=0o700)
         env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=address, HOME=str(home),
                    XDG_RUNTIME_DIR=str(runtime), XDG_DATA_HOME=str(home / ".local" / "share"))
+        # the password must already be in the pipe: the daemon does not wait for it
+        password_read, password_write = os.pipe()
+        os.write(password_write, b"workdiary-test")
+        os.close(password_write)
         daemon = subprocess.Popen(
             [binary, "--foreground", "--unlock", "--components=secrets"], env=env,
-            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        assert daemon.stdin is not None
-        daemon.stdin.write(b"workdiary-test")
-        daemon.stdin.close()
+            stdin=password_read, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(password_read)
         try:
             for name, value in env.items():
                 if name != "HOME":
                     monkeypatch.setenv(name, value)
-            _wait_until_viable()
+            _wait_until_viable(Path(env["XDG_DATA_HOME"]) / "keyrings" / "login.keyring")
             yield env
         finally:
             daemon.terminate()
             daemon.wait(timeout=10)
 
 
-def _wait_until_viable(timeout: float = 15) -> None:
+def _wait_until_viable(login_keyring: Path, timeout: float = 15) -> None:
+    """Until the daemon has written the login keyring, then made it the unlocked default
+    collection. No D-Bus call before the file exists: a call that comes before the
+    daemon has read the password left it, in some runs here, with no default alias."""
     deadline = time.monotonic() + timeout
-    while keyring.backends.SecretService.Keyring.priority <= 0:
+    while not login_keyring.exists() or not _default_collection_unlocked():
         if time.monotonic() > deadline:
             raise AssertionError("the Secret Service did not come up on the private bus")
         time.sleep(0.2)
+
+
+def _default_collection_unlocked() -> bool:
+    if keyring.backends.SecretService.Keyring.priority <= 0:
+        return False
+    try:
+        with closing(secretstorage.dbus_init()) as connection:
+            # the "default" alias only; unlike get_default_collection this creates nothing
+            return not secretstorage.Collection(connection).is_locked()
+    except secretstorage.exceptions.SecretStorageException:
+        return False
 
 
 def _secret_service_backend() -> SecretBackend:
