@@ -1,8 +1,9 @@
 """The .deb made by ./dev build: installed with dpkg as root, started from PATH on a real
 X server with a real tray host (Debian's tint2), purged without leftovers.
 
-Measured on this machine kind (2 loaded cores): about 80 s, nearly all of it the
-PyInstaller build, which this session shares with test_build.
+Measured on this machine kind (2 cores): this test and test_build, which share one
+PyInstaller build, take 126 s at load average ~5 and 183 s at ~13; the build is most of
+it, packing, installing, starting and purging about 30–40 s.
 """
 
 from __future__ import annotations
