@@ -2,7 +2,8 @@
 
 The watcher (status-notifier-watcher) and a host (gtk-sni-tray-standalone) are Debian's,
 on a private dbus-daemon and a private Xvfb. Qt registers the item itself; this checks
-that ours is there, with our tooltip, icon pixels and menu (com.canonical.dbusmenu).
+that ours is there, with our tooltip, icon pixels and menu (com.canonical.dbusmenu), and
+that its tooltip follows the state once tracking starts (signed in to the real server).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from jeepney import DBusAddress, Properties, new_method_call  # type: ignore[imp
 from jeepney.io.blocking import open_dbus_connection  # type: ignore[import-untyped]
 from jeepney.wrappers import unwrap_msg  # type: ignore[import-untyped]
 
+from tests.e2e import seed
+from tests.support.server import running_server
 from tests.support.session_bus import private_session_bus
 from tests.support.xvfb import xvfb
 
@@ -88,24 +91,57 @@ def _menu_labels(bus: Bus, service: str, menu_path: str) -> list[str]:
     return [child[1][1].get("label", ("s", ""))[1] for child in children]
 
 
+def _start_app(env: dict[str, str], *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "ui.app", "--data-dir", env["XDG_DATA_HOME"], "--config-dir",
+         env["XDG_CONFIG_HOME"], "--quit-after", "90", *extra],
+        env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _our_item(bus: Bus) -> tuple[str, DBusAddress]:
+    [item] = _wait_for(lambda: bus.get(WATCHER, "RegisteredStatusNotifierItems"),
+                       "our item on the watcher")
+    service, _, path = item.partition("/")
+    return service, DBusAddress("/" + (path or "StatusNotifierItem"), bus_name=service,
+                                interface=ITEM_INTERFACE)
+
+
+def _tooltip_title(bus: Bus, address: DBusAddress) -> str:
+    tooltip = bus.get(address, "ToolTip")
+    return str(tooltip[2]) if tooltip else ""
+
+
+@pytest.mark.slow
+@pytest.mark.xvfb
+def test_the_item_follows_the_state_once_tracking_starts(
+    sni_desktop: tuple[dict[str, str], Bus], tmp_path: Path
+) -> None:
+    env, bus = sni_desktop
+    with running_server(tmp_path / "server") as server:
+        seed.create_demo(server)
+        app = _start_app(dict(env, WORKDIARY_PASSWORD="demo"), "--server-url",
+                         server.base_url, "--email", "freelancer@demo.test", "--start-tracking")
+        try:
+            _service, address = _our_item(bus)
+            _wait_for(lambda: _tooltip_title(bus, address).startswith("Workdiary — Tracking"),
+                      "the item's tooltip to say Tracking")
+        finally:
+            app.terminate()
+            output, _ = app.communicate(timeout=30)
+    assert "Workdiary running" in output
+
+
 @pytest.mark.slow
 @pytest.mark.xvfb
 def test_the_tray_icon_is_a_status_notifier_item_with_our_icon_and_menu(
     sni_desktop: tuple[dict[str, str], Bus],
 ) -> None:
     env, bus = sni_desktop
-    app = subprocess.Popen(
-        [sys.executable, "-m", "ui.app", "--data-dir", env["XDG_DATA_HOME"], "--config-dir",
-         env["XDG_CONFIG_HOME"], "--quit-after", "60"],
-        env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    app = _start_app(env)
     try:
-        [item] = _wait_for(lambda: bus.get(WATCHER, "RegisteredStatusNotifierItems"),
-                           "our item on the watcher")
-        service, _, path = item.partition("/")
-        address = DBusAddress("/" + (path or "StatusNotifierItem"), bus_name=service,
-                              interface=ITEM_INTERFACE)
+        service, address = _our_item(bus)
         _icon_name, pixmaps, title, _text = bus.get(address, "ToolTip")
-        assert title.startswith("Workdiary")
+        assert title.startswith("Workdiary — Stopped")
         assert pixmaps or bus.get(address, "IconPixmap")  # our PNGs, sent as pixels
         labels = _menu_labels(bus, service, bus.get(address, "Menu"))
         assert {"Start tracking", "Open work diary", "Quit Workdiary"} <= set(labels), labels
