@@ -4,7 +4,8 @@ On a desktop the token goes into the OS keyring (Secret Service, macOS Keychain,
 Windows Credential Locker) through ``keyring``. A headless Linux box has no keyring
 backend — ``keyring`` then hands out its *fail* backend, which raises on every call — so
 the token goes into a file only the user can read in the user config dir, and the log
-says so clearly, once.
+says so clearly, once per install: a marker file beside it remembers that the warning
+was given, and later runs only note it at INFO.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ log = logging.getLogger(__name__)
 
 SERVICE = "Workdiary"
 TOKEN_FILE_NAME = "credentials.json"
+# present once the "no OS keyring" warning was logged for this config dir
+WARNED_MARKER_NAME = "credentials.fallback-warned"
 
 
 class SecretBackend(Protocol):
@@ -105,14 +108,24 @@ class CredentialStore:
     # --- the fallback file ---------------------------------------------------------
 
     def _warn_fallback(self, error: Exception) -> None:
-        if not self._warned:
-            log.warning(
-                "no OS keyring is available (%s); the sign-in token is kept in %s, "
-                "readable only by you (mode 0600)",
-                type(error).__name__,
-                self.fallback_path,
-            )
-            self._warned = True
+        if self._warned:
+            return
+        self._warned = True
+        marker = self._config_dir / WARNED_MARKER_NAME
+        level = logging.INFO if marker.exists() else logging.WARNING
+        log.log(
+            level,
+            "no OS keyring is available (%s); the sign-in token is kept in %s, "
+            "readable only by you (mode 0600)",
+            type(error).__name__,
+            self.fallback_path,
+        )
+        if level == logging.WARNING:
+            try:
+                self._config_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+                marker.touch()
+            except OSError as marker_error:  # warn again next time rather than fail
+                log.info("cannot record the keyring warning: %s", marker_error)
 
     def _read_file(self) -> dict[str, dict[str, str]]:
         path = self.fallback_path

@@ -174,6 +174,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         instance.release()
         return _fail(app, "Workdiary cannot open its data", str(error))
 
+    from ui.desktop_notices import DesktopNotices
+    from ui.notifications import DesktopNotifications
+
+    notices = DesktopNotices(built.controller, built.shell, DesktopNotifications.open())
     watcher = SignalWatcher(lambda _number: app.quit())
     built.shell.quit_requested.connect(app.quit)
     sign_in_now = bool(args.email and args.server_url)
@@ -196,6 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return app.exec()
     finally:
         built.shell.close_all()
+        notices.close()
         built.controller.shutdown()
         built.tasks.shutdown()
         built.controller.store.close()

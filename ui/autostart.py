@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
 import sys
@@ -13,11 +14,20 @@ DESKTOP_FILE_NAME = "workdiary.desktop"
 def launch_command() -> list[str]:
     """How to start this very app again: the frozen binary, or the console script."""
     if getattr(sys, "frozen", False):
-        return [sys.executable]
+        return [command_on_path(sys.executable)]
     script = shutil.which("workdiary")
     if script is not None:
         return [script]
     return [sys.executable, "-m", "ui.app"]
+
+
+def command_on_path(binary: str, search_path: str | None = None) -> str:
+    """``workdiary`` on PATH when it leads to ``binary`` (the .deb's /usr/bin symlink to
+    /usr/lib/workdiary/workdiary): the autostart entry then names the stable command."""
+    script = shutil.which("workdiary", path=search_path)
+    if script is not None and os.path.realpath(script) == os.path.realpath(binary):
+        return script
+    return binary
 
 
 def desktop_entry(command: list[str]) -> str:
@@ -27,6 +37,8 @@ def desktop_entry(command: list[str]) -> str:
         "Name=Workdiary\n"
         "Comment=Time tracker with work diary\n"
         f"Exec={shlex.join(command)}\n"
+        # once the package is purged the entry stays (user data) but desktops skip it
+        f"TryExec={command[0]}\n"
         "Icon=workdiary\n"
         "Terminal=false\n"
         "X-GNOME-Autostart-enabled=true\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -55,6 +56,8 @@ class Shell(QObject):
         self.idle_dialog: IdlePromptDialog | None = None
         self.settings_dialog: SettingsDialog | None = None
         self.tray: TrayMenu | None = None
+        # asked first for each controller notice; True: shown elsewhere (ui.desktop_notices)
+        self.notice_router: Callable[[str, str, bool], bool] | None = None
         self._tray_checks_left = 0 if use_tray is not None else _TRAY_RETRIES
         self._want_tray = use_tray
 
@@ -177,6 +180,12 @@ class Shell(QObject):
 
     def _on_controller_notice_posted(self, title: str, text: str, critical: bool) -> None:
         self.notice_shown.emit(title, text)
+        if self.notice_router is not None and self.notice_router(title, text, critical):
+            return
+        self.show_notice(title, text, critical)
+
+    def show_notice(self, title: str, text: str, critical: bool) -> None:
+        """A tray balloon, or the timer window's notice line when there is no tray."""
         if self.tray is not None and self.tray.icon.isVisible():
             self.tray.notify(title, text, critical)
         else:

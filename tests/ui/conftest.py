@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QApplication
 
+from tests.support.app_build import OneFolderBuild, build_one_folder
 from ui.style import STYLESHEET
 
 OFFSCREEN_NOISE = r"This plugin does not support (propagateSizeHints|raise)\(\)"
@@ -40,3 +41,9 @@ def styled_app(qapp: QApplication) -> Iterator[QApplication]:
 def screens_dir() -> Path:
     SCREENS_DIR.mkdir(parents=True, exist_ok=True)
     return SCREENS_DIR
+
+
+@pytest.fixture(scope="session")
+def one_folder_build(tmp_path_factory: pytest.TempPathFactory) -> OneFolderBuild:
+    """build.spec built once per session: test_build runs it, test_package packs it."""
+    return build_one_folder(tmp_path_factory.mktemp("pyinstaller"))

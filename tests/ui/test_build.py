@@ -8,31 +8,24 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.support.app_build import OneFolderBuild
 from tests.support.xvfb import XServer
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow
 @pytest.mark.xvfb
-def test_the_built_app_starts_and_quits_cleanly(tmp_path: Path, x_server: XServer) -> None:
-    pyinstaller = Path(sys.executable).with_name("pyinstaller")
-    build = subprocess.run(
-        [str(pyinstaller), "--noconfirm", "--log-level", "WARN",
-         "--distpath", str(tmp_path / "dist"), "--workpath", str(tmp_path / "work"),
-         str(ROOT / "build.spec")],
-        cwd=tmp_path, capture_output=True, text=True, timeout=600,
-    )
+def test_the_built_app_starts_and_quits_cleanly(
+    tmp_path: Path, x_server: XServer, one_folder_build: OneFolderBuild
+) -> None:
+    build = one_folder_build
     assert build.returncode == 0, build.stderr[-3000:]
-    binary = tmp_path / "dist" / "workdiary" / "workdiary"
+    binary = build.app_dir / "workdiary"
     assert binary.is_file()
-    assert (tmp_path / "dist" / "workdiary" / "_internal" / "resources" / "icons"
-            / "tracking-22.png").is_file()
+    assert (build.app_dir / "_internal" / "resources" / "icons" / "tracking-22.png").is_file()
 
     env = dict(os.environ, DISPLAY=x_server.display, QT_QPA_PLATFORM="xcb",
                XDG_CONFIG_HOME=str(tmp_path / "xdg"))

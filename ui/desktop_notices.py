@@ -1,0 +1,135 @@
+"""What the app tells the freelancer outside its windows, and the buttons on it.
+
+- the idle prompt, with **Keep** / **Discard** (the dialog opens too; whichever is
+  answered first wins, and the other closes);
+- "screenshot taken", with **Delete** (DOMAIN.md, Preview). The slot is still in
+  progress when its shot is taken, and the session deletes only finished slots, so a
+  Delete pressed then is carried out as soon as that slot closes;
+- every notice of the controller (cap warnings, cap reached, sync problems …);
+- "offline" / "back online" when the uploader loses or finds the server.
+
+With a notification server on the session bus these go there. Without one they go to
+the tray balloons (or the timer window's notice line), which carry no buttons.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from tracker import events as ev
+from ui.controller import AppController
+from ui.formatting import hours_minutes_long
+from ui.notifications import DesktopNotifications, Notice
+from ui.shell import Shell
+from ui.view_state import DiarySlot, SlotSyncState, SyncState, TimerStatus
+
+IDLE_TAG, SHOT_TAG, SYNC_TAG, NOTICE_TAG = "idle", "shot", "sync", "notice"
+KEEP, DISCARD, DELETE = "keep", "discard", "delete"
+SHOT_NOTICE_MS = 8000
+
+
+class DesktopNotices(QObject):
+    """Routes the app's notices to the desktop (or the tray) and the answers back.
+
+    Signals: ``shot_deleted(contract_id, slot_start)`` once a Delete was carried out.
+    """
+
+    shot_deleted = Signal(int, object)
+    _session_event = Signal(object)
+
+    def __init__(
+        self, controller: AppController, shell: Shell, desktop: DesktopNotifications | None
+    ) -> None:
+        super().__init__()
+        self.controller = controller
+        self.shell = shell
+        self.desktop = desktop
+        self._last_shot: ev.ShotTaken | None = None
+        self._delete_when_closed: set[tuple[int, datetime]] = set()
+        self._sync_state = controller.status.sync.state
+        shell.notice_router = self._route_controller_notice
+        controller.status_changed.connect(self._on_controller_status_changed)
+        controller.idle_prompt_requested.connect(self._on_controller_idle_prompt_requested)
+        # session events come on the ticking thread: hop to ours by a queued signal
+        self._session_event.connect(self._on_session_event)
+        self._unsubscribe = controller.session.subscribe(self._session_event.emit)
+        if desktop is not None:
+            desktop.action_invoked.connect(self._on_desktop_action_invoked)
+            desktop.failed.connect(self._on_desktop_failed)
+
+    def close(self) -> None:
+        self._unsubscribe()
+        if self.desktop is not None:
+            self.desktop.close()
+            self.desktop = None
+
+    # -- showing -----------------------------------------------------------------------
+    def show(self, notice: Notice) -> None:
+        if self.desktop is not None:
+            self.desktop.show(notice)
+        else:
+            self.shell.show_notice(notice.title, notice.body, notice.urgent)
+
+    def _route_controller_notice(self, title: str, text: str, critical: bool) -> bool:
+        """The Shell asks first: True when the desktop took the notice."""
+        if self.desktop is None:
+            return False
+        self.desktop.show(Notice(NOTICE_TAG, title, text, urgent=critical))
+        return True
+
+    def _on_controller_idle_prompt_requested(self, event: ev.IdlePromptRequired) -> None:
+        since = event.idle_since.astimezone().strftime("%H:%M")
+        self.show(Notice(
+            IDLE_TAG, f"Away for {hours_minutes_long(event.idle_minutes)}",
+            f"No keyboard or mouse since {since}. Keep that time, or discard it?",
+            actions=((KEEP, "Keep"), (DISCARD, "Discard")), urgent=True))
+
+    def _on_controller_status_changed(self, status: TimerStatus) -> None:
+        before, self._sync_state = self._sync_state, status.sync.state
+        if status.sync.state is SyncState.OFFLINE and before is not SyncState.OFFLINE:
+            self.show(Notice(SYNC_TAG, "Offline",
+                             "The server cannot be reached. Tracking goes on; slots are "
+                             "kept here and sent when it is back."))
+        elif before is SyncState.OFFLINE and status.sync.state in (
+                SyncState.UP_TO_DATE, SyncState.WAITING, SyncState.UPLOADING):
+            self.show(Notice(SYNC_TAG, "Back online", "Slots kept here are being sent."))
+
+    def _on_session_event(self, event: object) -> None:
+        if isinstance(event, ev.ShotTaken):
+            self._last_shot = event
+            taken = event.taken_at.astimezone().strftime("%H:%M")
+            self.show(Notice(SHOT_TAG, "Screenshot taken",
+                             f"At {taken}. Delete removes it and this slot's time.",
+                             actions=((DELETE, "Delete"),), expire_ms=SHOT_NOTICE_MS))
+        elif isinstance(event, ev.SlotClosed):
+            key = (event.contract_id, event.slot_start)
+            if key in self._delete_when_closed:
+                self._delete_when_closed.discard(key)
+                # not inside the session's own event delivery
+                QTimer.singleShot(0, lambda: self._delete(*key))
+
+    # -- answers -----------------------------------------------------------------------
+    def _on_desktop_action_invoked(self, tag: str, action_key: str) -> None:
+        if tag == IDLE_TAG and action_key in (KEEP, DISCARD):
+            if self.controller.status.idle_pending:
+                self.controller.resolve_idle(action_key == KEEP)
+        elif tag == SHOT_TAG and action_key == DELETE and self._last_shot is not None:
+            shot, self._last_shot = self._last_shot, None
+            if self.controller.session.status().slot_start == shot.slot_start:
+                self._delete_when_closed.add((shot.contract_id, shot.slot_start))
+            else:
+                self._delete(shot.contract_id, shot.slot_start)
+
+    def _delete(self, contract_id: int, slot_start: datetime) -> None:
+        self.controller.delete_slot(DiarySlot(
+            contract_id=contract_id, slot_start=slot_start, minutes=0, active_minutes=0,
+            memo="", sync_state=SlotSyncState.HELD))
+        self.shot_deleted.emit(contract_id, slot_start)
+
+    def _on_desktop_failed(self, reason: str) -> None:
+        # the server went away: the rest goes to the tray
+        if self.desktop is not None:
+            self.desktop.close()
+            self.desktop = None
