@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont, ImageStat
-from Xlib import X, display
+from Xlib import X, display  # type: ignore[import-untyped]  # python-xlib ships no stubs
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))

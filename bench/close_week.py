@@ -30,7 +30,7 @@ from billing.db.models import Contract, ContractCap, ContractWeek, Invoice, User
 from billing.db.session import make_session_factory, unit_of_work
 from billing.jobs import run_jobs
 from tests.support.db import fresh_database_url, migrated_engine
-from tracker.clock import utc
+from timekeeping.clock import utc
 
 WEEK = utc(2026, 11, 2)
 STEPS = (

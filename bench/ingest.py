@@ -27,7 +27,7 @@ from billing.db.contracts import create_hourly_contract
 from billing.db.session import make_session_factory, unit_of_work
 from tests.support.db import fresh_database_url, migrated_engine
 from tests.support.server import running_server
-from tracker.clock import utc
+from timekeeping.clock import utc
 
 WEEK = utc(2026, 11, 2)
 SERVER_NOW = utc(2026, 11, 8, 23, 59)  # the end of the week: every slot is in the past

@@ -1,4 +1,4 @@
-"""Clocks for the backend: the same shape as :mod:`tracker.clock`.
+"""Clocks for the backend: the shared :mod:`timekeeping.clock`, plus a file-driven one.
 
 ``FileClock`` lets an end-to-end test move the time of a server running in another
 process: it reads an ISO-8601 instant from a file (set ``WORKDIARY_CLOCK_FILE``). Only
@@ -11,7 +11,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tracker.clock import Clock, ManualClock, SystemClock
+from timekeeping.clock import Clock, ManualClock, SystemClock
 
 __all__ = ["Clock", "FileClock", "ManualClock", "SystemClock", "parse_instant"]
 
