@@ -41,9 +41,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import tests.support.server as test_server
 from bench.close_week import populate
 from bench.ingest import login, make_contracts
-from billing.db import invoices
 from billing.db.migrate import alembic_config
-from billing.db.session import make_session_factory, unit_of_work
+from billing.db.session import make_session_factory
+from billing.services import week_close
 from tests.support.db import fresh_database_url, migrated_engine
 from tests.support.s3 import fresh_bucket, s3_env
 from tests.support.server import free_port, running_server
@@ -204,8 +204,8 @@ def close(label: str, contracts: int, partitioned: bool) -> None:
         populate(factory, contracts)
         setup = time.perf_counter() - started
         started = time.perf_counter()
-        with unit_of_work(factory) as session:
-            closed = invoices.close_due(session, CLOSE_AT)
+        with factory() as session:
+            closed = week_close.close_due(session, CLOSE_AT)
         elapsed = time.perf_counter() - started
         assert closed == contracts
         engine.dispose()

@@ -178,12 +178,12 @@ def _fill_hour(row: HourRow) -> list[Cell]:
         cells[min(cell.local_start.minute // SLOT_MINUTES, CELLS_PER_HOUR - 1)] = cell
     offset = row.cells[0].local_start.minute % SLOT_MINUTES if row.cells else 0
     filled: list[Cell] = []
-    for index, cell in enumerate(cells):
-        if cell is None:
+    for index, held in enumerate(cells):
+        if held is None:
             empty_start = row.local_hour + timedelta(minutes=index * SLOT_MINUTES + offset)
             filled.append(Cell(local_start=empty_start))
         else:
-            filled.append(cell)
+            filled.append(held)
     return filled
 
 

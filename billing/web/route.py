@@ -8,7 +8,8 @@ handling is untouched.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 from urllib.parse import unquote
 
 from fastapi import HTTPException, Request, Response
@@ -80,7 +81,7 @@ def error_page(request: Request, status_code: int, message: str) -> Response:
 class WebRoute(APIRoute):
     """An ``APIRoute`` whose refusals render ``error.html`` (redirects pass through)."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def web_handler(request: Request) -> Response:

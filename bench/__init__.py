@@ -1,0 +1,1 @@
+"""Benchmarks that print figures beside their targets (./dev bench runs each file)."""
