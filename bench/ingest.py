@@ -22,9 +22,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from billing.db.accounts import Passwords, create_user
+from billing.db.accounts import create_user
 from billing.db.contracts import create_hourly_contract
 from billing.db.session import make_session_factory, unit_of_work
+from billing.passwords import Passwords
 from tests.support.db import fresh_database_url, migrated_engine
 from tests.support.server import running_server
 from timekeeping.clock import utc

@@ -19,12 +19,12 @@ from sqlalchemy.orm import Session
 
 from billing.clock import Clock, FileClock, SystemClock, parse_instant
 from billing.config import Settings, default_data_dir
-from billing.db.accounts import Passwords
 from billing.db.contracts import contracts_of, create_fixed_contract
 from billing.db.errors import ServiceError
 from billing.db.migrate import upgrade
 from billing.db.models import Contract, ContractKind, Role, User
 from billing.db.session import make_engine, make_session_factory
+from billing.passwords import Passwords
 from billing.services import accounts, hourly
 from billing.services.transaction import in_transaction
 

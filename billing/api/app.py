@@ -23,10 +23,10 @@ from billing.blob_config import blob_store_for
 from billing.blobs import BlobStore
 from billing.clock import Clock, SystemClock
 from billing.config import Settings
-from billing.db.accounts import Passwords
 from billing.db.migrate import upgrade
 from billing.db.session import make_engine, make_session_factory
 from billing.jobs import Scheduler
+from billing.passwords import Passwords
 
 API_PREFIX = "/api/v1"
 

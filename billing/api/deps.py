@@ -35,8 +35,9 @@ from billing.access import contract_dependency
 from billing.blobs import BlobStore
 from billing.clock import Clock
 from billing.config import Settings
-from billing.db.accounts import Passwords, user_for_token
 from billing.db.models import ApiToken, Role, User
+from billing.passwords import Passwords
+from billing.services.accounts import user_for_token
 
 _bearer = HTTPBearer(auto_error=False, description="token from POST /api/v1/auth/token")
 

@@ -42,7 +42,6 @@ from billing.api.milestones_schemas import (
     present_book,
     present_transfers,
 )
-from billing.db import milestones_attachments
 from billing.db.milestones_tables import FixedAttachment, FixedEscrowDispute
 from billing.db.models import Contract, Role
 from billing.services import fixed_price
@@ -225,7 +224,7 @@ async def add_attachment(
 
 @router.get("/contracts/{contract_id}/milestones/{seq}/attachments")
 def list_attachments(seq: Seq, access: EscrowViewer, session: SessionDep) -> list[AttachmentPublic]:
-    rows = milestones_attachments.attachments_of(session, access.contract, seq)
+    rows = fixed_price.attachments_of(session, access.contract, seq)
     return [_attachment(row) for row in rows]
 
 
@@ -241,7 +240,7 @@ def get_attachment(
     blobs: BlobsDep,
 ) -> Response:
     """The file's bytes, for the contract's parties (and an assigned admin)."""
-    row, data = milestones_attachments.attachment_bytes(
+    row, data = fixed_price.attachment_bytes(
         session, blobs, access.contract, attachment_id
     )
     # Served as a download, never rendered inline: the bytes come from a user.

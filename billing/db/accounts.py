@@ -4,41 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 from datetime import datetime
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from billing.db.errors import Conflict, Invalid, Unauthorized
 from billing.db.models import ApiToken, Role, User
+from billing.passwords import Passwords
 
 # A hash to verify against when the e-mail is unknown, so both cases cost the same.
 _DUMMY_PASSWORD = "not-a-real-password"
 
 
-@dataclass(frozen=True)
-class Passwords:
-    """Hashes and checks passwords with argon2id at the configured cost."""
-
-    hasher: PasswordHasher
-
-    @classmethod
-    def with_cost(cls, time_cost: int, memory_kib: int, parallelism: int) -> Passwords:
-        return cls(
-            PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
-        )
-
-    def hash(self, password: str) -> str:
-        return self.hasher.hash(password)
-
-    def verify(self, password_hash: str, password: str) -> bool:
-        try:
-            return self.hasher.verify(password_hash, password)
-        except (VerificationError, InvalidHashError):
-            return False
 
 
 def normalise_email(email: str) -> str:

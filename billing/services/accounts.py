@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 
 from billing.db import accounts as accounts_db
 from billing.db import ledger
-from billing.db.accounts import Passwords
 from billing.db.contracts import client_contract_ids
-from billing.db.models import ApiToken, Role, User
+from billing.db.contracts import contracts_of as contracts_of_db
+from billing.db.models import ApiToken, Contract, Role, User
 from billing.domain.ledger import AccountKind
+from billing.passwords import Passwords
 from billing.services.transaction import committed, in_transaction
 
 create_user = in_transaction(accounts_db.create_user)
@@ -82,3 +83,13 @@ def balances(session: Session, user: User) -> list[Balance]:
             else:
                 balance.escrow_cents += amount
     return sorted(by_currency.values(), key=lambda balance: balance.currency)
+
+
+def user_for_token(session: Session, token: str) -> tuple[User, ApiToken] | None:
+    """Who holds this bearer token (and its row, to revoke it), if it is live."""
+    return accounts_db.user_for_token(session, token)
+
+
+def contracts_of(session: Session, user: User) -> list[Contract]:
+    """The contracts ``user`` is a party to."""
+    return contracts_of_db(session, user)

@@ -574,3 +574,15 @@ def run_due(session: Session, now: datetime) -> dict[str, int]:
     session.commit()
     report = {"milestones_auto_approved": approved, "milestone_earnings_available": available}
     return {name: count for name, count in report.items() if count}
+
+
+def attachments_of(session: Session, contract: Contract, seq: int) -> list[FixedAttachment]:
+    """The freelancer's files on milestone ``seq``, oldest first."""
+    return attachments.attachments_of(session, contract, seq)
+
+
+def attachment_bytes(
+    session: Session, blobs: BlobStore, contract: Contract, attachment_id: int
+) -> tuple[FixedAttachment, bytes]:
+    """One attachment of this contract with its bytes (``NotFound`` otherwise)."""
+    return attachments.attachment_bytes(session, blobs, contract, attachment_id)

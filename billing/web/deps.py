@@ -19,8 +19,8 @@ from fastapi.responses import HTMLResponse
 
 from billing.access import ContractAccess, authorize, contract_dependency
 from billing.api.deps import SessionDep, get_session
-from billing.db.accounts import user_for_token
 from billing.db.models import ApiToken, Contract, Role, User
+from billing.services.accounts import user_for_token
 from billing.web.formatting import zone_or_default
 from billing.web.render import render
 from billing.web.secret import web_secret

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from fastapi import APIRouter, HTTPException, Request, Response
 
 from billing.api.deps import ClockDep, SessionDep, SettingsDep
@@ -13,24 +10,12 @@ from billing.domain.money import fee_for
 from billing.services import accounts, hourly_reads
 from billing.web import fixed_price_view
 from billing.web.deps import SecretDep, ViewerDep, ZoneDep, render_page
+from billing.web.earning_lines import EarningLine
 from billing.web.route import WebRoute
 
 router = APIRouter(route_class=WebRoute)
 
 
-@dataclass(frozen=True)
-class Earning:
-    """One credit to the freelancer: a finalized invoice or a released milestone."""
-
-    source: str
-    contract_title: str
-    link: str | None
-    earned_at: datetime
-    available_at: datetime | None
-    available: bool
-    gross_cents: int
-    net_cents: int
-    currency: str
 
 
 @router.get("/earnings", include_in_schema=False)
@@ -46,11 +31,11 @@ def earnings_page(
     if viewer.role != Role.FREELANCER:
         raise HTTPException(404, detail="Earnings are shown to freelancers.")
     fee_bps = settings.platform_fee_basis_points
-    earnings: list[Earning] = []
+    earnings: list[EarningLine] = []
     for invoice, contract in hourly_reads.finalized_earnings(session, viewer.user):
         assert invoice.finalized_at is not None
         earnings.append(
-            Earning(
+            EarningLine(
                 source=f"Invoice #{invoice.number}",
                 contract_title=contract.title,
                 link=f"/web/contracts/{contract.id}/invoices/{invoice.id}",

@@ -7,16 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from billing.api.deps import SessionDep
-from billing.db.contracts import contracts_of
 from billing.db.models import Contract, Role, User
 from billing.domain.milestones import PendingAction, Waiting
-from billing.services import fixed_price
-
-if TYPE_CHECKING:
-    from billing.web.earnings import Earning
+from billing.services import accounts, fixed_price
+from billing.web.earning_lines import EarningLine
 
 # one pill for every answer a client owes: there is at most one pending proposal
 _ANSWERS = (Waiting.PROPOSAL, Waiting.REQUEST)
@@ -39,12 +35,10 @@ def actions_needed(session: SessionDep, contract: Contract, role: Role) -> list[
     return _pills(fixed_price.waiting_on(session, contract, role))
 
 
-def released_earnings(session: SessionDep, freelancer: User) -> list[Earning]:
+def released_earnings(session: SessionDep, freelancer: User) -> list[EarningLine]:
     """Fixed-price money released to ``freelancer``, pending or available, by contract."""
-    from billing.web.earnings import Earning  # the earnings page imports this module
-
-    earnings: list[Earning] = []
-    for contract in contracts_of(session, freelancer):
+    earnings: list[EarningLine] = []
+    for contract in accounts.contracts_of(session, freelancer):
         if contract.freelancer_id != freelancer.id:
             continue
         book = fixed_price.read_book(session, contract)
@@ -58,7 +52,7 @@ def released_earnings(session: SessionDep, freelancer: User) -> list[Earning]:
             if parts[-1] == "bonus":
                 label += " bonus"
             earnings.append(
-                Earning(
+                EarningLine(
                     source=label,
                     contract_title=contract.title,
                     link=f"/web/contracts/{contract.id}/milestones",

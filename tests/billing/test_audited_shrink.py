@@ -17,10 +17,11 @@ from typing import Any
 import requests
 from sqlalchemy import select
 
-from billing.db.accounts import Passwords, create_user
+from billing.db.accounts import create_user
 from billing.db.contracts import create_hourly_contract
 from billing.db.models import AuditRecord
 from billing.db.session import make_engine, make_session_factory, unit_of_work
+from billing.passwords import Passwords
 from sync.api import ApiClient
 from sync.retry import Backoff
 from sync.uploader import Uploader

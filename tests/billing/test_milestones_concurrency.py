@@ -14,11 +14,12 @@ import requests
 from sqlalchemy import select
 
 from billing.db import ledger
-from billing.db.accounts import Passwords, create_user
+from billing.db.accounts import create_user
 from billing.db.contracts import create_fixed_contract
 from billing.db.models import LedgerTransfer
 from billing.db.session import make_engine, make_session_factory, unit_of_work
 from billing.domain.ledger import AccountKind
+from billing.passwords import Passwords
 from tests.support.db import fresh_database_url
 from tests.support.server import running_server
 from tracker.clock import utc

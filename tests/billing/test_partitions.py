@@ -20,7 +20,7 @@ from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import Session
 
 from billing.config import Settings
-from billing.db.accounts import Passwords, create_user
+from billing.db.accounts import create_user
 from billing.db.contracts import create_hourly_contract
 from billing.db.invoices import close_due, undisputed_minutes
 from billing.db.migrate import upgrade
@@ -30,6 +30,7 @@ from billing.db.slot_partitions import ensure_slot_partitions
 from billing.db.slots import diary, put_slot, recompute_week
 from billing.domain.slots import SlotBody
 from billing.jobs import run_jobs
+from billing.passwords import Passwords
 from tests.support.db import fresh_database_url
 from tracker.clock import utc
 

@@ -12,10 +12,11 @@ from pathlib import Path
 import requests
 
 from billing.config import Settings
-from billing.db.accounts import Passwords, create_user
+from billing.db.accounts import create_user
 from billing.db.contracts import create_hourly_contract
 from billing.db.session import make_engine, make_session_factory, unit_of_work
 from billing.jobs import run_jobs
+from billing.passwords import Passwords
 from tests.support.server import RunningServer, running_server
 from tracker.clock import utc
 

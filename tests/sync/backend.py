@@ -26,12 +26,13 @@ from sqlalchemy import Engine, select
 
 from billing.access import authorize
 from billing.config import Settings
-from billing.db.accounts import Passwords, create_user
+from billing.db.accounts import create_user
 from billing.db.contracts import create_hourly_contract
 from billing.db.migrate import upgrade
 from billing.db.models import Contract, Role, User
 from billing.db.session import make_engine, make_session_factory, unit_of_work
 from billing.jobs import run_jobs
+from billing.passwords import Passwords
 from billing.services import fixed_price
 from tests.support.server import SERVER, free_port, server_env
 

@@ -10,13 +10,14 @@ import pytest
 from sqlalchemy import Engine
 
 from billing.blobs import LocalBlobStore
-from billing.db.accounts import Passwords, create_user
+from billing.db.accounts import create_user
 from billing.db.contracts import create_hourly_contract, week_totals
 from billing.db.errors import Conflict
 from billing.db.models import Contract, User
 from billing.db.session import make_session_factory, unit_of_work
 from billing.db.slots import slot_at
 from billing.domain.slots import SlotBody
+from billing.passwords import Passwords
 from billing.services import hourly
 from tests.support.db import migrated_engine
 from tracker.clock import utc

@@ -11,13 +11,14 @@ from sqlalchemy import func, select
 
 from billing.config import Settings
 from billing.db import ledger
-from billing.db.accounts import Passwords, create_user
+from billing.db.accounts import create_user
 from billing.db.contracts import create_hourly_contract
 from billing.db.models import Contract, Invoice, InvoiceStatus, LedgerTransfer, Slot
 from billing.db.session import make_session_factory, unit_of_work
 from billing.domain.ledger import invariant_violations
 from billing.domain.slots import SlotBody
 from billing.jobs import run_jobs
+from billing.passwords import Passwords
 from billing.services.hourly import put_slot
 from billing.services.week_close import close_due
 from tests.support.db import migrated_engine
