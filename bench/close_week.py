@@ -22,6 +22,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session, sessionmaker
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -42,77 +43,79 @@ STEPS = (
 CHUNK = 5000
 
 
-def populate(factory, contracts: int) -> None:  # type: ignore[no-untyped-def]
-    created = WEEK - timedelta(days=30)
+def populate(factory: sessionmaker[Session], contracts: int) -> None:
+    """``contracts`` hourly contracts, each with a client, a freelancer, a 40 h cap and a
+    week just over it, inserted in chunks."""
     for first in range(0, contracts, CHUNK):
         ids = range(first, min(first + CHUNK, contracts))
         with unit_of_work(factory) as session:
-            users = [
-                {
-                    "id": 2 * i + 1,
-                    "email": f"c{i}@bench.test",
-                    "password_hash": "-",
-                    "role": "client",
-                    "display_name": f"c{i}",
-                    "created_at": created,
-                }
-                for i in ids
-            ] + [
-                {
-                    "id": 2 * i + 2,
-                    "email": f"f{i}@bench.test",
-                    "password_hash": "-",
-                    "role": "freelancer",
-                    "display_name": f"f{i}",
-                    "created_at": created,
-                }
-                for i in ids
-            ]
-            session.execute(insert(User), users)
-            session.execute(
-                insert(Contract),
-                [
-                    {
-                        "id": i + 1,
-                        "kind": "hourly",
-                        "title": f"contract {i}",
-                        "client_id": 2 * i + 1,
-                        "freelancer_id": 2 * i + 2,
-                        "currency": "USD",
-                        "rate_cents": 2000 + i % 5000,
-                        "screenshots_enabled": True,
-                        "blur_screenshots": False,
-                        "manual_time_allowed": False,
-                        "created_at": created,
-                    }
-                    for i in ids
-                ],
-            )
-            session.execute(
-                insert(ContractCap),
-                [
-                    {
-                        "contract_id": i + 1,
-                        "effective_week_start": WEEK - timedelta(weeks=4),
-                        "cap_minutes": 40 * 60,
-                        "created_at": created,
-                    }
-                    for i in ids
-                ],
-            )
-            session.execute(
-                insert(ContractWeek),
-                [
-                    {
-                        "contract_id": i + 1,
-                        "week_start": WEEK,
-                        "logged_minutes": 40 * 60 + 30,
-                        "billable_minutes": 40 * 60,
-                        "closed": False,
-                    }
-                    for i in ids
-                ],
-            )
+            session.execute(insert(User), _users(ids))
+            session.execute(insert(Contract), _contracts(ids))
+            session.execute(insert(ContractCap), _caps(ids))
+            session.execute(insert(ContractWeek), _weeks(ids))
+
+
+CREATED = WEEK - timedelta(days=30)
+
+
+def _users(ids: range) -> list[dict[str, object]]:
+    def user(user_id: int, role: str, name: str) -> dict[str, object]:
+        return {
+            "id": user_id,
+            "email": f"{name}@bench.test",
+            "password_hash": "-",
+            "role": role,
+            "display_name": name,
+            "created_at": CREATED,
+        }
+
+    return [user(2 * i + 1, "client", f"c{i}") for i in ids] + [
+        user(2 * i + 2, "freelancer", f"f{i}") for i in ids
+    ]
+
+
+def _contracts(ids: range) -> list[dict[str, object]]:
+    return [
+        {
+            "id": i + 1,
+            "kind": "hourly",
+            "title": f"contract {i}",
+            "client_id": 2 * i + 1,
+            "freelancer_id": 2 * i + 2,
+            "currency": "USD",
+            "rate_cents": 2000 + i % 5000,
+            "screenshots_enabled": True,
+            "blur_screenshots": False,
+            "manual_time_allowed": False,
+            "created_at": CREATED,
+        }
+        for i in ids
+    ]
+
+
+def _caps(ids: range) -> list[dict[str, object]]:
+    return [
+        {
+            "contract_id": i + 1,
+            "effective_week_start": WEEK - timedelta(weeks=4),
+            "cap_minutes": 40 * 60,
+            "created_at": CREATED,
+        }
+        for i in ids
+    ]
+
+
+def _weeks(ids: range) -> list[dict[str, object]]:
+    return [
+        {
+            "contract_id": i + 1,
+            "week_start": WEEK,
+            "logged_minutes": 40 * 60 + 30,
+            "billable_minutes": 40 * 60,
+            "closed": False,
+        }
+        for i in ids
+    ]
 
 
 def bench(kind: str, contracts: int) -> None:

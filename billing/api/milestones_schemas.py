@@ -20,6 +20,7 @@ from billing.domain.milestones_model import (
     EscrowTransfer,
     MilestoneOrigin,
     MilestoneState,
+    Proposal,
     ProposalChange,
     ProposalState,
 )
@@ -255,9 +256,6 @@ class ChangePublic(BaseModel):
 def present_book(
     book: EscrowBook, your_role: str, dispute_rows: dict[int, FixedEscrowDispute]
 ) -> BookPublic:
-    disputed = {d.milestone_seq for d in book.disputes if d.state.value == "open"}
-    escrow_by_seq = {m.seq: m.escrow_cents for m in book.milestones}
-    after = DEFAULT_POLICY.auto_approve_after
     return BookPublic(
         contract_id=book.contract_id,
         kind=book.kind.value,
@@ -276,61 +274,8 @@ def present_book(
         pending_proposal_seq=next(
             (p.seq for p in book.proposals if p.state is ProposalState.PENDING), None
         ),
-        milestones=[
-            MilestonePublic(
-                seq=m.seq,
-                title=m.title,
-                description=m.description,
-                due_date=m.due_date,
-                amount_cents=m.amount_cents,
-                origin=m.origin.value,
-                state=m.state.value,
-                escrow_cents=m.escrow_cents,
-                funded_cents=m.funded_cents,
-                carried_in_cents=m.carried_in_cents,
-                released_cents=m.released_cents,
-                refunded_cents=m.refunded_cents,
-                carried_out_cents=m.carried_out_cents,
-                bonus_cents=m.bonus_cents,
-                created_at=m.created_at,
-                activated_at=m.activated_at,
-                submitted_at=m.submitted_at,
-                submission_message=m.submission_message,
-                changes_requested_message=m.changes_requested_message,
-                released_at=m.released_at,
-                auto_approved=m.auto_approved,
-                auto_approve_at=(
-                    m.submitted_at + after
-                    if m.state is MilestoneState.SUBMITTED and m.submitted_at is not None
-                    else None
-                ),
-                in_dispute=m.seq in disputed,
-            )
-            for m in sorted(
-                book.milestones, key=lambda m: (m.origin != MilestoneOrigin.PLAN, m.seq)
-            )
-        ],
-        proposals=[
-            ProposalPublic(
-                seq=p.seq,
-                message=p.message,
-                state=p.state.value,
-                changes=[
-                    ProposalChangePublic(
-                        kind=c.kind.value,
-                        milestone_seq=c.milestone_seq,
-                        title=c.title,
-                        description=c.description,
-                        due_date=c.due_date,
-                        amount_cents=c.amount_cents,
-                    )
-                    for c in p.changes
-                ],
-                created_at=p.created_at,
-                decided_at=p.decided_at,
-            )
-            for p in book.proposals
-        ],
+        milestones=_present_milestones(book),
+        proposals=[_present_proposal(p) for p in book.proposals],
         milestone_requests=[
             MilestoneRequestPublic(
                 seq=r.seq,
@@ -343,27 +288,7 @@ def present_book(
             )
             for r in book.requests
         ],
-        escrow_disputes=[
-            EscrowDisputePublic(
-                id=dispute_rows[d.seq].id if d.seq in dispute_rows else 0,
-                contract_id=book.contract_id,
-                seq=d.seq,
-                milestone_seq=d.milestone_seq,
-                opened_by=d.opened_by.value,  # type: ignore[arg-type]
-                reason=d.reason,
-                state=d.state.value,
-                opened_at=d.opened_at,
-                held_cents=escrow_by_seq.get(d.milestone_seq, 0) if d.state.value == "open" else 0,
-                currency=book.currency,
-                to_freelancer_cents=d.to_freelancer_cents,
-                to_client_cents=d.to_client_cents,
-                resolved_at=d.resolved_at,
-                assigned_admin_id=(
-                    dispute_rows[d.seq].assigned_admin_id if d.seq in dispute_rows else None
-                ),
-            )
-            for d in book.disputes
-        ],
+        escrow_disputes=_present_disputes(book, dispute_rows),
         earnings=[
             EarningPublic(
                 amount_cents=e.amount_cents,
@@ -374,6 +299,92 @@ def present_book(
             for e in book.earnings
         ],
     )
+
+
+def _present_milestones(book: EscrowBook) -> list[MilestonePublic]:
+    """The plan first, then milestone payments, each in creation order."""
+    disputed = {d.milestone_seq for d in book.disputes if d.state.value == "open"}
+    after = DEFAULT_POLICY.auto_approve_after
+    return [
+        MilestonePublic(
+            seq=m.seq,
+            title=m.title,
+            description=m.description,
+            due_date=m.due_date,
+            amount_cents=m.amount_cents,
+            origin=m.origin.value,
+            state=m.state.value,
+            escrow_cents=m.escrow_cents,
+            funded_cents=m.funded_cents,
+            carried_in_cents=m.carried_in_cents,
+            released_cents=m.released_cents,
+            refunded_cents=m.refunded_cents,
+            carried_out_cents=m.carried_out_cents,
+            bonus_cents=m.bonus_cents,
+            created_at=m.created_at,
+            activated_at=m.activated_at,
+            submitted_at=m.submitted_at,
+            submission_message=m.submission_message,
+            changes_requested_message=m.changes_requested_message,
+            released_at=m.released_at,
+            auto_approved=m.auto_approved,
+            auto_approve_at=(
+                m.submitted_at + after
+                if m.state is MilestoneState.SUBMITTED and m.submitted_at is not None
+                else None
+            ),
+            in_dispute=m.seq in disputed,
+        )
+        for m in sorted(book.milestones, key=lambda m: (m.origin != MilestoneOrigin.PLAN, m.seq))
+    ]
+
+
+def _present_proposal(proposal: Proposal) -> ProposalPublic:
+    return ProposalPublic(
+        seq=proposal.seq,
+        message=proposal.message,
+        state=proposal.state.value,
+        changes=[
+            ProposalChangePublic(
+                kind=c.kind.value,
+                milestone_seq=c.milestone_seq,
+                title=c.title,
+                description=c.description,
+                due_date=c.due_date,
+                amount_cents=c.amount_cents,
+            )
+            for c in proposal.changes
+        ],
+        created_at=proposal.created_at,
+        decided_at=proposal.decided_at,
+    )
+
+
+def _present_disputes(
+    book: EscrowBook, dispute_rows: dict[int, FixedEscrowDispute]
+) -> list[EscrowDisputePublic]:
+    escrow_by_seq = {m.seq: m.escrow_cents for m in book.milestones}
+    return [
+        EscrowDisputePublic(
+            id=dispute_rows[d.seq].id if d.seq in dispute_rows else 0,
+            contract_id=book.contract_id,
+            seq=d.seq,
+            milestone_seq=d.milestone_seq,
+            opened_by=d.opened_by.value,  # type: ignore[arg-type]
+            reason=d.reason,
+            state=d.state.value,
+            opened_at=d.opened_at,
+            held_cents=escrow_by_seq.get(d.milestone_seq, 0) if d.state.value == "open" else 0,
+            currency=book.currency,
+            to_freelancer_cents=d.to_freelancer_cents,
+            to_client_cents=d.to_client_cents,
+            resolved_at=d.resolved_at,
+            assigned_admin_id=(
+                dispute_rows[d.seq].assigned_admin_id if d.seq in dispute_rows else None
+            ),
+        )
+        for d in book.disputes
+    ]
 
 
 def present_transfers(transfers: tuple[EscrowTransfer, ...]) -> list[TransferPublic]:

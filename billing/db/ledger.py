@@ -76,6 +76,31 @@ def post(session: Session, transfers: Sequence[Transfer], now: datetime) -> int:
     if len(set(keys)) != len(keys):
         raise Conflict("one idempotency key used twice in a batch")
     ids = account_ids(session, [t.source for t in transfers] + [t.destination for t in transfers])
+    fresh = _not_yet_posted(session, transfers, ids)
+    _check_balances(session, fresh, ids)
+    if fresh:
+        session.add_all(
+            LedgerTransfer(
+                idempotency_key=t.idempotency_key,
+                source_account_id=ids[t.source],
+                destination_account_id=ids[t.destination],
+                amount_cents=t.amount_cents,
+                currency=t.currency,
+                invoice_id=t.invoice_id,
+                reference=t.reference,
+                created_at=now,
+            )
+            for t in fresh
+        )
+        session.flush()
+    return len(fresh)
+
+
+def _not_yet_posted(
+    session: Session, transfers: Sequence[Transfer], ids: dict[AccountKey, int]
+) -> list[Transfer]:
+    """The transfers whose idempotency key is new; a replay must match what it replays."""
+    keys = [transfer.idempotency_key for transfer in transfers]
     held = {
         row.idempotency_key: row
         for row in session.scalars(
@@ -97,6 +122,13 @@ def post(session: Session, transfers: Sequence[Transfer], now: datetime) -> int:
         )
         if not same:
             raise Conflict(f"idempotency key {transfer.idempotency_key!r} already used differently")
+    return fresh
+
+
+def _check_balances(
+    session: Session, fresh: Sequence[Transfer], ids: dict[AccountKey, int]
+) -> None:
+    """Internal accounts never go negative, with concurrent debits serialised."""
     internal_sources = sorted({ids[t.source] for t in fresh if not t.source.may_go_negative})
     if internal_sources and session.get_bind().dialect.name == "postgresql":
         # serialise concurrent debits of one account so its balance check holds
@@ -116,22 +148,6 @@ def post(session: Session, transfers: Sequence[Transfer], now: datetime) -> int:
             )
         balances[source] -= transfer.amount_cents
         balances[destination] += transfer.amount_cents
-    if fresh:
-        session.add_all(
-            LedgerTransfer(
-                idempotency_key=t.idempotency_key,
-                source_account_id=ids[t.source],
-                destination_account_id=ids[t.destination],
-                amount_cents=t.amount_cents,
-                currency=t.currency,
-                invoice_id=t.invoice_id,
-                reference=t.reference,
-                created_at=now,
-            )
-            for t in fresh
-        )
-        session.flush()
-    return len(fresh)
 
 
 def _key_of(account: LedgerAccount) -> AccountKey:
