@@ -1,0 +1,340 @@
+"""Screenshot codec benchmark over a corpus of real screens (bench/shot_corpus.py).
+
+    nice -n 10 .venv/bin/python bench/codec.py [CORPUS_DIR] [--reps 3]
+
+For AVIF 4:4:4, AVIF 4:2:0, JPEG XL, WebP (method 2, the old format) and JPEG, each at
+a ladder of qualities, on every 1080p screen of the corpus: bytes, encode CPU (process
+time, median of --reps), full-colour SSIMULACRA2 against the lossless frame, and the
+tesseract character error rate of the decoded frame against tesseract's reading of the
+lossless frame (so the lossless frame's own rate is 0 and "within 1 point of lossless"
+means CER ≤ 1 %). For each codec it finds the lowest quality of its ladder where every
+screen passes both gates (a binary search: quality grows with the setting), then
+measures that setting at 4K too. The pick: fewest bytes among the codecs that pass,
+then the least encode CPU.
+
+Targets (issue 13): median ≤ 60 KiB per 1080p shot at SSIMULACRA2 ≥ 70 and CER within
+1 point of lossless. Needs the `bench` extra (ssimulacra2, pillow-jxl-plugin) and
+Debian tesseract-ocr. Prints figures beside targets, then one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pillow_jxl  # noqa: F401  (registers the JPEG XL plugin with Pillow)
+from PIL import Image
+from ssimulacra2 import compute_ssimulacra2  # type: ignore[import-untyped]
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.shot_corpus import DEFAULT_DIR, build  # noqa: E402
+
+TARGET_KIB = 60.0
+MIN_SSIMULACRA2 = 70.0
+MAX_CER_POINTS = 1.0
+Encoder = Callable[[Image.Image, int], bytes]
+
+
+def _save(image: Image.Image, kind: str, **options: object) -> bytes:
+    out = io.BytesIO()
+    image.save(out, kind, **options)
+    return out.getvalue()
+
+
+# name → (how to encode at a quality, the ladder of qualities tried)
+CODECS: dict[str, tuple[Encoder, list[int]]] = {
+    "AVIF 4:4:4": (
+        lambda im, q: _save(im, "AVIF", quality=q, subsampling="4:4:4", max_threads=1),
+        [30, 40, 50, 60, 70, 80],
+    ),
+    "AVIF 4:2:0": (
+        lambda im, q: _save(im, "AVIF", quality=q, subsampling="4:2:0", max_threads=1),
+        [40, 50, 60, 70, 80, 90],
+    ),
+    "JPEG XL e7": (
+        lambda im, q: _save(im, "JXL", quality=q, effort=7, num_threads=1),
+        [40, 50, 60, 70, 80, 90],
+    ),
+    "WebP m2": (lambda im, q: _save(im, "WEBP", quality=q, method=2), [60, 75, 85, 95, 100]),
+    "JPEG 4:2:0": (lambda im, q: _save(im, "JPEG", quality=q), [75, 85, 95, 100]),
+}
+
+
+@dataclass(frozen=True)
+class Point:
+    """One screen encoded by one codec at one quality."""
+
+    screen: str
+    size: int
+    cpu_ms: float
+    ssimulacra2: float
+    cer: float | None  # None: not read, the frame already failed SSIMULACRA2
+
+    def passes(self) -> bool:
+        return (
+            self.ssimulacra2 >= MIN_SSIMULACRA2
+            and self.cer is not None
+            and self.cer <= MAX_CER_POINTS
+        )
+
+
+def ocr(png: bytes) -> str:
+    """Tesseract's reading, whitespace collapsed (one thread: the cores are shared)."""
+    result = subprocess.run(
+        ["tesseract", "stdin", "stdout", "--psm", "3"],
+        input=png,
+        capture_output=True,
+        env={**os.environ, "OMP_THREAD_LIMIT": "1"},
+        timeout=600,
+        check=True,
+    )
+    return " ".join(result.stdout.decode("utf-8", "replace").split())
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance, one numpy row per character of ``a``: the insertion chain
+    along a row is a running minimum of (cost − column), which numpy does at once."""
+    if not a or not b:
+        return max(len(a), len(b))
+    target = np.frombuffer(b.encode("utf-32-le"), dtype=np.uint32)
+    columns = np.arange(len(b) + 1)
+    row = columns.copy()
+    for index, char in enumerate(a, start=1):
+        substitute = row[:-1] + (target != ord(char))
+        candidates = np.empty_like(row)
+        candidates[0] = index
+        candidates[1:] = np.minimum(row[1:] + 1, substitute)
+        row = np.minimum.accumulate(candidates - columns) + columns
+    return int(row[-1])
+
+
+def cer_points(reference: str, reading: str) -> float:
+    return 100.0 * edit_distance(reference, reading) / max(1, len(reference))
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    return _save(image, "PNG", compress_level=1)
+
+
+def cpu_ms(encode: Encoder, image: Image.Image, quality: int, reps: int) -> tuple[bytes, float]:
+    timings = []
+    payload = b""
+    for _ in range(reps):
+        started = time.process_time()
+        payload = encode(image, quality)
+        timings.append((time.process_time() - started) * 1000)
+    return payload, statistics.median(timings)
+
+
+def measure(job: tuple[str, Path, int, int, str | None]) -> Point:
+    """Encode, decode, score; OCR only when SSIMULACRA2 passes (it is the slow part)."""
+    codec, path, quality, reps, reference = job
+    encode = CODECS[codec][0]
+    with Image.open(path) as opened:
+        frame = opened.convert("RGB")
+    payload, spent = cpu_ms(encode, frame, quality, reps)
+    with Image.open(io.BytesIO(payload)) as opened:
+        decoded = png_bytes(opened.convert("RGB"))
+    score = float(compute_ssimulacra2(path, io.BytesIO(decoded)))
+    cer = None
+    if reference is not None and score >= MIN_SSIMULACRA2:
+        cer = cer_points(reference, ocr(decoded))
+    return Point(path.stem, len(payload), spent, score, cer)
+
+
+class Bench:
+    """Runs measurements on a small pool (two shared cores) and remembers them, in memory
+    and in the corpus folder: lossless readings and quality points survive a re-run
+    (keyed by the screen's hash); encode CPU is always measured afresh."""
+
+    def __init__(self, pool: ProcessPoolExecutor, screens: list[Path], reps: int) -> None:
+        self.pool = pool
+        self.screens = screens
+        self.reps = reps
+        self.keys = {
+            s: f"{s.stem}.{hashlib.sha256(s.read_bytes()).hexdigest()[:12]}" for s in screens
+        }
+        self.cache_path = screens[0].parent / "quality-cache.json"
+        self.cache: dict[str, dict[str, Any]] = (
+            json.loads(self.cache_path.read_text()) if self.cache_path.exists() else {}
+        )
+        missing = [s for s in screens if f"ocr|{self.keys[s]}" not in self.cache]
+        for screen, text in zip(missing, pool.map(ocr, map(Path.read_bytes, missing)), strict=True):
+            self.cache[f"ocr|{self.keys[screen]}"] = {"text": text}
+        self.references = {s: str(self.cache[f"ocr|{self.keys[s]}"]["text"]) for s in screens}
+        self.seen: dict[tuple[str, int], list[Point]] = {}
+
+    def run(self, codec: str, quality: int) -> list[Point]:
+        key = (codec, quality)
+        if key not in self.seen:
+            names = {s: f"{codec}|{quality}|{self.keys[s]}" for s in self.screens}
+            todo = [s for s in self.screens if names[s] not in self.cache]
+            jobs = [(codec, s, quality, 1, self.references[s]) for s in todo]
+            for screen, point in zip(todo, self.pool.map(measure, jobs), strict=True):
+                self.cache[names[screen]] = asdict(point)
+            self.cache_path.write_text(json.dumps(self.cache))
+            self.seen[key] = [Point(**self.cache[names[s]]) for s in self.screens]
+            print(f"    tried {show(summarise(codec, quality, self.seen[key]))}", file=sys.stderr)
+        return self.seen[key]
+
+    def encode_cpu(self, codec: str, quality: int, screens: list[Path]) -> tuple[float, float]:
+        """(median KiB, median encode CPU ms) over ``screens``, timed now."""
+        jobs = [(codec, s, quality, self.reps) for s in screens]
+        results = list(self.pool.map(size_and_cpu, jobs))
+        return (
+            statistics.median(size for size, _ in results) / 1024,
+            statistics.median(cpu for _, cpu in results),
+        )
+
+    def lowest_passing(self, codec: str) -> int | None:
+        ladder = CODECS[codec][1]
+        low, high, found = 0, len(ladder) - 1, None
+        while low <= high:
+            middle = (low + high) // 2
+            if all(point.passes() for point in self.run(codec, ladder[middle])):
+                found, high = ladder[middle], middle - 1
+            else:
+                low = middle + 1
+        return found
+
+
+def size_and_cpu(job: tuple[str, Path, int, int]) -> tuple[int, float]:
+    codec, path, quality, reps = job
+    with Image.open(path) as opened:
+        frame = opened.convert("RGB")
+    payload, spent = cpu_ms(CODECS[codec][0], frame, quality, reps)
+    return len(payload), spent
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A codec at one quality over the corpus."""
+
+    codec: str
+    quality: int
+    passes: bool
+    median_kib: float
+    min_ssimulacra2: float
+    max_cer: float | None
+    median_cpu_ms: float
+    median_kib_4k: float | None = None
+    median_cpu_ms_4k: float | None = None
+
+
+def summarise(codec: str, quality: int, points: list[Point]) -> Summary:
+    cers = [p.cer for p in points if p.cer is not None]
+    return Summary(
+        codec=codec,
+        quality=quality,
+        passes=all(p.passes() for p in points),
+        median_kib=statistics.median(p.size for p in points) / 1024,
+        min_ssimulacra2=min(p.ssimulacra2 for p in points),
+        max_cer=max(cers) if len(cers) == len(points) else None,
+        median_cpu_ms=statistics.median(p.cpu_ms for p in points),
+    )
+
+
+def timed(bench: Bench, summary: Summary, four_k: list[Path]) -> Summary:
+    """The summary with encode CPU timed afresh (median of the reps) at 1080p and 4K."""
+    _, cpu = bench.encode_cpu(summary.codec, summary.quality, bench.screens)
+    kib_4k, cpu_4k = bench.encode_cpu(summary.codec, summary.quality, four_k)
+    return Summary(
+        **{
+            **asdict(summary),
+            "median_cpu_ms": cpu,
+            "median_kib_4k": kib_4k,
+            "median_cpu_ms_4k": cpu_4k,
+        }
+    )
+
+
+def pick(chosen: list[Summary]) -> Summary | None:
+    """Fewest bytes among those that pass; at equal bytes (within 2 %), least CPU."""
+    passing = sorted((s for s in chosen if s.passes), key=lambda s: s.median_kib)
+    if not passing:
+        return None
+    close = [s for s in passing if s.median_kib <= passing[0].median_kib * 1.02]
+    return min(close, key=lambda s: s.median_cpu_ms)
+
+
+def show(summary: Summary) -> str:
+    cer = "  n/a" if summary.max_cer is None else f"{summary.max_cer:5.2f}"
+    line = (
+        f"  {summary.codec:11s} q{summary.quality:<3d} {summary.median_kib:7.1f} KiB "
+        f"{summary.min_ssimulacra2:6.1f} {cer} {summary.median_cpu_ms:8.0f} ms"
+    )
+    if summary.median_kib_4k is not None and summary.median_cpu_ms_4k is not None:
+        line += f"   4K {summary.median_kib_4k:7.1f} KiB {summary.median_cpu_ms_4k:7.0f} ms"
+    return line + ("" if summary.passes else "   (fails a gate)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_DIR)
+    parser.add_argument("--reps", type=int, default=3)
+    parsed = parser.parse_args()
+    build(parsed.corpus, ["1080p", "4k"])
+    full_hd = sorted(parsed.corpus.glob("*-1080p.png"))
+    four_k = sorted(parsed.corpus.glob("*-4k.png"))
+    print(f"codec benchmark: {len(full_hd)} real 1080p screens, {len(four_k)} at 4K")
+    print("  codec       quality  median   min SSIMULACRA2  max CER %  median encode CPU")
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        bench = Bench(pool, full_hd, parsed.reps)
+        chosen = []
+        for codec in CODECS:
+            quality = bench.lowest_passing(codec)
+            best = quality if quality is not None else CODECS[codec][1][-1]
+            summary = timed(bench, summarise(codec, best, bench.run(codec, best)), four_k)
+            chosen.append(summary)
+            print(show(summary), flush=True)
+        print("every setting measured (encode CPU of one encode):")
+        for (codec, quality), points in sorted(bench.seen.items()):
+            print(show(summarise(codec, quality, points)))
+    report(chosen)
+
+
+def report(chosen: list[Summary]) -> None:
+    winner = pick(chosen)
+    if winner is None:
+        print("no codec passes both gates")
+    else:
+        verdict = "meets" if winner.median_kib <= TARGET_KIB else "misses"
+        print(
+            f"pick: {winner.codec} q{winner.quality}: {winner.median_kib:.1f} KiB median per "
+            f"1080p shot (target ≤ {TARGET_KIB:.0f} KiB: {verdict}), SSIMULACRA2 ≥ "
+            f"{winner.min_ssimulacra2:.1f} (target ≥ {MIN_SSIMULACRA2:.0f}), CER ≤ "
+            f"{winner.max_cer} % of lossless (target ≤ {MAX_CER_POINTS:.0f} point)"
+        )
+    print(
+        json.dumps(
+            {
+                "bench": "codec",
+                "pick": None if winner is None else asdict(winner),
+                "chosen": [asdict(s) for s in chosen],
+                "targets": {
+                    "median_kib": TARGET_KIB,
+                    "ssimulacra2": MIN_SSIMULACRA2,
+                    "cer_points": MAX_CER_POINTS,
+                },
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
