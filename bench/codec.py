@@ -24,6 +24,7 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -35,9 +36,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pillow_jxl  # noqa: F401  (registers the JPEG XL plugin with Pillow)
 from PIL import Image
-from ssimulacra2 import compute_ssimulacra2  # type: ignore[import-untyped]
+
+try:
+    import pillow_jxl  # noqa: F401  (registers the JPEG XL plugin with Pillow)
+    from ssimulacra2 import compute_ssimulacra2  # type: ignore[import-untyped]
+except ImportError as missing:
+    raise SystemExit(
+        f"bench/codec.py needs the bench extra ({missing.name}): pip install -e '.[bench]'"
+    ) from missing
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -284,6 +291,8 @@ def show(summary: Summary) -> str:
 
 
 def main() -> None:
+    if shutil.which("tesseract") is None:
+        raise SystemExit("bench/codec.py needs tesseract: see bench/debian-packages.txt")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_DIR)
     parser.add_argument("--reps", type=int, default=3)
