@@ -25,6 +25,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -137,13 +138,23 @@ def edit_distance(a: str, b: str) -> int:
     return int(row[-1])
 
 
+# what tesseract makes of table rules, borders and carets: "|", "(", "‘", …
+NOT_TEXT = re.compile(r"[^\w.,:;$%/=+<>*#@&-]")
+
+
+def words(reading: str) -> str:
+    """A reading's words, sorted, without the marks tesseract reads into rules and
+    borders: it orders a table's or a page's blocks differently from one encode to the
+    next and sticks "|" or "(" to the cells next to a rule, which is layout, not
+    legibility."""
+    cleaned = (NOT_TEXT.sub("", word) for word in reading.split())
+    return " ".join(sorted(word for word in cleaned if word))
+
+
 def cer_points(reference: str, reading: str) -> float:
-    """Character error rate of ``reading`` against ``reference``, in points, over the
-    words in sorted order: tesseract orders a table's or a page's blocks differently
-    from one encode to the next, which is layout, not legibility."""
-    words_ref = " ".join(sorted(reference.split()))
-    words_read = " ".join(sorted(reading.split()))
-    return 100.0 * edit_distance(words_ref, words_read) / max(1, len(words_ref))
+    """Character error rate of ``reading`` against ``reference``, in points."""
+    expected = words(reference)
+    return 100.0 * edit_distance(expected, words(reading)) / max(1, len(expected))
 
 
 def png_bytes(image: Image.Image) -> bytes:
@@ -177,11 +188,11 @@ def measure_quality(job: tuple[str, Path, int]) -> dict[str, float]:
     return {"size": len(payload), "cpu_ms": spent, "ssimulacra2": score}
 
 
-def measure_cer(job: tuple[str, Path, int, str]) -> float:
-    """Tesseract's reading of the decoded frame against its reading of the lossless one."""
-    codec, path, quality, reference = job
+def measure_reading(job: tuple[str, Path, int]) -> dict[str, str]:
+    """Tesseract's reading of the decoded frame (scored against the lossless one's)."""
+    codec, path, quality = job
     decoded, _, _ = encoded_frame(codec, path, quality)
-    return cer_points(reference, ocr(png_bytes(decoded)))
+    return {"text": ocr(png_bytes(decoded))}
 
 
 class Bench:
@@ -200,7 +211,7 @@ class Bench:
         self.cache: dict[str, dict[str, Any]] = (
             json.loads(self.cache_path.read_text()) if self.cache_path.exists() else {}
         )
-        for name in [n for n in self.cache if not n.startswith(("ocr|", "q|", "cer|"))]:
+        for name in [n for n in self.cache if not n.startswith(("ocr|", "q|", "read|", "cer|"))]:
             old = self.cache.pop(name)  # an earlier layout: keep bytes, CPU and score
             self.cache["q|" + name] = {k: old[k] for k in ("size", "cpu_ms", "ssimulacra2")}
         missing = [s for s in screens if f"ocr|{self.keys[s]}" not in self.cache]
@@ -221,22 +232,18 @@ class Bench:
             )
             read = [s for s in self.screens if s.stem.split("-")[0] not in NOT_READ]
             if passed:
-                self.fill(
-                    "cer|",
-                    {s: names[s] for s in read},
-                    measure_cer,
-                    lambda s: (codec, s, quality, self.references[s]),
-                )
+                todo = {s: names[s] for s in read}
+                self.fill("read|", todo, measure_reading, lambda s: (codec, s, quality))
             self.seen[key] = [
-                Point(
-                    s.stem,
-                    cer=self.cache.get("cer|" + names[s], {}).get("cer"),
-                    **self.cache["q|" + names[s]],
-                )
+                Point(s.stem, cer=self.cer(s, "read|" + names[s]), **self.cache["q|" + names[s]])
                 for s in self.screens
             ]
             print(f"    tried {show(summarise(codec, quality, self.seen[key]))}", file=sys.stderr)
         return self.seen[key]
+
+    def cer(self, screen: Path, name: str) -> float | None:
+        reading = self.cache.get(name)
+        return None if reading is None else cer_points(self.references[screen], reading["text"])
 
     def fill(
         self,
@@ -248,9 +255,7 @@ class Bench:
         """Measure what the cache lacks, on the pool; save the cache."""
         todo = [s for s in names if prefix + names[s] not in self.cache]
         for screen, result in zip(todo, self.pool.map(job, map(args, todo)), strict=True):
-            self.cache[prefix + names[screen]] = (
-                result if isinstance(result, dict) else {"cer": result}
-            )
+            self.cache[prefix + names[screen]] = result
         self.cache_path.write_text(json.dumps(self.cache))
 
     def encode_cpu(
