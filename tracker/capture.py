@@ -5,16 +5,15 @@ Decision — one combined image: a :class:`Grabber` returns the whole virtual sc
 shot file whatever the monitor count. Areas of the bounding box no monitor covers come
 back black, which does not matter for reading the diary.
 
-Decision — format (measured with ``bench/codec.py`` on a corpus of real screens, see
-the README): full shots are AVIF with full-colour 4:4:4 chroma, quality 60, libaom
-speed 6. Coloured text on a dark background never reaches SSIMULACRA2 70 in WebP or
-4:2:0 JPEG/AVIF at a size worth having: chroma subsampling fringes it. AVIF 4:4:4 is
-the smallest codec that passes SSIMULACRA2 ≥ 70 and keeps tesseract's reading within
-1 point of the lossless frame on every screen. Encoding costs ~1 s of one core per
-1080p shot, six times an hour off the GUI thread, so bytes matter more than
+Decision — format (measured with ``bench/codec.py`` on a corpus of real screens — a
+dark terminal, a text page and a photo gallery in Chromium, a dark Qt code editor, a
+spreadsheet grid; the README has the table): full shots are AVIF with full-colour 4:4:4
+chroma, quality 50, libaom speed 6 — the fewest bytes at which every screen keeps
+SSIMULACRA2 ≥ 70 (median 62.5 KiB per 1080p shot). Encoding costs ~1.1 s of one core
+per 1080p shot, six times an hour off the GUI thread, so bytes matter more than
 milliseconds; one encoder thread, so a shot never takes both cores from the user.
 Old shots (WebP q60 m2) stay readable: every reader goes through Pillow or a browser.
-Thumbnails are JPEG q70 at 320 px wide (~8 kB, any Qt build reads them), made with
+Thumbnails are JPEG q70 at 320 px wide (~5 KiB, any Qt build reads them), made with
 ``reduce()`` + ``resize()``. Blur (for contracts that ask for it) shrinks the image 12×
 and scales it back up: layout stays visible, text does not.
 """
@@ -56,7 +55,7 @@ class ShotFormat:
     """How shots are encoded; the default is the measured choice (module docstring)."""
 
     media_type: str = "image/avif"
-    quality: int = 60
+    quality: int = 50
     avif_subsampling: str = "4:4:4"
     avif_speed: int = 6
     webp_method: int = 2  # the format before AVIF, kept for comparison in the benchmarks
