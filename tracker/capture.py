@@ -5,14 +5,17 @@ Decision — one combined image: a :class:`Grabber` returns the whole virtual sc
 shot file whatever the monitor count. Areas of the bounding box no monitor covers come
 back black, which does not matter for reading the diary.
 
-Decision — format (measured with ``bench/capture.py`` on a synthetic 1080p desktop
-with editor, browser and terminal text): full shots are WebP (lossy, quality 60,
-method 2) — 142 kB, text-area PSNR 33.4 dB, ~80 ms to encode — against JPEG q75 at
-269 kB / 31.6 dB / ~9 ms. WebP q60 method 0 is 166 kB (over the 150 kB target), method
-4 saves only 3 % for 2.4× the time. Shots are taken six times an hour off the GUI
-thread, so bytes matter more than milliseconds. Thumbnails are JPEG q70 at 320 px
-wide (~8 kB), made with ``reduce()`` + ``resize()``. Blur (for contracts that ask for
-it) shrinks the image 12× and scales it back up: layout stays visible, text does not.
+Decision — format (measured with ``bench/codec.py`` on a corpus of real screens — a
+dark terminal, a text page and a photo gallery in Chromium, a dark Qt code editor, a
+spreadsheet grid; the README has the table): full shots are AVIF with full-colour 4:4:4
+chroma, quality 50, libaom speed 6 — the fewest bytes at which every screen keeps
+SSIMULACRA2 ≥ 70 (median 62.5 KiB per 1080p shot). Encoding costs ~1.1 s of one core
+per 1080p shot, six times an hour off the GUI thread, so bytes matter more than
+milliseconds; one encoder thread, so a shot never takes both cores from the user.
+Old shots (WebP q60 m2) stay readable: every reader goes through Pillow or a browser.
+Thumbnails are JPEG q70 at 320 px wide (~5 KiB, any Qt build reads them), made with
+``reduce()`` + ``resize()``. Blur (for contracts that ask for it) shrinks the image 12×
+and scales it back up: layout stays visible, text does not.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from PIL import Image
@@ -50,9 +54,11 @@ class MonitorLayout(Protocol):
 class ShotFormat:
     """How shots are encoded; the default is the measured choice (module docstring)."""
 
-    media_type: str = "image/webp"
-    quality: int = 60
-    webp_method: int = 2
+    media_type: str = "image/avif"
+    quality: int = 50
+    avif_subsampling: str = "4:4:4"
+    avif_speed: int = 6
+    webp_method: int = 2  # the format before AVIF, kept for comparison in the benchmarks
     thumbnail_quality: int = 70
     blur_factor: int = 12
 
@@ -93,12 +99,36 @@ def thumbnail(image: Image.Image, width: int = THUMBNAIL_WIDTH) -> Image.Image:
 
 def encode_image(image: Image.Image, shot_format: ShotFormat = DEFAULT_FORMAT) -> bytes:
     buffer = io.BytesIO()
-    if shot_format.media_type == "image/webp":
+    if shot_format.media_type == "image/avif":
+        image.save(
+            buffer,
+            "AVIF",
+            quality=shot_format.quality,
+            subsampling=shot_format.avif_subsampling,
+            speed=shot_format.avif_speed,
+            max_threads=1,
+        )
+    elif shot_format.media_type == "image/webp":
         image.save(buffer, "WEBP", quality=shot_format.quality, method=shot_format.webp_method)
     elif shot_format.media_type == "image/jpeg":
         image.save(buffer, "JPEG", quality=shot_format.quality)
     else:
         raise ValueError(f"unsupported shot format {shot_format.media_type}")
+    return buffer.getvalue()
+
+
+def display_copy(path: Path, bound: tuple[int, int]) -> bytes | None:
+    """A PNG of the shot at ``path`` scaled down to fit ``bound``, for a viewer that cannot
+    decode every shot format itself (Qt has no AVIF plugin); None if it is unreadable."""
+    try:
+        with Image.open(path) as shot:
+            shot.draft("RGB", bound)  # cheap size reduction where the format allows it
+            picture = shot.convert("RGB")
+    except (OSError, ValueError):  # missing, truncated or not an image
+        return None
+    picture.thumbnail(bound, Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    picture.save(buffer, "PNG", compress_level=1)
     return buffer.getvalue()
 
 

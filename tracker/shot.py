@@ -13,7 +13,7 @@ class EncodedShot:
     """A shot encoded for storage: the full image and a ~320 px thumbnail."""
 
     image_bytes: bytes
-    media_type: str  # "image/webp" or "image/jpeg"
+    media_type: str  # "image/avif"; older shots "image/webp"
     width: int
     height: int
     thumbnail_bytes: bytes
@@ -29,7 +29,12 @@ class EncodedShot:
         return _SUFFIXES[self.thumbnail_media_type]
 
 
-_SUFFIXES = {"image/webp": ".webp", "image/jpeg": ".jpg", "image/png": ".png"}
+_SUFFIXES = {
+    "image/avif": ".avif",
+    "image/webp": ".webp",
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+}
 
 
 @dataclass(frozen=True)

@@ -211,14 +211,14 @@ class ShotViewer(QDialog):
         layout = QVBoxLayout(self)
         picture = QLabel()
         picture.setObjectName("full_shot")
-        pixmap = QPixmap(str(slot.shot_path)) if slot.shot_path else QPixmap()
-        if pixmap.isNull():
+        # Pillow decodes the shot (Qt has no AVIF plugin) and scales it to fit
+        from tracker.capture import display_copy
+
+        pixmap = QPixmap()
+        shown = display_copy(slot.shot_path, (1280, 800)) if slot.shot_path else None
+        if shown is None or not pixmap.loadFromData(shown, "PNG"):
             picture.setText("The screenshot file is missing.")
         else:
-            bound = QSize(1280, 800)
-            if pixmap.width() > bound.width() or pixmap.height() > bound.height():
-                pixmap = pixmap.scaled(bound, Qt.AspectRatioMode.KeepAspectRatio,
-                                       Qt.TransformationMode.SmoothTransformation)
             picture.setPixmap(pixmap)
         layout.addWidget(picture)
 

@@ -34,7 +34,9 @@ _IMAGE_BODY = {
         "required": True,
         "content": {
             media: {"schema": {"type": "string", "format": "binary"}}
-            for media in ("image/jpeg", "image/webp", "image/png", "application/octet-stream")
+            for media in (
+                "image/avif", "image/jpeg", "image/webp", "image/png", "application/octet-stream"
+            )
         },
     }
 }
@@ -154,7 +156,9 @@ async def put_shot(
 @router.get(
     "/contracts/{contract_id}/slots/{slot_start}/shot",
     response_class=Response,
-    responses={200: {"content": {"image/jpeg": {}, "image/webp": {}, "image/png": {}}}},
+    responses={
+        200: {"content": {"image/avif": {}, "image/jpeg": {}, "image/webp": {}, "image/png": {}}}
+    },
 )
 def get_shot(
     slot_start: SlotStart, access: PartyContract, session: SessionDep, blobs: BlobsDep
@@ -173,7 +177,7 @@ def get_shot(
 def _media_type(data: bytes) -> str:
     return next(
         (kind for magic, kind in _MEDIA.items() if data.startswith(magic)),
-        "application/octet-stream",
+        "image/avif" if data[4:12] == b"ftypavif" else "application/octet-stream",
     )
 
 

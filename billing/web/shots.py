@@ -64,6 +64,8 @@ def _media_type(image: bytes) -> str:
         return "image/webp"
     if image.startswith(b"\x89PNG"):
         return "image/png"
+    if image[4:12] == b"ftypavif":
+        return "image/avif"
     return "application/octet-stream"
 
 
