@@ -22,15 +22,18 @@ from sqlalchemy.orm import Session
 from billing.config import Settings
 from billing.db.accounts import create_user
 from billing.db.contracts import create_hourly_contract
-from billing.db.invoices import close_due, undisputed_minutes
+from billing.db.invoices import undisputed_minutes
 from billing.db.migrate import upgrade
 from billing.db.models import Contract, Dispute, Invoice
-from billing.db.session import make_engine, make_session_factory, unit_of_work
+from billing.db.session import make_engine, make_session_factory
 from billing.db.slot_partitions import ensure_slot_partitions
-from billing.db.slots import diary, put_slot, recompute_week
+from billing.db.slots import diary
 from billing.domain.slots import SlotBody
 from billing.jobs import run_jobs
 from billing.passwords import Passwords
+from billing.services.hourly import put_slot
+from billing.services.week_close import close_due
+from billing.services.week_totals import resplit_over_cap
 from tests.support.db import fresh_database_url
 from tracker.clock import utc
 
@@ -56,7 +59,7 @@ def _seed(engine: Engine) -> int:
     """Three weeks of slots, the first week closed, and one of its slots disputed."""
     factory = make_session_factory(engine)
     passwords = Passwords.with_cost(1, 1024, 1)
-    with unit_of_work(factory) as session:
+    with factory() as session:
         people = [
             create_user(session, passwords, email=f"{r}@p.test", password="p", role=r, now=WEEKS[0])
             for r in ("client", "freelancer")
@@ -83,7 +86,7 @@ def _seed(engine: Engine) -> int:
                     future_skew=SKEW,
                 )
         contract_id = contract.id
-    with unit_of_work(factory) as session:
+    with factory() as session:
         close_due(session, WEEKS[1])
         invoice = session.query(Invoice).filter_by(contract_id=contract_id).one()
         dispute = Dispute(
@@ -107,6 +110,7 @@ def _seed(engine: Engine) -> int:
             ),
             {"dispute": dispute.id, "start": WEEKS[0] + timedelta(hours=9)},
         )
+        session.commit()
     return contract_id
 
 
@@ -145,7 +149,7 @@ def test_data_from_before_the_migration_survives_it(pg_url: str) -> None:
             )
         # new ids continue after the old ones
         factory = make_session_factory(engine)
-        with unit_of_work(factory) as session:
+        with factory() as session:
             contract = session.query(Contract).one()
             late = WEEKS[2] + timedelta(days=4, hours=9)
             put_slot(
@@ -199,8 +203,8 @@ def test_a_weeks_queries_read_one_partition(pg_url: str) -> None:
             contract = session.get(Contract, contract_id)
             assert contract is not None
             assert undisputed_minutes(session, contract_id, week) == 40
-            assert len(diary(session, contract, week, week + timedelta(days=7))) == 4
-            recompute_week(session, contract, week)
+            assert len(diary(session, contract_id, week, week + timedelta(days=7))) == 4
+            resplit_over_cap(session, contract, week)
 
         plans = _partitions_read(engine, week_queries)
         assert len(plans) >= 3
@@ -213,7 +217,7 @@ def _seed_after_migration(engine: Engine) -> int:
     """The three weeks' partitions (as the jobs make them), then their slots."""
     factory = make_session_factory(engine)
     passwords = Passwords.with_cost(1, 1024, 1)
-    with unit_of_work(factory) as session:
+    with factory() as session:
         ensure_slot_partitions(session, WEEKS[0], len(WEEKS) - 1)
         client = create_user(
             session, passwords, email="c@q.test", password="p", role="client", now=WEEKS[0]
@@ -255,7 +259,7 @@ def test_the_jobs_create_the_coming_weeks_partitions(pg_url: str) -> None:
         contract_id = _seed_after_migration(engine)
         factory = make_session_factory(engine)
         early = mondays[2] + timedelta(hours=9)  # a slot that arrives before its partition
-        with unit_of_work(factory) as session:
+        with factory() as session:
             contract = session.get(Contract, contract_id)
             assert contract is not None
             put_slot(
