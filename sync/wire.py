@@ -35,16 +35,16 @@ def parse_instant(text: object) -> datetime:
     return instant.astimezone(UTC)
 
 
-def shot_note(slot: Slot, screenshots_enabled: bool) -> str | None:
+def shot_note(slot: Slot) -> str | None:
     """Why a slot has no shot, in the server's words (None when it has one, or manual)."""
     if slot.shot is not None or slot.manual:
         return None
     if slot.shot_state == "unavailable":
         return "capture_unavailable"
-    return "stopped_before_shot" if screenshots_enabled else "screenshots_off"
+    return "screenshots_off" if slot.shot_state == "off" else "stopped_before_shot"
 
 
-def slot_body(slot: Slot, client_now: datetime, screenshots_enabled: bool = True) -> dict[str, Any]:
+def slot_body(slot: Slot, client_now: datetime) -> dict[str, Any]:
     """The ``SlotPut`` body. Everything but ``client_now`` is fixed by the slot, so a
     replay after a lost answer is recognised by the server as the same slot."""
     minutes = sorted(slot.minutes, key=lambda m: m.index)
@@ -58,7 +58,7 @@ def slot_body(slot: Slot, client_now: datetime, screenshots_enabled: bool = True
         "shot": None
         if slot.shot is None
         else {"taken_at": iso(slot.shot.taken_at), "sha256": slot.shot.sha256},
-        "shot_note": shot_note(slot, screenshots_enabled),
+        "shot_note": shot_note(slot),
         "client_now": iso(client_now),
     }
     return body
