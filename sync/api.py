@@ -17,7 +17,7 @@ from sync.errors import ApiError, WireError
 from sync.uploader import SlotReceipt
 from sync.wire import hourly_contracts, iso, slot_body, slot_receipt
 from tracker.contract import Contract
-from tracker.store import Slot
+from tracker.model import Slot
 
 API_PREFIX = "/api/v1"
 # (connect, read) seconds: a dead server is noticed fast; a slow shot upload is not cut

@@ -13,7 +13,7 @@ from typing import Any
 
 from sync.errors import WireError
 from tracker.contract import Contract
-from tracker.store import Slot
+from tracker.model import Slot
 
 
 def iso(instant: datetime) -> str:
