@@ -23,7 +23,8 @@ def iso(instant: datetime) -> str:
     return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def parse_instant(text: object) -> datetime:
+def instant_from_wire(text: object) -> datetime:
+    """An instant in a server answer: aware ISO-8601, else :class:`WireError`."""
     if not isinstance(text, str):
         raise WireError(f"expected an ISO-8601 instant, got {text!r}")
     try:
@@ -105,7 +106,7 @@ def hourly_contracts(body: object, fetched_at: datetime) -> list[Contract]:
                 manual_time_allowed=bool(data.get("manual_time_allowed", False)),
                 active=data.get("ended_at") is None,
                 server_week_minutes=_int(data, "week_logged_minutes"),
-                server_week_start=parse_instant(data.get("week_start")),
+                server_week_start=instant_from_wire(data.get("week_start")),
                 fetched_at=fetched_at,
             )
         )

@@ -19,7 +19,7 @@ router = APIRouter(route_class=WebRoute)
 
 
 @dataclass(frozen=True)
-class Earning:
+class EarningLine:
     """One credit to the freelancer: a finalized invoice or a released milestone."""
 
     source: str
@@ -46,11 +46,11 @@ def earnings_page(
     if viewer.role != Role.FREELANCER:
         raise HTTPException(404, detail="Earnings are shown to freelancers.")
     fee_bps = settings.platform_fee_basis_points
-    earnings: list[Earning] = []
+    earnings: list[EarningLine] = []
     for invoice, contract in hourly_reads.finalized_earnings(session, viewer.user):
         assert invoice.finalized_at is not None
         earnings.append(
-            Earning(
+            EarningLine(
                 source=f"Invoice #{invoice.number}",
                 contract_title=contract.title,
                 link=f"/web/contracts/{contract.id}/invoices/{invoice.id}",

@@ -16,7 +16,7 @@ from billing.domain.milestones import PendingAction, Waiting
 from billing.services import fixed_price
 
 if TYPE_CHECKING:
-    from billing.web.earnings import Earning
+    from billing.web.earnings import EarningLine
 
 # one pill for every answer a client owes: there is at most one pending proposal
 _ANSWERS = (Waiting.PROPOSAL, Waiting.REQUEST)
@@ -39,11 +39,11 @@ def actions_needed(session: SessionDep, contract: Contract, role: Role) -> list[
     return _pills(fixed_price.waiting_on(session, contract, role))
 
 
-def released_earnings(session: SessionDep, freelancer: User) -> list[Earning]:
+def released_earnings(session: SessionDep, freelancer: User) -> list[EarningLine]:
     """Fixed-price money released to ``freelancer``, pending or available, by contract."""
-    from billing.web.earnings import Earning  # the earnings page imports this module
+    from billing.web.earnings import EarningLine  # the earnings page imports this module
 
-    earnings: list[Earning] = []
+    earnings: list[EarningLine] = []
     for contract in contracts_of(session, freelancer):
         if contract.freelancer_id != freelancer.id:
             continue
@@ -58,7 +58,7 @@ def released_earnings(session: SessionDep, freelancer: User) -> list[Earning]:
             if parts[-1] == "bonus":
                 label += " bonus"
             earnings.append(
-                Earning(
+                EarningLine(
                     source=label,
                     contract_title=contract.title,
                     link=f"/web/contracts/{contract.id}/milestones",
