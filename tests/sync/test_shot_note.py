@@ -42,7 +42,7 @@ def test_a_fresh_uploader_sends_screenshots_off_before_it_has_fetched_any_contra
         store.write_slot(_slot("off", WEEK + timedelta(hours=9), seeded.contract_id))
         api = ApiClient(backend.url, backend.token(seeded.freelancer_email), timeout=(2.0, 5.0))
         uploader = Uploader(store, api, clock, Backoff(random.Random(1)))
-        uploader.drain(sleep=clock.advance)
+        uploader.drain()
         assert [s.sync_state for s in store.slots_between(WEEK, noon)] == ["synced"]
     remote = backend.diary_week(
         backend.token(seeded.freelancer_email), seeded.contract_id, WEEK.date()

@@ -13,7 +13,7 @@ from tracker.store.rows import COLUMNS, PLACEHOLDERS, slot_values
 from tracker.store.schema import SCHEMA
 
 
-def _schema_2_file(data_dir: Path, slots: list[object]) -> Path:
+def _schema_2_file(data_dir: Path, slots: list[tuple[object, ...]]) -> Path:
     """The file a schema-2 build wrote: shot_state without 'off', contracts 7 (screenshots
     off) and 8 (on) cached."""
     data_dir.mkdir(mode=0o700)
@@ -29,7 +29,7 @@ def _schema_2_file(data_dir: Path, slots: list[object]) -> Path:
         conn.execute(f"INSERT INTO slots ({COLUMNS}) VALUES ({PLACEHOLDERS})", stored)
         conn.execute(
             "INSERT INTO slot_minutes VALUES (?,?,0,1,1)",
-            (stored[0], stored[1]),  # type: ignore[index]
+            (stored[0], stored[1]),
         )
     conn.execute("PRAGMA user_version=2")
     conn.commit()
@@ -41,7 +41,7 @@ def test_a_schema_2_store_reads_its_screenshots_off_slots_as_off_and_keeps_the_r
     tmp_path: Path,
 ) -> None:
     data_dir = tmp_path / "data"
-    rows: list[object] = [
+    rows: list[tuple[object, ...]] = [
         slot_values(slot(at(9), range(1)), data_dir),  # contract 7: screenshots off
         slot_values(slot(at(9, 10), range(1), manual=True, shot_state="manual"), data_dir),
         slot_values(slot(at(9, 20), range(1), shot_state="unavailable"), data_dir),
@@ -60,8 +60,8 @@ def test_a_schema_2_store_reads_its_screenshots_off_slots_as_off_and_keeps_the_r
         }
         assert all(s.minute_count == 1 for s in states.values())  # the rebuild kept minutes
         # the rebuilt table takes the new state, and still cascades a delete to minutes
-        store.write_slot(slot(at(10), shot_state="off"))
-        assert store.get_slot(7, at(10)).shot_state == "off"  # type: ignore[union-attr]
+        written = store.write_slot(slot(at(10), shot_state="off"))
+        assert written.shot_state == "off"
         store.delete_slot(7, at(9), at(11))
         left = store._conn.execute("SELECT COUNT(*) FROM slot_minutes").fetchone()[0]
         assert left == 3 + 10

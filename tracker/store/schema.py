@@ -13,7 +13,10 @@ SCHEMA_VERSION = 3
 
 
 def slots_table(name: str) -> str:
-    """The slots table as of schema 3 (the 2 → 3 step builds it under another name)."""
+    """The slots table as of schema 3 (the 2 → 3 step builds it under another name).
+
+    A later change to this table is a new step; that step must give step 2 a frozen
+    copy of this text, so an old file still upgrades through the same tables."""
     return f"""
 CREATE TABLE {name} (
     contract_id     INTEGER NOT NULL,
