@@ -145,6 +145,11 @@ class SlotCell(QFrame):
                                                   THUMB_SIZE.width()))
         layout.addWidget(memo)
 
+        layout.addLayout(self._sync_chip_row(slot))
+
+    @staticmethod
+    def _sync_chip_row(slot: DiarySlot) -> QHBoxLayout:
+        """The chip under the memo: sync state, manual, not saved, clock jump."""
         if slot.in_progress:
             text, ink, paper = "In progress", "#1D4ED8", "#DBEAFE"
         else:
@@ -170,7 +175,7 @@ class SlotCell(QFrame):
         chip_row = QHBoxLayout()
         chip_row.addWidget(chip)
         chip_row.addStretch(1)
-        layout.addLayout(chip_row)
+        return chip_row
 
     def _show_thumbnail(self, slot: DiarySlot) -> None:
         placeholder = ""
