@@ -17,7 +17,7 @@ from sync.errors import ApiError, WireError
 from sync.uploader import SlotReceipt
 from sync.wire import hourly_contracts, iso, slot_body, slot_receipt
 from tracker.contract import Contract
-from tracker.store import Slot
+from tracker.model import Slot
 
 API_PREFIX = "/api/v1"
 # (connect, read) seconds: a dead server is noticed fast; a slow shot upload is not cut
@@ -42,26 +42,18 @@ class ApiClient:
         *,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         session: requests.Session | None = None,
-        screenshots_enabled: dict[int, bool] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.timeout = timeout
         self._session = session if session is not None else requests.Session()
         self._session.headers["User-Agent"] = "workdiary-tracker/1"
-        # per contract, to tell "screenshots off" from "stopped before the shot"
-        self.screenshots_enabled = screenshots_enabled if screenshots_enabled is not None else {}
 
     def close(self) -> None:
         self._session.close()
 
     def with_token(self, token: str) -> ApiClient:
-        return ApiClient(
-            self.base_url,
-            token,
-            timeout=self.timeout,
-            screenshots_enabled=self.screenshots_enabled,
-        )
+        return ApiClient(self.base_url, token, timeout=self.timeout)
 
     # --- auth ---------------------------------------------------------------------
 
@@ -83,15 +75,12 @@ class ApiClient:
     # --- contracts ------------------------------------------------------------------
 
     def my_contracts(self, fetched_at: datetime) -> list[Contract]:
-        contracts = hourly_contracts(self._json("GET", "/me/contracts"), fetched_at)
-        self.screenshots_enabled.update({c.id: c.screenshots_enabled for c in contracts})
-        return contracts
+        return hourly_contracts(self._json("GET", "/me/contracts"), fetched_at)
 
     # --- slots (the uploader's port) -------------------------------------------------
 
     def put_slot(self, slot: Slot, client_time: datetime) -> SlotReceipt:
-        enabled = self.screenshots_enabled.get(slot.contract_id, True)
-        body = slot_body(slot, client_time, enabled)
+        body = slot_body(slot, client_time)
         receipt = slot_receipt(
             self._json("PUT", _slot_path(slot.contract_id, slot.slot_start), json=body)
         )

@@ -18,19 +18,20 @@ from sync.auth import Account
 from sync.credentials import Credentials, CredentialStore
 from sync.errors import NotSignedIn
 from sync.lock import UploaderLock
+from sync.ports import SyncStore
 from sync.retry import Backoff
 from sync.state import SyncPhase, SyncSignals
 from sync.uploader import Pause, Uploader, UploaderThread, wait_on_event
 from tracker.clock import Clock, SystemClock
 from tracker.contract import Contract
-from tracker.store import DEFAULT_HOLD, Store
+from tracker.model import DEFAULT_HOLD
 
 log = logging.getLogger(__name__)
 
 SERVER_URL_SETTING = "sync.server_url"
 
 
-def remembered_server_url(store: Store) -> str | None:
+def remembered_server_url(store: SyncStore) -> str | None:
     """The server the user last signed in to from this store (no network)."""
     return store.get_setting(SERVER_URL_SETTING)
 
@@ -43,7 +44,7 @@ class SyncService:
 
     def __init__(
         self,
-        store: Store,
+        store: SyncStore,
         server_url: str,
         *,
         clock: Clock | None = None,

@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 
 class SyncPhase(Enum):
-    """The uploader's condition (same names as ``ui.view_state.SyncState``)."""
+    """The uploader's condition (same names as ``ui.view_state.SyncBadge``)."""
 
     SIGNED_OUT = "signed_out"  # no token, or the server revoked it: sign in again
     UP_TO_DATE = "up_to_date"  # nothing left to send
@@ -28,8 +28,9 @@ class SyncPhase(Enum):
 
 
 @dataclass(frozen=True)
-class SyncState:
-    """Counts of slots by sync state, and what happened last.
+class UploaderStatus:
+    """What the uploader publishes: its phase, counts of slots by sync state, and what
+    happened last.
 
     ``pending``: finished slots past the hold window not yet on the server, plus
     deletions not yet sent. ``rejected``: slots the server refused (each keeps its reason).
@@ -64,7 +65,7 @@ class OverLimit:
     over_limit_minutes: int
 
 
-StateListener = Callable[[SyncState], None]
+StateListener = Callable[[UploaderStatus], None]
 RejectionListener = Callable[[SlotRejected], None]
 OverLimitListener = Callable[[OverLimit], None]
 
@@ -76,18 +77,18 @@ class SyncSignals:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._state = SyncState()
+        self._state = UploaderStatus()
         self.state_listeners: list[StateListener] = []
         self.rejection_listeners: list[RejectionListener] = []
         self.over_limit_listeners: list[OverLimitListener] = []
         self.contracts_listeners: list[Callable[[], None]] = []
 
     @property
-    def state(self) -> SyncState:
+    def state(self) -> UploaderStatus:
         with self._lock:
             return self._state
 
-    def update(self, **changes: object) -> SyncState:
+    def update(self, **changes: object) -> UploaderStatus:
         with self._lock:
             new_state = replace(self._state, **changes)  # type: ignore[arg-type]
             changed = new_state != self._state

@@ -1,4 +1,4 @@
-"""The upload queue: finished slots from ``tracker.store`` to the server, exactly once.
+"""The upload queue: finished slots from the local store to the server, exactly once.
 
 One *pass* (:meth:`Uploader.run_pass`) sends the deletions the server still needs, then
 the slots past the hold window, oldest first: commit in the store that the server may
@@ -37,11 +37,12 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Protocol
 
+from sync.ports import UploadQueue
 from sync.retry import Backoff, Decision, Operation, Verdict, decide
 from sync.state import OverLimit, SlotRejected, SyncPhase, SyncSignals
 from tracker.clock import Clock
 from tracker.contract import Contract
-from tracker.store import DEFAULT_HOLD, Slot, SlotNotFound, Store
+from tracker.model import DEFAULT_HOLD, Slot, SlotNotFound
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +112,7 @@ class Uploader:
 
     def __init__(
         self,
-        store: Store,
+        store: UploadQueue,
         api: SlotApi,
         clock: Clock,
         backoff: Backoff,

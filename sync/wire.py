@@ -13,7 +13,7 @@ from typing import Any
 
 from sync.errors import WireError
 from tracker.contract import Contract
-from tracker.store import Slot
+from tracker.model import Slot
 
 
 def iso(instant: datetime) -> str:
@@ -23,7 +23,8 @@ def iso(instant: datetime) -> str:
     return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def parse_instant(text: object) -> datetime:
+def instant_from_wire(text: object) -> datetime:
+    """An instant in a server answer: aware ISO-8601, else :class:`WireError`."""
     if not isinstance(text, str):
         raise WireError(f"expected an ISO-8601 instant, got {text!r}")
     try:
@@ -35,16 +36,16 @@ def parse_instant(text: object) -> datetime:
     return instant.astimezone(UTC)
 
 
-def shot_note(slot: Slot, screenshots_enabled: bool) -> str | None:
+def shot_note(slot: Slot) -> str | None:
     """Why a slot has no shot, in the server's words (None when it has one, or manual)."""
     if slot.shot is not None or slot.manual:
         return None
     if slot.shot_state == "unavailable":
         return "capture_unavailable"
-    return "stopped_before_shot" if screenshots_enabled else "screenshots_off"
+    return "screenshots_off" if slot.shot_state == "off" else "stopped_before_shot"
 
 
-def slot_body(slot: Slot, client_now: datetime, screenshots_enabled: bool = True) -> dict[str, Any]:
+def slot_body(slot: Slot, client_now: datetime) -> dict[str, Any]:
     """The ``SlotPut`` body. Everything but ``client_now`` is fixed by the slot, so a
     replay after a lost answer is recognised by the server as the same slot."""
     minutes = sorted(slot.minutes, key=lambda m: m.index)
@@ -58,7 +59,7 @@ def slot_body(slot: Slot, client_now: datetime, screenshots_enabled: bool = True
         "shot": None
         if slot.shot is None
         else {"taken_at": iso(slot.shot.taken_at), "sha256": slot.shot.sha256},
-        "shot_note": shot_note(slot, screenshots_enabled),
+        "shot_note": shot_note(slot),
         "client_now": iso(client_now),
     }
     return body
@@ -105,7 +106,7 @@ def hourly_contracts(body: object, fetched_at: datetime) -> list[Contract]:
                 manual_time_allowed=bool(data.get("manual_time_allowed", False)),
                 active=data.get("ended_at") is None,
                 server_week_minutes=_int(data, "week_logged_minutes"),
-                server_week_start=parse_instant(data.get("week_start")),
+                server_week_start=instant_from_wire(data.get("week_start")),
                 fetched_at=fetched_at,
             )
         )

@@ -48,6 +48,7 @@ from tracker.idle import (
     IdleWatch,
     checked_threshold,
 )
+from tracker.model import MinuteActivity, ShotState, Slot, SlotNotFound
 from tracker.schedule import shot_instant
 from tracker.shot import CaptureFailed, ShotCapturer, ShotFile
 from tracker.slot_writer import SlotWriter
@@ -60,7 +61,7 @@ from tracker.slots import (
     slot_start,
     whole_minutes,
 )
-from tracker.store import MinuteActivity, ShotState, Slot, SlotNotFound, Store
+from tracker.store import Store
 from tracker.write_fault import WriteFault, write_fault
 
 DEFAULT_JUMP_TOLERANCE_SECONDS = 5.0
@@ -439,6 +440,7 @@ class TrackingSession:
             start=start,
             memo=self._memo,
             shot_at=shot_at,
+            shot_state="none" if contract.screenshots_enabled else "off",
             idle_hold=self._idle.idle_since is not None,
         )
 

@@ -24,8 +24,9 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from tracker import events as ev
+from tracker.model import Slot
 from tracker.slots import SLOT_MINUTES
-from tracker.store import Slot, SlotConflict, Store
+from tracker.store import SlotConflict, Store
 from tracker.write_fault import WriteFault, write_fault
 
 RETRY_EVERY = timedelta(minutes=1)

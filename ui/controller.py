@@ -27,7 +27,7 @@ from ui.view_state import (
     DiaryDay,
     DiarySlot,
     SlotSyncState,
-    SyncState,
+    SyncBadge,
     SyncStatus,
     TimerStatus,
 )
@@ -374,7 +374,7 @@ class AppController(QObject):
 
     def _on_uploader_status(self, status: SyncStatus) -> None:
         previous, self.sync = self.sync, status
-        if status.state is SyncState.ERROR and previous.state is not SyncState.ERROR:
+        if status.state is SyncBadge.ERROR and previous.state is not SyncBadge.ERROR:
             self._notify("Sync problem", status.message, True)
         self.refresh()
         if status.last_synced != previous.last_synced:

@@ -145,6 +145,11 @@ class SlotCell(QFrame):
                                                   THUMB_SIZE.width()))
         layout.addWidget(memo)
 
+        layout.addLayout(self._sync_chip_row(slot))
+
+    @staticmethod
+    def _sync_chip_row(slot: DiarySlot) -> QHBoxLayout:
+        """The chip under the memo: sync state, manual, not saved, clock jump."""
         if slot.in_progress:
             text, ink, paper = "In progress", "#1D4ED8", "#DBEAFE"
         else:
@@ -170,7 +175,7 @@ class SlotCell(QFrame):
         chip_row = QHBoxLayout()
         chip_row.addWidget(chip)
         chip_row.addStretch(1)
-        layout.addLayout(chip_row)
+        return chip_row
 
     def _show_thumbnail(self, slot: DiarySlot) -> None:
         placeholder = ""
@@ -256,9 +261,9 @@ class ManualTimeDialog(QDialog):
 
     def span(self) -> tuple[datetime, datetime, str]:
         """The chosen span as aware datetimes in local time (the caller converts to UTC)."""
-        day = self.day.date().toPython()
-        start = datetime.combine(day, self.start.time().toPython()).astimezone()
-        end = datetime.combine(day, self.end.time().toPython()).astimezone()
+        day = _python_date(self.day.date())
+        start = datetime.combine(day, _python_time(self.start.time())).astimezone()
+        end = datetime.combine(day, _python_time(self.end.time())).astimezone()
         return start, end, self.memo.text().strip()
 
     def _on_buttons_accepted(self) -> None:
@@ -338,9 +343,9 @@ class DiaryWindow(QWidget):
         self.summary.setObjectName("muted")
         outer.addWidget(self.summary)
 
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        outer.addWidget(self.scroll, 1)
+        self.slot_area = QScrollArea()
+        self.slot_area.setWidgetResizable(True)
+        outer.addWidget(self.slot_area, 1)
         self.resize(7 * (THUMB_SIZE.width() + 26) + 60, 640)
 
     def show_day(self, day: DiaryDay) -> None:
@@ -354,7 +359,7 @@ class DiaryWindow(QWidget):
             f" · {hours_minutes(synced)} synced · {len(day.slots)} slots"
         )
         self.manual_button.setVisible(bool(contract and contract.manual_time_allowed))
-        self.scroll.setWidget(self._build_grid(day))
+        self.slot_area.setWidget(self._build_grid(day))
 
     def _build_grid(self, day: DiaryDay) -> QWidget:
         grid = QWidget()
@@ -399,7 +404,7 @@ class DiaryWindow(QWidget):
         return grid
 
     def cells(self) -> list[SlotCell]:
-        widget = self.scroll.widget()
+        widget = self.slot_area.widget()
         return [] if widget is None else widget.findChildren(SlotCell)
 
     def _request_day(self, offset_days: int) -> None:
@@ -434,3 +439,12 @@ class DiaryWindow(QWidget):
         if answer is not None:
             start, end, memo = answer
             self.manual_time_requested.emit(contract.id, start, end, memo)
+
+
+# QDate.toPython / QTime.toPython are typed as returning ``object`` in PySide6's stubs
+def _python_date(day: QDate) -> date:
+    return date(day.year(), day.month(), day.day())
+
+
+def _python_time(at: QTime) -> time:
+    return time(at.hour(), at.minute(), at.second(), at.msec() * 1000)

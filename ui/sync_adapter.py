@@ -1,7 +1,7 @@
 """The :class:`ui.ports.AccountPort` over ``sync.service.SyncService``.
 
 Translates sync's errors into sentences for the sign-in page and the uploader's
-``SyncState`` into the window's :class:`ui.view_state.SyncStatus`. One SyncService per
+``UploaderStatus`` into the window's :class:`ui.view_state.SyncStatus`. One SyncService per
 server URL: signing in to another server builds a new one.
 """
 
@@ -15,27 +15,26 @@ import requests
 
 from sync.errors import ApiError, NotSignedIn
 from sync.service import SyncService, remembered_server_url
-from sync.state import SyncPhase
-from sync.state import SyncState as UploaderState
+from sync.state import SyncPhase, UploaderStatus
 from tracker.clock import Clock
 from tracker.contract import Contract
 from tracker.store import Store
 from ui.ports import Account, SignInError
-from ui.view_state import SyncState, SyncStatus
+from ui.view_state import SyncBadge, SyncStatus
 
 log = logging.getLogger(__name__)
 
 _PHASES = {
-    SyncPhase.SIGNED_OUT: SyncState.SIGNED_OUT,
-    SyncPhase.UP_TO_DATE: SyncState.UP_TO_DATE,
-    SyncPhase.WAITING: SyncState.WAITING,
-    SyncPhase.UPLOADING: SyncState.UPLOADING,
-    SyncPhase.OFFLINE: SyncState.OFFLINE,
-    SyncPhase.ERROR: SyncState.ERROR,
+    SyncPhase.SIGNED_OUT: SyncBadge.SIGNED_OUT,
+    SyncPhase.UP_TO_DATE: SyncBadge.UP_TO_DATE,
+    SyncPhase.WAITING: SyncBadge.WAITING,
+    SyncPhase.UPLOADING: SyncBadge.UPLOADING,
+    SyncPhase.OFFLINE: SyncBadge.OFFLINE,
+    SyncPhase.ERROR: SyncBadge.ERROR,
 }
 
 
-def sync_status(state: UploaderState) -> SyncStatus:
+def sync_status(state: UploaderStatus) -> SyncStatus:
     return SyncStatus(
         state=_PHASES[state.phase],
         pending_slots=state.pending,
@@ -125,7 +124,7 @@ class SyncAccount:
             self._service.start()
         except Exception as error:  # another uploader, or the token went away
             log.warning("uploading not started: %s", error)
-            on_status(SyncStatus(SyncState.ERROR, message=str(error)))
+            on_status(SyncStatus(SyncBadge.ERROR, message=str(error)))
 
     def stop_uploading(self) -> None:
         if self._service is not None:
@@ -135,7 +134,7 @@ class SyncAccount:
         if self._service is not None:
             self._service.nudge()
 
-    def _on_uploader_state(self, state: UploaderState) -> None:
+    def _on_uploader_state(self, state: UploaderStatus) -> None:
         # called on the uploader's thread; the controller re-posts it to the GUI thread
         if self._on_status is not None:
             self._on_status(sync_status(state))

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from ui.formatting import hours_minutes
 from ui.icons import TrayState, state_icon
-from ui.view_state import SyncState, TimerStatus
+from ui.view_state import SyncBadge, TimerStatus
 
 
 def tray_state_for(status: TimerStatus) -> TrayState:
@@ -19,7 +19,7 @@ def tray_state_for(status: TimerStatus) -> TrayState:
         return TrayState.IDLE_PENDING
     if status.over_cap:
         return TrayState.OVER_CAP
-    if status.signed_in and status.sync.state in (SyncState.OFFLINE, SyncState.ERROR):
+    if status.signed_in and status.sync.state in (SyncBadge.OFFLINE, SyncBadge.ERROR):
         return TrayState.OFFLINE
     return TrayState.TRACKING if status.tracking else TrayState.STOPPED
 

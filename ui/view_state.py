@@ -14,8 +14,8 @@ from pathlib import Path
 from tracker.contract import Contract
 
 
-class SyncState(Enum):
-    """The uploader's condition, as the timer window's footer and the tray show it."""
+class SyncBadge(Enum):
+    """The badge the timer window's footer and the tray show for the uploader's condition."""
 
     SIGNED_OUT = "signed_out"
     UP_TO_DATE = "up_to_date"
@@ -27,7 +27,7 @@ class SyncState(Enum):
 
 @dataclass(frozen=True)
 class SyncStatus:
-    state: SyncState = SyncState.SIGNED_OUT
+    state: SyncBadge = SyncBadge.SIGNED_OUT
     pending_slots: int = 0
     next_attempt: datetime | None = None
     last_synced: datetime | None = None

@@ -31,6 +31,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from billing.db.types import UTCDateTime
 
+# one ContractKind: the domain's (re-exported for callers of the models)
+from billing.domain.milestones_model import ContractKind as ContractKind
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -55,11 +58,6 @@ class Role(StrEnum):
     FREELANCER = "freelancer"
     CLIENT = "client"
     ADMIN = "admin"
-
-
-class ContractKind(StrEnum):
-    HOURLY = "hourly"
-    FIXED = "fixed"
 
 
 class InvoiceStatus(StrEnum):

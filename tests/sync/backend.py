@@ -142,7 +142,12 @@ class Backend:
     # --- seeding ------------------------------------------------------------------
 
     def seed_contract(
-        self, now: datetime, *, cap_minutes: int | None = None, manual_time: bool = False
+        self,
+        now: datetime,
+        *,
+        cap_minutes: int | None = None,
+        manual_time: bool = False,
+        screenshots: bool = True,
     ) -> Seeded:
         """A fresh client + freelancer and an hourly contract between them."""
         self._seq += 1
@@ -176,6 +181,7 @@ class Backend:
                 now=now,
                 weekly_cap_minutes=cap_minutes,
                 manual_time_allowed=manual_time,
+                screenshots_enabled=screenshots,
             )
             contract_id = contract.id
         return Seeded(freelancer_email, client_email, contract_id)

@@ -15,7 +15,7 @@ import requests
 from sync.credentials import CredentialStore
 from sync.errors import AnotherUploaderRunning, ApiError, NotSignedIn
 from sync.service import SyncService, remembered_server_url
-from sync.state import SyncPhase, SyncState
+from sync.state import SyncPhase, UploaderStatus
 from tests.sync.backend import PASSWORD, Backend
 from tests.sync.conftest import WEEK
 from tests.sync.diary import write_slot
@@ -77,7 +77,7 @@ def test_one_uploader_per_store_and_the_thread_drains_by_itself(
         first.sign_in(seeded.freelancer_email, PASSWORD)
         drained = threading.Event()
 
-        def on_state(state: SyncState) -> None:
+        def on_state(state: UploaderStatus) -> None:
             if state.phase is SyncPhase.UP_TO_DATE and state.synced_this_run == 6:
                 drained.set()
 

@@ -18,7 +18,7 @@ import requests
 
 from sync.errors import ApiError
 from sync.retry import Backoff
-from sync.state import OverLimit, SlotRejected, SyncPhase, SyncState
+from sync.state import OverLimit, SlotRejected, SyncPhase, UploaderStatus
 from sync.uploader import SlotReceipt, Uploader, UploaderThread
 from tests.sync.diary import write_slot
 from tracker.clock import ManualClock, utc
@@ -310,10 +310,10 @@ def test_the_thread_uploads_stops_promptly_and_a_raising_listener_is_harmless(
     _hour(store, random.Random(11), 3)
     server = FakeServer()
     uploader = _uploader(store, server, clock)
-    states: list[SyncState] = []
+    states: list[UploaderStatus] = []
     drained = threading.Event()
 
-    def listener(state: SyncState) -> None:
+    def listener(state: UploaderStatus) -> None:
         states.append(state)
         if state.phase is SyncPhase.UP_TO_DATE:
             drained.set()
@@ -353,7 +353,7 @@ def test_a_deletion_refused_for_good_is_kept_told_again_at_start_and_never_resen
     assert store.pending_deletions() == []
     # the app starts again: no DELETE is sent, but the user hears it once more
     again = _uploader(store, server, clock)
-    states: list[SyncState] = []
+    states: list[UploaderStatus] = []
     again.signals.state_listeners.append(states.append)
     again.drain()
     again.drain()

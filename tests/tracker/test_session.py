@@ -341,7 +341,7 @@ def test_screenshots_off_and_stop_before_the_shot_leave_no_shot(
     rig.run_until(at(9, 20))
     rig.session.stop()
     assert rig.grabber.grabs == 0
-    assert all(s.shot_state == "none" for s in rig.store.slots_between(at(9), at(10)))
+    assert all(s.shot_state == "off" for s in rig.store.slots_between(at(9), at(10)))
 
 
 def test_capture_on_a_worker_thread_is_collected_by_a_later_tick(data_dir: object) -> None:

@@ -255,6 +255,7 @@ def test_schema_1_database_gains_the_clock_jump_flag_and_keeps_its_slots(tmp_pat
         db_path = store.db_path
     conn = sqlite3.connect(db_path)  # make it the schema-1 file an older build wrote
     conn.execute("ALTER TABLE slots DROP COLUMN clock_jump")
+    conn.execute("ALTER TABLE slots DROP COLUMN server_may_hold")  # schema 1 had neither
     conn.execute("PRAGMA user_version=1")
     conn.commit()
     conn.close()
@@ -265,4 +266,4 @@ def test_schema_1_database_gains_the_clock_jump_flag_and_keeps_its_slots(tmp_pat
         jumped = store.get_slot(7, at(9, 10))
         assert jumped is not None and jumped.clock_jump
         version = store._conn.execute("PRAGMA user_version").fetchone()[0]
-        assert version == SCHEMA_VERSION == 2
+        assert version == SCHEMA_VERSION == 3  # 1 -> 2 -> 3

@@ -70,6 +70,7 @@ def test_a_version_1_store_is_upgraded_in_place_and_its_tombstones_still_go_out(
     key = slot(at(9, 10)).key
     conn = sqlite3.connect(path)
     conn.execute("ALTER TABLE slots DROP COLUMN server_may_hold")
+    conn.execute("ALTER TABLE slots DROP COLUMN clock_jump")  # schema 1 had neither
     conn.execute("DELETE FROM slot_minutes WHERE slot_start = ?", (key,))
     conn.execute("UPDATE slots SET deleted_at = ? WHERE slot_start = ?", (at(10).isoformat(), key))
     conn.execute("PRAGMA user_version=1")
@@ -77,7 +78,7 @@ def test_a_version_1_store_is_upgraded_in_place_and_its_tombstones_still_go_out(
     conn.close()
     with Store(tmp_path) as upgraded:
         version = upgraded._conn.execute("PRAGMA user_version").fetchone()[0]
-        assert version == SCHEMA_VERSION == 2
+        assert version == SCHEMA_VERSION == 3  # 1 -> 2 -> 3
         assert [s.slot_start for s in upgraded.pending_deletions()] == [at(9, 10)]
         synced, pending = upgraded.get_slot(7, at(9)), upgraded.get_slot(7, at(9, 20))
         assert synced is not None and synced.server_may_hold

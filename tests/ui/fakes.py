@@ -14,7 +14,7 @@ from tracker.cap import week_start
 from tracker.contract import Contract
 from tracker.store import Store
 from ui.ports import Account, SignInError
-from ui.view_state import SyncState, SyncStatus
+from ui.view_state import SyncBadge, SyncStatus
 
 
 class PaintedScreen:
@@ -88,7 +88,7 @@ class FakeAccount:
     def start_uploading(self, on_status: Callable[[SyncStatus], None]) -> None:
         self.uploading = True
         self.on_status = on_status
-        on_status(SyncStatus(SyncState.UP_TO_DATE))
+        on_status(SyncStatus(SyncBadge.UP_TO_DATE))
 
     def stop_uploading(self) -> None:
         self.uploading = False

@@ -23,7 +23,7 @@ import requests
 from PySide6.QtCore import QCoreApplication
 from pytestqt.qtbot import QtBot
 
-from sync.state import SyncPhase, SyncState
+from sync.state import SyncPhase, UploaderStatus
 from tests.sync.backend import PASSWORD, Backend, Seeded, running_backend
 from tests.ui.harness import MONDAY_9, TrayApp, tray_app
 from ui.app import real_account
@@ -51,7 +51,7 @@ class PassCounter:
         self._previous = SyncPhase.WAITING
         self.finished = 0
 
-    def __call__(self, state: SyncState) -> None:
+    def __call__(self, state: UploaderStatus) -> None:
         with self._lock:
             if self._previous is SyncPhase.UPLOADING and state.phase is not SyncPhase.UPLOADING:
                 self.finished += 1

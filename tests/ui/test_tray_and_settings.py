@@ -12,13 +12,13 @@ from tests.ui.harness import ACME, MONDAY_9, tray_app
 from ui.autostart import DESKTOP_FILE_NAME
 from ui.icons import TrayState
 from ui.tray import TrayMenu, tray_state_for
-from ui.view_state import SyncState, SyncStatus, TimerStatus
+from ui.view_state import SyncBadge, SyncStatus, TimerStatus
 
 
 def test_tray_picture_and_menu_follow_the_state(qtbot: QtBot) -> None:
     tray = TrayMenu()
     stopped = TimerStatus(signed_in=True, contracts=(ACME,), contract_id=ACME.id,
-                          sync=SyncStatus(SyncState.UP_TO_DATE))
+                          sync=SyncStatus(SyncBadge.UP_TO_DATE))
     tray.show_status(stopped)
     assert tray.state is TrayState.STOPPED
     assert tray.start_stop_action.text() == "Start tracking"
@@ -35,7 +35,7 @@ def test_tray_picture_and_menu_follow_the_state(qtbot: QtBot) -> None:
     assert tray_state_for(replace(tracking, idle_pending=True)) is TrayState.IDLE_PENDING
     assert tray_state_for(replace(stopped, week_minutes=2400, cap_minutes=2400)) is (
         TrayState.OVER_CAP)
-    offline = replace(tracking, sync=SyncStatus(SyncState.OFFLINE))
+    offline = replace(tracking, sync=SyncStatus(SyncBadge.OFFLINE))
     assert tray_state_for(offline) is TrayState.OFFLINE
     tray.show_status(replace(stopped, week_minutes=2400, cap_minutes=2400))
     assert not tray.start_stop_action.isEnabled()

@@ -1,0 +1,25 @@
+"""The store's front: one object over the database, shot files, slots, sync queue,
+contract cache and settings of one data dir."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tracker.store.contracts import ContractCache
+from tracker.store.settings import Settings
+from tracker.store.slot_edits import SlotEdits
+from tracker.store.sync_queue import SyncQueue
+
+
+class Store(SlotEdits, SyncQueue, ContractCache, Settings):
+    """The SQLite database and shot files of one data dir. Use as a context manager.
+
+    Raises :class:`CorruptStoreError` or :class:`ForeignSchemaError` (naming the file)
+    when the existing database cannot be used; in that case nothing is written. Safe to
+    share between threads (one connection behind a lock).
+    """
+
+
+def open_store(data_dir: Path | str | None = None) -> Store:
+    """Open (creating if needed) the store in ``data_dir`` (see :func:`resolve_data_dir`)."""
+    return Store(data_dir)

@@ -1,0 +1,109 @@
+"""Shot files beside the database: ``shots/<contract>/<day>/`` (dirs 0700, files 0600).
+
+Each file is written to a temporary name, fsynced and ``os.replace``d before the slot
+row that names it is committed. A shot file saved for a slot that never got its row
+(crash mid-slot) is an orphan: :meth:`ShotFiles.remove_orphan_shot_files` clears those.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import secrets
+from datetime import datetime
+from pathlib import Path
+
+from tracker.model import Slot, SlotNotFound
+from tracker.shot import EncodedShot, ShotFile
+from tracker.slots import slot_start
+from tracker.store.database import Database, make_private_dir
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_private_file(path: Path, payload: bytes) -> None:
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
+class ShotFiles(Database):
+    """Saving, reading and clearing shot files."""
+
+    def save_shot(self, contract_id: int, slot: datetime, encoded: EncodedShot) -> ShotFile:
+        """Write a shot and its thumbnail durably (0600 in 0700 dirs). Touches no table,
+        so a capture worker thread may call it while the GUI thread uses the database."""
+        start = slot_start(slot)
+        folder = self.shots_dir / str(contract_id) / start.strftime("%Y-%m-%d")
+        for directory in (self.shots_dir, self.shots_dir / str(contract_id), folder):
+            make_private_dir(directory)
+        stem = f"{start.strftime('%H%M')}-{secrets.token_hex(4)}"
+        path = folder / f"{stem}{encoded.file_suffix}"
+        thumbnail_path = folder / f"{stem}.thumb{encoded.thumbnail_suffix}"
+        _write_private_file(path, encoded.image_bytes)
+        try:
+            _write_private_file(thumbnail_path, encoded.thumbnail_bytes)
+            _fsync_dir(folder)
+        except BaseException:  # disk full half-way: leave no shot without its thumbnail
+            with contextlib.suppress(OSError):
+                path.unlink()
+            raise
+        return ShotFile(
+            path=path,
+            thumbnail_path=thumbnail_path,
+            sha256=hashlib.sha256(encoded.image_bytes).hexdigest(),
+            size_bytes=len(encoded.image_bytes),
+            media_type=encoded.media_type,
+            width=encoded.width,
+            height=encoded.height,
+            taken_at=encoded.taken_at,
+        )
+
+    def discard_shot_file(self, shot: ShotFile) -> None:
+        """Remove a saved shot that no slot will reference."""
+        for path in (shot.path, shot.thumbnail_path):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+
+    def read_shot(self, slot: Slot) -> bytes:
+        if slot.shot is None:
+            raise SlotNotFound(f"slot {slot.key} of contract {slot.contract_id} has no shot")
+        return slot.shot.path.read_bytes()
+
+    def remove_orphan_shot_files(self) -> list[Path]:
+        """Delete shot files no slot row names, and leftover temporary files."""
+        if not self.shots_dir.exists():
+            return []
+        with self._lock:
+            base = str(self.data_dir)
+            referenced = set()
+            for shot_path, thumb_path in self._conn.execute(
+                "SELECT shot_path, thumb_path FROM slots WHERE shot_path IS NOT NULL"
+            ):
+                referenced.add(os.path.join(base, shot_path))
+                referenced.add(os.path.join(base, thumb_path))
+        # os.walk on plain strings: this runs at every start over a year of shot files
+        removed = []
+        for folder, _dirs, names in os.walk(self.shots_dir):
+            for name in names:
+                path = os.path.join(folder, name)
+                if path not in referenced:
+                    os.unlink(path)
+                    removed.append(Path(path))
+        return sorted(removed)
