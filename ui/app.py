@@ -139,46 +139,34 @@ def _fail(app: QApplication, title: str, message: str) -> int:
     return 1
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+def _application() -> QApplication:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("Workdiary")
     app.setQuitOnLastWindowClosed(False)
     app.setWindowIcon(app_icon())
     app.setStyleSheet(STYLESHEET)
+    return app
 
-    settings_dir = args.config_dir or config_dir()
-    store_dir = args.data_dir or data_dir()
-    instance = SingleInstance(settings_dir / "workdiary.lock")
-    try:
-        instance.acquire()
-    except AlreadyRunning as error:
-        return _fail(app, "Workdiary is already running", str(error))
 
+def _compose_real(store_dir: Path, settings_dir: Path) -> Composition:
+    """The composition with the real screen grabber, input listeners and account."""
     from tracker.capture import ScreenCapturer
     from tracker.capture_mss import MssGrabber
 
     clock = SystemClock()
-    try:
-        built = compose(
-            clock=clock,
-            store_dir=store_dir,
-            settings_file=SettingsFile(settings_dir / "settings.json"),
-            account=real_account,
-            capturer=ScreenCapturer(MssGrabber()),
-            input_source=_real_input_source(clock),
-        )
-    except (StoreError, SettingsError) as error:
-        instance.release()
-        return _fail(app, "Workdiary cannot open its data", str(error))
+    return compose(
+        clock=clock,
+        store_dir=store_dir,
+        settings_file=SettingsFile(settings_dir / "settings.json"),
+        account=real_account,
+        capturer=ScreenCapturer(MssGrabber()),
+        input_source=_real_input_source(clock),
+    )
 
-    from ui.desktop_notices import DesktopNotices
-    from ui.notifications import DesktopNotifications
 
-    notices = DesktopNotices(built.controller, built.shell, DesktopNotifications.open())
-    watcher = SignalWatcher(lambda _number: app.quit())
+def _start(app: QApplication, built: Composition, args: argparse.Namespace) -> None:
+    """Show the shell and do what the command line asked for at start."""
     built.shell.quit_requested.connect(app.quit)
     sign_in_now = bool(args.email and args.server_url)
     built.shell.start(restore_account=not sign_in_now)
@@ -195,6 +183,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         built.controller.sign_in(args.server_url, args.email, password)
     if args.quit_after is not None:
         QTimer.singleShot(int(args.quit_after * 1000), app.quit)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    app = _application()
+    settings_dir = args.config_dir or config_dir()
+    store_dir = args.data_dir or data_dir()
+    instance = SingleInstance(settings_dir / "workdiary.lock")
+    try:
+        instance.acquire()
+    except AlreadyRunning as error:
+        return _fail(app, "Workdiary is already running", str(error))
+    try:
+        built = _compose_real(store_dir, settings_dir)
+    except (StoreError, SettingsError) as error:
+        instance.release()
+        return _fail(app, "Workdiary cannot open its data", str(error))
+
+    from ui.desktop_notices import DesktopNotices
+    from ui.notifications import DesktopNotifications
+
+    notices = DesktopNotices(built.controller, built.shell, DesktopNotifications.open())
+    watcher = SignalWatcher(lambda _number: app.quit())
+    _start(app, built, args)
     log.info("Workdiary running (data: %s)", store_dir)
     try:
         return app.exec()

@@ -23,7 +23,7 @@ from ui.controller import AppController
 from ui.formatting import hours_minutes_long
 from ui.notifications import DesktopNotifications, Notice
 from ui.shell import Shell
-from ui.view_state import DiarySlot, SlotSyncState, SyncState, TimerStatus
+from ui.view_state import DiarySlot, SlotSyncState, SyncBadge, TimerStatus
 
 IDLE_TAG, SHOT_TAG, SYNC_TAG, NOTICE_TAG = "idle", "shot", "sync", "notice"
 KEEP, DISCARD, DELETE = "keep", "discard", "delete"
@@ -88,12 +88,12 @@ class DesktopNotices(QObject):
 
     def _on_controller_status_changed(self, status: TimerStatus) -> None:
         before, self._sync_state = self._sync_state, status.sync.state
-        if status.sync.state is SyncState.OFFLINE and before is not SyncState.OFFLINE:
+        if status.sync.state is SyncBadge.OFFLINE and before is not SyncBadge.OFFLINE:
             self.show(Notice(SYNC_TAG, "Offline",
                              "The server cannot be reached. Tracking goes on; slots are "
                              "kept here and sent when it is back."))
-        elif before is SyncState.OFFLINE and status.sync.state in (
-                SyncState.UP_TO_DATE, SyncState.WAITING, SyncState.UPLOADING):
+        elif before is SyncBadge.OFFLINE and status.sync.state in (
+                SyncBadge.UP_TO_DATE, SyncBadge.WAITING, SyncBadge.UPLOADING):
             self.show(Notice(SYNC_TAG, "Back online", "Slots kept here are being sent."))
 
     def _on_session_event(self, event: object) -> None:

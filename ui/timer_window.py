@@ -142,7 +142,13 @@ class TrackingPage(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(18, 16, 18, 14)
         outer.setSpacing(12)
+        self._build_header(outer)
+        self._build_today(outer)
+        self._build_week(outer)
+        self._build_footer(outer)
 
+    def _build_header(self, outer: QVBoxLayout) -> None:
+        """Who is signed in, and the contract being tracked."""
         header = QHBoxLayout()
         self.account = _label("", "muted")
         header.addWidget(self.account, 1)
@@ -159,7 +165,8 @@ class TrackingPage(QWidget):
         self.contract_terms = _label("", "muted")
         outer.addWidget(self.contract_terms)
 
-        # Today: the big figure and the state beside it
+    def _build_today(self, outer: QVBoxLayout) -> None:
+        """Today: the big figure and the state beside it, the memo, notices, Start/Stop."""
         today_card, today_layout = _card()
         today_layout.addWidget(_label("TODAY", "caption"))
         row = QHBoxLayout()
@@ -193,6 +200,8 @@ class TrackingPage(QWidget):
         self.start_stop.clicked.connect(self._on_start_stop_clicked)
         outer.addWidget(self.start_stop)
 
+    def _build_week(self, outer: QVBoxLayout) -> None:
+        """This week's total against the cap."""
         week_card, week_layout = _card()
         week_row = QHBoxLayout()
         week_row.addWidget(_label("THIS WEEK", "caption"))
@@ -208,6 +217,8 @@ class TrackingPage(QWidget):
         week_layout.addWidget(self.cap_left)
         outer.addWidget(week_card)
 
+    def _build_footer(self, outer: QVBoxLayout) -> None:
+        """The sync line and the buttons to the diary and settings."""
         self.sync_label = _label("", "muted")
         self.sync_label.setObjectName("sync")
         self.sync_label.setWordWrap(True)

@@ -16,7 +16,7 @@ from tests.ui.harness import ACME, MONDAY_9, TrayApp, tray_app
 from tests.ui.test_tracking_flow import _go_idle
 from ui.desktop_notices import DesktopNotices
 from ui.notifications import DesktopNotifications, Notice
-from ui.view_state import SyncState, SyncStatus
+from ui.view_state import SyncBadge, SyncStatus
 
 
 @pytest.fixture
@@ -87,7 +87,7 @@ def _with_notices(app: TrayApp, desktop: DesktopNotifications | None) -> Desktop
     return DesktopNotices(app.controller, app.shell, desktop)
 
 
-def _sync_becomes(app: TrayApp, state: SyncState) -> None:
+def _sync_becomes(app: TrayApp, state: SyncBadge) -> None:
     status = app.controller.status
     app.controller.status_changed.emit(replace(status, sync=SyncStatus(state=state)))
 
@@ -137,8 +137,8 @@ def test_cap_warning_offline_and_back_online_reach_the_desktop(
     with tray_app(qtbot, tmp_path) as app:
         notices = _with_notices(app, desktop)
         app.controller.notice_posted.emit("1 h left this week", "You have used 39 h.", False)
-        _sync_becomes(app, SyncState.OFFLINE)
-        _sync_becomes(app, SyncState.UP_TO_DATE)
+        _sync_becomes(app, SyncBadge.OFFLINE)
+        _sync_becomes(app, SyncBadge.UP_TO_DATE)
         titles = [s.title for s in server.wait_for(3)]
         assert titles == ["1 h left this week", "Offline", "Back online"]
         assert not app.shell.timer_window.tracking.notice.isVisible()
@@ -152,6 +152,6 @@ def test_without_a_server_the_notices_go_to_the_tray_fallback(
         notices = _with_notices(app, None)
         app.controller.notice_posted.emit("1 h left this week", "You have used 39 h.", False)
         assert "1 h left this week" in app.shell.timer_window.tracking.notice.text()
-        _sync_becomes(app, SyncState.OFFLINE)
+        _sync_becomes(app, SyncBadge.OFFLINE)
         assert "Offline" in app.shell.timer_window.tracking.notice.text()
         notices.close()
