@@ -9,8 +9,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Response
 
+from billing.access import author_role
 from billing.api.deps import ClockDep, SessionDep
-from billing.db.models import Contract, Role, User
+from billing.db.models import Role
 from billing.services import hourly, hourly_reads
 from billing.services.hourly_reads import DisputeRow
 from billing.web import fixed_price_view
@@ -19,14 +20,6 @@ from billing.web.render import redirect
 from billing.web.route import WebRoute
 
 router = APIRouter(route_class=WebRoute)
-
-
-def _author_role(contract: Contract, author: User) -> str:
-    if author.id == contract.freelancer_id:
-        return "freelancer"
-    if author.id == contract.client_id:
-        return "client"
-    return "admin"
 
 
 def _to_record(contract_id: int, dispute_id: int, flash: str, secret: bytes) -> Response:
@@ -76,7 +69,7 @@ def dispute_page(
         role=access.role.value,
         dispute=dispute,
         slots=record.slots,
-        messages=[(m, author, _author_role(contract, author)) for m, author in record.messages],
+        messages=[(m, author, author_role(contract, author)) for m, author in record.messages],
         opener=record.opener,
         waiting_on=record.waiting_on,
         answer_window_open=clock.now() < dispute.answer_due_at,
