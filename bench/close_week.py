@@ -21,7 +21,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -118,22 +118,25 @@ def _weeks(ids: range) -> list[dict[str, object]]:
     ]
 
 
+def populated(engine: Engine, contracts: int) -> tuple[sessionmaker[Session], float]:
+    """Sessions over a database holding ``contracts`` contracts, and the seconds it took."""
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:  # ids are written explicitly
+            for table in ("users", "contracts"):
+                connection.execute(
+                    text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), :last)"),
+                    {"last": 2 * contracts + 1},
+                )
+    factory = make_session_factory(engine)
+    started = time.perf_counter()
+    populate(factory, contracts)
+    return factory, time.perf_counter() - started
+
+
 def bench(kind: str, contracts: int) -> None:
     with tempfile.TemporaryDirectory() as tmp, fresh_database_url(kind, Path(tmp)) as url:
         engine = migrated_engine(url)
-        if kind == "postgresql":
-            from sqlalchemy import text
-
-            with engine.begin() as connection:  # ids were written explicitly
-                for table in ("users", "contracts"):
-                    connection.execute(
-                        text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), :last)"),
-                        {"last": 2 * contracts + 1},
-                    )
-        factory = make_session_factory(engine)
-        started = time.perf_counter()
-        populate(factory, contracts)
-        setup = time.perf_counter() - started
+        factory, setup = populated(engine, contracts)
         settings = Settings(database_url=url)
         line = [f"{kind:10s} {contracts:>7,d} contracts (set-up {setup:5.1f} s)"]
         for name, instant, key in STEPS:

@@ -134,6 +134,17 @@ def upload_batches(
     connection.close()
 
 
+def run_together(threads: list[threading.Thread], start: threading.Barrier) -> float:
+    """Seconds from the moment every thread is past ``start`` until all have finished."""
+    for thread in threads:
+        thread.start()
+    start.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - began
+
+
 def no_op_baseline(port: int, clients: int, requests: int) -> float:
     """Requests/s of ``GET /api/v1/health`` (no database, no auth) with the same clients:
     the ceiling this machine puts on any per-request endpoint."""
@@ -148,13 +159,7 @@ def no_op_baseline(port: int, clients: int, requests: int) -> float:
         connection.close()
 
     threads = [threading.Thread(target=hammer) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    start.wait()
-    began = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    return (requests // clients * clients) / (time.perf_counter() - began)
+    return (requests // clients * clients) / run_together(threads, start)
 
 
 def bench(kind: str, synchronous: str, workers: int, slots: int, clients: int, batch: int) -> None:
@@ -179,13 +184,7 @@ def bench(kind: str, synchronous: str, workers: int, slots: int, clients: int, b
                 )
                 for token, contract in tokens
             ]
-            for thread in threads:
-                thread.start()
-            start.wait()
-            began = time.perf_counter()
-            for thread in threads:
-                thread.join()
-            elapsed = time.perf_counter() - began
+            elapsed = run_together(threads, start)
             ceiling = no_op_baseline(port, clients, slots)
         total = per_client * clients
         label = f"{kind} ({synchronous})" if kind == "sqlite" else kind

@@ -34,15 +34,14 @@ from datetime import timedelta
 from pathlib import Path
 
 from alembic import command
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import tests.support.server as test_server
-from bench.close_week import populate
+from bench.close_week import populated
 from bench.ingest import login, make_contracts
 from billing.db.migrate import alembic_config
-from billing.db.session import make_session_factory
 from billing.services import week_close
 from tests.support.db import fresh_database_url, migrated_engine
 from tests.support.s3 import fresh_bucket, s3_env
@@ -193,16 +192,7 @@ def close(label: str, contracts: int, partitioned: bool) -> None:
         engine = migrated_engine(url)
         if not partitioned:
             unpartition(engine)
-        with engine.begin() as connection:  # ids are written explicitly
-            for table in ("users", "contracts"):
-                connection.execute(
-                    text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), :last)"),
-                    {"last": 2 * contracts + 1},
-                )
-        factory = make_session_factory(engine)
-        started = time.perf_counter()
-        populate(factory, contracts)
-        setup = time.perf_counter() - started
+        factory, setup = populated(engine, contracts)
         started = time.perf_counter()
         with factory() as session:
             closed = week_close.close_due(session, CLOSE_AT)

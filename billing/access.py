@@ -98,6 +98,15 @@ def role_on_contract(session: Session, user: User, contract: Contract) -> Contra
     return None
 
 
+def author_role(contract: Contract, author: User) -> str:
+    """Who wrote a message in a dispute's record: a party, or else the admin moderating it."""
+    if author.id == contract.freelancer_id:
+        return Role.FREELANCER.value
+    if author.id == contract.client_id:
+        return Role.CLIENT.value
+    return Role.ADMIN.value
+
+
 def _reads_a_record(on: ContractRole, method: str, path: str) -> bool:
     """Whether a read-only admin's request reads one of their closed disputes' records:
     a slot dispute's own page, or the contract's book, where escrow disputes are kept."""

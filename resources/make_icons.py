@@ -63,35 +63,35 @@ def svg_for(colour: str, glyph: str) -> str:
     )
 
 
-def main() -> int:
+def rasterise(svg: str, width: int, path: Path) -> None:
+    """Render ``svg`` as a square ``width`` px PNG with a transparent background."""
     from PySide6.QtCore import QByteArray, Qt
-    from PySide6.QtGui import QGuiApplication, QImage, QPainter
+    from PySide6.QtGui import QImage, QPainter
     from PySide6.QtSvg import QSvgRenderer
+
+    renderer = QSvgRenderer(QByteArray(svg.encode()))
+    image = QImage(width, width, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    renderer.render(painter)
+    painter.end()
+    image.save(str(path))
+
+
+def main() -> int:
+    from PySide6.QtGui import QGuiApplication
 
     app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])
     ICON_DIR.mkdir(exist_ok=True)
     for name, (colour, glyph) in STATES.items():
         svg = svg_for(colour, glyph)
         (ICON_DIR / f"{name}.svg").write_text(svg, encoding="utf-8")
-        renderer = QSvgRenderer(QByteArray(svg.encode()))
         for size in SIZES:
-            image = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
-            image.fill(Qt.GlobalColor.transparent)
-            painter = QPainter(image)
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            renderer.render(painter)
-            painter.end()
-            image.save(str(ICON_DIR / f"{name}-{size}.png"))
+            rasterise(svg, size, ICON_DIR / f"{name}-{size}.png")
     (ICON_DIR / "chevron-down.svg").write_text(CHEVRON_SVG, encoding="utf-8")
-    renderer = QSvgRenderer(QByteArray(CHEVRON_SVG.encode()))
     for scale, suffix in ((1, ""), (2, "@2x")):
-        image = QImage(12 * scale, 12 * scale, QImage.Format.Format_ARGB32_Premultiplied)
-        image.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(image)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        renderer.render(painter)
-        painter.end()
-        image.save(str(ICON_DIR / f"chevron-down{suffix}.png"))
+        rasterise(CHEVRON_SVG, 12 * scale, ICON_DIR / f"chevron-down{suffix}.png")
     del app
     return 0
 

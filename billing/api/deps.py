@@ -23,8 +23,8 @@ Each contract alias resolves to a :class:`ContractAccess` (``.contract``, ``.use
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Annotated
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -48,25 +48,19 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-async def get_clock(request: Request) -> Clock:
-    clock: Clock = request.app.state.clock
-    return clock
+def _wired(name: str) -> Callable[[Request], Awaitable[Any]]:
+    """A dependency returning the adapter the app factory stored as ``app.state.<name>``."""
+
+    async def wired(request: Request) -> Any:
+        return getattr(request.app.state, name)
+
+    return wired
 
 
-async def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-async def get_blobs(request: Request) -> BlobStore:
-    blobs: BlobStore = request.app.state.blobs
-    return blobs
-
-
-async def get_passwords(request: Request) -> Passwords:
-    passwords: Passwords = request.app.state.passwords
-    return passwords
-
+get_clock = _wired("clock")
+get_settings = _wired("settings")
+get_blobs = _wired("blobs")
+get_passwords = _wired("passwords")
 
 SessionDep = Annotated[Session, Depends(get_session)]
 ClockDep = Annotated[Clock, Depends(get_clock)]

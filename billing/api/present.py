@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from billing.access import author_role
 from billing.api import schemas
 from billing.db.models import Contract, Dispute, Invoice, InvoiceLine, Role, Slot, User
 from billing.services.hourly_reads import ContractView
@@ -127,13 +128,6 @@ def dispute(
     slot_starts: list[datetime],
     messages: list[tuple[Any, User]],
 ) -> schemas.DisputePublic:
-    def role_of(author: User) -> str:
-        if author.id == contract_row.freelancer_id:
-            return "freelancer"
-        if author.id == contract_row.client_id:
-            return "client"
-        return "admin"
-
     return schemas.DisputePublic(
         id=row.id,
         contract_id=row.contract_id,
@@ -153,7 +147,7 @@ def dispute(
             schemas.MessagePublic(
                 id=message.id,
                 author=party(author),
-                author_role=role_of(author),  # type: ignore[arg-type]
+                author_role=author_role(contract_row, author),  # type: ignore[arg-type]
                 body=message.body,
                 created_at=message.created_at,
             )

@@ -29,6 +29,45 @@ def _check_parties(client: User, freelancer: User) -> None:
         raise Invalid(f"{freelancer.email} is not a freelancer")
 
 
+def _check_currency(currency: str) -> None:
+    try:
+        check_currency(currency)
+    except ValueError as error:
+        raise Invalid(str(error)) from error
+
+
+def _add_contract(
+    session: Session,
+    kind: ContractKind,
+    parties: tuple[User, User],
+    title: str,
+    currency: str,
+    now: datetime,
+    *,
+    rate_cents: int | None = None,
+    screenshots_enabled: bool = False,
+    blur_screenshots: bool = False,
+    manual_time_allowed: bool = False,
+) -> Contract:
+    """Stores a contract between (client, freelancer); a fixed-price one has no hourly terms."""
+    client, freelancer = parties
+    contract = Contract(
+        kind=kind.value,
+        title=title,
+        client_id=client.id,
+        freelancer_id=freelancer.id,
+        currency=currency,
+        rate_cents=rate_cents,
+        screenshots_enabled=screenshots_enabled,
+        blur_screenshots=blur_screenshots,
+        manual_time_allowed=manual_time_allowed,
+        created_at=now,
+    )
+    session.add(contract)
+    session.flush()
+    return contract
+
+
 def check_cap(cap_minutes: int | None) -> None:
     if cap_minutes is not None and not 0 < cap_minutes <= MAX_CAP_MINUTES:
         raise Invalid("weekly cap must be between 1 minute and 168 hours")
@@ -51,26 +90,21 @@ def create_hourly_contract(
     """An hourly contract; its cap is in force from the current week."""
     _check_parties(client, freelancer)
     check_cap(weekly_cap_minutes)
-    try:
-        check_currency(currency)
-    except ValueError as error:
-        raise Invalid(str(error)) from error
+    _check_currency(currency)
     if rate_cents <= 0:
         raise Invalid("rate must be positive")
-    contract = Contract(
-        kind=ContractKind.HOURLY.value,
-        title=title,
-        client_id=client.id,
-        freelancer_id=freelancer.id,
-        currency=currency,
+    contract = _add_contract(
+        session,
+        ContractKind.HOURLY,
+        (client, freelancer),
+        title,
+        currency,
+        now,
         rate_cents=rate_cents,
         screenshots_enabled=screenshots_enabled,
         blur_screenshots=blur_screenshots,
         manual_time_allowed=manual_time_allowed,
-        created_at=now,
     )
-    session.add(contract)
-    session.flush()
     session.add(
         ContractCap(
             contract_id=contract.id,
@@ -88,25 +122,8 @@ def create_fixed_contract(
 ) -> Contract:
     """A fixed-price contract (its milestones live in ``billing.db.milestones``)."""
     _check_parties(client, freelancer)
-    try:
-        check_currency(currency)
-    except ValueError as error:
-        raise Invalid(str(error)) from error
-    contract = Contract(
-        kind=ContractKind.FIXED.value,
-        title=title,
-        client_id=client.id,
-        freelancer_id=freelancer.id,
-        currency=currency,
-        rate_cents=None,
-        screenshots_enabled=False,
-        blur_screenshots=False,
-        manual_time_allowed=False,
-        created_at=now,
-    )
-    session.add(contract)
-    session.flush()
-    return contract
+    _check_currency(currency)
+    return _add_contract(session, ContractKind.FIXED, (client, freelancer), title, currency, now)
 
 
 def contracts_of(session: Session, user: User) -> list[Contract]:

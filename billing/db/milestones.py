@@ -175,18 +175,15 @@ def load_book(session: Session, contract: Contract, *, lock: bool = True) -> Loa
             )
         )
 
-    for row in rows_of(FixedMilestone):
-        book.milestones.append(_from_row(Milestone, row))
-        rows[(Milestone, row.seq)] = row
-    for row in rows_of(FixedMilestoneRequest):
-        book.requests.append(_from_row(MilestoneRequest, row))
-        rows[(MilestoneRequest, row.seq)] = row
-    for row in rows_of(FixedEscrowDispute):
-        book.disputes.append(_from_row(EscrowDispute, row))
-        rows[(EscrowDispute, row.seq)] = row
-    for row in rows_of(FixedEarning):
-        book.earnings.append(_from_row(Earning, row))
-        rows[(Earning, row.key)] = row
+    def load(kind: type[T], into: list[T], key: str = "seq") -> None:
+        for row in rows_of(_ROW_OF[kind]):
+            into.append(_from_row(kind, row))
+            rows[(kind, getattr(row, key))] = row
+
+    load(Milestone, book.milestones)
+    load(MilestoneRequest, book.requests)
+    load(EscrowDispute, book.disputes)
+    load(Earning, book.earnings, key="key")
     for row in rows_of(FixedProposal):
         book.proposals.append(
             Proposal(

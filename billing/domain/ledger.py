@@ -259,6 +259,21 @@ def invoice_charge(
     return transfers
 
 
+def _transfer_if_positive(
+    key: str,
+    source: AccountKey,
+    destination: AccountKey,
+    amount_cents: int,
+    *,
+    invoice_id: int | None = None,
+    reference: str | None = None,
+) -> list[Transfer]:
+    """One transfer, or none when there is nothing to move."""
+    if amount_cents <= 0:
+        return []
+    return [Transfer(key, source, destination, amount_cents, invoice_id, reference)]
+
+
 def release_pending(
     *,
     key: str,
@@ -269,18 +284,14 @@ def release_pending(
     reference: str | None = None,
 ) -> list[Transfer]:
     """Pending earnings become available (end of the security period)."""
-    if amount_cents <= 0:
-        return []
-    return [
-        Transfer(
-            key,
-            pending(freelancer_id, currency),
-            available(freelancer_id, currency),
-            amount_cents,
-            invoice_id=invoice_id,
-            reference=reference,
-        )
-    ]
+    return _transfer_if_positive(
+        key,
+        pending(freelancer_id, currency),
+        available(freelancer_id, currency),
+        amount_cents,
+        invoice_id=invoice_id,
+        reference=reference,
+    )
 
 
 def fund_escrow(
@@ -293,17 +304,13 @@ def fund_escrow(
     reference: str | None = None,
 ) -> list[Transfer]:
     """The client funds a contract's escrow (fixed-price milestones)."""
-    if amount_cents <= 0:
-        return []
-    return [
-        Transfer(
-            key,
-            client_funding(client_id, currency),
-            escrow(contract_id, currency),
-            amount_cents,
-            reference=reference,
-        )
-    ]
+    return _transfer_if_positive(
+        key,
+        client_funding(client_id, currency),
+        escrow(contract_id, currency),
+        amount_cents,
+        reference=reference,
+    )
 
 
 def release_escrow(
@@ -316,17 +323,13 @@ def release_escrow(
     reference: str | None = None,
 ) -> list[Transfer]:
     """Escrow goes to the freelancer's pending balance (milestone approved)."""
-    if amount_cents <= 0:
-        return []
-    return [
-        Transfer(
-            key,
-            escrow(contract_id, currency),
-            pending(freelancer_id, currency),
-            amount_cents,
-            reference=reference,
-        )
-    ]
+    return _transfer_if_positive(
+        key,
+        escrow(contract_id, currency),
+        pending(freelancer_id, currency),
+        amount_cents,
+        reference=reference,
+    )
 
 
 def refund_escrow(
@@ -339,14 +342,10 @@ def refund_escrow(
     reference: str | None = None,
 ) -> list[Transfer]:
     """Escrow goes back to the client (contract ending, dispute split)."""
-    if amount_cents <= 0:
-        return []
-    return [
-        Transfer(
-            key,
-            escrow(contract_id, currency),
-            client_funding(client_id, currency),
-            amount_cents,
-            reference=reference,
-        )
-    ]
+    return _transfer_if_positive(
+        key,
+        escrow(contract_id, currency),
+        client_funding(client_id, currency),
+        amount_cents,
+        reference=reference,
+    )

@@ -225,12 +225,9 @@ def submit(book: EscrowBook, actor: Actor, seq: int, *, message: str, now: datet
     """The freelancer hands in the work of a funded milestone."""
     require_actor(actor, Actor.FREELANCER, doing="submit work")
     require_open(book)
-    milestone = find_milestone(book, seq)
-    if milestone.state is not MilestoneState.ACTIVE:
-        raise MilestoneConflict(
-            f"milestone {seq} is {milestone.state.value}; only an active milestone can be submitted"
-        )
-    require_no_dispute(book, milestone)
+    milestone = _undisputed_in(
+        book, seq, MilestoneState.ACTIVE, "only an active milestone can be submitted"
+    )
     milestone.submission_message = check_text(message, "the submission message", required=True)
     milestone.state = MilestoneState.SUBMITTED
     milestone.submitted_at = now
@@ -242,17 +239,22 @@ def request_changes(
 ) -> Outcome:
     """The client sends submitted work back; the milestone is active again."""
     require_actor(actor, Actor.CLIENT, doing="request changes")
-    milestone = find_milestone(book, seq)
-    if milestone.state is not MilestoneState.SUBMITTED:
-        raise MilestoneConflict(
-            f"milestone {seq} is {milestone.state.value}; changes can be requested only on "
-            "submitted work"
-        )
-    require_no_dispute(book, milestone)
+    milestone = _undisputed_in(
+        book, seq, MilestoneState.SUBMITTED, "changes can be requested only on submitted work"
+    )
     milestone.changes_requested_message = check_text(message, "the change request", required=True)
     milestone.state = MilestoneState.ACTIVE
     milestone.submitted_at = None
     return Outcome()
+
+
+def _undisputed_in(book: EscrowBook, seq: int, state: MilestoneState, refusal: str) -> Milestone:
+    """Milestone ``seq`` if it is in ``state`` and not in dispute; else ``refusal``."""
+    milestone = find_milestone(book, seq)
+    if milestone.state is not state:
+        raise MilestoneConflict(f"milestone {seq} is {milestone.state.value}; {refusal}")
+    require_no_dispute(book, milestone)
+    return milestone
 
 
 def _check_approval(

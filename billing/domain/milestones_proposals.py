@@ -210,18 +210,19 @@ def accept_proposal(book: EscrowBook, actor: Actor, seq: int, *, now: datetime) 
 def reject_proposal(book: EscrowBook, actor: Actor, seq: int, *, now: datetime) -> Outcome:
     """The client turns the whole proposal down."""
     require_actor(actor, Actor.CLIENT, doing="reject a proposal")
-    proposal = _find_proposal(book, seq)
-    _require_pending(proposal)
-    proposal.state = ProposalState.REJECTED
-    proposal.decided_at = now
-    return Outcome()
+    return _close_pending(book, seq, ProposalState.REJECTED, now)
 
 
 def withdraw_proposal(book: EscrowBook, actor: Actor, seq: int, *, now: datetime) -> Outcome:
     """The freelancer takes back their pending proposal."""
     require_actor(actor, Actor.FREELANCER, doing="withdraw a proposal")
+    return _close_pending(book, seq, ProposalState.WITHDRAWN, now)
+
+
+def _close_pending(book: EscrowBook, seq: int, state: ProposalState, now: datetime) -> Outcome:
+    """A pending proposal ends in ``state`` without changing the plan."""
     proposal = _find_proposal(book, seq)
     _require_pending(proposal)
-    proposal.state = ProposalState.WITHDRAWN
+    proposal.state = state
     proposal.decided_at = now
     return Outcome()

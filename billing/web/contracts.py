@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 
 from billing.api.deps import ClockDep, SessionDep
 from billing.db.models import Contract, Role
@@ -14,7 +14,7 @@ from billing.domain.weeks import week_start
 from billing.services import hourly_reads
 from billing.services.hourly_reads import Glance
 from billing.web import fixed_price_view
-from billing.web.deps import SecretDep, ViewerDep, ZoneDep, render_page
+from billing.web.deps import PageDep
 from billing.web.render import redirect
 from billing.web.route import WebRoute
 
@@ -63,23 +63,17 @@ def summarize(session: SessionDep, glance: Glance) -> ContractSummary:
 
 @router.get("/", include_in_schema=False)
 def contracts_page(
-    request: Request,
     session: SessionDep,
     clock: ClockDep,
-    viewer: ViewerDep,
-    secret: SecretDep,
-    zone: ZoneDep,
+    page: PageDep,
 ) -> Response:
-    if viewer.role == Role.ADMIN:
-        return redirect("/web/disputes", secret=secret)
+    if page.viewer.role == Role.ADMIN:
+        return redirect("/web/disputes", secret=page.secret)
     now = clock.now()
-    summaries = [summarize(session, g) for g in hourly_reads.glances(session, viewer.user, now)]
-    return render_page(
-        request,
+    glances = hourly_reads.glances(session, page.viewer.user, now)
+    summaries = [summarize(session, glance) for glance in glances]
+    return page.render(
         "contracts.html",
-        viewer=viewer,
-        zone=zone,
-        secret=secret,
         nav="contracts",
         summaries=summaries,
         week_start=week_start(now),

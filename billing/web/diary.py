@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Form, HTTPException, Query, Response
 
 from billing.api.deps import BlobsDep, ClockDep, SessionDep
 from billing.db.models import ContractKind, Role
@@ -20,12 +20,11 @@ from billing.services import hourly, hourly_reads
 from billing.services.hourly_reads import DiaryRange
 from billing.web.deps import (
     CsrfChecked,
+    PageDep,
     SecretDep,
     ViewerDep,
     WebContract,
-    ZoneDep,
     load_contract,
-    render_page,
 )
 from billing.web.diary_grid import build_day, local_day_bounds, minutes_per_local_day
 from billing.web.formatting import zone_names
@@ -61,44 +60,38 @@ def _selectable(access: WebContract, shown: DiaryRange) -> frozenset[int]:
 
 @router.get("/contracts/{contract_id}/diary", include_in_schema=False)
 def diary_page(
-    request: Request,
     contract_id: int,
     session: SessionDep,
     clock: ClockDep,
-    viewer: ViewerDep,
-    secret: SecretDep,
-    zone: ZoneDep,
+    page: PageDep,
     day: Annotated[str | None, Query(max_length=10)] = None,
 ) -> Response:
-    access = load_contract(session, viewer, contract_id)
+    zone = page.zone.zone
+    access = load_contract(session, page.viewer, contract_id)
     contract = access.contract
     if contract.kind != ContractKind.HOURLY:
-        return redirect(f"/web/contracts/{contract.id}/milestones", secret=secret)
+        return redirect(f"/web/contracts/{contract.id}/milestones", secret=page.secret)
     now = clock.now()
-    shown_day = _parse_day(day, zone.zone, now)
+    shown_day = _parse_day(day, zone, now)
     monday = shown_day - timedelta(days=shown_day.weekday())
     week_days = [monday + timedelta(days=offset) for offset in range(7)]
-    range_start, _ = local_day_bounds(week_days[0], zone.zone)
-    _, range_end = local_day_bounds(week_days[-1], zone.zone)
-    day_start, day_end = local_day_bounds(shown_day, zone.zone)
+    range_start, _ = local_day_bounds(week_days[0], zone)
+    _, range_end = local_day_bounds(week_days[-1], zone)
+    day_start, day_end = local_day_bounds(shown_day, zone)
     weeks = {week_start(day_start), week_start(day_end - timedelta(microseconds=1))}
     shown = hourly_reads.diary_range(session, contract, range_start, range_end, weeks, now)
     selectable = _selectable(access, shown)
     disputed_ids = frozenset(slot.id for slot, dispute_id in shown.live if dispute_id is not None)
     all_slots = [slot for slot, _ in shown.live] + shown.deleted
-    hour_rows, totals = build_day(all_slots, shown_day, zone.zone, disputed_ids, selectable)
-    per_day = minutes_per_local_day(all_slots, week_days, zone.zone)
-    return render_page(
-        request,
+    hour_rows, totals = build_day(all_slots, shown_day, zone, disputed_ids, selectable)
+    per_day = minutes_per_local_day(all_slots, week_days, zone)
+    return page.render(
         "diary.html",
-        viewer=viewer,
-        zone=zone,
-        secret=secret,
         nav="contracts",
         contract=contract,
         role=access.role.value,
         shown_day=shown_day,
-        today=now.astimezone(zone.zone).date(),
+        today=now.astimezone(zone).date(),
         week_days=week_days,
         per_day=per_day,
         week_minutes=sum(per_day.values()),
@@ -110,7 +103,7 @@ def diary_page(
         next_cap_minutes=shown.next_cap_minutes,
         billing_week=hourly_reads.billing_week(session, contract, week_start(day_start)),
         billing_week_start=week_start(day_start),
-        zone_names=_zone_choices(zone.zone),
+        zone_names=_zone_choices(zone),
         timedelta=timedelta,
     )
 

@@ -7,52 +7,38 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request, Response
+from fastapi import APIRouter, Form, HTTPException, Response
 
+from billing.access import author_role
 from billing.api.deps import ClockDep, SessionDep
-from billing.db.models import Contract, Role, User
+from billing.db.models import Role
 from billing.services import hourly, hourly_reads
 from billing.services.hourly_reads import DisputeRow
 from billing.web import fixed_price_view
-from billing.web.deps import CsrfChecked, SecretDep, ViewerDep, ZoneDep, load_contract, render_page
+from billing.web.deps import CsrfChecked, PageDep, SecretDep, ViewerDep, load_contract
 from billing.web.render import redirect
 from billing.web.route import WebRoute
 
 router = APIRouter(route_class=WebRoute)
 
 
-def _author_role(contract: Contract, author: User) -> str:
-    if author.id == contract.freelancer_id:
-        return "freelancer"
-    if author.id == contract.client_id:
-        return "client"
-    return "admin"
+def _to_record(contract_id: int, dispute_id: int, flash: str, secret: bytes) -> Response:
+    return redirect(
+        f"/web/contracts/{contract_id}/disputes/{dispute_id}", flash=flash, secret=secret
+    )
 
 
 @router.get("/disputes", include_in_schema=False)
-def disputes_page(
-    request: Request,
-    session: SessionDep,
-    viewer: ViewerDep,
-    secret: SecretDep,
-    zone: ZoneDep,
-) -> Response:
-    escrow_queue = fixed_price_view.escrow_dispute_queue(session, viewer.user)
+def disputes_page(session: SessionDep, page: PageDep) -> Response:
+    user = page.viewer.user
+    escrow_queue = fixed_price_view.escrow_dispute_queue(session, user)
     queue: list[DisputeRow] = []
-    if viewer.role == Role.ADMIN:
-        rows, queue = hourly_reads.admin_disputes(session, viewer.user)
+    if page.viewer.role == Role.ADMIN:
+        rows, queue = hourly_reads.admin_disputes(session, user)
     else:
-        rows = hourly_reads.party_disputes(session, viewer.user)
-    return render_page(
-        request,
-        "disputes.html",
-        viewer=viewer,
-        zone=zone,
-        secret=secret,
-        nav="disputes",
-        rows=rows,
-        queue=queue,
-        escrow_queue=escrow_queue,
+        rows = hourly_reads.party_disputes(session, user)
+    return page.render(
+        "disputes.html", nav="disputes", rows=rows, queue=queue, escrow_queue=escrow_queue
     )
 
 
@@ -63,40 +49,27 @@ def take_dispute(
     if viewer.role != Role.ADMIN:
         raise HTTPException(403, detail="Only an admin takes disputes.")
     dispute = hourly.assign_dispute(session, dispute_id, viewer.user, now=clock.now())
-    return redirect(
-        f"/web/contracts/{dispute.contract_id}/disputes/{dispute.id}",
-        flash=f"Dispute #{dispute.id} is yours to moderate.",
-        secret=secret,
-    )
+    flash = f"Dispute #{dispute.id} is yours to moderate."
+    return _to_record(dispute.contract_id, dispute.id, flash, secret)
 
 
 @router.get("/contracts/{contract_id}/disputes/{dispute_id}", include_in_schema=False)
 def dispute_page(
-    request: Request,
-    contract_id: int,
-    dispute_id: int,
-    session: SessionDep,
-    clock: ClockDep,
-    viewer: ViewerDep,
-    secret: SecretDep,
-    zone: ZoneDep,
+    contract_id: int, dispute_id: int, session: SessionDep, clock: ClockDep, page: PageDep
 ) -> Response:
+    viewer = page.viewer
     access = load_contract(session, viewer, contract_id)
     contract = access.contract
     record = hourly_reads.dispute_record(session, contract, dispute_id, viewer.user, access.role)
     dispute = record.dispute
-    return render_page(
-        request,
+    return page.render(
         "dispute.html",
-        viewer=viewer,
-        zone=zone,
-        secret=secret,
         nav="disputes",
         contract=contract,
         role=access.role.value,
         dispute=dispute,
         slots=record.slots,
-        messages=[(m, author, _author_role(contract, author)) for m, author in record.messages],
+        messages=[(m, author, author_role(contract, author)) for m, author in record.messages],
         opener=record.opener,
         waiting_on=record.waiting_on,
         answer_window_open=clock.now() < dispute.answer_due_at,
@@ -113,27 +86,22 @@ def add_message(
     dispute_id: int,
     session: SessionDep,
     clock: ClockDep,
-    viewer: ViewerDep,
-    secret: SecretDep,
+    page: PageDep,
     body: Annotated[str, Form(min_length=1, max_length=4000)],
 ) -> Response:
-    access = load_contract(session, viewer, contract_id)
+    access = load_contract(session, page.viewer, contract_id)
     if not body.strip():
         raise HTTPException(422, detail="Write a message first.")
     hourly.add_message(
         session,
         access.contract,
         dispute_id,
-        viewer.user,
+        page.viewer.user,
         access.role,
         body.strip(),
         now=clock.now(),
     )
-    return redirect(
-        f"/web/contracts/{contract_id}/disputes/{dispute_id}",
-        flash="Message added to the record.",
-        secret=secret,
-    )
+    return _to_record(contract_id, dispute_id, "Message added to the record.", page.secret)
 
 
 @router.post(
@@ -146,24 +114,21 @@ def resolve(
     dispute_id: int,
     session: SessionDep,
     clock: ClockDep,
-    viewer: ViewerDep,
-    secret: SecretDep,
+    page: PageDep,
     outcome: Annotated[str, Form(pattern="^(paid|not_paid)$")],
     note: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
-    access = load_contract(session, viewer, contract_id, Role.ADMIN)
+    access = load_contract(session, page.viewer, contract_id, Role.ADMIN)
     hourly.resolve_dispute(
         session,
         access.contract,
         dispute_id,
-        viewer.user,
+        page.viewer.user,
         paid=outcome == "paid",
         note=note.strip(),
         now=clock.now(),
     )
     words = "paid — billed at the next finalization" if outcome == "paid" else "not paid"
-    return redirect(
-        f"/web/contracts/{contract_id}/disputes/{dispute_id}",
-        flash=f"Dispute #{dispute_id} resolved: {words}.",
-        secret=secret,
+    return _to_record(
+        contract_id, dispute_id, f"Dispute #{dispute_id} resolved: {words}.", page.secret
     )

@@ -2,37 +2,32 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, HTTPException, Response
 
 from billing.api.deps import ClockDep, SessionDep, SettingsDep
 from billing.db.models import Role
 from billing.domain.money import fee_for
 from billing.services import accounts, hourly_reads
 from billing.web import fixed_price_view
-from billing.web.deps import SecretDep, ViewerDep, ZoneDep, render_page
+from billing.web.deps import PageDep
 from billing.web.earning_lines import EarningLine
 from billing.web.route import WebRoute
 
 router = APIRouter(route_class=WebRoute)
 
 
-
-
 @router.get("/earnings", include_in_schema=False)
 def earnings_page(
-    request: Request,
     session: SessionDep,
     clock: ClockDep,
     settings: SettingsDep,
-    viewer: ViewerDep,
-    secret: SecretDep,
-    zone: ZoneDep,
+    page: PageDep,
 ) -> Response:
-    if viewer.role != Role.FREELANCER:
+    if page.viewer.role != Role.FREELANCER:
         raise HTTPException(404, detail="Earnings are shown to freelancers.")
     fee_bps = settings.platform_fee_basis_points
     earnings: list[EarningLine] = []
-    for invoice, contract in hourly_reads.finalized_earnings(session, viewer.user):
+    for invoice, contract in hourly_reads.finalized_earnings(session, page.viewer.user):
         assert invoice.finalized_at is not None
         earnings.append(
             EarningLine(
@@ -47,18 +42,14 @@ def earnings_page(
                 currency=invoice.currency,
             )
         )
-    earnings += fixed_price_view.released_earnings(session, viewer.user)
+    earnings += fixed_price_view.released_earnings(session, page.viewer.user)
     earnings.sort(
         key=lambda earning: (earning.available, earning.available_at or earning.earned_at)
     )
-    return render_page(
-        request,
+    return page.render(
         "earnings.html",
-        viewer=viewer,
-        zone=zone,
-        secret=secret,
         nav="earnings",
-        balances=accounts.balances(session, viewer.user),
+        balances=accounts.balances(session, page.viewer.user),
         pending=[earning for earning in earnings if not earning.available],
         available=[earning for earning in reversed(earnings) if earning.available],
         now=clock.now(),

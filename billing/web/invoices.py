@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 
 from billing import invoice_csv as csv_presenter
 from billing.api.deps import ClockDep, SessionDep
 from billing.db.models import Contract, Invoice, Role
 from billing.domain.weeks import WeekTimeline
 from billing.services import hourly_reads
-from billing.web.deps import SecretDep, ViewerDep, ZoneDep, load_contract, render_page
+from billing.web.deps import PageDep, ViewerDep, load_contract
 from billing.web.render import redirect
 from billing.web.route import WebRoute
 
@@ -48,20 +48,11 @@ class InvoiceRow:
 
 
 @router.get("/invoices", include_in_schema=False)
-def invoices_page(
-    request: Request, session: SessionDep, viewer: ViewerDep, secret: SecretDep, zone: ZoneDep
-) -> Response:
-    if viewer.role == Role.ADMIN:
-        return redirect("/web/disputes", secret=secret)
-    return render_page(
-        request,
-        "invoices.html",
-        viewer=viewer,
-        zone=zone,
-        secret=secret,
-        nav="invoices",
-        rows=[InvoiceRow(*row) for row in hourly_reads.hourly_invoices(session, viewer.user)],
-    )
+def invoices_page(session: SessionDep, page: PageDep) -> Response:
+    if page.viewer.role == Role.ADMIN:
+        return redirect("/web/disputes", secret=page.secret)
+    rows = hourly_reads.hourly_invoices(session, page.viewer.user)
+    return page.render("invoices.html", nav="invoices", rows=[InvoiceRow(*row) for row in rows])
 
 
 def _invoice_context(
@@ -87,50 +78,18 @@ def _invoice_context(
 
 @router.get("/contracts/{contract_id}/invoices/{invoice_id}", include_in_schema=False)
 def invoice_page(
-    request: Request,
-    contract_id: int,
-    invoice_id: int,
-    session: SessionDep,
-    clock: ClockDep,
-    viewer: ViewerDep,
-    secret: SecretDep,
-    zone: ZoneDep,
+    contract_id: int, invoice_id: int, session: SessionDep, clock: ClockDep, page: PageDep
 ) -> Response:
-    context = _invoice_context(session, viewer, contract_id, invoice_id, clock.now())
-    return render_page(
-        request,
-        "invoice.html",
-        viewer=viewer,
-        zone=zone,
-        secret=secret,
-        nav="invoices",
-        printable=False,
-        **context,
-    )
+    context = _invoice_context(session, page.viewer, contract_id, invoice_id, clock.now())
+    return page.render("invoice.html", nav="invoices", printable=False, **context)
 
 
 @router.get("/contracts/{contract_id}/invoices/{invoice_id}/print", include_in_schema=False)
 def invoice_print(
-    request: Request,
-    contract_id: int,
-    invoice_id: int,
-    session: SessionDep,
-    clock: ClockDep,
-    viewer: ViewerDep,
-    secret: SecretDep,
-    zone: ZoneDep,
+    contract_id: int, invoice_id: int, session: SessionDep, clock: ClockDep, page: PageDep
 ) -> Response:
-    context = _invoice_context(session, viewer, contract_id, invoice_id, clock.now())
-    return render_page(
-        request,
-        "invoice_print.html",
-        viewer=viewer,
-        zone=zone,
-        secret=secret,
-        show_nav=False,
-        printable=True,
-        **context,
-    )
+    context = _invoice_context(session, page.viewer, contract_id, invoice_id, clock.now())
+    return page.render("invoice_print.html", show_nav=False, printable=True, **context)
 
 
 @router.get("/contracts/{contract_id}/invoices/{invoice_id}/csv", include_in_schema=False)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Form, HTTPException, Path, Request, Response
+from fastapi import APIRouter, Form, HTTPException, Path, Response
 from pydantic import BaseModel
 
 from billing.api.deps import ClockDep, SessionDep
@@ -31,7 +31,7 @@ from billing.domain.milestones import next_to_activate
 from billing.domain.milestones_model import DisputeState, MilestoneState, ProposalState
 from billing.services import fixed_price
 from billing.services.fixed_price import SeqAction, TextAction
-from billing.web.deps import CsrfChecked, SecretDep, ViewedContract, ViewerDep, ZoneDep, render_page
+from billing.web.deps import CsrfChecked, PageDep, SecretDep, ViewedContract, ViewerDep
 from billing.web.formatting import money_text
 from billing.web.milestone_forms import blank_as_none, minor_units, validated
 from billing.web.render import redirect
@@ -154,24 +154,17 @@ for tail, (texted, field, schema, done) in _WITH_TEXT.items():
 
 @router.get("/contracts/{contract_id}/milestones", include_in_schema=False)
 def milestones_page(
-    request: Request,
     access: ViewedContract,
     session: SessionDep,
     clock: ClockDep,
-    viewer: ViewerDep,
-    secret: SecretDep,
-    zone: ZoneDep,
+    page: PageDep,
 ) -> Response:
     contract = access.contract
     view = fixed_price.view_book(session, contract)
     book = view.book
     proposals = book.proposals
-    return render_page(
-        request,
+    return page.render(
         "milestones.html",
-        viewer=viewer,
-        zone=zone,
-        secret=secret,
         nav="contracts",
         contract=contract,
         role=access.role.value,

@@ -11,15 +11,16 @@ from __future__ import annotations
 import io
 import threading
 from collections import OrderedDict
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Response
 from PIL import Image, UnidentifiedImageError
 
 from billing.api.deps import BlobsDep, SessionDep
 from billing.blob_http import blob_response
 from billing.db.models import Slot
 from billing.services import hourly_reads
-from billing.web.deps import SecretDep, ViewerDep, ZoneDep, load_contract, render_page
+from billing.web.deps import PageDep, ViewerDep, load_contract
 from billing.web.diary_grid import activity_bar
 from billing.web.route import WebRoute
 
@@ -92,64 +93,56 @@ def _shot_slot(session: SessionDep, viewer: ViewerDep, contract_id: int, slot_id
     return slot
 
 
-def _bytes(blobs: BlobsDep, slot: Slot) -> bytes:
-    assert slot.shot_blob_key is not None
-    image = blobs.get(slot.shot_blob_key)
+def _shot_key(contract_id: int, slot_id: int, session: SessionDep, viewer: ViewerDep) -> str:
+    """The blob key of a screenshot the viewer may see (404 otherwise)."""
+    slot = _shot_slot(session, viewer, contract_id, slot_id)
+    assert slot.shot_blob_key is not None  # shot_slot only finds slots with a screenshot
+    return slot.shot_blob_key
+
+
+ShotKey = Annotated[str, Depends(_shot_key)]
+
+
+def _bytes(blobs: BlobsDep, key: str) -> bytes:
+    image = blobs.get(key)
     if image is None:
         raise HTTPException(404, detail="The screenshot file is missing.")
     return image
 
 
 @router.get("/contracts/{contract_id}/shots/{slot_id}/image", include_in_schema=False)
-def shot_image(
-    contract_id: int, slot_id: int, session: SessionDep, blobs: BlobsDep, viewer: ViewerDep
-) -> Response:
-    slot = _shot_slot(session, viewer, contract_id, slot_id)
-    assert slot.shot_blob_key is not None
-    streamed = blob_response(
-        blobs, slot.shot_blob_key, media_type_of=_media_type, headers=_NO_STORE
-    )
+def shot_image(key: ShotKey, blobs: BlobsDep) -> Response:
+    streamed = blob_response(blobs, key, media_type_of=_media_type, headers=_NO_STORE)
     if streamed is None:
         raise HTTPException(404, detail="The screenshot file is missing.")
     return streamed
 
 
 @router.get("/contracts/{contract_id}/shots/{slot_id}/thumb", include_in_schema=False)
-def shot_thumbnail(
-    contract_id: int, slot_id: int, session: SessionDep, blobs: BlobsDep, viewer: ViewerDep
-) -> Response:
-    slot = _shot_slot(session, viewer, contract_id, slot_id)
-    assert slot.shot_blob_key is not None
-    thumb = _thumbs.get(slot.shot_blob_key)
+def shot_thumbnail(key: ShotKey, blobs: BlobsDep) -> Response:
+    thumb = _thumbs.get(key)
     if thumb is None:
         try:
-            thumb = make_thumbnail(_bytes(blobs, slot))
+            thumb = make_thumbnail(_bytes(blobs, key))
         except (UnidentifiedImageError, OSError) as error:
             raise HTTPException(
                 422, detail="The stored screenshot is not a readable image."
             ) from error
-        _thumbs.put(slot.shot_blob_key, thumb)
+        _thumbs.put(key, thumb)
     return Response(thumb, media_type="image/jpeg", headers=_NO_STORE)
 
 
 @router.get("/contracts/{contract_id}/shots/{slot_id}", include_in_schema=False)
 def shot_page(
-    request: Request,
     contract_id: int,
     slot_id: int,
     session: SessionDep,
-    viewer: ViewerDep,
-    secret: SecretDep,
-    zone: ZoneDep,
+    page: PageDep,
 ) -> Response:
-    slot = _shot_slot(session, viewer, contract_id, slot_id)
-    local_start = slot.slot_start.astimezone(zone.zone)
-    return render_page(
-        request,
+    slot = _shot_slot(session, page.viewer, contract_id, slot_id)
+    local_start = slot.slot_start.astimezone(page.zone.zone)
+    return page.render(
         "shot.html",
-        viewer=viewer,
-        zone=zone,
-        secret=secret,
         nav="contracts",
         slot=slot,
         contract_id=contract_id,
