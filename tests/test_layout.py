@@ -5,7 +5,8 @@
   through billing/services and never query the database themselves; billing/db knows no
   service; the backend imports nothing of the desktop app; sync/ sees the tracker's
   records, not its SQLite module.
-- No import cycle between our modules, and no function longer than a screen.
+- No import cycle between our modules, and no function longer than a screen (the tests
+  included; migrations are generated and skipped).
 """
 
 from __future__ import annotations
@@ -180,7 +181,7 @@ def test_no_import_cycles() -> None:
 
 def test_no_function_longer_than_a_screen() -> None:
     offenders = []
-    for package in (*PACKAGES, "bench"):
+    for package in (*PACKAGES, "bench", "tests"):
         for path in _source_files(package):
             tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
             for node in ast.walk(tree):

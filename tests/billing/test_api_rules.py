@@ -106,14 +106,11 @@ def test_minutes_over_the_cap_are_stored_but_not_billed_and_a_raise_frees_them(
     assert actions.count("cap_changed") == 2
 
 
-def test_delete_unbills_removes_the_shot_and_is_audited_until_the_lock(
-    sqlite_backend: Backend,
-) -> None:
-    backend = sqlite_backend
-    client, freelancer, contract = _pair(backend)
-    backend.clock.set(utc(2026, 11, 3, 12))
-    image = b"\xff\xd8\xff" + b"jpeg bytes" * 100
-    taken = TUESDAY_9 + timedelta(minutes=4)
+def _store_the_shot_and_see_it_in_the_diary(
+    backend: Backend, client: User, freelancer: User, contract: int, image: bytes, taken: datetime
+) -> str:
+    """The slot announces a shot; a wrong body is refused, the right one stored once, and
+    only the client reads it. Returns the shot's path."""
     put = backend.put_slot(freelancer, contract, TUESDAY_9, 10, shot=image, taken_at=taken)
     assert put.json()["shot_expected"] is True
     shot_path = f"/contracts/{contract}/slots/{iso(TUESDAY_9)}/shot"
@@ -131,7 +128,20 @@ def test_delete_unbills_removes_the_shot_and_is_audited_until_the_lock(
     diary = backend.request("GET", f"/contracts/{contract}/diary?day=2026-11-03", client).json()
     assert diary["slots"][0]["shot"]["url"].endswith(f"{iso(TUESDAY_9)}/shot")
     assert diary["slots"][0]["activity_percent"] == 100
+    return shot_path
 
+
+def _freelancer_deletes_the_slot_and_its_shot(
+    backend: Backend,
+    client: User,
+    freelancer: User,
+    contract: int,
+    image: bytes,
+    taken: datetime,
+    shot_path: str,
+) -> None:
+    """Only the freelancer deletes; the shot goes, the minutes unbill, the start stays
+    taken and the deletion is audited."""
     backend.put_slot(freelancer, contract, TUESDAY_9 + timedelta(minutes=10), 10)
     assert (
         backend.request(
@@ -154,6 +164,10 @@ def test_delete_unbills_removes_the_shot_and_is_audited_until_the_lock(
         ).one()
         assert audit.actor_id == freelancer.id and audit.subject == f"slot {TUESDAY_9.isoformat()}"
 
+
+def _delete_in_the_grace_then_refused_after_the_lock(
+    backend: Backend, client: User, freelancer: User, contract: int
+) -> None:
     # grace: deleting updates the draft; after the lock: "week locked"
     backend.jobs(CLOSE + timedelta(hours=1))
     late_delete = backend.request(
@@ -177,6 +191,23 @@ def test_delete_unbills_removes_the_shot_and_is_audited_until_the_lock(
     assert locked.status_code == 409 and locked.json()["detail"] == "week locked"
 
 
+def test_delete_unbills_removes_the_shot_and_is_audited_until_the_lock(
+    sqlite_backend: Backend,
+) -> None:
+    backend = sqlite_backend
+    client, freelancer, contract = _pair(backend)
+    backend.clock.set(utc(2026, 11, 3, 12))
+    image = b"\xff\xd8\xff" + b"jpeg bytes" * 100
+    taken = TUESDAY_9 + timedelta(minutes=4)
+    shot_path = _store_the_shot_and_see_it_in_the_diary(
+        backend, client, freelancer, contract, image, taken
+    )
+    _freelancer_deletes_the_slot_and_its_shot(
+        backend, client, freelancer, contract, image, taken, shot_path
+    )
+    _delete_in_the_grace_then_refused_after_the_lock(backend, client, freelancer, contract)
+
+
 def test_slots_at_sunday_2350_and_monday_0000_fall_in_different_weeks(
     sqlite_backend: Backend,
 ) -> None:
@@ -194,12 +225,10 @@ def test_slots_at_sunday_2350_and_monday_0000_fall_in_different_weeks(
     )
 
 
-def test_dispute_paid_comes_back_as_a_supplement_at_the_next_finalization(backend: Backend) -> None:
-    client, freelancer, contract = _pair(backend, rate_cents=6000)
-    admin, other_admin = backend.user("admin"), backend.user("admin")
-    backend.clock.set(utc(2026, 11, 4, 12))
-    backend.log_hours(freelancer, contract, TUESDAY_9, 6)
-    backend.jobs(LOCK)
+def _client_opens_one_dispute_over_two_slots(
+    backend: Backend, client: User, freelancer: User, contract: int
+) -> int:
+    """The freelancer may not dispute; the client may, once per slot. Returns its id."""
     too_early_or_late = backend.request(
         "POST",
         f"/contracts/{contract}/disputes",
@@ -217,7 +246,7 @@ def test_dispute_paid_comes_back_as_a_supplement_at_the_next_finalization(backen
         },
     )
     assert opened.status_code == 201
-    dispute = opened.json()["id"]
+    dispute: int = opened.json()["id"]
     assert (
         backend.request(
             "POST",
@@ -227,8 +256,12 @@ def test_dispute_paid_comes_back_as_a_supplement_at_the_next_finalization(backen
         ).status_code
         == 409
     )
-    [issued] = backend.invoices(client, contract)
-    assert issued["total_cents"] == 4000  # 40 of 60 minutes at 60.00/h
+    return dispute
+
+
+def _one_admin_takes_the_dispute(
+    backend: Backend, admin: User, other_admin: User, contract: int, dispute: int
+) -> None:
     # the admin sees the contract only once the dispute is theirs
     assert backend.request("GET", f"/contracts/{contract}", admin).status_code == 404
     queue = backend.request("GET", "/admin/disputes", admin).json()
@@ -241,6 +274,11 @@ def test_dispute_paid_comes_back_as_a_supplement_at_the_next_finalization(backen
         backend.request("GET", f"/contracts/{contract}/disputes/{dispute}", admin).status_code
         == 200
     )
+
+
+def _admin_resolves_paid_once_the_freelancer_answered(
+    backend: Backend, freelancer: User, admin: User, contract: int, dispute: int
+) -> None:
     early = backend.request(
         "POST", f"/contracts/{contract}/disputes/{dispute}/resolve", admin, json={"outcome": "paid"}
     )
@@ -269,6 +307,10 @@ def test_dispute_paid_comes_back_as_a_supplement_at_the_next_finalization(backen
     )
     assert resolved.status_code == 200 and resolved.json()["status"] == "paid"
 
+
+def _finalization_adds_the_paid_minutes_as_a_supplement(
+    backend: Backend, client: User, contract: int
+) -> None:
     report = backend.jobs(FINALIZE)
     assert report["finalized"] == 1 and report["supplements"] == 1
     [final] = backend.invoices(client, contract)
@@ -279,6 +321,20 @@ def test_dispute_paid_comes_back_as_a_supplement_at_the_next_finalization(backen
     ).text
     assert "invoice_number,1" in csv_text and "supplement" in csv_text and "60.00 USD" in csv_text
     assert backend.ledger_problems() == []
+
+
+def test_dispute_paid_comes_back_as_a_supplement_at_the_next_finalization(backend: Backend) -> None:
+    client, freelancer, contract = _pair(backend, rate_cents=6000)
+    admin, other_admin = backend.user("admin"), backend.user("admin")
+    backend.clock.set(utc(2026, 11, 4, 12))
+    backend.log_hours(freelancer, contract, TUESDAY_9, 6)
+    backend.jobs(LOCK)
+    dispute = _client_opens_one_dispute_over_two_slots(backend, client, freelancer, contract)
+    [issued] = backend.invoices(client, contract)
+    assert issued["total_cents"] == 4000  # 40 of 60 minutes at 60.00/h
+    _one_admin_takes_the_dispute(backend, admin, other_admin, contract, dispute)
+    _admin_resolves_paid_once_the_freelancer_answered(backend, freelancer, admin, contract, dispute)
+    _finalization_adds_the_paid_minutes_as_a_supplement(backend, client, contract)
 
 
 def test_dispute_not_paid_after_the_answer_window_stays_out(sqlite_backend: Backend) -> None:

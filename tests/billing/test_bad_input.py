@@ -3,17 +3,23 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
+from billing.db.models import User
 from tests.billing.support import Backend, slot_body
 from tracker.clock import utc
 
+# method, path, caller (None: no token), the request's keyword arguments
+EdgeRequest = tuple[str, str, User | None, dict[str, Any]]
 
-def test_edge_inputs_get_4xx_with_a_message(backend: Backend) -> None:
-    client, freelancer = backend.user("client"), backend.user("freelancer")
-    contract = backend.hourly(client, freelancer)
-    now = backend.clock.set(utc(2026, 11, 4, 12))
+
+def _edge_requests(
+    contract: int, client: User, freelancer: User, now: datetime
+) -> list[EdgeRequest]:
     slots = f"/contracts/{contract}/slots"
     good = slot_body(5, client_now=now)
-    requests = [
+    return [
         ("PUT", f"{slots}/0001-01-01T00:00:00+01:00", freelancer, {"json": good}),
         ("PUT", f"{slots}/9999-12-31T23:50:00Z", freelancer, {"json": good}),
         ("PUT", f"{slots}/2026-13-03T09:00:00Z", freelancer, {"json": good}),
@@ -66,6 +72,13 @@ def test_edge_inputs_get_4xx_with_a_message(backend: Backend) -> None:
             {"json": {"email": "nobody@b.c", "password": "x", "extra": 1}},
         ),
     ]
+
+
+def test_edge_inputs_get_4xx_with_a_message(backend: Backend) -> None:
+    client, freelancer = backend.user("client"), backend.user("freelancer")
+    contract = backend.hourly(client, freelancer)
+    now = backend.clock.set(utc(2026, 11, 4, 12))
+    requests = _edge_requests(contract, client, freelancer, now)
     for method, path, user, kwargs in requests:
         response = backend.request(method, path, user, **kwargs)
         assert 400 <= response.status_code < 500, (

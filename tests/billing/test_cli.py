@@ -25,8 +25,7 @@ def _run(data_dir: Path, *args: str, check: bool = True) -> subprocess.Completed
     )
 
 
-def test_commands_on_a_fresh_data_dir(tmp_path: Path) -> None:
-    data = tmp_path / "data"
+def _migrate_and_seed_the_demo_twice(data: Path) -> None:
     assert "latest revision" in _run(data, "migrate").stdout
     assert (data / "billing.sqlite3").is_file()
     demo = json.loads(_run(data, "demo").stdout)
@@ -41,6 +40,8 @@ def test_commands_on_a_fresh_data_dir(tmp_path: Path) -> None:
     )
     assert hourly["screenshots_enabled"] is True and fixed["kind"] == "fixed"
 
+
+def _create_a_user_then_refuse_the_same_email(data: Path) -> None:
     made = json.loads(
         _run(
             data, "create-user", "--email", "New@X.test", "--password", "pw", "--role", "client"
@@ -59,6 +60,9 @@ def test_commands_on_a_fresh_data_dir(tmp_path: Path) -> None:
         check=False,
     )
     assert dup.returncode == 2 and "already exists" in dup.stderr
+
+
+def _create_a_contract_then_refuse_a_rate_with_three_decimals(data: Path) -> None:
     contract = json.loads(
         _run(
             data,
@@ -90,5 +94,12 @@ def test_commands_on_a_fresh_data_dir(tmp_path: Path) -> None:
         check=False,
     )
     assert bad_rate.returncode == 2 and "2 decimals" in bad_rate.stderr
+
+
+def test_commands_on_a_fresh_data_dir(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    _migrate_and_seed_the_demo_twice(data)
+    _create_a_user_then_refuse_the_same_email(data)
+    _create_a_contract_then_refuse_a_rate_with_three_decimals(data)
     report = json.loads(_run(data, "run-jobs", "--now", "2026-11-30T00:00:00Z").stdout)
     assert report["now"] == "2026-11-30T00:00:00+00:00" and report["closed"] == 0

@@ -168,10 +168,7 @@ def _body(minutes: int, client_now, manual: bool = False, shot_at=None) -> SlotB
     )
 
 
-def test_slot_refusals_with_a_moving_clock() -> None:
-    clock = ManualClock(utc(2026, 11, 4, 10, 7))
-    skew = timedelta(minutes=5)
-    start = utc(2026, 11, 4, 10, 0)
+def _refusals_on_a_wednesday_morning(clock: ManualClock, skew: timedelta, start: datetime) -> None:
     # a 7-minute slot that is still running on the client's clock is fine at 10:07
     assert refusal(start, _body(7, clock.now()), TERMS, now=clock.now(), future_skew=skew) is None
     # ten minutes claimed at 10:07 are after client_now
@@ -215,6 +212,9 @@ def test_slot_refusals_with_a_moving_clock() -> None:
         )
         == 422
     )
+
+
+def _a_late_slot_in_the_grace_then_after_the_lock(clock: ManualClock, skew: timedelta) -> None:
     # late slot: accepted in grace, refused once the week is locked
     sunday = utc(2026, 11, 8, 23, 50)
     clock.set(utc(2026, 11, 9, 11, 59))
@@ -224,6 +224,14 @@ def test_slot_refusals_with_a_moving_clock() -> None:
         409,
         "week locked",
     )
+
+
+def test_slot_refusals_with_a_moving_clock() -> None:
+    clock = ManualClock(utc(2026, 11, 4, 10, 7))
+    skew = timedelta(minutes=5)
+    start = utc(2026, 11, 4, 10, 0)
+    _refusals_on_a_wednesday_morning(clock, skew, start)
+    _a_late_slot_in_the_grace_then_after_the_lock(clock, skew)
     ended = ContractTerms(True, True, False, ended_at=utc(2026, 11, 9, 12))
     assert (
         _status(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from billing.db.models import User
 from tests.billing.support import Backend, iso
 from tracker.clock import utc
 
@@ -14,10 +15,7 @@ FINALIZE = utc(2026, 11, 14)
 AVAILABLE = utc(2026, 11, 18)
 
 
-def test_a_week_is_closed_locked_disputed_finalized_and_released(backend: Backend) -> None:
-    client, freelancer = backend.user("client"), backend.user("freelancer")
-    contract = backend.hourly(client, freelancer, rate_cents=4000, cap_hours=40)
-    backend.clock.set(utc(2026, 11, 6, 18))
+def _log_67_minutes_on_tuesday(backend: Backend, freelancer: User, contract: int) -> None:
     # Tuesday 09:00, 6 slots of 10 minutes, and one of 7 minutes
     backend.log_hours(freelancer, contract, utc(2026, 11, 3, 9), 6)
     assert backend.put_slot(freelancer, contract, utc(2026, 11, 3, 10), 7).status_code == 201
@@ -26,6 +24,10 @@ def test_a_week_is_closed_locked_disputed_finalized_and_released(backend: Backen
     assert [c["id"] for c in mine] == [contract]
     assert mine[0]["week_logged_minutes"] == 67
 
+
+def _close_into_a_draft_that_follows_the_grace_then_lock(
+    backend: Backend, client: User, freelancer: User, contract: int
+) -> None:
     report = backend.jobs(CLOSE)
     assert report["closed"] == 1
     [draft] = backend.invoices(client, contract)
@@ -43,6 +45,8 @@ def test_a_week_is_closed_locked_disputed_finalized_and_released(backend: Backen
     assert late.status_code == 409
     assert late.json()["detail"] == "week locked"
 
+
+def _client_disputes_two_slots(backend: Backend, client: User, contract: int) -> None:
     backend.clock.set(utc(2026, 11, 10, 9))
     dispute = backend.request(
         "POST",
@@ -57,6 +61,8 @@ def test_a_week_is_closed_locked_disputed_finalized_and_released(backend: Backen
     [issued] = backend.invoices(client, contract)
     assert issued["lines"][0]["billable_minutes"] == 57
 
+
+def _finalize_once(backend: Backend, freelancer: User, contract: int) -> None:
     assert backend.jobs(FINALIZE)["finalized"] == 1
     [final] = backend.invoices(freelancer, contract)
     assert final["status"] == "finalized"
@@ -70,6 +76,9 @@ def test_a_week_is_closed_locked_disputed_finalized_and_released(backend: Backen
         "supplements": 0,
         "released": 0,
     }
+
+
+def _pending_until_available_then_released(backend: Backend, freelancer: User) -> None:
     balances = backend.request("GET", "/me/balances", freelancer).json()
     assert balances == [
         {
@@ -85,3 +94,14 @@ def test_a_week_is_closed_locked_disputed_finalized_and_released(backend: Backen
     balances = backend.request("GET", "/me/balances", freelancer).json()
     assert balances[0]["available_cents"] == 3800 and balances[0]["pending_cents"] == 0
     assert backend.ledger_problems() == []
+
+
+def test_a_week_is_closed_locked_disputed_finalized_and_released(backend: Backend) -> None:
+    client, freelancer = backend.user("client"), backend.user("freelancer")
+    contract = backend.hourly(client, freelancer, rate_cents=4000, cap_hours=40)
+    backend.clock.set(utc(2026, 11, 6, 18))
+    _log_67_minutes_on_tuesday(backend, freelancer, contract)
+    _close_into_a_draft_that_follows_the_grace_then_lock(backend, client, freelancer, contract)
+    _client_disputes_two_slots(backend, client, contract)
+    _finalize_once(backend, freelancer, contract)
+    _pending_until_available_then_released(backend, freelancer)

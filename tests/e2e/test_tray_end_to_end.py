@@ -34,7 +34,9 @@ from tracker.capture_mss import MssGrabber
 from tracker.clock import ManualClock, utc
 from tracker.store import Slot
 from ui.app import Composition, compose, real_account
+from ui.controller import AppController
 from ui.settings import SettingsFile
+from ui.view_state import DiarySlot
 
 # Qt reads this when pytest-qt creates the QApplication; the UI package's conftest asks
 # for offscreen first when both run in one process (the shots come from mss either way).
@@ -114,6 +116,108 @@ def _drained(remote: list[dict[str, Any]], local: list[Slot]) -> bool:
     )
 
 
+def _compose_the_tray_app(
+    clock: ManualClock, hands: TypingHands, x_server: XServer, tmp_path: Path
+) -> Composition:
+    """As ``ui.app.main`` composes it: the real account and the real mss capturer."""
+    return compose(
+        clock=clock,
+        store_dir=tmp_path / "data",
+        settings_file=SettingsFile(tmp_path / "config" / "settings.json"),
+        account=real_account,
+        capturer=ScreenCapturer(MssGrabber(x_server.display)),
+        input_source=hands,
+        use_tray=False,
+        autostart_dir=tmp_path / "autostart",
+        rng=random.Random(5),
+    )
+
+
+def _track_the_slots_of_the_real_screen(
+    composition: Composition,
+    clock: ManualClock,
+    hands: TypingHands,
+    server: RunningServer,
+    x_server: XServer,
+    contract_id: int,
+) -> list[Slot]:
+    """Track ``SLOTS`` slots; each is stored with a shot of the checkerboard. Returns them."""
+    controller = composition.controller
+    controller.start(contract_id, memo="End-to-end tracking")
+    _advance(composition, clock, hands, server, SLOTS * 600)
+    controller.stop()
+
+    local = controller.store.diary_day(START.date(), UTC, contract_id)
+    assert [slot.slot_start for slot in local] == [
+        START + timedelta(minutes=10 * index) for index in range(SLOTS)
+    ]
+    assert all(slot.minute_count == 10 for slot in local)
+    for slot in local:  # each shot is a picture of the real X screen
+        assert slot.shot is not None, slot.capture_note
+        assert _shows_checkerboard(slot.shot.path, x_server)
+    return local
+
+
+def _delete_the_second_slot_from_the_diary(
+    controller: AppController, local: list[Slot], contract_id: int
+) -> tuple[DiarySlot, list[Slot]]:
+    """The diary window's view of the day: delete the second slot from it. Returns the
+    deleted slot and the day's slots left in the store."""
+    shown = controller.diary_day(START, contract_id).slots
+    assert [slot.slot_start for slot in shown] == [slot.slot_start for slot in local]
+    assert all(slot.shot_path is not None for slot in shown)
+    deleted = shown[1]
+    controller.delete_slot(deleted)
+    local = controller.store.diary_day(START.date(), UTC, contract_id)
+    assert deleted.slot_start not in [slot.slot_start for slot in local]
+    assert len(local) == SLOTS - 1
+    return deleted, local
+
+
+def _pass_the_hold_window_and_nudge_the_uploader(
+    controller: AppController, clock: ManualClock, server: RunningServer
+) -> None:
+    # past the hold window: the uploader sends everything left
+    after_hold = clock.now() + timedelta(minutes=controller.settings.hold_window_minutes + 1)
+    clock.advance(after_hold - clock.now())
+    server.set_now(clock.now())
+    controller.tick()
+    assert controller.account_port is not None
+    controller.account_port.nudge()
+
+
+def _the_server_holds_the_same_slots_and_shots(
+    qtbot: QtBot,
+    server: RunningServer,
+    contract_id: int,
+    local: list[Slot],
+    deleted: DiarySlot,
+) -> None:
+    """Once the uploader drained: the server's diary of the day, read as the freelancer,
+    has the same slots and minutes, each shot byte for byte, and not the deleted slot."""
+    with httpx.Client(base_url=server.base_url, timeout=30) as api:
+        token = seed.api_token(api, seed.DEMO_FREELANCER, seed.DEMO_PASSWORD)
+        remote: list[dict[str, Any]] = []
+
+        def drained() -> bool:
+            remote[:] = _remote_day(api, token, contract_id)
+            return _drained(remote, local)
+
+        qtbot.waitUntil(drained, timeout=DRAIN_TIMEOUT_MS)
+
+        assert [datetime.fromisoformat(s["slot_start"]) for s in remote] == [
+            slot.slot_start for slot in local
+        ]
+        assert deleted.slot_start not in [datetime.fromisoformat(s["slot_start"]) for s in remote]
+        for mine, theirs in zip(local, remote, strict=True):
+            assert theirs["minutes"] == mine.minute_count
+            assert mine.shot is not None
+            local_sha = hashlib.sha256(mine.shot.path.read_bytes()).hexdigest()
+            answer = api.get(theirs["shot"]["url"], headers={"Authorization": f"Bearer {token}"})
+            answer.raise_for_status()
+            assert hashlib.sha256(answer.content).hexdigest() == local_sha
+
+
 def test_tracked_slots_reach_the_server_slot_for_slot(
     x_server: XServer,
     qtbot: QtBot,
@@ -127,17 +231,7 @@ def test_tracked_slots_reach_the_server_slot_for_slot(
 
     clock = ManualClock(START)
     hands = TypingHands()
-    composition = compose(
-        clock=clock,
-        store_dir=tmp_path / "data",
-        settings_file=SettingsFile(tmp_path / "config" / "settings.json"),
-        account=real_account,
-        capturer=ScreenCapturer(MssGrabber(x_server.display)),
-        input_source=hands,
-        use_tray=False,
-        autostart_dir=tmp_path / "autostart",
-        rng=random.Random(5),
-    )
+    composition = _compose_the_tray_app(clock, hands, x_server, tmp_path)
     controller = composition.controller
     composition.shell.start(restore_account=False)
     composition.shell.ticker.stop()  # the test moves time itself
@@ -146,63 +240,12 @@ def test_tracked_slots_reach_the_server_slot_for_slot(
             controller.sign_in(server.base_url, seed.DEMO_FREELANCER, seed.DEMO_PASSWORD)
         assert demo.hourly_id in [contract.id for contract in controller.store.contracts()]
 
-        controller.start(demo.hourly_id, memo="End-to-end tracking")
-        _advance(composition, clock, hands, server, SLOTS * 600)
-        controller.stop()
-
-        store = controller.store
-        local = store.diary_day(START.date(), UTC, demo.hourly_id)
-        assert [slot.slot_start for slot in local] == [
-            START + timedelta(minutes=10 * index) for index in range(SLOTS)
-        ]
-        assert all(slot.minute_count == 10 for slot in local)
-        for slot in local:  # each shot is a picture of the real X screen
-            assert slot.shot is not None, slot.capture_note
-            assert _shows_checkerboard(slot.shot.path, x_server)
-
-        # the diary window's view of the day: delete the second slot from it
-        shown = controller.diary_day(START, demo.hourly_id).slots
-        assert [slot.slot_start for slot in shown] == [slot.slot_start for slot in local]
-        assert all(slot.shot_path is not None for slot in shown)
-        deleted = shown[1]
-        controller.delete_slot(deleted)
-        local = store.diary_day(START.date(), UTC, demo.hourly_id)
-        assert deleted.slot_start not in [slot.slot_start for slot in local]
-        assert len(local) == SLOTS - 1
-
-        # past the hold window: the uploader sends everything left
-        after_hold = clock.now() + timedelta(minutes=controller.settings.hold_window_minutes + 1)
-        clock.advance(after_hold - clock.now())
-        server.set_now(clock.now())
-        controller.tick()
-        assert controller.account_port is not None
-        controller.account_port.nudge()
-
-        with httpx.Client(base_url=server.base_url, timeout=30) as api:
-            token = seed.api_token(api, seed.DEMO_FREELANCER, seed.DEMO_PASSWORD)
-            remote: list[dict[str, Any]] = []
-
-            def drained() -> bool:
-                remote[:] = _remote_day(api, token, demo.hourly_id)
-                return _drained(remote, local)
-
-            qtbot.waitUntil(drained, timeout=DRAIN_TIMEOUT_MS)
-
-            assert [datetime.fromisoformat(s["slot_start"]) for s in remote] == [
-                slot.slot_start for slot in local
-            ]
-            assert deleted.slot_start not in [
-                datetime.fromisoformat(s["slot_start"]) for s in remote
-            ]
-            for mine, theirs in zip(local, remote, strict=True):
-                assert theirs["minutes"] == mine.minute_count
-                assert mine.shot is not None
-                local_sha = hashlib.sha256(mine.shot.path.read_bytes()).hexdigest()
-                answer = api.get(
-                    theirs["shot"]["url"], headers={"Authorization": f"Bearer {token}"}
-                )
-                answer.raise_for_status()
-                assert hashlib.sha256(answer.content).hexdigest() == local_sha
+        local = _track_the_slots_of_the_real_screen(
+            composition, clock, hands, server, x_server, demo.hourly_id
+        )
+        deleted, local = _delete_the_second_slot_from_the_diary(controller, local, demo.hourly_id)
+        _pass_the_hold_window_and_nudge_the_uploader(controller, clock, server)
+        _the_server_holds_the_same_slots_and_shots(qtbot, server, demo.hourly_id, local, deleted)
     finally:
         composition.shell.close_all()
         controller.shutdown()

@@ -52,16 +52,19 @@ def _invoice_total_cents(scenario: Scenario) -> int:
     return total
 
 
-def test_client_reviews_the_diary_disputes_two_slots_and_the_draft_drops_them(
-    scenario: Scenario, context: BrowserContext
-) -> None:
+def _open_the_diary_as_the_client(scenario: Scenario, context: BrowserContext) -> Page:
+    """From the contracts page through the hourly contract to the reviewed day."""
     page = sign_in(context, scenario.base_url, seed.DEMO_CLIENT, seed.DEMO_PASSWORD)
     expect(page.get_by_role("heading", name="Contracts")).to_be_visible()
     _assert_accessible(page)
     page.get_by_role("link", name="Demo hourly contract").click()
     expect(page.get_by_role("heading", name="Demo hourly contract")).to_be_visible()
     page.goto(_diary_url(scenario))
+    return page
 
+
+def _the_synced_day_is_shown(page: Page, scenario: Scenario) -> int:
+    """Returns the invoice total before the dispute, as the page shows it."""
     # the 20 synced slots, at the viewer's local times (UTC-5): 14:00 UTC shows as 09:00
     slots = page.locator(".slot[data-slot-id]")
     expect(slots).to_have_count(20)
@@ -78,8 +81,10 @@ def test_client_reviews_the_diary_disputes_two_slots_and_the_draft_drops_them(
     expect(page.get_by_test_id("review-total")).to_contain_text(_money(total_before))
     _assert_accessible(page)
     save_screenshot(page, "diary-before-dispute")
+    return total_before
 
-    # a thumbnail opens the full shot
+
+def _a_thumbnail_opens_the_full_shot(page: Page) -> None:
     page.locator('.slot[data-slot-time="09:00"] a.thumb').click()
     full = page.get_by_role("img", name=re.compile("Full screenshot at 09:00"))
     expect(full).to_be_visible()
@@ -87,6 +92,9 @@ def test_client_reviews_the_diary_disputes_two_slots_and_the_draft_drops_them(
     _assert_accessible(page)
     page.go_back()
 
+
+def _dispute_the_slots_at_10_00_and_10_10(page: Page, total_before: int) -> int:
+    """Returns the invoice total the page shows after the dispute."""
     for time in ("10:00", "10:10"):
         page.locator(f'.slot[data-slot-time="{time}"] input[type=checkbox]').check()
     page.get_by_label(re.compile("Dispute: tick the slots")).fill(
@@ -104,7 +112,13 @@ def test_client_reviews_the_diary_disputes_two_slots_and_the_draft_drops_them(
         expect(cell.locator("input[type=checkbox]")).to_have_count(0)
     wait_for_images(page)
     save_screenshot(page, "diary")
+    return total_after
 
+
+def _the_invoice_without_the_disputed_minutes(
+    page: Page, scenario: Scenario, total_after: int
+) -> None:
+    """On the invoice page, through the JSON API, in the CSV and on the printable page."""
     page.get_by_role("link", name="Open invoice").click()
     expect(page.get_by_test_id("invoice-total")).to_contain_text(_money(total_after))
     expect(page.get_by_text("The shots at 10:00 and 10:10")).to_be_visible()
@@ -124,6 +138,16 @@ def test_client_reviews_the_diary_disputes_two_slots_and_the_draft_drops_them(
     page.emulate_media(media="print")
     expect(page.get_by_role("button", name="Print")).to_be_hidden()
     save_screenshot(page, "invoice-print")
+
+
+def test_client_reviews_the_diary_disputes_two_slots_and_the_draft_drops_them(
+    scenario: Scenario, context: BrowserContext
+) -> None:
+    page = _open_the_diary_as_the_client(scenario, context)
+    total_before = _the_synced_day_is_shown(page, scenario)
+    _a_thumbnail_opens_the_full_shot(page)
+    total_after = _dispute_the_slots_at_10_00_and_10_10(page, total_before)
+    _the_invoice_without_the_disputed_minutes(page, scenario, total_after)
 
 
 def test_cap_change_reaches_the_freelancers_next_contract_fetch(
