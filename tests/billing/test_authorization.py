@@ -108,7 +108,8 @@ def _endpoints_and_who_may_call_them(now: datetime) -> list[Endpoint]:
         Endpoint("GET", "/me/contracts", frozenset({"any"})),
         Endpoint("GET", "/me/balances", frozenset({"any"})),
         Endpoint("DELETE", "/auth/token", frozenset({"any"})),
-        Endpoint("POST", "/contracts/{c}/end", frozenset({"client"})),
+        # DOMAIN.md "Ending": either party may end a contract
+        Endpoint("POST", "/contracts/{c}/end", frozenset({"freelancer", "client"})),
     ]
 
 
