@@ -112,6 +112,8 @@ class CrashSoak:
             if line[:1] == ["exited"]:
                 assert line == ["exited", str(pid), str(int(signal.SIGKILL))], line
                 return reported
+            # a garbled line would swallow the "exited" after it and hang the soak
+            assert line[:1] == ["closed"] and len(line) == 4, f"unexpected worker output {line}"
             reported.append((line[1], Finished(int(line[2]), line[3])))
 
     def run(self, kill_points: int) -> SoakResult:

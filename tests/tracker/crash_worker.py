@@ -41,6 +41,13 @@ class NoisyGrabber:
         return image
 
 
+def _say(line: str) -> None:
+    """One line to the soak in one write(2): a pipe write this short is atomic, so a
+    SIGKILL can never leave half a line for the server's "exited" to run into (print()
+    may write the text and its newline separately)."""
+    os.write(sys.stdout.fileno(), f"{line}\n".encode())
+
+
 def track_until_killed(data_dir: str, start_text: str, seed_text: str) -> None:
     rng = random.Random(int(seed_text))
     clock = ManualClock(datetime.fromisoformat(start_text))
@@ -55,11 +62,11 @@ def track_until_killed(data_dir: str, start_text: str, seed_text: str) -> None:
             written = store.get_slot(event.contract_id, event.slot_start)
             assert written is not None
             sha = written.shot.sha256 if written.shot is not None else "-"
-            print(f"closed {written.key} {written.minute_count} {sha}", flush=True)
+            _say(f"closed {written.key} {written.minute_count} {sha}")
 
     session.subscribe(report)
     session.start(Contract(7, "Crash test", 4500, "EUR"), "crash")
-    print(f"ready {os.getpid()}", flush=True)
+    _say(f"ready {os.getpid()}")
     while True:
         clock.advance(7)  # crosses every minute boundary; fewer ticks per slot
         if rng.random() < 0.5:
