@@ -123,8 +123,9 @@ def test_the_item_follows_the_state_once_tracking_starts(
                          server.base_url, "--email", "freelancer@demo.test", "--start-tracking")
         try:
             _service, address = _our_item(bus)
+            # sign-in, contract refresh and the first tick run behind a loaded suite: 60 s
             _wait_for(lambda: _tooltip_title(bus, address).startswith("Workdiary — Tracking"),
-                      "the item's tooltip to say Tracking")
+                      "the item's tooltip to say Tracking", timeout=60)
         finally:
             app.terminate()
             output, _ = app.communicate(timeout=30)
