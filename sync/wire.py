@@ -61,6 +61,8 @@ def slot_body(slot: Slot, client_now: datetime) -> dict[str, Any]:
         else {"taken_at": iso(slot.shot.taken_at), "sha256": slot.shot.sha256},
         "shot_note": shot_note(slot),
         "client_now": iso(client_now),
+        # a signal for the diaries; the server leaves it out of the body's identity
+        "clock_jump": slot.clock_jump,
     }
     return body
 

@@ -73,6 +73,7 @@ def slot(row: Slot, dispute_id: int | None) -> schemas.SlotPublic:
         manual=row.manual,
         shot=shot,
         shot_note=row.shot_note,
+        clock_jump=row.clock_jump,
         over_limit_minutes=row.over_limit_minutes,
         dispute_id=dispute_id,
     )

@@ -140,6 +140,13 @@ class SlotPut(Input):
     (200): the removed minutes are unbilled and an audit record is written. This is how
     the tracker reports idle time discarded after sync. The batch applies the same rule
     to each of its slots. To drop a slot altogether, DELETE it.
+
+    ``clock_jump`` (optional, default false) says the computer's wall clock jumped
+    (changed by hand, NTP step, suspend/resume) while the slot was open. It is a
+    **signal, never a penalty**: the tracker already billed no time for the jump, and
+    the server bills the slot exactly as without the flag; the diaries show a marker.
+    It is not part of the body's identity: resending a held slot with or without it is
+    the same body (200); a true flag is kept once the server holds it, never cleared.
     """
 
     minutes: int = Field(ge=1, le=10)
@@ -149,6 +156,7 @@ class SlotPut(Input):
     shot: ShotInfo | None = None
     shot_note: ShotNote | None = None
     client_now: Instant
+    clock_jump: bool = False
 
     @model_validator(mode="after")
     def _consistent(self) -> SlotPut:
@@ -214,6 +222,7 @@ class SlotPublic(BaseModel):
     manual: bool
     shot: ShotPublic | None
     shot_note: str | None
+    clock_jump: bool = Field(description="the wall clock jumped during the slot; a signal")
     over_limit_minutes: int
     dispute_id: int | None
 

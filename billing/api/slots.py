@@ -53,6 +53,7 @@ def _body(put: schemas.SlotPut) -> SlotBody:
         shot_sha256=put.shot.sha256 if put.shot else None,
         shot_note=put.shot_note,
         client_now=put.client_now,
+        clock_jump=put.clock_jump,
     )
 
 

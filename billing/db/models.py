@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -180,6 +181,8 @@ class Slot(Base):
     shot_sha256: Mapped[str | None] = mapped_column(String(64))
     shot_note: Mapped[str | None] = mapped_column(String(40))
     shot_blob_key: Mapped[str | None] = mapped_column(String(200))
+    # the tracker saw its wall clock jump during the slot (a signal, billed as usual)
+    clock_jump: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     over_limit_minutes: Mapped[int] = mapped_column(Integer, default=0)
     body_sha256: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[datetime]

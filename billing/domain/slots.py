@@ -26,6 +26,9 @@ class SlotBody:
     shot_sha256: str | None
     shot_note: str | None
     client_now: datetime = field(compare=False)
+    # a signal for the reader of the diary, not part of the slot's identity: see
+    # fingerprint() for why it is left out
+    clock_jump: bool = field(default=False, compare=False)
 
     @property
     def active_minutes(self) -> int:
@@ -33,7 +36,13 @@ class SlotBody:
         return sum(1 for keyboard, mouse in self.activity if keyboard or mouse)
 
     def fingerprint(self) -> str:
-        """SHA-256 of the canonical body, to tell a replay from a conflicting upload."""
+        """SHA-256 of the canonical body, to tell a replay from a conflicting upload.
+
+        ``clock_jump`` is left out on purpose. A tracker from before the flag resends a
+        flagged slot without it, and a tracker that learns of a jump later resends with
+        it: neither is a different slot, so neither may turn a replay into a 409, nor
+        stop an idle shrink (:func:`is_audited_shrink`) from being applied. The server
+        keeps the flag once it has seen it (a signal is never withdrawn by a resend)."""
         canonical = {
             "minutes": self.minutes,
             "activity": [list(pair) for pair in self.activity],

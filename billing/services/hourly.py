@@ -229,7 +229,18 @@ def _held_outcome(
         if not is_audited_shrink(held_body(existing), body):
             return BatchItemOutcome(start, 409, _difference(existing, body))
         _shrink(session, work, existing, body)
+    if body.clock_jump:
+        _keep_clock_jump(session, row)
     return BatchItemOutcome(start, 200, None, _stored(start, row))
+
+
+def _keep_clock_jump(session: Session, row: HeldSlot) -> None:
+    """A resend that reports a jump the server had not heard of flags the held slot.
+    The flag is outside the fingerprint, so this is still the same body; a resend
+    without the flag leaves it as it is (an old tracker never clears it)."""
+    held = session.get(Slot, row.id)
+    assert held is not None
+    held.clock_jump = True
 
 
 def held_body(held: Slot) -> SlotBody:
@@ -243,6 +254,7 @@ def held_body(held: Slot) -> SlotBody:
         shot_sha256=held.shot_sha256,
         shot_note=held.shot_note,
         client_now=held.received_at,
+        clock_jump=held.clock_jump,
     )
 
 
@@ -305,6 +317,7 @@ def _plan_insert(work: _Ingest, start: datetime, body: SlotBody) -> BatchItemOut
             "shot_taken_at": body.shot_taken_at,
             "shot_sha256": body.shot_sha256,
             "shot_note": body.shot_note,
+            "clock_jump": body.clock_jump,
             "shot_blob_key": None,
             "over_limit_minutes": over_limit,
             "body_sha256": body.fingerprint(),

@@ -36,6 +36,7 @@ class SlotRow(Protocol):
     shot_sha256: str | None
     shot_note: str | None
     shot_blob_key: str | None
+    clock_jump: bool
     over_limit_minutes: int
     deleted_at: datetime | None
 
@@ -54,6 +55,7 @@ class Cell:
     has_shot: bool = False
     shot_note: str = ""
     markers: tuple[tuple[str, str], ...] = ()  # (text, tone) pairs
+    clock_jump: bool = False  # the tracker's clock jumped in the slot (a signal, billed as is)
     disputed: bool = False
     deleted: bool = False
     over_limit: bool = False
@@ -144,6 +146,7 @@ def build_day(
             has_shot=slot.shot_blob_key is not None and not is_deleted,
             shot_note=SHOT_NOTES.get(slot.shot_note or "", "no shot"),
             markers=_markers(slot, is_disputed),
+            clock_jump=slot.clock_jump,
             disputed=is_disputed,
             deleted=is_deleted,
             over_limit=slot.over_limit_minutes > 0,

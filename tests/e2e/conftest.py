@@ -32,6 +32,7 @@ VIEWER_ZONE = "America/New_York"  # UTC-5 in November: 14:00 UTC shows as 09:00
 STRANGER = ("stranger@demo.test", "stranger-pw")
 ADMIN = ("admin@demo.test", "admin-pw")
 REVIEW_SLOTS = 20  # previous Tuesday 14:00 … 17:10 UTC
+CLOCK_JUMP_SLOT = 2  # 14:20 UTC (09:20 for the viewer): the tracker's clock jumped in it
 HOSTILE_MEMO = 'Fix <script>alert("memo")</script> & <b>escape</b>'
 
 
@@ -95,6 +96,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
                     else memos[index * len(memos) // REVIEW_SLOTS],
                     active=rng.randrange(4, 11),
                     with_shot=index != 5,
+                    clock_jump=index == CLOCK_JUMP_SLOT,
                 )
         review_time = this_week + timedelta(days=1, hours=13)
         report = server.run_jobs(review_time)

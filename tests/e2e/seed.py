@@ -91,6 +91,7 @@ def upload_slot(
     minutes: int = 10,
     active: int | None = None,
     with_shot: bool = True,
+    clock_jump: bool = False,
 ) -> dict[str, Any]:
     """One slot as the tracker syncs it (body, then shot bytes); returns the receipt."""
     active = minutes if active is None else active
@@ -107,6 +108,7 @@ def upload_slot(
         "activity": activity,
         "memo": memo,
         "client_now": now.isoformat(),
+        "clock_jump": clock_jump,
     }
     if shot is not None:
         taken = slot_start + timedelta(seconds=rng.randrange(0, minutes * 60))

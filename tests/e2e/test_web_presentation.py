@@ -34,6 +34,7 @@ class FakeSlot:
     shot_sha256: str | None = "ab" * 32
     shot_note: str | None = None
     shot_blob_key: str | None = "1/blob"
+    clock_jump: bool = False
     over_limit_minutes: int = 0
     deleted_at: datetime | None = None
 
