@@ -38,12 +38,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from PIL import Image
 
-try:
+try:  # the bench extra: never installed by ./dev (mypy: see [[tool.mypy.overrides]])
+    import numpy as np
     import pillow_jxl  # noqa: F401  (registers the JPEG XL plugin with Pillow)
-    from ssimulacra2 import compute_ssimulacra2  # type: ignore[import-untyped]
+    from ssimulacra2 import compute_ssimulacra2
 except ImportError as missing:
     raise SystemExit(
         f"bench/codec.py needs the bench extra ({missing.name}): pip install -e '.[bench]'"
