@@ -24,7 +24,7 @@ from billing.db.accounts import create_user
 from billing.db.contracts import create_hourly_contract
 from billing.db.invoices import undisputed_minutes
 from billing.db.migrate import upgrade
-from billing.db.models import Contract, Dispute, Invoice
+from billing.db.models import Contract, Dispute, Invoice, User
 from billing.db.session import make_engine, make_session_factory
 from billing.db.slot_partitions import ensure_slot_partitions
 from billing.db.slots import diary
@@ -62,6 +62,28 @@ def _slot_body(now: datetime) -> SlotBody:
     return SlotBody(10, ((1, 2),) * 10, "memo", False, None, None, None, now)
 
 
+def _four_slots_a_week(session: Session, client: User, freelancer: User) -> Contract:
+    """An hourly contract between the two with four slots in each of ``WEEKS``."""
+    contract = create_hourly_contract(
+        session,
+        client=client,
+        freelancer=freelancer,
+        title="t",
+        currency="USD",
+        rate_cents=3000,
+        now=WEEKS[0],
+        weekly_cap_minutes=None,
+    )
+    for week in WEEKS:
+        for index in range(4):
+            start = week + timedelta(days=index, hours=9)
+            put_slot(
+                session, contract, start, _slot_body(start + TEN), now=start + TEN,
+                future_skew=SKEW,
+            )
+    return contract
+
+
 def _seed(engine: Engine) -> int:
     """Three weeks of slots, the first week closed, and one of its slots disputed."""
     factory = make_session_factory(engine)
@@ -71,28 +93,7 @@ def _seed(engine: Engine) -> int:
             create_user(session, passwords, email=f"{r}@p.test", password="p", role=r, now=WEEKS[0])
             for r in ("client", "freelancer")
         ]
-        contract = create_hourly_contract(
-            session,
-            client=people[0],
-            freelancer=people[1],
-            title="t",
-            currency="USD",
-            rate_cents=3000,
-            now=WEEKS[0],
-            weekly_cap_minutes=None,
-        )
-        for week in WEEKS:
-            for index in range(4):
-                start = week + timedelta(days=index, hours=9)
-                put_slot(
-                    session,
-                    contract,
-                    start,
-                    _slot_body(start + TEN),
-                    now=start + TEN,
-                    future_skew=SKEW,
-                )
-        contract_id = contract.id
+        contract_id = _four_slots_a_week(session, people[0], people[1]).id
     with factory() as session:
         close_due(session, WEEKS[1])
         invoice = session.query(Invoice).filter_by(contract_id=contract_id).one()
@@ -245,28 +246,7 @@ def _seed_after_migration(engine: Engine) -> int:
         freelancer = create_user(
             session, passwords, email="f@q.test", password="p", role="freelancer", now=WEEKS[0]
         )
-        contract = create_hourly_contract(
-            session,
-            client=client,
-            freelancer=freelancer,
-            title="t",
-            currency="USD",
-            rate_cents=3000,
-            now=WEEKS[0],
-            weekly_cap_minutes=None,
-        )
-        for week in WEEKS:
-            for index in range(4):
-                start = week + timedelta(days=index, hours=9)
-                put_slot(
-                    session,
-                    contract,
-                    start,
-                    _slot_body(start + TEN),
-                    now=start + TEN,
-                    future_skew=SKEW,
-                )
-        return contract.id
+        return _four_slots_a_week(session, client, freelancer).id
 
 
 def test_the_jobs_create_the_coming_weeks_partitions(pg_url: str) -> None:
