@@ -96,6 +96,9 @@ class DesktopNotifications(QObject):
         self._closed = False
         self._tag_by_id: dict[int, str] = {}
         self._id_by_tag: dict[str, int] = {}
+        # A click can reach the GUI thread before the worker has recorded Notify's reply
+        # (the reply and the signal travel on different threads); hold it until then.
+        self._early_clicks: dict[int, str] = {}
         self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notify")
         self._signal_arrived.connect(self._on_signal_arrived)
         rule = MatchRule(type="signal", interface=BUS_NAME, path=OBJECT_PATH)
@@ -165,6 +168,9 @@ class DesktopNotifications(QObject):
             self._tag_by_id.pop(replaces, None)
             self._tag_by_id[notification_id] = notice.tag
             self._id_by_tag[notice.tag] = notification_id
+            early_click = self._early_clicks.pop(notification_id, None)
+        if early_click is not None:
+            self._signal_arrived.emit("ActionInvoked", notification_id, early_click)
 
     # -- router thread, then GUI thread -------------------------------------------------
     def _on_bus_message(self, message: Message) -> None:
@@ -181,5 +187,9 @@ class DesktopNotifications(QObject):
                 del self._tag_by_id[notification_id]
                 if self._id_by_tag.get(tag) == notification_id:
                     del self._id_by_tag[tag]
+            if member == "ActionInvoked" and tag is None:
+                if len(self._early_clicks) >= 16:  # clicks on other programs' notices
+                    del self._early_clicks[next(iter(self._early_clicks))]
+                self._early_clicks[notification_id] = action_key
         if member == "ActionInvoked" and tag is not None:
             self.action_invoked.emit(tag, action_key)

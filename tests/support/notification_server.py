@@ -8,6 +8,7 @@ would. The guide allows a fake for a desktop D-Bus service; the bus is a real on
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +42,7 @@ class Shown:
 class NotificationServer:
     address: str
     capabilities: tuple[str, ...] = ("actions", "body")
+    click_before_reply: str | None = None  # send this click before Notify's reply
     shown: list[Shown] = field(default_factory=list)
     _next_id: int = 1
 
@@ -89,7 +91,11 @@ class NotificationServer:
         elif member == "GetServerInformation":
             reply = new_method_return(message, "ssss", ("fake", "workdiary-tests", "1", "1.2"))
         elif member == "Notify":
-            reply = new_method_return(message, "u", (self._record(message.body),))
+            notification_id = self._record(message.body)
+            if self.click_before_reply is not None:
+                self.click(notification_id, self.click_before_reply)
+                time.sleep(0.3)  # the client's GUI thread sees the click well first
+            reply = new_method_return(message, "u", (notification_id,))
         elif member == "CloseNotification":
             reply = new_method_return(message)
         else:

@@ -56,6 +56,21 @@ def test_a_notice_with_buttons_and_the_click_that_comes_back(
     assert clicked.args == ["idle", "discard"]
 
 
+def test_a_click_that_arrives_before_the_reply_to_notify_still_counts(
+    qtbot: QtBot, bus: str
+) -> None:
+    hasty = NotificationServer(bus, click_before_reply="keep")
+    client = DesktopNotifications.open(bus)
+    assert client is not None
+    try:
+        with qtbot.waitSignal(client.action_invoked, timeout=5000) as clicked:
+            client.show(Notice("idle", "Away", "Keep it?", actions=(("keep", "Keep"),)))
+        assert clicked.args == ["idle", "keep"]
+    finally:
+        client.close()
+        hasty.close()
+
+
 def test_a_notice_with_the_same_tag_replaces_the_last_one(
     server: NotificationServer, desktop: DesktopNotifications
 ) -> None:
