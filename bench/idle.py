@@ -1,32 +1,45 @@
-"""The tray app tracking on Xvfb: CPU % of one core and peak RSS, with references.
+"""The tray app tracking on Xvfb: CPU % of one core and RSS, with references.
 
     .venv/bin/python bench/idle.py [--seconds 60]
 
 Starts Xvfb, the backend (demo data, embedded SQLite, free loopback port) and the tray
 app signed in to the demo freelancer and tracking; after a warm-up it reads the app's
 CPU time from /proc over the measured span, and its peak RSS (VmHWM). The same for a
-bare ``python -c pass`` and a bare QApplication idling in its event loop. Prints
-figures; targets: ≤ 0.5 % CPU and ≤ 120 MB RSS for the app.
+bare ``python -c pass`` and a bare QApplication idling in its event loop.
+
+Then the memory targets of issue 13, through ``bench/app_driver.py`` (the same app, with
+a script): RSS while tracking, after six real captures, with a 60-slot diary open, and
+after it closes. Targets: ≤ 0.5 % CPU; ≤ 80 MiB tracking after captures with the diary
+closed; ≤ 110 MiB with the diary open; back within 10 MiB of the closed figure.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.support.capture_helpers import paint_checkerboard  # noqa: E402
 from tests.support.xvfb import xvfb  # noqa: E402
+from tracker.capture_process import ProcessCapturer  # noqa: E402
+from tracker.model import MinuteActivity, Slot  # noqa: E402
+from tracker.store import Store  # noqa: E402
 from ui.devrun import free_port, prepare_run_dir, wait_until_serving  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
+DIARY_SLOTS = 60
+CAPTURES = 6  # bench/app_driver.py's default: the shots of one tracked hour
 WARM_UP_S = 8.0
 BARE_QT = (
     "import sys;from PySide6.QtWidgets import QApplication;app=QApplication(sys.argv);"
@@ -77,6 +90,42 @@ def bare_python() -> tuple[float, float]:
     return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
+def seed_diary(tracker_dir: Path, display: str, day: date) -> None:
+    """60 synced slots with real shots (one capture of this screen) on ``day``, for the
+    demo contract (id 1), so the diary has 60 thumbnails to show."""
+    paint_checkerboard(display)
+    shot = ProcessCapturer(display=display).capture(datetime.now(UTC), blur=False)
+    first = datetime.combine(day, clock_time(8)).astimezone(UTC)
+    with Store(tracker_dir) as store:
+        for n in range(DIARY_SLOTS):
+            start = first + timedelta(minutes=10 * n)
+            saved = store.save_shot(1, start, shot)
+            store.write_slot(Slot(
+                contract_id=1, slot_start=start, memo="bench diary",
+                minutes=tuple(MinuteActivity(i, 40, 60) for i in range(10)),
+                shot=saved, shot_state="taken"))
+            store.mark_synced(1, start, datetime.now(UTC))
+
+
+def drive(python: str, dirs: dict[str, Path], url: str, env: dict[str, str],
+          log_path: Path) -> dict[str, float]:
+    """Run bench/app_driver.py; its RSS per phase (MiB)."""
+    day = date.today() - timedelta(days=1)
+    seed_diary(dirs["tracker"], env["DISPLAY"], day)
+    with log_path.open("w") as log:
+        done = subprocess.run(
+            [python, str(ROOT / "bench" / "app_driver.py"), "--data-dir", str(dirs["tracker"]),
+             "--config-dir", str(dirs["config"]), "--server-url", url,
+             "--email", "freelancer@demo.test", "--diary-day", day.isoformat()],
+            env=env, stdout=subprocess.PIPE, stderr=log, text=True, timeout=300, check=True)
+    phases = {}
+    for line in done.stdout.splitlines():
+        if line.startswith("phase "):
+            _word, name, mib = line.split()
+            phases[name] = float(mib)
+    return phases
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=60.0)
@@ -97,12 +146,13 @@ def main() -> int:
              "--port", str(port), "--jobs-interval", "0"],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            wait_until_serving(url, server, 30)
+            wait_until_serving(url, server, 90)
             app = measure([python, "-m", "ui", "--data-dir", str(dirs["tracker"]),
                            "--config-dir", str(dirs["config"]), "--server-url", url,
                            "--email", "freelancer@demo.test", "--start-tracking"],
                           args.seconds, env, Path(temp) / "app.log")
             started = "TrackingStarted" in (Path(temp) / "app.log").read_text()
+            phases = drive(python, dirs, url, env, Path(temp) / "driver.log")
         finally:
             server.terminate()
             server.wait(timeout=20)
@@ -116,8 +166,23 @@ def main() -> int:
           f" whole minutes logged: {tracked})")
     print(f"  bare QApplication:    CPU {qt[0]:.2f} % of one core   peak RSS {qt[1]:.1f} MiB")
     print(f"  python -c pass:       CPU {pass_cpu:.3f} s total        peak RSS {pass_rss:.1f} MiB")
-    print(f"  targets: ≤ 0.5 % CPU, ≤ 120 MB RSS → "
-          f"{'met' if app[0] <= 0.5 and app[1] * 1.048576 <= 120 else 'NOT met'}")
+    print("  RSS of the driven app (MiB), figure vs target:")
+    tracking, captured = phases["tracking"], phases[f"capture-{CAPTURES}"]
+    opened, closed = phases["diary-open"], phases["diary-closed"]
+    checks = {
+        "cpu": (app[0], "≤ 0.5 %", app[0] <= 0.5),
+        "after_captures": (captured, "≤ 80 MiB", captured <= 80),
+        "diary_open": (opened, "≤ 110 MiB", opened <= 110),
+        "diary_closed": (closed, f"≤ {captured + 10:.1f} MiB (captures + 10)",
+                         closed <= captured + 10),
+    }
+    print(f"    tracking, no capture yet  {tracking:6.1f}")
+    for name, (figure, target, met) in checks.items():
+        print(f"    {name:24s}  {figure:6.2f}   target {target:28s} {'met' if met else 'NOT met'}")
+    print(json.dumps({"bench": "idle", "cpu_percent": round(app[0], 3),
+                      "peak_rss_mib": round(app[1], 1), "bare_qt_rss_mib": round(qt[1], 1),
+                      **{f"rss_{k.replace('-', '_')}_mib": v for k, v in phases.items()},
+                      "met": all(met for _f, _t, met in checks.values())}))
     return 0
 
 

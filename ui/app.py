@@ -151,8 +151,7 @@ def _application() -> QApplication:
 
 def _compose_real(store_dir: Path, settings_dir: Path) -> Composition:
     """The composition with the real screen grabber, input listeners and account."""
-    from tracker.capture import ScreenCapturer
-    from tracker.capture_mss import MssGrabber
+    from tracker.capture_process import ProcessCapturer
 
     clock = SystemClock()
     return compose(
@@ -160,7 +159,7 @@ def _compose_real(store_dir: Path, settings_dir: Path) -> Composition:
         store_dir=store_dir,
         settings_file=SettingsFile(settings_dir / "settings.json"),
         account=real_account,
-        capturer=ScreenCapturer(MssGrabber()),
+        capturer=ProcessCapturer(),
         input_source=_real_input_source(clock),
     )
 
