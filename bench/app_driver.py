@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import resource
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, time
@@ -27,6 +28,7 @@ from PySide6.QtCore import QTimer  # noqa: E402
 
 from timekeeping.clock import SystemClock  # noqa: E402
 from tracker.capture_process import ProcessCapturer  # noqa: E402
+from tracker.shot import ShotCapturer  # noqa: E402
 from ui import app as tray_app  # noqa: E402
 from ui.settings import SettingsFile  # noqa: E402
 
@@ -45,11 +47,26 @@ def report(phase: str) -> None:
     print(f"phase {phase} {rss_mib():.1f}", flush=True)
 
 
+def _in_process_capturer() -> ShotCapturer:
+    from tracker.capture import ScreenCapturer
+    from tracker.capture_mss import MssGrabber
+
+    return ScreenCapturer(MssGrabber())
+
+
+def report_worker_cpu(captures: int) -> None:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(f"worker-cpu-per-shot {(used.ru_utime + used.ru_stime) / max(1, captures):.3f}",
+          flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     for flag in ("--data-dir", "--config-dir", "--server-url", "--email", "--diary-day"):
         parser.add_argument(flag, required=True)
     parser.add_argument("--captures", type=int, default=6)
+    parser.add_argument("--capturer", choices=("process", "thread"), default="process",
+                        help="thread: the old in-process capture, for the comparison")
     args = parser.parse_args()
     app = tray_app._application()
     built = tray_app.compose(
@@ -62,7 +79,7 @@ def main() -> int:
     controller.signed_in.connect(lambda _account: controller.start())
     controller.sign_in(args.server_url, args.email, os.environ.get("WORKDIARY_PASSWORD", ""))
     diary_day = datetime.combine(datetime.fromisoformat(args.diary_day), time(0)).astimezone()
-    capturer = ProcessCapturer()
+    capturer = ProcessCapturer() if args.capturer == "process" else _in_process_capturer()
 
     def capture_one() -> None:
         shot = capturer.capture(datetime.now(UTC), blur=False)
@@ -82,6 +99,7 @@ def main() -> int:
         if index > 0:
             report(steps[index - 1][0])
         if index == len(steps):
+            report_worker_cpu(args.captures)
             app.quit()
             return
         steps[index][1]()
