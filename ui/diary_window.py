@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
 from PySide6.QtCore import QDate, QRectF, QSize, Qt, QTime, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPixmap
+from PySide6.QtGui import QColor, QHideEvent, QMouseEvent, QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
@@ -28,6 +28,7 @@ from tracker.contract import Contract
 from ui import style
 from ui.formatting import hours_minutes, hours_minutes_long, local_day, local_time
 from ui.icons import app_icon
+from ui.memory import give_back_memory
 from ui.view_state import DiaryDay, DiarySlot, SlotSyncState
 
 THUMB_SIZE = QSize(144, 81)
@@ -402,6 +403,15 @@ class DiaryWindow(QWidget):
             rows.addLayout(row)
         rows.addStretch(1)
         return grid
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        """Drop the day's cells and thumbnails while hidden (about 24 MiB for 60 slots);
+        showing the window again rebuilds them from the store. A minimised window
+        (a spontaneous hide) keeps them."""
+        super().hideEvent(event)
+        if not event.spontaneous():
+            self.slot_area.setWidget(QWidget())  # deletes the old grid
+            give_back_memory()
 
     def cells(self) -> list[SlotCell]:
         widget = self.slot_area.widget()
