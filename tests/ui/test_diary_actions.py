@@ -66,3 +66,24 @@ def test_paging_days(qtbot: QtBot, tmp_path: Path) -> None:
         assert diary.day.total_minutes == 0
         qtbot.mouseClick(diary.next_button, Qt.MouseButton.LeftButton)
         assert diary.day.total_minutes == 11
+
+
+def test_a_closed_diary_lets_go_of_its_cells_and_a_minimised_one_keeps_them(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    with tray_app(qtbot, tmp_path) as app:
+        app.sign_in()
+        app.controller.start(ACME.id, "Shots")
+        app.advance(11 * 60, typing=True)
+        app.controller.stop()
+        diary = app.shell.diary_window
+        app.shell.show_diary(MONDAY_9)
+        qtbot.waitExposed(diary)
+        assert [c for c in diary.cells() if c.slot is not None]
+        diary.showMinimized()
+        qtbot.waitUntil(lambda: diary.isMinimized())
+        assert [c for c in diary.cells() if c.slot is not None]
+        diary.close()
+        assert diary.cells() == []
+        app.shell.show_diary(MONDAY_9)  # reopened: built again from the store
+        assert [c.slot.minutes for c in diary.cells() if c.slot is not None] == [10, 1]
