@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("timekeeping", "tracker", "ui", "sync", "billing")
+PACKAGES = ("timekeeping", "diarychain", "tracker", "ui", "sync", "billing")
 
 QT = ("PySide6", "PyQt5", "PyQt6", "shiboken6")
 HTTP = ("requests", "httpx", "urllib3", "fastapi", "starlette", "uvicorn", "aiohttp")
@@ -27,6 +27,7 @@ FRAMEWORK = ("sqlalchemy", "alembic", "jinja2", "psycopg")
 # package → module prefixes it must not import (a prefix matches itself and its children)
 RULES: dict[str, tuple[str, ...]] = {
     "timekeeping": QT + HTTP + FRAMEWORK + ("tracker", "ui", "sync", "billing"),
+    "diarychain": QT + HTTP + FRAMEWORK + ("tracker", "ui", "sync", "billing"),
     "tracker": QT + HTTP + FRAMEWORK + ("ui", "sync", "billing"),
     "sync": (*QT, "ui", "billing", "tracker.store"),
     "billing": (*QT, "tracker", "ui", "sync"),
