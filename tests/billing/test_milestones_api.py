@@ -428,7 +428,9 @@ def test_work_goes_in_with_an_attachment(backend: Backend) -> None:
     download = backend.client.get(stored["url"], headers=backend.auth(client))
     assert download.status_code == 200
     assert download.content == pdf
-    assert download.headers["content-disposition"] == 'attachment; filename="report.pdf"'
+    assert download.headers["content-disposition"] == (
+        "attachment; filename=\"report.pdf\"; filename*=UTF-8''report.pdf"
+    )
     stranger = backend.user("client")
     assert backend.client.get(stored["url"], headers=backend.auth(stranger)).status_code == 404
 
