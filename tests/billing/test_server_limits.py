@@ -28,7 +28,7 @@ from tracker.clock import utc
 
 MIB = 1024 * 1024
 NOW = utc(2026, 11, 4, 12)  # a Wednesday
-SLOT = utc(2026, 11, 4, 9)
+SLOT = utc(2026, 11, 4, 8)  # 20 slots from here end before NOW
 IMAGE = b"\xff\xd8\xff" + bytes(2000)
 READ_TIMEOUT_SECONDS = 8  # the stalled uploads' 408 comes after the other requests
 
