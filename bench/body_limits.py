@@ -16,10 +16,12 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import sys
 import tempfile
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -73,7 +75,7 @@ def freelancer_with_a_slot(server: RunningServer) -> tuple[str, str]:
     ]
     auth = f"Bearer {token}"
     path = f"/api/v1/contracts/{contract}/slots/{SLOT:%Y-%m-%dT%H:%M:%SZ}"
-    body = {
+    body: dict[str, Any] = {
         "minutes": 10,
         "activity": [{"keyboard": 1, "mouse": 1}] * 10,
         "memo": "bench",
@@ -90,6 +92,8 @@ def freelancer_with_a_slot(server: RunningServer) -> tuple[str, str]:
 
 def run(mib: int, code: str | None) -> dict[str, object]:
     extra = {"PYTHONPATH": code} if code else {}
+    if code:
+        os.chdir(code)  # `python -m billing.cli` imports from its working directory first
     with tempfile.TemporaryDirectory() as tmp, running_server(
         Path(tmp) / "server", now=NOW, extra_env=extra
     ) as server:
