@@ -34,6 +34,7 @@ from billing.blobs import (
     BlobInfo,
     BlobStoreUnavailable,
     ChecksumMismatch,
+    Upload,
     check_key,
     sha256_hex,
 )
@@ -145,6 +146,12 @@ class S3BlobStore:
                 self._put_single(name, head, sha256)
                 return len(head)
             return self._put_multipart(name, head, stream, sha256)
+
+    def put_file(self, key: str, upload: Upload) -> None:
+        # streamed from the spool file: one part in memory at a time
+        with upload.path.open("rb") as handle:
+            self.put_stream(key, handle, upload.sha256)
+        upload.path.unlink(missing_ok=True)
 
     def _put_single(self, name: str, body: bytes, sha256: str) -> None:
         digest = hashlib.sha256(body).digest()

@@ -8,6 +8,7 @@ mismatch nothing is stored and :class:`ChecksumMismatch` is raised.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import os
@@ -41,6 +42,16 @@ class BlobInfo:
     modified: datetime
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A request body spooled to a file by the server: its size and SHA-256 were counted
+    as it was written (``billing.api.uploads``), so the stores need not read it again."""
+
+    path: Path
+    size: int
+    sha256: str
+
+
 def check_key(key: str) -> str:
     """``key`` if it is a safe relative name (``"12/2026…img"``), else ``ValueError``."""
     if not _KEY.match(key) or ".." in key:
@@ -59,6 +70,10 @@ class BlobStore(Protocol):
 
     def put_stream(self, key: str, stream: BinaryIO, sha256: str) -> int:
         """Store what ``stream`` yields if it hashes to ``sha256``; returns its size."""
+        ...
+
+    def put_file(self, key: str, upload: Upload) -> None:
+        """Store a spooled upload; the file may be moved into the store (it is consumed)."""
         ...
 
     def get(self, key: str) -> bytes | None: ...
@@ -82,16 +97,28 @@ class LocalBlobStore:
     def __init__(self, root: Path) -> None:
         self._root = root
         self._root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _private_dirs(self._root)
 
     def _path(self, key: str) -> Path:
         return self._root / check_key(key)
+
+    def _make_parents(self, path: Path) -> None:
+        # one level at a time: mkdir(parents=True) gives the missing parents the
+        # default mode (0755 under the usual umask), not 0700
+        missing = []
+        parent = path.parent
+        while parent != self._root and not parent.is_dir():
+            missing.append(parent)
+            parent = parent.parent
+        for directory in reversed(missing):
+            directory.mkdir(mode=0o700, exist_ok=True)
 
     def put(self, key: str, data: bytes) -> None:
         self.put_stream(key, io.BytesIO(data), sha256_hex(data))
 
     def put_stream(self, key: str, stream: BinaryIO, sha256: str) -> int:
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._make_parents(path)
         # temp name, fsync, then rename: a crash leaves the old blob or the new, never half
         fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=_TEMP_PREFIX)
         try:
@@ -104,6 +131,20 @@ class LocalBlobStore:
             Path(tmp_name).unlink(missing_ok=True)
             raise
         return size
+
+    def put_file(self, key: str, upload: Upload) -> None:
+        path = self._path(key)
+        self._make_parents(path)
+        with upload.path.open("rb") as handle:
+            os.fsync(handle.fileno())
+        os.chmod(upload.path, 0o600)
+        try:
+            os.replace(upload.path, path)  # the spool dir sits beside the blobs: a rename
+        except OSError as error:
+            if error.errno != errno.EXDEV:
+                raise
+            with upload.path.open("rb") as handle:  # another file system: a checked copy
+                self.put_stream(key, handle, upload.sha256)
 
     def get(self, key: str) -> bytes | None:
         try:
@@ -132,6 +173,15 @@ class LocalBlobStore:
             if key.startswith(prefix):
                 stat = path.stat()
                 yield BlobInfo(key, stat.st_size, datetime.fromtimestamp(stat.st_mtime, UTC))
+
+
+def _private_dirs(root: Path) -> None:
+    """Tighten a store's directories to 0700 (directories only: files are written 0600
+    and there may be millions of them)."""
+    for parent, _dirs, _files in os.walk(root):  # scandir: no stat per file
+        mode = os.stat(parent).st_mode & 0o777
+        if mode & 0o077:
+            os.chmod(parent, mode & 0o700)
 
 
 def _copy_hashing(stream: BinaryIO, fd: int) -> tuple[int, str]:

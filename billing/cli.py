@@ -95,6 +95,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "port": args.port,
         "log_level": args.log_level,
         "access_log": False,
+        # an idle keep-alive connection is closed after 5 s; request bodies have their
+        # own read timeout (billing.api.body_limits, 408)
+        "timeout_keep_alive": 5,
     }
     if args.workers > 1:
         # migrate once here; each worker process builds its own app (and scheduler: the

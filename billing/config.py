@@ -52,6 +52,15 @@ class Settings(BaseSettings):
     # a slot may end at most this far after the server's clock (clients' clocks drift)
     future_skew: timedelta = timedelta(minutes=5)
     max_shot_bytes: int = Field(default=20 * MIB, gt=0)
+    # request bodies (billing.api.body_limits): JSON and forms, a batch of slots, a file
+    # handed in with a milestone; larger bodies are refused with 413 before or while read
+    max_body_bytes: int = Field(default=64 * 1024, gt=0)
+    max_batch_bytes: int = Field(default=1 * MIB, gt=0)
+    max_attachment_bytes: int = Field(default=25 * MIB, gt=0)
+    # a body that sends nothing for this long is answered 408 (slow or stalled clients)
+    body_read_timeout_seconds: float = Field(default=10.0, gt=0)
+    # and one that takes longer than this in all, however it trickles
+    body_total_timeout_seconds: float = Field(default=300.0, gt=0)
     platform_fee_basis_points: int = Field(default=0, ge=0, le=10_000)
     sqlite_synchronous: str = "FULL"
     # seconds between scheduler runs inside `serve`; 0 disables the scheduler
@@ -107,6 +116,11 @@ class Settings(BaseSettings):
     @property
     def blob_dir(self) -> Path:
         return self.data_dir / "blobs"
+
+    @property
+    def upload_dir(self) -> Path:
+        """Where request bodies are spooled (beside the blobs, so a rename moves them in)."""
+        return self.data_dir / "incoming"
 
     @classmethod
     def from_env(cls, data_dir: Path | None = None, **overrides: object) -> Settings:

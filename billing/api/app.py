@@ -18,13 +18,15 @@ from fastapi import APIRouter, FastAPI
 
 from billing import web
 from billing.api import admin, auth, contracts, disputes, invoices, milestones, slots
+from billing.api.body_limits import BodyLimitMiddleware, limits_from
 from billing.api.errors import install_error_handlers
+from billing.api.uploads import remove_stale_spools
 from billing.blob_config import blob_store_for
 from billing.blobs import BlobStore
 from billing.clock import Clock, SystemClock
 from billing.config import Settings
 from billing.db.migrate import upgrade
-from billing.db.session import make_engine, make_session_factory
+from billing.db.session import make_engine, make_session_factory, tighten
 from billing.jobs import Scheduler
 from billing.passwords import Passwords
 
@@ -42,6 +44,8 @@ def create_app(
     """Build the FastAPI app for ``settings``; ``clock`` defaults to the system clock."""
     clock = clock or SystemClock()
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tighten(settings.data_dir, 0o700)
+    remove_stale_spools(settings.upload_dir)
     engine = make_engine(settings.url, sqlite_synchronous=settings.sqlite_synchronous)
     if migrate:
         upgrade(engine)
@@ -76,6 +80,8 @@ def create_app(
     )
 
     install_error_handlers(app)
+    # bounded bodies: 413 over the route's limit, 408 when a body stalls (body_limits.py)
+    app.add_middleware(BodyLimitMiddleware, limits=limits_from(settings, API_PREFIX))
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (auth, contracts, slots, invoices, disputes, admin, milestones):

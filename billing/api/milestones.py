@@ -23,8 +23,10 @@ from billing.api.deps import (
     ContractParty,
     FreelancerContract,
     SessionDep,
+    SettingsDep,
     contract_access,
 )
+from billing.api.downloads import content_disposition
 from billing.api.milestones_schemas import (
     Approval,
     AttachmentPublic,
@@ -42,6 +44,9 @@ from billing.api.milestones_schemas import (
     present_book,
     present_transfers,
 )
+from billing.api.uploads import spooled
+from billing.blob_http import blob_response
+from billing.db.errors import NotFound
 from billing.db.milestones_tables import FixedAttachment, FixedEscrowDispute
 from billing.db.models import Contract, Role
 from billing.services import fixed_price
@@ -200,26 +205,32 @@ async def add_attachment(
     session: SessionDep,
     blobs: BlobsDep,
     clock: ClockDep,
+    settings: SettingsDep,
     filename: Annotated[str, Query(min_length=1, max_length=255)],
 ) -> AttachmentPublic:
-    """Freelancer: a file (raw request body) for the work of a funded milestone."""
-    data = await request.body()
+    """Freelancer: a file (raw request body) for the work of a funded milestone; at most
+    ``max_attachment_bytes`` (25 MiB unless configured; larger is 413)."""
     content_type = request.headers.get("content-type", "application/octet-stream")
+    # authorized: end the read transaction so the connection goes back to the pool while
+    # the body streams in (loaded rows stay usable: expire_on_commit=False)
+    session.commit()
+    async with spooled(request, settings.upload_dir, settings.max_attachment_bytes) as upload:
 
-    def store() -> AttachmentPublic:
-        row = fixed_price.add_attachment(
-            session,
-            blobs,
-            access,
-            seq,
-            filename=filename,
-            content_type=content_type,
-            data=data,
-            now=clock.now(),
-        )
-        return _attachment(row)
+        def store() -> AttachmentPublic:
+            row = fixed_price.add_attachment(
+                session,
+                blobs,
+                access,
+                seq,
+                filename=filename,
+                content_type=content_type,
+                upload=upload,
+                now=clock.now(),
+                max_bytes=settings.max_attachment_bytes,
+            )
+            return _attachment(row)
 
-    return await run_in_threadpool(store)
+        return await run_in_threadpool(store)
 
 
 @router.get("/contracts/{contract_id}/milestones/{seq}/attachments")
@@ -240,20 +251,22 @@ def get_attachment(
     blobs: BlobsDep,
 ) -> Response:
     """The file's bytes, for the contract's parties (and an assigned admin)."""
-    row, data = fixed_price.attachment_bytes(
-        session, blobs, access.contract, attachment_id
-    )
+    row = fixed_price.attachment_of(session, access.contract, attachment_id)
+    session.close()  # the blob streams to a reader of any speed: hold no connection
     # Served as a download, never rendered inline: the bytes come from a user.
-    safe_name = row.filename.replace('"', "").encode("ascii", "replace").decode()
-    return Response(
-        data,
-        media_type="application/octet-stream",
+    streamed = blob_response(
+        blobs,
+        row.blob_key,
+        media_type_of=lambda _first: "application/octet-stream",
         headers={
-            "Content-Disposition": f'attachment; filename="{safe_name}"',
+            "Content-Disposition": content_disposition(row.filename),
             "X-Content-Type-Options": "nosniff",
             "X-Original-Content-Type": row.content_type,
         },
     )
+    if streamed is None:
+        raise NotFound("no such attachment on this contract")
+    return streamed
 
 
 # --- proposals -----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from billing.api.deps import (
     SessionDep,
     SettingsDep,
 )
+from billing.api.uploads import spooled
 from billing.blob_http import blob_response
 from billing.db.errors import Invalid, NotFound
 from billing.domain.slots import SlotBody
@@ -138,20 +139,23 @@ async def put_shot(
     settings: SettingsDep,
     response: Response,
 ) -> schemas.ShotStored:
-    """Upload the slot's image bytes; their SHA-256 must match the slot's ``shot.sha256``."""
-    image = await request.body()
+    """Upload the slot's image bytes; their SHA-256 must match the slot's ``shot.sha256``.
+    At most ``max_shot_bytes`` (larger is 413)."""
+    contract = access.contract
+    # authorized: end the read transaction so the connection goes back to the pool while
+    # the body streams in (loaded rows stay usable: expire_on_commit=False)
+    session.commit()
+    async with spooled(request, settings.upload_dir, settings.max_shot_bytes) as upload:
 
-    def store() -> schemas.ShotStored:
-        slot, created = hourly.put_shot(
-            session, blobs, access.contract, slot_start, image, max_bytes=settings.max_shot_bytes
-        )
-        response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        assert slot.shot_sha256 is not None
-        return schemas.ShotStored(
-            slot_start=slot.slot_start, sha256=slot.shot_sha256, created=created
-        )
+        def store() -> schemas.ShotStored:
+            slot, created = hourly.put_shot(session, blobs, contract, slot_start, upload)
+            response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+            assert slot.shot_sha256 is not None
+            return schemas.ShotStored(
+                slot_start=slot.slot_start, sha256=slot.shot_sha256, created=created
+            )
 
-    return await run_in_threadpool(store)
+        return await run_in_threadpool(store)
 
 
 @router.get(
@@ -166,6 +170,7 @@ def get_shot(
 ) -> Response:
     """The slot's shot image, for the contract's parties (and an assigned admin)."""
     key = hourly_reads.shot_blob_key(session, access.contract, slot_start)
+    session.close()  # the blob streams to a reader of any speed: hold no connection
     cache = {"Cache-Control": "private, max-age=3600"}
     streamed = None if key is None else blob_response(
         blobs, key, media_type_of=_media_type, headers=cache

@@ -59,6 +59,13 @@ def attachments_of(
     )
 
 
+def attachment_of(session: Session, contract: Contract, attachment_id: int) -> FixedAttachment:
+    row = session.get(FixedAttachment, attachment_id)
+    if row is None or row.contract_id != contract.id:
+        raise NotFound("no such attachment on this contract")
+    return row
+
+
 def attachment_bytes(
     session: Session, blobs: BlobStore, contract: Contract, attachment_id: int
 ) -> tuple[FixedAttachment, bytes]:

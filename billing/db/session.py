@@ -8,6 +8,7 @@ one way services open a transaction: commit on success, roll back on error.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +29,38 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+def _sqlite_path(url: str) -> Path | None:
+    """The file behind a ``sqlite:///…`` URL (None for an in-memory database)."""
+    path = url.split("///", 1)[1].split("?", 1)[0] if "///" in url else ""
+    return Path(path) if path and path != ":memory:" else None
+
+
+def tighten(path: Path, mode: int) -> None:
+    """Clear any permission bit beyond ``mode`` on ``path`` (an owner's own bits stay)."""
+    try:
+        current = path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        return
+    if current & ~mode:
+        os.chmod(path, current & mode)
+
+
+def private_sqlite_files(url: str) -> None:
+    """The database file and its WAL/SHM readable by the server's user only (0600).
+
+    SQLite creates the WAL and SHM with the main file's mode, so a new database file is
+    created 0600 before the first connection; existing ones are tightened if looser.
+    """
+    path = _sqlite_path(url)
+    if path is None:
+        return
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm", f"{path.name}-journal"):
+        tighten(path.with_name(name), 0o600)
+
+
 def is_postgres(engine_or_session: Engine | Session) -> bool:
     bind = (
         engine_or_session.get_bind()
@@ -42,6 +75,7 @@ def make_engine(url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = 
     if is_sqlite(url):
         if sqlite_synchronous not in SQLITE_SYNCHRONOUS:
             raise ValueError(f"sqlite synchronous must be one of {SQLITE_SYNCHRONOUS}")
+        private_sqlite_files(url)
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=pool_size
         )

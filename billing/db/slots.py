@@ -113,15 +113,24 @@ def insert_slots(session: Session, rows: Sequence[dict[str, object]]) -> None:
         session.execute(insert(Slot), list(rows))
 
 
-def slot_at(session: Session, contract_id: int, slot_start: datetime) -> Slot | None:
-    """The slot held at ``slot_start``, deleted or not."""
-    return session.scalar(
-        select(Slot).where(Slot.contract_id == contract_id, Slot.slot_start == as_utc(slot_start))
+def slot_at(
+    session: Session, contract_id: int, slot_start: datetime, *, for_update: bool = False
+) -> Slot | None:
+    """The slot held at ``slot_start``, deleted or not; ``for_update`` locks its row until
+    the transaction ends (PostgreSQL; SQLite's write lock is already the database's) and
+    reloads it, so what a waiter reads is what the lock holder committed."""
+    query = select(Slot).where(
+        Slot.contract_id == contract_id, Slot.slot_start == as_utc(slot_start)
     )
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return session.scalar(query)
 
 
-def live_slot(session: Session, contract_id: int, slot_start: datetime) -> Slot:
-    slot = slot_at(session, contract_id, slot_start)
+def live_slot(
+    session: Session, contract_id: int, slot_start: datetime, *, for_update: bool = False
+) -> Slot:
+    slot = slot_at(session, contract_id, slot_start, for_update=for_update)
     if slot is None or slot.deleted_at is not None:
         raise NotFound("no such slot on this contract")
     return slot

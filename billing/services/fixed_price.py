@@ -12,7 +12,7 @@ the next time its book is touched, or by :func:`run_due`, whichever comes first.
 
 from __future__ import annotations
 
-import hashlib
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,7 +22,7 @@ from typing import Protocol
 from sqlalchemy.orm import Session
 
 from billing.access import ContractAccess
-from billing.blobs import BlobStore
+from billing.blobs import BlobStore, Upload
 from billing.db import ledger
 from billing.db import milestones as rows
 from billing.db import milestones_attachments as attachments
@@ -415,19 +415,33 @@ def escrow_dispute_queue(
 
 
 def _clean_filename(filename: str) -> str:
-    name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    """The name as stored and served: its last path part, NFC, without control or
+    format characters (CR/LF/NUL would break the download's header, a bidi override
+    disguises the extension), spaces collapsed."""
+    name = unicodedata.normalize("NFC", filename).replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(
+        " " if char.isspace() else char
+        for char in name
+        if char.isspace() or unicodedata.category(char) not in _UNPRINTABLE
+    )
+    name = " ".join(name.split())
     if not name or name in {".", ".."}:
         raise Invalid("an attachment needs a file name")
     return name[:200]
 
 
-def _check_attachment(session: Session, on: ContractAccess, seq: int, data: bytes) -> None:
+_UNPRINTABLE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
+def _check_attachment(
+    session: Session, on: ContractAccess, seq: int, size: int, max_bytes: int
+) -> None:
     if on.role != Role.FREELANCER:
         raise Forbidden("only the freelancer hands in files")
-    if not data:
+    if not size:
         raise Invalid("the attachment is empty")
-    if len(data) > MAX_ATTACHMENT_BYTES:
-        raise Invalid(f"an attachment is at most {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MiB")
+    if size > max_bytes:
+        raise Invalid(f"an attachment is at most {max_bytes} bytes")
     book = rows.load_book(session, on.contract).book  # under the book's lock, like any change
     milestone = next((m for m in book.milestones if m.seq == seq), None)
     if milestone is None:
@@ -449,23 +463,28 @@ def add_attachment(
     *,
     filename: str,
     content_type: str,
-    data: bytes,
+    upload: Upload,
     now: datetime,
+    max_bytes: int = MAX_ATTACHMENT_BYTES,
 ) -> FixedAttachment:
-    """Freelancer: store a file with the work of a funded milestone."""
+    """Freelancer: store a spooled file with the work of a funded milestone.
+
+    One short transaction: the checks under the book's lock, the blob moved in (a
+    rename on the local store), the row. A crash before the commit leaves an orphan
+    blob for ``billing.blob_sweep``.
+    """
     name = _clean_filename(filename)
-    _check_attachment(session, on, seq, data)
-    sha256 = hashlib.sha256(data).hexdigest()
-    key = f"milestones/{on.contract.id}/{seq}/{sha256}"
-    blobs.put(key, data)  # content-addressed: a retried upload rewrites the same bytes
+    _check_attachment(session, on, seq, upload.size, max_bytes)
+    key = f"milestones/{on.contract.id}/{seq}/{upload.sha256}"
+    blobs.put_file(key, upload)  # content-addressed: a retried upload rewrites the same bytes
     row = attachments.add_attachment(
         session,
         on.contract,
         seq,
         filename=name,
         content_type=(content_type or "application/octet-stream")[:100],
-        size_bytes=len(data),
-        sha256=sha256,
+        size_bytes=upload.size,
+        sha256=upload.sha256,
         blob_key=key,
         uploaded_at=now,
     )
@@ -476,7 +495,7 @@ def add_attachment(
         "fixed_attachment_added",
         f"milestone {seq}",
         now,
-        {"filename": name, "sha256": sha256},
+        {"filename": name, "sha256": upload.sha256},
     )
     session.commit()
     return row
@@ -586,3 +605,8 @@ def attachment_bytes(
 ) -> tuple[FixedAttachment, bytes]:
     """One attachment of this contract with its bytes (``NotFound`` otherwise)."""
     return attachments.attachment_bytes(session, blobs, contract, attachment_id)
+
+
+def attachment_of(session: Session, contract: Contract, attachment_id: int) -> FixedAttachment:
+    """One attachment's row on this contract (``NotFound`` otherwise); stream its blob."""
+    return attachments.attachment_of(session, contract, attachment_id)

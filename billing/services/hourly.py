@@ -8,14 +8,13 @@ read once by the caller and passed in. Refusals raise ``billing.db.errors`` erro
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from billing.blobs import BlobStore
+from billing.blobs import BlobStore, Upload
 from billing.db import audit
 from billing.db import contracts as contracts_db
 from billing.db import disputes as disputes_db
@@ -383,28 +382,42 @@ def put_shot(
     blobs: BlobStore,
     contract: Contract,
     slot_start: datetime,
-    image: bytes,
-    *,
-    max_bytes: int,
+    upload: Upload,
 ) -> tuple[Slot, bool]:
-    """Store the slot's shot bytes; they must hash to the sha256 the slot announced."""
+    """Store the slot's shot from a spooled ``upload``; it must hash to the slot's sha256.
+
+    Check the slot, put the blob with no transaction open (the store may be remote), then
+    name it on the slot under the slot's row lock. A delete takes the same lock, so a slot
+    deleted meanwhile never names the blob: it is removed again and the caller gets 404.
+    A crash between the put and the commit leaves an orphan for ``billing.blob_sweep``.
+    """
     with committed(session):
         slot = slots_db.live_slot(session, contract.id, slot_start)
-        if slot.shot_sha256 is None:
-            raise Conflict("this slot was synced without a shot")
-        if not image:
-            raise Invalid("empty body: send the image bytes")
-        if len(image) > max_bytes:
-            raise Invalid(f"shot is larger than {max_bytes} bytes")
-        digest = hashlib.sha256(image).hexdigest()
-        if digest != slot.shot_sha256:
-            raise Invalid(f"sha256 mismatch: the slot announced {slot.shot_sha256}, got {digest}")
+        _check_shot(slot, upload)
         if slot.shot_blob_key is not None and blobs.exists(slot.shot_blob_key):
             return slot, False
         key = shot_key(slot)
-        blobs.put(key, image)
-        slot.shot_blob_key = key
-        return slot, True
+    blobs.put_file(key, upload)
+    try:
+        with committed(session):
+            slot = slots_db.live_slot(session, contract.id, slot_start, for_update=True)
+            created = slot.shot_blob_key != key
+            slot.shot_blob_key = key
+    except NotFound:
+        blobs.delete(key)
+        raise
+    return slot, created
+
+
+def _check_shot(slot: Slot, upload: Upload) -> None:
+    if slot.shot_sha256 is None:
+        raise Conflict("this slot was synced without a shot")
+    if upload.size == 0:
+        raise Invalid("empty body: send the image bytes")
+    if upload.sha256 != slot.shot_sha256:
+        raise Invalid(
+            f"sha256 mismatch: the slot announced {slot.shot_sha256}, got {upload.sha256}"
+        )
 
 
 def delete_slots(
@@ -436,7 +449,8 @@ def _delete(
     if not WeekTimeline(week).accepts_slot_changes(now):
         raise Conflict("week locked")
     totals = slots_db.lock_week_totals(session, contract.id, week)
-    slot = slots_db.slot_at(session, contract.id, slot_start)
+    # the row lock orders this against put_shot naming a blob on the slot
+    slot = slots_db.slot_at(session, contract.id, slot_start, for_update=True)
     if slot is None:
         raise NotFound("no such slot on this contract")
     if slot.deleted_at is not None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote, unquote
 
 from sqlalchemy import select
 
@@ -14,6 +16,7 @@ from billing.db.session import unit_of_work
 from billing.domain.ledger import AccountKind
 from billing.services import fixed_price
 from tests.billing.support import Backend
+from tests.support.big_body import send_body
 
 
 def _fixed(backend: Backend, client: User, freelancer: User, currency: str = "USD") -> int:
@@ -428,7 +431,9 @@ def test_work_goes_in_with_an_attachment(backend: Backend) -> None:
     download = backend.client.get(stored["url"], headers=backend.auth(client))
     assert download.status_code == 200
     assert download.content == pdf
-    assert download.headers["content-disposition"] == 'attachment; filename="report.pdf"'
+    assert download.headers["content-disposition"] == (
+        "attachment; filename=\"report.pdf\"; filename*=UTF-8''report.pdf"
+    )
     stranger = backend.user("client")
     assert backend.client.get(stored["url"], headers=backend.auth(stranger)).status_code == 404
 
@@ -447,3 +452,54 @@ def test_settle_contract_end_refunds_in_the_ending_transaction(backend: Backend)
         assert fixed_price.settle_contract_end(session, contract, backend.clock.now()) == 0
     assert _balances(backend)[(AccountKind.ESCROW, contract_id)] == 0
     assert backend.ledger_problems() == []
+
+
+def test_attachment_names_are_cleaned_and_served_per_rfc_6266(sqlite_backend: Backend) -> None:
+    backend = sqlite_backend
+    client, freelancer = backend.user("client"), backend.user("freelancer")
+    contract = _fixed(backend, client, freelancer)
+    base = f"/contracts/{contract}"
+    backend.request("POST", f"{base}/milestones", client, json={"title": "A", "amount_cents": 900})
+    backend.request("POST", f"{base}/milestones/1/activate", client)
+    sent_and_kept = {
+        "report\r\nSet-Cookie: x=1\x00.pdf": "report Set-Cookie: x=1.pdf",
+        "Übersicht – März.pdf": "Übersicht – März.pdf",
+        "\u202efdp.exe": "fdp.exe",  # a right-to-left override would show "exe.pdf"
+        'C:\\Users\\me\\say "hi".txt': 'say "hi".txt',  # a browser's full path
+    }
+    fallbacks = ["report Set-Cookie: x=1.pdf", "Ubersicht _ Marz.pdf", "fdp.exe", "say _hi_.txt"]
+    for (sent, kept), fallback in zip(sent_and_kept.items(), fallbacks, strict=True):
+        stored = _ok(
+            backend.client.post(
+                f"/api/v1{base}/milestones/1/attachments",
+                params={"filename": sent},
+                data=b"bytes of " + sent.encode(),
+                headers=backend.auth(freelancer),
+            ),
+            201,
+        )
+        assert stored["filename"] == kept
+        download = backend.client.get(stored["url"], headers=backend.auth(client))
+        assert download.status_code == 200 and download.content == b"bytes of " + sent.encode()
+        disposition = download.headers["content-disposition"]
+        assert disposition == (
+            f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(kept, safe='')}"
+        )
+        assert unquote(disposition.split("''", 1)[1]) == kept
+
+
+def test_an_attachment_over_the_limit_is_refused_before_it_is_read(
+    sqlite_backend: Backend,
+) -> None:
+    backend = sqlite_backend
+    client, freelancer = backend.user("client"), backend.user("freelancer")
+    contract = _fixed(backend, client, freelancer)
+    path = f"/api/v1/contracts/{contract}/milestones/1/attachments?filename=big.bin"
+    limit = backend.settings.max_attachment_bytes
+    status, body, sent = send_body(
+        backend.client.base_url, "POST", path, backend.auth(freelancer), limit + 1, chunked=False
+    )
+    assert status == 413 and sent < limit
+    assert json.loads(body) == {
+        "detail": f"request body too large: this route takes at most {limit} bytes"
+    }

@@ -4,7 +4,7 @@
 a :class:`RunningServer`: ``base_url`` (``http://127.0.0.1:<port>``), ``data_dir``,
 ``set_now(instant)`` to move the server's clock (it reads a clock file, so tests control
 time), ``cli(*args)`` to run another ``workdiary-server`` command against the same data
-(e.g. ``cli("run-jobs", "--now", iso)``), and ``env`` for further subprocesses. The
+(e.g. ``cli("run-jobs", "--now", iso)``), ``env`` for further subprocesses and ``pid``. The
 scheduler is off (``jobs_interval=0``) unless asked for, so only the test runs jobs.
 Passwords are hashed at a low argon2 cost to keep tests fast. The server is stopped
 (SIGTERM, then SIGKILL) on exit and its log is attached to any start-up failure.
@@ -31,7 +31,8 @@ from pathlib import Path
 import pytest
 
 SERVER = [sys.executable, "-m", "billing.cli"]
-START_TIMEOUT = 30.0
+# a loaded CI machine may need longer to import and migrate: the variable raises it
+START_TIMEOUT = float(os.environ.get("WORKDIARY_TEST_SERVER_START_TIMEOUT", "30"))
 
 
 def free_port() -> int:
@@ -46,6 +47,7 @@ class RunningServer:
     data_dir: Path
     clock_file: Path
     env: dict[str, str] = field(repr=False)
+    pid: int = 0  # the server process (with one worker, the one that serves)
 
     def set_now(self, instant: datetime) -> None:
         """Move the server's clock (read on every request)."""
@@ -131,6 +133,7 @@ def running_server(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+    server.pid = process.pid
     try:
         deadline = time.monotonic() + START_TIMEOUT
         while not _answers(f"{server.base_url}/api/v1/health"):
