@@ -104,6 +104,19 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: object) -> object:
         return None if value == "" else value
 
+    @field_validator(
+        "api_token_idle_lifetime", "web_session_lifetime", "sign_in_window", mode="before"
+    )
+    @classmethod
+    def _seconds_or_iso_duration(cls, value: object) -> object:
+        # WORKDIARY_WEB_SESSION_LIFETIME=43200 (seconds) as well as ISO 8601 (PT12H)
+        if isinstance(value, str):
+            try:
+                return timedelta(seconds=float(value))
+            except ValueError:
+                return value
+        return value
+
     @field_validator("sqlite_synchronous", mode="before")
     @classmethod
     def _synchronous_mode(cls, value: object) -> str:

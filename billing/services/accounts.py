@@ -106,6 +106,10 @@ def _reserve_attempt(
         candidate = None if user is None else _Candidate(user.id, user.password_hash)
     over = [r for r in reservations if r.failures > limits[r.scope]]
     if over:
+        # refused unchecked, so not a failure: only wrong passwords are counted
+        with committed(session):
+            for reservation in reservations:
+                throttle.refund(session, reservation)
         ends = max(r.window_start + policy.window for r in over)
         retry_after = max(1, math.ceil((ends - now).total_seconds()))
         raise TooManyAttempts(
