@@ -37,9 +37,9 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Protocol
 
+from sync.errors import signed_out_message
 from sync.ports import UploadQueue
 from sync.retry import Backoff, Decision, Operation, Verdict, decide
-from sync.errors import signed_out_message
 from sync.state import OverLimit, SlotRejected, SyncPhase, SyncSignals
 from tracker.clock import Clock
 from tracker.contract import Contract
