@@ -84,6 +84,17 @@ class Settings(BaseSettings):
     s3_key_prefix: str = ""
     s3_multipart_threshold_bytes: int = Field(default=8 * MIB, gt=0)
     s3_part_size_bytes: int = Field(default=8 * MIB, ge=5 * MIB)
+    # the desktop app's bearer token expires after this long unused (each use renews it)
+    api_token_idle_lifetime: timedelta = Field(default=timedelta(days=30), gt=timedelta(0))
+    # a companion-view session ends this long after sign-in, however much it is used
+    web_session_lifetime: timedelta = Field(default=timedelta(hours=12), gt=timedelta(0))
+    # the companion view's public origin (https://billing.example) when a proxy in front
+    # changes scheme or host; None → the origin each request was addressed to
+    web_origin: str | None = None
+    # failed sign-ins allowed per e-mail and per client address in one window (then 429)
+    sign_in_account_failures: int = Field(default=10, ge=1)
+    sign_in_address_failures: int = Field(default=100, ge=1)
+    sign_in_window: timedelta = Field(default=timedelta(minutes=15), gt=timedelta(0))
     # PostgreSQL: weekly slot partitions the jobs keep created ahead of the current week
     slot_partitions_ahead: int = Field(default=4, ge=1, le=520)
 
@@ -94,12 +105,26 @@ class Settings(BaseSettings):
         "s3_region",
         "s3_access_key_id",
         "web_secret",
+        "web_origin",
         "s3_secret_access_key",
         mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator(
+        "api_token_idle_lifetime", "web_session_lifetime", "sign_in_window", mode="before"
+    )
+    @classmethod
+    def _seconds_or_iso_duration(cls, value: object) -> object:
+        # WORKDIARY_WEB_SESSION_LIFETIME=43200 (seconds) as well as ISO 8601 (PT12H)
+        if isinstance(value, str):
+            try:
+                return timedelta(seconds=float(value))
+            except ValueError:
+                return value
+        return value
 
     @field_validator("sqlite_synchronous", mode="before")
     @classmethod

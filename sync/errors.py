@@ -23,3 +23,14 @@ class AnotherUploaderRunning(Exception):
 
 class WireError(Exception):
     """The server sent a body this client does not understand (treated as transient)."""
+
+
+# the server's 401 reason for a token past its lifetime (billing.services.accounts)
+SESSION_EXPIRED = "session expired"
+
+
+def signed_out_message(reason: str) -> str:
+    """What the app shows when the server stopped accepting its token: "Signed out:
+    session expired", or the server's other reason (revoked elsewhere, unknown)."""
+    reason = reason.strip().rstrip(".") or "the server no longer accepts this sign-in"
+    return f"Signed out: {reason}"

@@ -37,6 +37,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Protocol
 
+from sync.errors import signed_out_message
 from sync.ports import UploadQueue
 from sync.retry import Backoff, Decision, Operation, Verdict, decide
 from sync.state import OverLimit, SlotRejected, SyncPhase, SyncSignals
@@ -233,7 +234,7 @@ class Uploader:
             result.next_delay = self.idle_interval
             self.signals.update(
                 phase=SyncPhase.SIGNED_OUT,
-                last_error=f"sign in again: {decision.reason}",
+                last_error=signed_out_message(decision.reason),
                 pending=result.remaining,
                 next_attempt_at=None,
             )

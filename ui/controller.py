@@ -376,6 +376,11 @@ class AppController(QObject):
         previous, self.sync = self.sync, status
         if status.state is SyncBadge.ERROR and previous.state is not SyncBadge.ERROR:
             self._notify("Sync problem", status.message, True)
+        elif (status.state is SyncBadge.SIGNED_OUT and status.message
+              and previous.message != status.message):
+            # the server signed us out (e.g. "Signed out: session expired"): say so once
+            self._notify(status.message, "Sign in again to sync; tracked time is kept on "
+                         "this computer until then.", True)
         self.refresh()
         if status.last_synced != previous.last_synced:
             self.diary_changed.emit()

@@ -359,7 +359,8 @@ class TrackingPage(QWidget):
 def describe_sync(sync: SyncStatus, now: datetime) -> str:
     pending = f" · {sync.pending_slots} slot{'s' if sync.pending_slots != 1 else ''} waiting"
     if sync.state is SyncBadge.SIGNED_OUT:
-        return "Not signed in — time is kept on this computer"
+        # the server's reason when it signed us out ("Signed out: session expired")
+        return f"{sync.message or 'Not signed in'} — time is kept on this computer"
     if sync.state is SyncBadge.UP_TO_DATE:
         last = f" · last {local_time(sync.last_synced)}" if sync.last_synced else ""
         return f"✓ Synced{last}"

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, HTTPException, Request, status
 
 from billing.api import present, schemas
 from billing.api.deps import (
+    AuthPolicyDep,
     ClockDep,
     CurrentToken,
     CurrentUser,
     PasswordsDep,
     SessionDep,
 )
-from billing.db.models import Role
+from billing.db.errors import TooManyAttempts
+from billing.db.models import Role, TokenKind
 from billing.services import accounts, hourly_reads
 
 router = APIRouter(tags=["auth"])
@@ -24,14 +26,35 @@ def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
+def client_address(request: Request) -> str:
+    """The caller's address as the server sees it (behind a proxy: what uvicorn's
+    ``--forwarded-allow-ips`` lets ``X-Forwarded-For`` say)."""
+    return request.client.host if request.client is not None else "unknown"
+
+
 @router.post("/auth/token", status_code=status.HTTP_201_CREATED)
 def log_in(
-    body: schemas.TokenCreate, session: SessionDep, passwords: PasswordsDep, clock: ClockDep
+    request: Request,
+    body: schemas.TokenCreate,
+    session: SessionDep,
+    passwords: PasswordsDep,
+    policy: AuthPolicyDep,
+    clock: ClockDep,
 ) -> schemas.TokenPublic:
-    """Exchange e-mail and password for a bearer token (401 if they do not match)."""
-    token, user = accounts.sign_in(
-        session, passwords, email=body.email, password=body.password, now=clock.now()
-    )
+    """Exchange e-mail and password for a bearer token (401 if they do not match; 429
+    with ``Retry-After`` after too many failures for the e-mail or this address).
+
+    The token expires once unused for the configured idle lifetime; each use renews it.
+    """
+    attempt = accounts.SignIn(body.email, body.password, client_address(request), TokenKind.API)
+    try:
+        token, user = accounts.sign_in(session, passwords, policy, attempt, now=clock.now())
+    except TooManyAttempts as refused:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            detail=refused.message,
+            headers={"Retry-After": str(refused.retry_after)},
+        ) from None
     return schemas.TokenPublic(access_token=token, user=present.user(user))
 
 

@@ -10,7 +10,9 @@ action gets 403. Routes declare what they need with the typed aliases:
 
 - ``SessionDep`` – a SQLAlchemy ``Session`` for this request (commit explicitly);
 - ``ClockDep``, ``SettingsDep``, ``BlobsDep``, ``PasswordsDep`` – the wired adapters;
-- ``CurrentUser`` – the ``User`` behind the bearer token (401 without one);
+- ``AuthPolicyDep`` – token lifetimes and sign-in limits from the settings;
+- ``CurrentUser`` – the ``User`` behind the bearer token (401 without one, or when it
+  expired: ``{"detail": "session expired"}``; a web session's token is no bearer token);
 - ``CurrentToken`` – that token's ``ApiToken`` row (to revoke it);
 - ``AdminUser`` – ``CurrentUser`` that must be an admin (403 otherwise);
 - ``PartyContract`` – freelancer, client, or an admin through an open dispute assigned to
@@ -35,9 +37,10 @@ from billing.access import contract_dependency
 from billing.blobs import BlobStore
 from billing.clock import Clock
 from billing.config import Settings
-from billing.db.models import ApiToken, Role, User
+from billing.db.errors import Unauthorized
+from billing.db.models import ApiToken, Role, TokenKind, User
 from billing.passwords import Passwords
-from billing.services.accounts import user_for_token
+from billing.services.accounts import AuthPolicy, authenticate
 
 _bearer = HTTPBearer(auto_error=False, description="token from POST /api/v1/auth/token")
 
@@ -69,22 +72,43 @@ BlobsDep = Annotated[BlobStore, Depends(get_blobs)]
 PasswordsDep = Annotated[Passwords, Depends(get_passwords)]
 
 
-def _unauthorized(message: str) -> HTTPException:
+async def get_auth_policy(request: Request) -> AuthPolicy:
+    """The settings' lifetimes and limits, built once and kept on ``app.state``."""
+    state = request.app.state
+    policy: AuthPolicy | None = getattr(state, "auth_policy", None)
+    if policy is None:
+        policy = AuthPolicy.from_settings(state.settings)
+        state.auth_policy = policy
+    return policy
+
+
+AuthPolicyDep = Annotated[AuthPolicy, Depends(get_auth_policy)]
+
+
+def _unauthorized(message: str, error: str | None = None) -> HTTPException:
+    # RFC 6750 section 3: say why a presented token was refused
+    challenge = "Bearer"
+    if error is not None:
+        challenge += f' error="{error}", error_description="{message}"'
     return HTTPException(
-        status.HTTP_401_UNAUTHORIZED, detail=message, headers={"WWW-Authenticate": "Bearer"}
+        status.HTTP_401_UNAUTHORIZED, detail=message, headers={"WWW-Authenticate": challenge}
     )
 
 
 def get_current_token(
     session: SessionDep,
+    clock: ClockDep,
+    policy: AuthPolicyDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> tuple[User, ApiToken]:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise _unauthorized("a bearer token is required (POST /api/v1/auth/token)")
-    found = user_for_token(session, credentials.credentials)
-    if found is None:
-        raise _unauthorized("token unknown or revoked")
-    return found
+    try:
+        return authenticate(
+            session, policy, credentials.credentials, TokenKind.API, now=clock.now()
+        )
+    except Unauthorized as refused:
+        raise _unauthorized(refused.message, "invalid_token") from None
 
 
 async def get_current_user(

@@ -1,4 +1,8 @@
-"""Users, password hashing (argon2id) and revocable bearer tokens."""
+"""Users and their tokens: revocable, expiring bearer tokens and web sessions.
+
+Only a token's SHA-256 is stored. Whether a token is still good is the caller's
+question (``billing.services.accounts``): this module finds the row and moves it.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +10,12 @@ import hashlib
 import secrets
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from billing.db.errors import Conflict, Invalid, Unauthorized
-from billing.db.models import ApiToken, Role, User
+from billing.db.errors import Conflict, Invalid
+from billing.db.models import ApiToken, Role, TokenKind, User
 from billing.passwords import Passwords
-
-# A hash to verify against when the e-mail is unknown, so both cases cost the same.
-_DUMMY_PASSWORD = "not-a-real-password"
-
-
 
 
 def normalise_email(email: str) -> str:
@@ -64,29 +63,47 @@ def _token_digest(token: str) -> str:
 
 
 def issue_token(
-    session: Session, passwords: Passwords, *, email: str, password: str, now: datetime
-) -> tuple[str, User]:
-    """Check the credentials and return a new bearer token (shown once) and its user."""
-    user = user_by_email(session, email)
-    if user is None:
-        passwords.verify(passwords.hash(_DUMMY_PASSWORD), password)
-        raise Unauthorized("wrong e-mail or password")
-    if not passwords.verify(user.password_hash, password):
-        raise Unauthorized("wrong e-mail or password")
+    session: Session, user: User, *, kind: TokenKind, now: datetime, expires_at: datetime
+) -> str:
+    """A new token of ``kind`` for ``user`` (shown once; only its digest is kept)."""
     token = secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_sha256=_token_digest(token), created_at=now))
+    session.add(
+        ApiToken(
+            user_id=user.id,
+            token_sha256=_token_digest(token),
+            kind=kind.value,
+            created_at=now,
+            expires_at=expires_at,
+        )
+    )
     session.flush()
-    return token, user
+    return token
 
 
-def user_for_token(session: Session, token: str) -> tuple[User, ApiToken] | None:
-    """The user a live token belongs to, or ``None`` (unknown or revoked)."""
+def token_of_kind(session: Session, token: str, kind: TokenKind) -> tuple[User, ApiToken] | None:
+    """The unrevoked token row of ``kind`` and its user, expired or not; ``None`` for an
+    unknown or revoked token, or one of the other kind."""
     row = session.execute(
         select(User, ApiToken)
         .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_sha256 == _token_digest(token), ApiToken.revoked_at.is_(None))
+        .where(
+            ApiToken.token_sha256 == _token_digest(token),
+            ApiToken.kind == kind.value,
+            ApiToken.revoked_at.is_(None),
+        )
     ).first()
     return None if row is None else (row[0], row[1])
+
+
+def extend_token(session: Session, token: ApiToken, *, expires_at: datetime) -> bool:
+    """Move the token's expiry forward to ``expires_at`` (never back); whether it moved."""
+    moved = session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == token.id, ApiToken.expires_at < expires_at)
+        .values(expires_at=expires_at)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(moved.rowcount)  # type: ignore[attr-defined]
 
 
 def revoke_token(session: Session, token: ApiToken, now: datetime) -> None:

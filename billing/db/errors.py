@@ -31,3 +31,14 @@ class Conflict(ServiceError):
 
 class Unauthorized(ServiceError):
     status = 401
+
+
+class TooManyAttempts(ServiceError):
+    """Refused before any check: too many failures lately; retry after ``retry_after``
+    seconds (the edges send it as ``Retry-After``)."""
+
+    status = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -91,15 +91,36 @@ class User(Base):
     created_at: Mapped[datetime]
 
 
+class TokenKind(StrEnum):
+    API = "api"  # the desktop app's bearer token: a sliding window, renewed on use
+    WEB = "web"  # the companion view's session cookie: an absolute lifetime
+
+
 class ApiToken(Base):
-    """A bearer token; only its SHA-256 is stored. Revoked tokens keep their row."""
+    """A bearer token or web session; only its SHA-256 is stored. Revoked and expired
+    tokens keep their row. ``kind`` keeps the two apart: a web session is never accepted
+    as a bearer token, nor an API token as a session (values in :class:`TokenKind`)."""
 
     __tablename__ = "api_tokens"
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[datetime]
+    # API: moved forward on use (sliding); web: fixed at sign-in (absolute)
+    expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins of one subject (an e-mail or a client address) in its current
+    window. Kept in the database so every server process counts the same failures."""
+
+    __tablename__ = "sign_in_throttle"
+    scope: Mapped[str] = mapped_column(String(10), primary_key=True)  # "account" | "address"
+    subject: Mapped[str] = mapped_column(String(320), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    window_start: Mapped[datetime]
 
 
 class Contract(Base):

@@ -1,19 +1,34 @@
-"""People: users, sign-in (bearer tokens; the companion view's session holds one),
-sign-out, and each person's balances from the ledger."""
+"""People: users, sign-in (API tokens and web sessions), sign-out, and each person's
+balances from the ledger.
+
+Sign-in is throttled per e-mail and per client address with counts kept in the
+database (:mod:`billing.db.sign_in_throttle`), so every server process sees the same
+failures. The password is verified outside any transaction (argon2 is slow on purpose),
+and an unknown e-mail verifies a dummy hash, so it answers in the time a known one does.
+
+Tokens expire on the server: the desktop app's API token after
+``api_token_idle_lifetime`` unused — each use moves its expiry forward (a sliding
+window; the app needs no renew call) — and a web session ``web_session_lifetime`` after
+sign-in, however much it is used. The two kinds are never accepted for each other.
+"""
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from billing.config import Settings
 from billing.db import accounts as accounts_db
 from billing.db import ledger
+from billing.db import sign_in_throttle as throttle
 from billing.db.contracts import client_contract_ids
 from billing.db.contracts import contracts_of as contracts_of_db
-from billing.db.models import ApiToken, Contract, Role, User
+from billing.db.errors import TooManyAttempts, Unauthorized
+from billing.db.models import ApiToken, Contract, Role, TokenKind, User
 from billing.domain.ledger import AccountKind
 from billing.passwords import Passwords
 from billing.services.transaction import committed, in_transaction
@@ -21,22 +36,140 @@ from billing.services.transaction import committed, in_transaction
 create_user = in_transaction(accounts_db.create_user)
 """A new user; :class:`~billing.db.errors.Conflict` if the e-mail is taken."""
 
+SESSION_EXPIRED = "session expired"
+TOKEN_UNKNOWN = "token unknown or revoked"
+# a sliding expiry is written at most once per this fraction of the window, not per request
+_RENEW_STEP = 100
+
+
+@dataclass(frozen=True)
+class AuthPolicy:
+    """Token lifetimes and sign-in limits (from :class:`~billing.config.Settings`)."""
+
+    api_token_idle_lifetime: timedelta = timedelta(days=30)
+    web_session_lifetime: timedelta = timedelta(hours=12)
+    account_failures: int = 10
+    address_failures: int = 100
+    window: timedelta = timedelta(minutes=15)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AuthPolicy:
+        return cls(
+            api_token_idle_lifetime=settings.api_token_idle_lifetime,
+            web_session_lifetime=settings.web_session_lifetime,
+            account_failures=settings.sign_in_account_failures,
+            address_failures=settings.sign_in_address_failures,
+            window=settings.sign_in_window,
+        )
+
+    def lifetime(self, kind: TokenKind) -> timedelta:
+        return self.api_token_idle_lifetime if kind is TokenKind.API else self.web_session_lifetime
+
 
 def user_by_email(session: Session, email: str) -> User | None:
     return accounts_db.user_by_email(session, email)
 
 
-def sign_in(
-    session: Session, passwords: Passwords, *, email: str, password: str, now: datetime
-) -> tuple[str, User]:
-    """A new bearer token (shown once) and its user; ``Unauthorized`` if they do not match
-    (an unknown e-mail costs the same time as a wrong password)."""
+@dataclass(frozen=True)
+class SignIn:
+    """Who signs in, from where, for which kind of token."""
+
+    email: str
+    password: str
+    address: str  # the client's IP address, as the server sees it
+    kind: TokenKind = TokenKind.API
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """The account an e-mail names, read before the slow verify (no session held)."""
+
+    user_id: int
+    password_hash: str
+
+
+def _reserve_attempt(
+    session: Session, policy: AuthPolicy, attempt: SignIn, now: datetime
+) -> tuple[list[throttle.Reservation], _Candidate | None]:
+    """Count the attempt against its e-mail and its address (one short transaction),
+    refusing it if either is over its limit; the account, if the e-mail is known."""
+    email = attempt.email.strip().lower()[:320]
+    limits = {"account": policy.account_failures, "address": policy.address_failures}
     with committed(session):
-        return accounts_db.issue_token(session, passwords, email=email, password=password, now=now)
+        reservations = [
+            throttle.reserve(session, "account", email, now=now, window=policy.window),
+            throttle.reserve(
+                session, "address", attempt.address[:320], now=now, window=policy.window
+            ),
+        ]
+        user = accounts_db.user_by_email(session, email)
+        candidate = None if user is None else _Candidate(user.id, user.password_hash)
+    over = [r for r in reservations if r.failures > limits[r.scope]]
+    if over:
+        # refused unchecked, so not a failure: only wrong passwords are counted
+        with committed(session):
+            for reservation in reservations:
+                throttle.refund(session, reservation)
+        ends = max(r.window_start + policy.window for r in over)
+        retry_after = max(1, math.ceil((ends - now).total_seconds()))
+        raise TooManyAttempts(
+            f"too many failed sign-ins; try again in {retry_after} s", retry_after
+        )
+    return reservations, candidate
+
+
+def sign_in(
+    session: Session, passwords: Passwords, policy: AuthPolicy, attempt: SignIn, *, now: datetime
+) -> tuple[str, User]:
+    """A new token of ``attempt.kind`` (shown once) and its user.
+
+    :class:`TooManyAttempts` once the e-mail or the address has failed too often in the
+    window (whatever the password); ``Unauthorized`` if they do not match — an unknown
+    e-mail costs the same time as a wrong password.
+    """
+    reservations, candidate = _reserve_attempt(session, policy, attempt, now)
+    # outside any transaction: the verify is slow on purpose
+    if candidate is None:
+        passwords.verify_nothing(attempt.password)
+        raise Unauthorized("wrong e-mail or password")
+    if not passwords.verify(candidate.password_hash, attempt.password):
+        raise Unauthorized("wrong e-mail or password")  # the reservation stays: a failure
+    with committed(session):
+        for reservation in reservations:
+            throttle.refund(session, reservation)
+        user = session.get_one(User, candidate.user_id)
+        expires_at = now + policy.lifetime(attempt.kind)
+        token = accounts_db.issue_token(
+            session, user, kind=attempt.kind, now=now, expires_at=expires_at
+        )
+    return token, user
+
+
+def authenticate(
+    session: Session, policy: AuthPolicy, token: str, kind: TokenKind, *, now: datetime
+) -> tuple[User, ApiToken]:
+    """The user holding a live ``token`` of ``kind``, and its row.
+
+    ``Unauthorized`` with :data:`SESSION_EXPIRED` past its expiry, else
+    :data:`TOKEN_UNKNOWN` (unknown, revoked, or the other kind — not told apart). An API
+    token's expiry moves forward on use, written at most once per 1/100 of its window.
+    """
+    found = accounts_db.token_of_kind(session, token, kind)
+    if found is None:
+        raise Unauthorized(TOKEN_UNKNOWN)
+    user, row = found
+    if row.expires_at <= now:
+        raise Unauthorized(SESSION_EXPIRED)
+    if kind is TokenKind.API:
+        renewed = now + policy.api_token_idle_lifetime
+        if renewed - row.expires_at >= policy.api_token_idle_lifetime / _RENEW_STEP:
+            with committed(session):
+                accounts_db.extend_token(session, row, expires_at=renewed)
+    return user, row
 
 
 def sign_out(session: Session, token: ApiToken, *, now: datetime) -> None:
-    """Revoke the token (for the companion view: the one its session cookie holds)."""
+    """Revoke the token (for the companion view: the session its cookie names)."""
     with committed(session):
         accounts_db.revoke_token(session, token, now)
 
@@ -83,11 +216,6 @@ def balances(session: Session, user: User) -> list[Balance]:
             else:
                 balance.escrow_cents += amount
     return sorted(by_currency.values(), key=lambda balance: balance.currency)
-
-
-def user_for_token(session: Session, token: str) -> tuple[User, ApiToken] | None:
-    """Who holds this bearer token (and its row, to revoke it), if it is live."""
-    return accounts_db.user_for_token(session, token)
 
 
 def contracts_of(session: Session, user: User) -> list[Contract]:

@@ -7,14 +7,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 
-from billing.api.deps import ClockDep, PasswordsDep, SessionDep
-from billing.db.errors import Unauthorized
+from billing.api.auth import client_address
+from billing.api.deps import AuthPolicyDep, ClockDep, PasswordsDep, SessionDep
+from billing.db.errors import TooManyAttempts, Unauthorized
+from billing.db.models import TokenKind
 from billing.services import accounts
 from billing.web.deps import (
     PRE_SESSION_COOKIE,
     ZONE_COOKIE,
     CsrfChecked,
     MaybeViewer,
+    PreSessionCsrfChecked,
     SecretDep,
     ViewerDep,
     ZoneDep,
@@ -26,7 +29,7 @@ from billing.web.security import SESSION_COOKIE, csrf_token, sign_session
 
 router = APIRouter(route_class=WebRoute)
 
-SESSION_MAX_AGE = 14 * 24 * 3600
+EXPIRED_NOTICE = "Signed out: session expired. Please sign in again."
 
 
 def _sign_in_page(
@@ -38,6 +41,7 @@ def _sign_in_page(
     email: str = "",
     error: str | None = None,
     status_code: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> Response:
     # login CSRF: the form's token is bound to a random pre-session cookie
     pre_session = request.cookies.get(PRE_SESSION_COOKIE) or secrets.token_urlsafe(24)
@@ -54,6 +58,7 @@ def _sign_in_page(
         error=error,
     )
     response.set_cookie(PRE_SESSION_COOKIE, pre_session, httponly=True, samesite="lax", path="/web")
+    response.headers.update(headers or {})
     return response
 
 
@@ -64,29 +69,33 @@ def sign_in_form(
     secret: SecretDep,
     zone: ZoneDep,
     next: str | None = None,
+    expired: bool = False,
 ) -> Response:
     if viewer is not None:
         return redirect(safe_next(next), secret=secret)
-    return _sign_in_page(request, secret, zone, next_url=safe_next(next))
+    return _sign_in_page(
+        request, secret, zone, next_url=safe_next(next), error=EXPIRED_NOTICE if expired else None
+    )
 
 
-@router.post("/sign-in", include_in_schema=False, dependencies=[CsrfChecked])
+@router.post("/sign-in", include_in_schema=False, dependencies=[PreSessionCsrfChecked])
 def sign_in(
     request: Request,
     session: SessionDep,
     clock: ClockDep,
     passwords: PasswordsDep,
+    policy: AuthPolicyDep,
     secret: SecretDep,
     zone: ZoneDep,
     email: Annotated[str, Form(max_length=320)],
     password: Annotated[str, Form(max_length=1000)],
     next: Annotated[str, Form(max_length=2000)] = "/web/",
 ) -> Response:
+    attempt = accounts.SignIn(email, password, client_address(request), TokenKind.WEB)
     try:
-        token, _user = accounts.sign_in(
-            session, passwords, email=email, password=password, now=clock.now()
-        )
-    except Unauthorized as error:
+        token, _user = accounts.sign_in(session, passwords, policy, attempt, now=clock.now())
+    except (Unauthorized, TooManyAttempts) as error:
+        retry_after = error.retry_after if isinstance(error, TooManyAttempts) else None
         return _sign_in_page(
             request,
             secret,
@@ -94,13 +103,15 @@ def sign_in(
             next_url=safe_next(next),
             email=email,
             error=error.message.capitalize() + ".",
-            status_code=401,
+            status_code=401 if retry_after is None else 429,
+            headers=None if retry_after is None else {"Retry-After": str(retry_after)},
         )
     response = redirect(safe_next(next), secret=secret)
     response.set_cookie(
         SESSION_COOKIE,
         sign_session(secret, token),
-        max_age=SESSION_MAX_AGE,
+        # the server ends the session at this lifetime whatever the browser keeps
+        max_age=int(policy.web_session_lifetime.total_seconds()),
         httponly=True,
         samesite="lax",
         secure=request.url.scheme == "https",

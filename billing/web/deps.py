@@ -1,7 +1,10 @@
 """Dependencies of the companion view: who is looking, in which zone, and CSRF.
 
-The viewer comes from the signed session cookie, whose token is an ordinary backend
-bearer token (``billing.db.accounts``) — so signing out revokes it. Contract access is
+The viewer comes from the signed session cookie, whose token is a backend *web session*
+(``billing.services.accounts``): signing out revokes it, it ends at its absolute
+lifetime, and it is no API bearer token. A signed-in form must carry the CSRF token
+bound to that session (the pre-session token is for the sign-in form only), and no
+unsafe request may come from another origin. Contract access is
 decided by :mod:`billing.access`, as for the API: a stranger gets 404, a viewer whose
 role may not act gets 403. ``ViewedContract`` is the dependency form;
 :func:`load_contract` the call form for handlers that load the contract themselves.
@@ -18,13 +21,20 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.responses import HTMLResponse
 
 from billing.access import ContractAccess, authorize, contract_dependency
-from billing.api.deps import SessionDep, get_session
-from billing.db.models import ApiToken, Contract, Role, User
-from billing.services.accounts import user_for_token
+from billing.api.deps import AuthPolicyDep, ClockDep, SessionDep, get_session
+from billing.db.errors import Unauthorized
+from billing.db.models import ApiToken, Contract, Role, TokenKind, User
+from billing.services.accounts import SESSION_EXPIRED, authenticate
 from billing.web.formatting import zone_or_default
 from billing.web.render import render
 from billing.web.secret import web_secret
-from billing.web.security import SESSION_COOKIE, csrf_ok, csrf_token, unsign_session
+from billing.web.security import (
+    SESSION_COOKIE,
+    cross_origin,
+    csrf_ok,
+    csrf_token,
+    unsign_session,
+)
 
 ZONE_COOKIE = "wd_tz"
 PRE_SESSION_COOKIE = "wd_pre"
@@ -70,22 +80,31 @@ class Viewer:
 
 
 class SignInRequired(HTTPException):
-    def __init__(self, next_url: str) -> None:
+    def __init__(self, next_url: str, *, expired: bool = False) -> None:
+        location = f"/web/sign-in?next={quote(next_url, safe='')}" + (
+            "&expired=1" if expired else ""
+        )
         super().__init__(
-            status.HTTP_303_SEE_OTHER,
-            detail="sign in first",
-            headers={"Location": f"/web/sign-in?next={quote(next_url, safe='')}"},
+            status.HTTP_303_SEE_OTHER, detail="sign in first", headers={"Location": location}
         )
 
 
-def viewer_or_none(request: Request, session: SessionDep, secret: SecretDep) -> Viewer | None:
+def viewer_or_none(
+    request: Request,
+    session: SessionDep,
+    secret: SecretDep,
+    clock: ClockDep,
+    policy: AuthPolicyDep,
+) -> Viewer | None:
     token = unsign_session(secret, request.cookies.get(SESSION_COOKIE))
     if token is None:
         return None
-    found = user_for_token(session, token)
-    if found is None:
+    try:
+        user, token_row = authenticate(session, policy, token, TokenKind.WEB, now=clock.now())
+    except Unauthorized as refused:
+        # the sign-in page says why, once asked for it
+        request.state.session_expired = refused.message == SESSION_EXPIRED
         return None
-    user, token_row = found
     return Viewer(
         user, token_row, token, csrf_token(secret, token), request.method, request.url.path
     )
@@ -96,36 +115,58 @@ def get_viewer(
 ) -> Viewer:
     if viewer is None:
         query = request.url.query
-        raise SignInRequired(request.url.path + (f"?{query}" if query else ""))
+        next_url = request.url.path + (f"?{query}" if query else "")
+        raise SignInRequired(next_url, expired=getattr(request.state, "session_expired", False))
     return viewer
 
 
 ViewerDep = Annotated[Viewer, Depends(get_viewer)]
 MaybeViewer = Annotated[Viewer | None, Depends(viewer_or_none)]
 
+_CSRF_FAILED = (
+    "This form has expired or did not come from this site (CSRF check failed). "
+    "Reload the page and try again."
+)
 
-async def check_csrf(request: Request, secret: SecretDep) -> None:
-    """Refuse (403) a form whose hidden CSRF field is not this session's token.
 
-    Before sign-in the token is bound to a random pre-session cookie instead.
-    """
+def refuse_cross_origin(request: Request) -> None:
+    """403 for an unsafe request whose Origin (or Referer) is another site."""
+    own = request.app.state.settings.web_origin or str(request.base_url)
+    if cross_origin(own, request.headers.get("origin"), request.headers.get("referer")):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            detail="This request came from another site and was refused.",
+        )
+
+
+async def _submitted_csrf(request: Request) -> str | None:
     form = await request.form()
     submitted = form.get(CSRF_FIELD)
-    submitted_text = submitted if isinstance(submitted, str) else None
+    return submitted if isinstance(submitted, str) else None
+
+
+async def check_csrf(request: Request, secret: SecretDep) -> None:
+    """Refuse (403) a signed-in form from another origin, or whose hidden CSRF field is
+    not the token bound to this session. The pre-session token is never enough here."""
+    refuse_cross_origin(request)
     session_token = unsign_session(secret, request.cookies.get(SESSION_COOKIE))
+    submitted = await _submitted_csrf(request)
+    if session_token is None or not csrf_ok(secret, session_token, submitted):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=_CSRF_FAILED)
+
+
+async def check_pre_session_csrf(request: Request, secret: SecretDep) -> None:
+    """The sign-in form's check (login CSRF): its token is bound to a random
+    pre-session cookie, since there is no session yet."""
+    refuse_cross_origin(request)
     pre_session = request.cookies.get(PRE_SESSION_COOKIE)
-    if session_token is not None and csrf_ok(secret, session_token, submitted_text):
-        return
-    if pre_session and csrf_ok(secret, "pre:" + pre_session, submitted_text):
-        return
-    raise HTTPException(
-        status.HTTP_403_FORBIDDEN,
-        detail="This form has expired or did not come from this site (CSRF check failed). "
-        "Reload the page and try again.",
-    )
+    submitted = await _submitted_csrf(request)
+    if not pre_session or not csrf_ok(secret, "pre:" + pre_session, submitted):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=_CSRF_FAILED)
 
 
 CsrfChecked = Depends(check_csrf)
+PreSessionCsrfChecked = Depends(check_pre_session_csrf)
 
 
 @dataclass(frozen=True)

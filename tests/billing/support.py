@@ -202,9 +202,14 @@ def backend_settings(data_dir: Path, url: str) -> Settings:
 
 @contextmanager
 def make_backend(
-    url: str, tmp_path: Path, start: datetime = START, blobs: BlobStore | None = None
+    url: str,
+    tmp_path: Path,
+    start: datetime = START,
+    blobs: BlobStore | None = None,
+    **settings_overrides: Any,
 ) -> Iterator[Backend]:
-    settings = backend_settings(tmp_path / "data", url)
+    """A backend on ``url``; ``settings_overrides`` replace fields of the test settings."""
+    settings = backend_settings(tmp_path / "data", url).model_copy(update=settings_overrides)
     clock = ManualClock(start)
     app = create_app(settings, clock, blobs=blobs, migrate=True)
     with serve_in_thread(app) as base_url:

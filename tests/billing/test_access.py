@@ -23,6 +23,7 @@ from billing.db.errors import Forbidden, NotFound
 from billing.db.models import Contract, Role, User
 from billing.db.session import unit_of_work
 from tests.billing.support import Backend, iso
+from tests.billing.web_session import csrf_of, web_sign_in
 from tracker.clock import utc
 
 TUESDAY_9 = utc(2026, 11, 3, 9)
@@ -173,3 +174,48 @@ def test_over_http_a_closed_slot_dispute_leaves_the_admin_its_record_only(
     assert backend.request("GET", f"/contracts/{contract}", admin).status_code == 403
     diary = backend.request("GET", f"/contracts/{contract}/diary?week=2026-11-02", admin)
     assert diary.status_code == 403
+
+
+def test_in_the_web_view_a_closed_dispute_leaves_the_admin_its_record_only(
+    sqlite_backend: Backend,
+) -> None:
+    """DOMAIN.md "Admin access", through the companion view's real pages and forms: the
+    assigned admin acts while the dispute is open; once it is resolved, its record still
+    opens, but the contract's diary does not, and the record takes no more messages."""
+    backend = sqlite_backend
+    _client, _freelancer, contract, dispute = _disputed_hourly(backend)
+    admin = backend.user("admin")
+    backend.request("POST", f"/admin/disputes/{dispute}/assign", admin)
+    http = web_sign_in(backend, admin.email)
+    base = f"{backend.client.base_url}/web/contracts/{contract}"
+    record_url = f"{base}/disputes/{dispute}"
+    diary_url = f"{base}/diary?week=2026-11-02"
+    assert http.get(diary_url, timeout=30).status_code == 200
+    record = http.get(record_url, timeout=30)
+    assert record.status_code == 200
+    said = http.post(
+        f"{record_url}/messages",
+        data={"csrf_token": csrf_of(record.text), "body": "looking into it"},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert said.status_code == 303, said.text
+    backend.clock.set(LOCK + timedelta(days=3))
+    resolved = backend.request(
+        "POST", f"/contracts/{contract}/disputes/{dispute}/resolve", admin,
+        json={"outcome": "not_paid"},
+    )
+    assert resolved.status_code == 200, resolved.text
+    http = web_sign_in(backend, admin.email)  # days later: a new session
+    record = http.get(record_url, timeout=30)
+    assert record.status_code == 200 and "looking into it" in record.text
+    assert http.get(diary_url, timeout=30).status_code == 403
+    assert http.get(base, timeout=30).status_code in (403, 404)
+    refused = http.post(
+        f"{record_url}/messages",
+        data={"csrf_token": csrf_of(record.text), "body": "one more thing"},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert refused.status_code == 403
+    assert "one more thing" not in http.get(record_url, timeout=30).text

@@ -11,7 +11,10 @@ from datetime import datetime, timedelta
 from fastapi.routing import APIRoute
 
 from billing.db.models import User
+from billing.web.secret import secret_for
+from billing.web.security import unsign_session
 from tests.billing.support import Backend, iso, slot_body
+from tests.billing.web_session import web_sign_in
 from tracker.clock import utc
 
 TUESDAY_9 = utc(2026, 11, 3, 9)
@@ -177,6 +180,35 @@ def test_every_endpoint_against_every_caller(sqlite_backend: Backend) -> None:
     # the stranger's reads and writes changed nothing visible on the contract
     diary = backend.request("GET", f"/contracts/{contract}/diary?week=2026-11-03", client).json()
     assert diary["slots"][0]["shot"]["sha256"] == hashlib.sha256(IMAGE).hexdigest()
+    _no_endpoint_takes_a_web_session_or_an_expired_token(
+        backend, endpoints, client, admin, contract=contract, slot=slot, invoice=invoice_id,
+        dispute=dispute,
+    )
+
+
+def _no_endpoint_takes_a_web_session_or_an_expired_token(
+    backend: Backend, endpoints: list[Endpoint], *users: User, **ids: object
+) -> None:
+    """401 from every endpoint for a web session's token used as a bearer token, and
+    for the parties' own API tokens once unused past their idle lifetime."""
+    web = web_sign_in(backend, users[0].email)
+    web_token = unsign_session(secret_for(backend.settings), web.cookies["wd_session"])
+    assert web_token is not None
+    backend.clock.advance(backend.settings.api_token_idle_lifetime + timedelta(minutes=1))
+    refused = {"token unknown or revoked": [web_token]}
+    refused["session expired"] = [backend.tokens[user.id] for user in users]
+    for endpoint in endpoints:
+        path = "/api/v1" + endpoint.path.format(
+            c=ids["contract"], slot=ids["slot"], invoice=ids["invoice"], dispute=ids["dispute"]
+        )
+        for reason, tokens in refused.items():
+            for token in tokens:
+                response = backend.client.request(
+                    endpoint.method, path, headers={"Authorization": f"Bearer {token}"}
+                )
+                where = f"{endpoint.method} {endpoint.path}: {response.text[:200]}"
+                assert response.status_code == 401, where
+                assert response.json()["detail"] == reason, where
 
 
 def _every_route_is_in_the_matrix(backend: Backend, endpoints: list[Endpoint]) -> None:

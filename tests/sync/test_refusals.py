@@ -163,7 +163,7 @@ def test_a_revoked_token_pauses_uploads_until_sign_in_and_loses_nothing(
         service.uploader.drain()
         state = service.signals.state
         assert state.phase is SyncPhase.SIGNED_OUT
-        assert state.last_error == "sign in again: token unknown or revoked"
+        assert state.last_error == "Signed out: token unknown or revoked"
         assert state.pending == 6
         assert all(_intact(store, s).sync_state == "pending" for s in later)
         sent = counter.stats.total

@@ -192,7 +192,7 @@ def test_401_pauses_everything_until_sign_in(store: Store, clock: ManualClock) -
     assert uploader.needs_sign_in
     state = uploader.signals.state
     assert state.phase is SyncPhase.SIGNED_OUT
-    assert state.last_error == "sign in again: token unknown or revoked"
+    assert state.last_error == "Signed out: token unknown or revoked"
     assert state.pending == 3
     assert uploader.run_pass().uploaded == 0 and len(server.calls) == 1
     assert all(s.sync_state == "pending" for s in store.slots_between(MONDAY, clock.now()))
