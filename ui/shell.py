@@ -155,10 +155,18 @@ class Shell(QObject):
             self.timer_window.show_status(status, self.controller.clock.now())
         if self.tray is not None:
             self.tray.show_status(status)
+        # the slot in progress grows every minute: an open diary follows it
+        self._refresh_diary()
 
     def _on_controller_diary_changed(self) -> None:
-        if self.diary_window.isVisible():
-            self.diary_window.show_day(self.controller.diary_day(self.diary_window.day.day_start))
+        self._refresh_diary()
+
+    def _refresh_diary(self) -> None:
+        if not self.diary_window.isVisible():
+            return
+        day = self.controller.diary_day(self.diary_window.day.day_start)
+        if day != self.diary_window.day:  # rebuilt only when something shown changed
+            self.diary_window.show_day(day)
 
     def _on_diary_day_requested(self, day_start: datetime) -> None:
         self.diary_window.show_day(self.controller.diary_day(day_start))
