@@ -368,8 +368,9 @@ class DiaryWindow(QWidget):
         self.manual_button.setVisible(bool(contract and contract.manual_time_allowed))
         # a live refresh must not jump the view back to the first hour
         scrolled = self.slot_area.verticalScrollBar().value()
-        self.slot_area.setWidget(self._build_grid(day))
-        self.slot_area.widget().adjustSize()
+        grid = self._build_grid(day)
+        self.slot_area.setWidget(grid)
+        grid.adjustSize()
         self.slot_area.verticalScrollBar().setValue(scrolled)
 
     def _build_grid(self, day: DiaryDay) -> QWidget:
