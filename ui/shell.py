@@ -77,6 +77,7 @@ class Shell(QObject):
         controller.notice_posted.connect(self._on_controller_notice_posted)
         controller.sign_in_failed.connect(self._on_controller_sign_in_failed)
         controller.signed_in.connect(lambda _account: self.timer_window.sign_in.set_busy(False))
+        controller.signed_out.connect(self._on_controller_signed_out)
 
         sign_in = self.timer_window.sign_in
         sign_in.sign_in_requested.connect(self._on_sign_in_requested)
@@ -219,6 +220,18 @@ class Shell(QObject):
     def _on_controller_sign_in_failed(self, message: str) -> None:
         self.timer_window.sign_in.set_busy(False)
         self.timer_window.sign_in.show_error(message)
+
+    def _on_controller_signed_out(self) -> None:
+        # The page was filled at start, maybe with the address of an earlier run (./dev
+        # run picks a new port each time); after sign-out it shows the account just used.
+        page = self.timer_window.sign_in
+        status = self.controller.status
+        if status.server_url:
+            page.server_url.setText(status.server_url)
+        if status.account_email:
+            page.email.setText(status.account_email)
+        page.password.clear()
+        page.show_error("")
 
     def _on_sign_in_requested(self, server_url: str, email: str, password: str) -> None:
         self.timer_window.sign_in.set_busy(True)
