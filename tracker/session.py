@@ -111,6 +111,9 @@ class SessionStatus:
     cap: CapStatus | None
     idle_since: datetime | None
     idle_prompt: IdleSpan | None
+    # the tracked minutes of the slot in progress, by index (the diary draws them live)
+    slot_activity: tuple[MinuteActivity, ...] = ()
+    slot_shot: ShotFile | None = None  # the slot in progress's shot, once taken
 
 
 class TrackingSession:
@@ -222,6 +225,9 @@ class TrackingSession:
             cap=cap,
             idle_since=self._idle.idle_since if contract is not None else None,
             idle_prompt=self.idle_prompt,
+            slot_activity=() if self._open is None else tuple(
+                self._open.minutes[index] for index in sorted(self._open.minutes)),
+            slot_shot=None if self._open is None else self._open.shot,
         )
 
     def cap_status(self, contract: Contract, now: datetime | None = None) -> CapStatus:

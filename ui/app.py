@@ -194,6 +194,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         instance.acquire()
     except AlreadyRunning as error:
+        if instance.ask_running_to_show():
+            print("workdiary: already running; its window was brought forward", file=sys.stderr)
+            return 0
         return _fail(app, "Workdiary is already running", str(error))
     try:
         built = _compose_real(store_dir, settings_dir)
@@ -206,6 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     notices = DesktopNotices(built.controller, built.shell, DesktopNotifications.open())
     watcher = SignalWatcher(lambda _number: app.quit())
+    instance.listen(built.shell.show_timer)  # a second launch brings the window forward
     _start(app, built, args)
     log.info("Workdiary running (data: %s)", store_dir)
     try:

@@ -19,6 +19,7 @@ from tracker.contract import Contract
 from tracker.session import SessionError, TrackingSession
 from tracker.slots import slot_end
 from tracker.store import Slot, SlotNotFound, Store
+from ui.activity_marks import minute_marks
 from ui.background import BackgroundTasks
 from ui.formatting import hours_minutes_long
 from ui.ports import Account, AccountPort, SignInError
@@ -288,10 +289,16 @@ class AppController(QObject):
             and open_start.astimezone().date() == day
             and session_status.slot_minutes > 0
         ):
+            activity = session_status.slot_activity
+            shot = session_status.slot_shot
             shown.append(DiarySlot(
                 contract_id=contract_id, slot_start=open_start,
-                minutes=session_status.slot_minutes, active_minutes=0,
+                minutes=session_status.slot_minutes,
+                active_minutes=sum(1 for minute in activity if minute.active),
                 memo=session_status.memo or "", sync_state=SlotSyncState.HELD, in_progress=True,
+                thumbnail_path=None if shot is None else shot.thumbnail_path,
+                shot_path=None if shot is None else shot.path,
+                minute_marks=minute_marks(activity),
             ))
         local_midnight = datetime.combine(day, time()).astimezone()
         return DiaryDay(local_midnight, contract, tuple(shown))
@@ -484,6 +491,7 @@ def _diary_slot(slot: Slot, now: datetime, hold: timedelta) -> DiarySlot:
         capture_unavailable=slot.shot_state == "unavailable",
         reason=slot.sync_reason or slot.capture_note or "",
         clock_jump=slot.clock_jump,
+        minute_marks=minute_marks(slot.minutes),
     )
 
 

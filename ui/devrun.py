@@ -4,12 +4,15 @@ signed in to the demo freelancer. Everything lives under the repository's ``.run
 Steps: ``workdiary-server demo`` (idempotent) → ``workdiary-server serve`` on a free
 loopback port → wait until it answers → ``workdiary`` with ``--server-url``/``--email``
 (password through the environment, not the command line). Quitting the app (tray →
-Quit, Ctrl-C) stops the server too.
+Quit, Ctrl-C) stops the server too. A second ``./dev run`` on the same ``.run/`` uses
+the server already running there, and its app brings the first app's window forward.
 """
 
 from __future__ import annotations
 
 import argparse
+import fcntl
+import json
 import os
 import socket
 import subprocess
@@ -18,12 +21,16 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_EMAIL = "freelancer@demo.test"
 DEMO_PASSWORD = "demo"
 SERVER_START_DEADLINE_S = 30.0
+SERVER_LOCK = "server.lock"  # held by the ./dev run that started the server
+SERVER_INFO = "server.json"  # that server's address and process id
 
 
 def free_port() -> int:
@@ -58,6 +65,76 @@ def prepare_run_dir(run_dir: Path) -> dict[str, Path]:
     return dirs
 
 
+@dataclass
+class DevServer:
+    """The server this ``./dev run`` uses: started here (``process``), or found running,
+    started by another ``./dev run`` on the same run dir (``process`` None)."""
+
+    url: str
+    process: subprocess.Popen[bytes] | None
+    lock: IO[str]
+
+    def stop(self, info_path: Path) -> None:
+        """Stop the server if this run started it; a reused one stays for its owner."""
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            info_path.unlink(missing_ok=True)
+        self.lock.close()  # releases the flock
+
+
+def start_or_reuse_server(server_cli: list[str], run_dir: Path, server_dir: Path,
+                          port: int) -> DevServer:
+    """One server per run dir (so per database). The ``./dev run`` that starts it holds
+    an exclusive flock on ``server.lock`` for as long as it runs (the kernel drops it
+    if that process dies) and writes the address to ``server.json``; a second
+    ``./dev run`` finds the lock taken and uses that server instead of starting another
+    on the same SQLite file."""
+    info_path = run_dir / SERVER_INFO
+    lock = (run_dir / SERVER_LOCK).open("a+", encoding="utf-8")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        url, pid = _running_server(info_path)
+        print(f"[dev] a server on {server_dir} is already running at {url} (process {pid}, "
+              "started by another ./dev run): using it", flush=True)
+        return DevServer(url, None, lock)
+    subprocess.run([*server_cli, "demo", "--data-dir", str(server_dir)], check=True,
+                   stdout=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port or free_port()}"
+    process = subprocess.Popen([*server_cli, "serve", "--data-dir", str(server_dir),
+                                "--host", "127.0.0.1", "--port", url.rsplit(":", 1)[1]])
+    info_path.write_text(json.dumps({"url": url, "pid": process.pid}), encoding="utf-8")
+    server = DevServer(url, process, lock)
+    try:
+        wait_until_serving(url, process, SERVER_START_DEADLINE_S)
+    except BaseException:
+        server.stop(info_path)
+        raise
+    return server
+
+
+def _running_server(info_path: Path) -> tuple[str, int]:
+    """The owner's address once it has written it and the server answers."""
+    deadline = time.monotonic() + SERVER_START_DEADLINE_S
+    while time.monotonic() < deadline:
+        try:
+            info = json.loads(info_path.read_text(encoding="utf-8"))
+            url, pid = str(info["url"]), int(info["pid"])
+            with urllib.request.urlopen(f"{url}/openapi.json", timeout=1) as answer:
+                if answer.status == 200:
+                    return url, pid
+        except (OSError, ValueError, KeyError, urllib.error.URLError):
+            pass
+        time.sleep(0.1)  # the owner is starting it: nothing to wait on instead
+    raise RuntimeError(f"another ./dev run holds {info_path.parent / SERVER_LOCK}, but its "
+                       f"server did not answer within {SERVER_START_DEADLINE_S:.0f} s")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="./dev run", description=__doc__)
     parser.add_argument("--run-dir", type=Path, default=ROOT / ".run")
@@ -73,15 +150,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     dirs = prepare_run_dir(args.run_dir)
     python = sys.executable
-    server_cli = [python, "-m", "billing.cli"]
-    subprocess.run([*server_cli, "demo", "--data-dir", str(dirs["server"])], check=True,
-                   stdout=subprocess.DEVNULL)
-    port = args.port or free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([*server_cli, "serve", "--data-dir", str(dirs["server"]),
-                               "--host", "127.0.0.1", "--port", str(port)])
+    server = start_or_reuse_server([python, "-m", "billing.cli"], args.run_dir, dirs["server"],
+                                   args.port)
+    url = server.url
     try:
-        wait_until_serving(url, server, SERVER_START_DEADLINE_S)
         print(f"[dev] server at {url} — companion view for client@demo.test / demo", flush=True)
         env = dict(os.environ)
         env.update({
@@ -90,6 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "XDG_CONFIG_HOME": str(dirs["xdg-config"]),
             "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
         })
+        # a second ./dev run: the app's single-instance lock brings the first window forward
         app_args = [python, "-m", "ui", "--data-dir", str(dirs["tracker"]),
                     "--config-dir", str(dirs["config"]), "--server-url", url,
                     "--email", DEMO_EMAIL, "--window"]
@@ -101,12 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        server.stop(args.run_dir / SERVER_INFO)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,8 @@ from ui.view_state import DiaryDay, DiarySlot, SlotSyncState
 
 THUMB_SIZE = QSize(144, 81)
 SLOTS_PER_HOUR = 6
+SLOT_MINUTES = 10
+_MARK_COLOURS: dict[bool | None, str] = {True: style.GREEN, False: "#CBD5E1", None: "#F1F5F9"}
 
 _STATE_TEXT = {
     SlotSyncState.HELD: ("Held", "#475569", "#F1F5F9"),
@@ -43,29 +45,34 @@ _STATE_TEXT = {
 
 
 class ActivityBar(QWidget):
-    """Ten ticks, one per minute of the slot: green = active, grey = tracked idle."""
+    """Ten ticks, one per minute of the slot, each in its own place: green = active,
+    grey = tracked without input, pale = not tracked (``marks``, minute 0 first)."""
 
-    def __init__(self, minutes: int, active_minutes: int, parent: QWidget | None = None) -> None:
+    def __init__(self, marks: tuple[bool | None, ...], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.minutes = minutes
-        self.active_minutes = active_minutes
+        self.marks = (tuple(marks) + (None,) * SLOT_MINUTES)[:SLOT_MINUTES]
+        tracked = sum(1 for mark in self.marks if mark is not None)
+        active = sum(1 for mark in self.marks if mark)
         self.setFixedHeight(8)
-        self.setToolTip(f"Active {active_minutes} of {minutes} min")
+        self.setToolTip(f"Active {active} of {tracked} min")
+
+    @classmethod
+    def for_slot(cls, slot: DiarySlot) -> ActivityBar:
+        if slot.minute_marks:
+            return cls(slot.minute_marks)
+        # no per-minute record (an older snapshot): the counts, from the left
+        marks = tuple(True if index < slot.active_minutes else False if index < slot.minutes
+                      else None for index in range(SLOT_MINUTES))
+        return cls(marks)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
         gap = 2.0
-        width = (self.width() - gap * 9) / 10
-        for index in range(10):
-            if index < self.active_minutes:
-                colour = QColor(style.GREEN)
-            elif index < self.minutes:
-                colour = QColor("#CBD5E1")
-            else:
-                colour = QColor("#F1F5F9")
-            painter.setBrush(colour)
+        width = (self.width() - gap * (SLOT_MINUTES - 1)) / SLOT_MINUTES
+        for index, mark in enumerate(self.marks):
+            painter.setBrush(QColor(_MARK_COLOURS[mark]))
             painter.drawRoundedRect(QRectF(index * (width + gap), 0, width, 8), 2, 2)
         painter.end()
 
@@ -137,7 +144,7 @@ class SlotCell(QFrame):
         self.delete_button.clicked.connect(lambda: self.delete_clicked.emit(self.slot))
         top.addWidget(self.delete_button)
         layout.addLayout(top)
-        layout.addWidget(ActivityBar(slot.minutes, slot.active_minutes))
+        layout.addWidget(ActivityBar.for_slot(slot))
 
         memo = QLabel()
         memo.setStyleSheet("color: #475569; font-size: 8pt;")
@@ -360,7 +367,12 @@ class DiaryWindow(QWidget):
             f" · {hours_minutes(synced)} synced · {len(day.slots)} slots"
         )
         self.manual_button.setVisible(bool(contract and contract.manual_time_allowed))
-        self.slot_area.setWidget(self._build_grid(day))
+        # a live refresh must not jump the view back to the first hour
+        scrolled = self.slot_area.verticalScrollBar().value()
+        grid = self._build_grid(day)
+        self.slot_area.setWidget(grid)
+        grid.adjustSize()
+        self.slot_area.verticalScrollBar().setValue(scrolled)
 
     def _build_grid(self, day: DiaryDay) -> QWidget:
         grid = QWidget()

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QInputDialog, QSystemTrayIcon
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QApplication, QInputDialog, QVBoxLayout
 
 from tracker import events as ev
 from ui import autostart
@@ -20,16 +20,15 @@ from ui.settings_dialog import SettingsDialog
 from ui.ticker import SecondTicker
 from ui.timer_window import TimerWindow
 from ui.tray import TrayMenu
+from ui.tray_watch import TrayHostWatch
 from ui.view_state import TimerStatus
-
-# A tray host (panel) may start after us at login: look again for a while.
-_TRAY_RETRY_MS = 2000
-_TRAY_RETRIES = 15
+from ui.window_chrome import FallbackBar
 
 
 class Shell(QObject):
     """The app's visible parts. Without a system tray the timer window is the main
-    window and closing it quits (the tray menu is then the window's buttons).
+    window: it carries a bar with Quit, and closing it quits. A tray host that appears
+    later (a panel started after us, or restarted) gets the icon then, whenever that is.
 
     Signals: ``quit_requested()``, ``notice_shown(title, text)``.
     """
@@ -58,8 +57,17 @@ class Shell(QObject):
         self.tray: TrayMenu | None = None
         # asked first for each controller notice; True: shown elsewhere (ui.desktop_notices)
         self.notice_router: Callable[[str, str, bool], bool] | None = None
-        self._tray_checks_left = 0 if use_tray is not None else _TRAY_RETRIES
         self._want_tray = use_tray
+        self.tray_watch = TrayHostWatch(parent=self)
+        self.tray_watch.appeared.connect(self._on_tray_watch_appeared)
+        self.tray_watch.vanished.connect(self._on_tray_watch_vanished)
+        self.fallback_bar = FallbackBar()
+        self.fallback_bar.quit_clicked.connect(self.quit_requested)
+        self.fallback_bar.hide()
+        layout = self.timer_window.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.insertWidget(0, self.fallback_bar)
+        self.timer_window.closed.connect(self.quit_requested)  # only while it is the app
 
         ticker.ticked.connect(self._on_ticker_ticked)
         controller.status_changed.connect(self._on_controller_status_changed)
@@ -69,6 +77,7 @@ class Shell(QObject):
         controller.notice_posted.connect(self._on_controller_notice_posted)
         controller.sign_in_failed.connect(self._on_controller_sign_in_failed)
         controller.signed_in.connect(lambda _account: self.timer_window.sign_in.set_busy(False))
+        controller.signed_out.connect(self._on_controller_signed_out)
 
         sign_in = self.timer_window.sign_in
         sign_in.sign_in_requested.connect(self._on_sign_in_requested)
@@ -87,27 +96,35 @@ class Shell(QObject):
 
     def start(self, restore_account: bool = True) -> None:
         """Show the tray (or the window), restore the account, start the heartbeat."""
-        available = QSystemTrayIcon.isSystemTrayAvailable()
-        if self._want_tray is True or (self._want_tray is None and available):
+        if self._want_tray is True or (self._want_tray is None and self.tray_watch.available):
             self._install_tray()
         else:
-            self.timer_window.quit_on_close = True
-            self.timer_window.closed.connect(self.quit_requested)
-            self.timer_window.show()
-            if self._tray_checks_left:
-                QTimer.singleShot(_TRAY_RETRY_MS, self._look_for_tray)
+            self._use_window_as_app()
+        if self._want_tray is None:
+            self.tray_watch.start()
         self.controller.refresh()
         if restore_account:
             self.controller.restore_account()
         self.ticker.start()
 
-    def _look_for_tray(self) -> None:
-        self._tray_checks_left -= 1
-        if self.tray is None and QSystemTrayIcon.isSystemTrayAvailable():
+    def _use_window_as_app(self) -> None:
+        self.timer_window.quit_on_close = True
+        self.fallback_bar.show()
+        self.show_timer()
+
+    def _on_tray_watch_appeared(self) -> None:
+        if self.tray is None:
             self._install_tray()
-            self.timer_window.quit_on_close = False
-        elif self._tray_checks_left > 0:
-            QTimer.singleShot(_TRAY_RETRY_MS, self._look_for_tray)
+        self.timer_window.quit_on_close = False
+        self.fallback_bar.hide()
+
+    def _on_tray_watch_vanished(self) -> None:
+        # the panel went away: the icon is gone with it, so the window becomes the app
+        if self.tray is not None:
+            self.tray.hide()
+            self.tray.deleteLater()
+            self.tray = None
+        self._use_window_as_app()
 
     def _install_tray(self) -> None:
         tray = TrayMenu(self)
@@ -155,10 +172,18 @@ class Shell(QObject):
             self.timer_window.show_status(status, self.controller.clock.now())
         if self.tray is not None:
             self.tray.show_status(status)
+        # the slot in progress grows every minute: an open diary follows it
+        self._refresh_diary()
 
     def _on_controller_diary_changed(self) -> None:
-        if self.diary_window.isVisible():
-            self.diary_window.show_day(self.controller.diary_day(self.diary_window.day.day_start))
+        self._refresh_diary()
+
+    def _refresh_diary(self) -> None:
+        if not self.diary_window.isVisible():
+            return
+        day = self.controller.diary_day(self.diary_window.day.day_start)
+        if day != self.diary_window.day:  # rebuilt only when something shown changed
+            self.diary_window.show_day(day)
 
     def _on_diary_day_requested(self, day_start: datetime) -> None:
         self.diary_window.show_day(self.controller.diary_day(day_start))
@@ -196,6 +221,18 @@ class Shell(QObject):
         self.timer_window.sign_in.set_busy(False)
         self.timer_window.sign_in.show_error(message)
 
+    def _on_controller_signed_out(self) -> None:
+        # The page was filled at start, maybe with the address of an earlier run (./dev
+        # run picks a new port each time); after sign-out it shows the account just used.
+        page = self.timer_window.sign_in
+        status = self.controller.status
+        if status.server_url:
+            page.server_url.setText(status.server_url)
+        if status.account_email:
+            page.email.setText(status.account_email)
+        page.password.clear()
+        page.show_error("")
+
     def _on_sign_in_requested(self, server_url: str, email: str, password: str) -> None:
         self.timer_window.sign_in.set_busy(True)
         self.controller.sign_in(server_url, email, password)
@@ -219,6 +256,7 @@ class Shell(QObject):
 
     def close_all(self) -> None:
         self.ticker.stop()
+        self.tray_watch.stop()
         for window in (self.timer_window, self.diary_window):
             window.quit_on_close = False
             window.close()

@@ -14,6 +14,8 @@ INK = "#0F172A"
 MUTED = "#64748B"
 LINE = "#E2E8F0"
 PAPER = "#F8FAFC"
+# disabled text (menu items, buttons): readable, but plainly not clickable
+DISABLED = "#94A3B8"
 
 STYLESHEET = f"""
 QWidget {{ color: {INK}; font-size: 10pt; }}
@@ -41,7 +43,7 @@ QLineEdit:focus, QComboBox:focus, QSpinBox:focus {{ border-color: #2563EB; }}
 QPushButton {{ background: white; border: 1px solid #CBD5E1; border-radius: 6px;
                padding: 6px 14px; }}
 QPushButton:hover {{ background: #F1F5F9; }}
-QPushButton:disabled {{ color: #94A3B8; }}
+QPushButton:disabled {{ color: {DISABLED}; }}
 QPushButton#primary {{ background: #2563EB; color: white; border: none; font-weight: 600; }}
 QPushButton#primary:disabled {{ background: #93C5FD; }}
 QPushButton#start {{ background: {GREEN}; color: white; border: none; font-size: 12pt;
@@ -56,4 +58,9 @@ QProgressBar::chunk {{ background: {GREEN}; border-radius: 4px; }}
 QProgressBar#over::chunk {{ background: {RED}; }}
 QProgressBar#near::chunk {{ background: {AMBER}; }}
 QScrollArea {{ border: none; background: {PAPER}; }}
+QMenu {{ background: white; border: 1px solid #CBD5E1; padding: 4px 0; }}
+QMenu::item {{ padding: 5px 22px 5px 22px; background: transparent; }}
+QMenu::item:selected {{ background: #E0E7FF; color: {INK}; }}
+QMenu::item:disabled {{ color: {DISABLED}; background: transparent; }}
+QMenu::separator {{ height: 1px; background: {LINE}; margin: 4px 8px; }}
 """

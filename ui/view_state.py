@@ -89,6 +89,8 @@ class DiarySlot:
     in_progress: bool = False
     clock_jump: bool = False  # the clock jumped while it was tracked; the jump is not in it
     unsaved: bool = False  # finished, kept in memory until the store can be written
+    # per minute 0–9: True active, False tracked without input, None not tracked
+    minute_marks: tuple[bool | None, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from datetime import timedelta
 from pathlib import Path
@@ -15,6 +18,8 @@ from ui.background import BackgroundTasks
 from ui.settings import AppSettings, SettingsError, SettingsFile
 from ui.single_instance import AlreadyRunning, SingleInstance
 from ui.ticker import SecondTicker
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_ticker_fires_at_whole_seconds_of_the_clock(qtbot: QtBot) -> None:
@@ -93,3 +98,34 @@ def test_start_at_login_writes_and_removes_the_xdg_desktop_file(tmp_path: Path) 
     assert is_enabled(autostart)
     set_enabled(autostart, False)
     assert not is_enabled(autostart)
+
+
+def test_a_second_launch_brings_the_running_window_forward(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """The real second launch (``python -m ui`` on the same profile) asks the running
+    app over its local socket, which shows its window; the second one exits at once."""
+    from tests.ui.harness import tray_app
+
+    config = tmp_path / "config"
+    with tray_app(qtbot, tmp_path) as app:
+        running = SingleInstance(config / "workdiary.lock")
+        running.acquire()
+        try:
+            assert running.listen(app.shell.show_timer)
+            app.shell.timer_window.hide()
+            second = subprocess.Popen(
+                [sys.executable, "-m", "ui", "--config-dir", str(config),
+                 "--data-dir", str(tmp_path / "second-data")],
+                env=dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT)),
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            # the GUI thread keeps running its loop, as the first app's would
+            qtbot.waitUntil(lambda: second.poll() is not None, timeout=60_000)
+            output, _ = second.communicate(timeout=10)
+            assert second.returncode == 0, output
+            assert "already running; its window was brought forward" in output
+            assert app.shell.timer_window.isVisible()
+            assert not (tmp_path / "second-data").exists()  # it opened no store of its own
+        finally:
+            running.release()
+        assert not SingleInstance(config / "workdiary.lock").ask_running_to_show(timeout_ms=200)
