@@ -19,6 +19,7 @@ from fastapi import APIRouter, FastAPI
 from billing import web
 from billing.api import admin, auth, contracts, disputes, invoices, milestones, slots
 from billing.api.errors import install_error_handlers
+from billing.api.headers import ApiCacheControl
 from billing.blob_config import blob_store_for
 from billing.blobs import BlobStore
 from billing.clock import Clock, SystemClock
@@ -76,6 +77,7 @@ def create_app(
     )
 
     install_error_handlers(app)
+    app.add_middleware(ApiCacheControl, prefix=f"{API_PREFIX}/")
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (auth, contracts, slots, invoices, disputes, admin, milestones):

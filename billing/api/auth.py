@@ -12,6 +12,7 @@ from billing.api.deps import (
     PasswordsDep,
     SessionDep,
 )
+from billing.api.responses import SIGN_IN, SIGNED_IN
 from billing.db.models import Role
 from billing.services import accounts, hourly_reads
 
@@ -24,7 +25,7 @@ def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.post("/auth/token", status_code=status.HTTP_201_CREATED)
+@router.post("/auth/token", status_code=status.HTTP_201_CREATED, responses=SIGN_IN)
 def log_in(
     body: schemas.TokenCreate, session: SessionDep, passwords: PasswordsDep, clock: ClockDep
 ) -> schemas.TokenPublic:
@@ -35,18 +36,18 @@ def log_in(
     return schemas.TokenPublic(access_token=token, user=present.user(user))
 
 
-@router.delete("/auth/token", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/auth/token", status_code=status.HTTP_204_NO_CONTENT, responses=SIGNED_IN)
 def log_out(token: CurrentToken, session: SessionDep, clock: ClockDep) -> None:
     """Revoke the token this request carries."""
     accounts.sign_out(session, token, now=clock.now())
 
 
-@router.get("/me")
+@router.get("/me", responses=SIGNED_IN)
 def me(user: CurrentUser) -> schemas.UserPublic:
     return present.user(user)
 
 
-@router.get("/me/contracts")
+@router.get("/me/contracts", responses=SIGNED_IN)
 def my_contracts(
     user: CurrentUser, session: SessionDep, clock: ClockDep
 ) -> list[schemas.ContractPublic]:
@@ -57,7 +58,7 @@ def my_contracts(
     ]
 
 
-@router.get("/me/balances")
+@router.get("/me/balances", responses=SIGNED_IN)
 def my_balances(user: CurrentUser, session: SessionDep) -> list[schemas.BalancePublic]:
     """Per currency: pending and available earnings (freelancer); charged, escrow (client)."""
     return [
