@@ -25,10 +25,6 @@ class Currency:
     exponent: int
     symbol: str | None = None
 
-    @property
-    def minor_per_major(self) -> int:
-        return 10**self.exponent
-
 
 # The currencies contracts may be in (ISO 4217 exponents, https://www.iso.org/iso-4217).
 # A new one is a line here; ui/formatting.py mirrors the exponents that are not 2
@@ -143,10 +139,13 @@ def parse_minor(text: str, code: str, *, allow_negative: bool = False) -> int:
     if len(fraction) > digits:
         places = f"{digits} decimal{'s' if digits != 1 else ''}" if digits else "no decimals"
         raise ValueError(f"{code} amounts have {places}: {_example(code)}")
-    minor = int(match["whole"].replace(",", "")) * 10**digits + int(
-        fraction.ljust(digits, "0") or 0
-    )
+    whole = int(match["whole"].replace(",", ""))
+    minor = whole * _power_of_ten(digits) + int(fraction.ljust(digits, "0") or 0)
     return -minor if match["sign"] else minor
+
+
+def _power_of_ten(digits: int) -> int:
+    return int(10**digits)  # ``int ** int`` is typed Any when the exponent is a variable
 
 
 def _example(code: str) -> str:
@@ -212,6 +211,6 @@ def rescale(minor: int, from_exponent: int, to_exponent: int) -> int:
     half-up (away from zero) when digits are dropped — used by the 0006 migration."""
     shift = to_exponent - from_exponent
     if shift >= 0:
-        return minor * 10**shift
+        return minor * _power_of_ten(shift)
     exact = Decimal(minor).scaleb(shift)
     return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))

@@ -89,7 +89,7 @@ def _rescaled(column: str, shift: int) -> str:
 
 def _rescale_value(amount: int, shift: int) -> int:
     if shift >= 0:
-        return amount * 10**shift
+        return amount * int(10**shift)
     return int(Decimal(amount).scaleb(shift).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
