@@ -11,8 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -24,6 +23,7 @@ from billing.db.errors import ServiceError
 from billing.db.migrate import upgrade
 from billing.db.models import Contract, ContractKind, Role, User
 from billing.db.session import make_engine, make_session_factory
+from billing.domain.money import check_currency, parse_minor
 from billing.passwords import Passwords
 from billing.services import accounts, hourly
 from billing.services.transaction import in_transaction
@@ -56,15 +56,12 @@ def _passwords(settings: Settings) -> Passwords:
     )
 
 
-def cents(text: str) -> int:
-    """``"40.00"`` → 4000 (no float on the way)."""
-    try:
-        amount = Decimal(text)
-    except InvalidOperation as error:
-        raise argparse.ArgumentTypeError(f"not an amount: {text!r}") from error
-    if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
-        raise argparse.ArgumentTypeError("amount must be positive with at most 2 decimals")
-    return int(amount * 100)
+def rate_minor(text: str, currency: str) -> int:
+    """``--rate 40.00`` USD → 4000, ``--rate 1000`` JPY → 1000 minor units (no float)."""
+    minor = parse_minor(text, currency)
+    if minor <= 0:
+        raise ValueError("--rate must be more than zero")
+    return minor
 
 
 def app_from_env(*, migrate: bool = False):  # type: ignore[no-untyped-def]
@@ -157,7 +154,7 @@ def cmd_create_user(args: argparse.Namespace) -> int:
                 email=args.email,
                 password=args.password,
                 role=args.role,
-                now=datetime.now(UTC),
+                now=_clock().now(),
                 display_name=args.name,
             )
             print(json.dumps({"id": user.id, "email": user.email, "role": user.role}))
@@ -181,15 +178,16 @@ def cmd_create_contract(args: argparse.Namespace) -> int:
                 raise ServiceError("client or freelancer e-mail unknown (create-user first)")
             if args.kind == "hourly" and args.rate is None:
                 raise ServiceError("an hourly contract needs --rate")
-            now = datetime.now(UTC)
+            currency = check_currency(args.currency)
+            now = _clock().now()
             if args.kind == "hourly":
                 contract = hourly.create_hourly_contract(
                     session,
                     client=client,
                     freelancer=freelancer,
                     title=args.title,
-                    currency=args.currency,
-                    rate_cents=args.rate,
+                    currency=currency,
+                    rate_cents=rate_minor(args.rate, currency),
                     now=now,
                     weekly_cap_minutes=None if args.cap_hours is None else args.cap_hours * 60,
                     screenshots_enabled=not args.no_screenshots,
@@ -202,7 +200,7 @@ def cmd_create_contract(args: argparse.Namespace) -> int:
                     client=client,
                     freelancer=freelancer,
                     title=args.title,
-                    currency=args.currency,
+                    currency=currency,
                     now=now,
                 )
             print(json.dumps(_contract_json(contract)))
@@ -226,7 +224,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Idempotent demo data: a client, a freelancer, one hourly and one fixed-price contract."""
     settings = _settings(args)
     engine, factory = _migrated_factory(settings)
-    now = datetime.now(UTC)
+    now = _clock().now()
     passwords = _passwords(settings)
     try:
         with factory() as session:
@@ -342,8 +340,10 @@ def build_parser() -> argparse.ArgumentParser:
     contract.add_argument("--freelancer", required=True, help="freelancer e-mail")
     contract.add_argument("--title", required=True)
     contract.add_argument("--kind", choices=["hourly", "fixed"], default="hourly")
-    contract.add_argument("--currency", default="USD")
-    contract.add_argument("--rate", type=cents, help="per hour, e.g. 40.00")
+    contract.add_argument("--currency", default="USD", help="ISO 4217 code (default USD)")
+    contract.add_argument(
+        "--rate", help="per hour in the currency, e.g. 40.00 (USD), 5000 (JPY), 12.500 (KWD)"
+    )
     contract.add_argument("--cap-hours", type=int)
     contract.add_argument("--no-screenshots", action="store_true")
     contract.add_argument("--blur", action="store_true")

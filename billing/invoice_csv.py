@@ -1,5 +1,10 @@
 """An invoice as CSV (the API's and the companion view's download): a header block,
-then one row per line, amounts in minor units."""
+then one row per line.
+
+Amounts come twice: ``*_cents`` columns hold integer minor units of the currency (what
+programs read), ``rate``/``amount``/``total`` hold the same amounts written with the
+currency's own decimals (``1000`` for JPY, ``12.500`` for KWD), what a spreadsheet
+shows. ``currency_exponent`` says how many decimals the minor unit has."""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import csv
 import io
 
 from billing.db.models import Contract, Invoice, InvoiceLine
-from billing.domain.money import Money
+from billing.domain.money import amount_digits, stored_exponent
 
 LINE_COLUMNS = (
     "kind",
@@ -18,6 +23,8 @@ LINE_COLUMNS = (
     "rate_cents",
     "amount_cents",
     "dispute_id",
+    "rate",
+    "amount",
 )
 
 
@@ -31,6 +38,7 @@ def invoice_csv(invoice: Invoice, contract: Contract, lines: list[InvoiceLine]) 
     writer.writerow(["week_start", invoice.week_start.isoformat()])
     writer.writerow(["status", invoice.status])
     writer.writerow(["currency", invoice.currency])
+    writer.writerow(["currency_exponent", stored_exponent(invoice.currency)])
     writer.writerow([])
     writer.writerow(LINE_COLUMNS)
     for line in lines:
@@ -44,11 +52,14 @@ def invoice_csv(invoice: Invoice, contract: Contract, lines: list[InvoiceLine]) 
                 line.rate_cents,
                 line.amount_cents,
                 line.dispute_id if line.dispute_id is not None else "",
+                amount_digits(line.rate_cents, invoice.currency),
+                amount_digits(line.amount_cents, invoice.currency),
             ]
         )
     writer.writerow([])
     writer.writerow(["total_cents", invoice.total_cents])
-    writer.writerow(["total", Money(invoice.total_cents, invoice.currency).format()])
+    total = amount_digits(invoice.total_cents, invoice.currency)
+    writer.writerow(["total", f"{total} {invoice.currency}"])
     return out.getvalue()
 
 

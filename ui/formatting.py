@@ -28,7 +28,17 @@ def local_day(instant: datetime) -> str:
     return instant.astimezone().strftime("%A, %d %B %Y")
 
 
-def money(amount_cents: int, currency: str) -> str:
-    sign = "-" if amount_cents < 0 else ""
-    whole, cents = divmod(abs(amount_cents), 100)
-    return f"{sign}{whole:,}.{cents:02d} {currency}"
+# ISO 4217 exponents that are not 2, of the currencies the server accepts: the tray app
+# does not import the backend, so this mirrors billing.domain.money.CURRENCIES (a test
+# checks they agree).
+MINOR_DIGITS = {"JPY": 0, "KRW": 0, "ISK": 0, "CLP": 0, "VND": 0}
+MINOR_DIGITS |= dict.fromkeys(("KWD", "BHD", "OMR", "JOD", "TND"), 3)
+
+
+def money(amount_minor: int, currency: str) -> str:
+    """``4000`` USD → ``40.00 USD``, ``1000`` JPY → ``1,000 JPY`` (the currency's decimals)."""
+    digits = MINOR_DIGITS.get(currency, 2)
+    sign = "-" if amount_minor < 0 else ""
+    whole, minor = divmod(abs(amount_minor), 10**digits)
+    fraction = f".{minor:0{digits}d}" if digits else ""
+    return f"{sign}{whole:,}{fraction} {currency}"

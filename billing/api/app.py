@@ -20,6 +20,7 @@ from billing import web
 from billing.api import admin, auth, contracts, disputes, invoices, milestones, slots
 from billing.api.body_limits import BodyLimitMiddleware, limits_from
 from billing.api.errors import install_error_handlers
+from billing.api.headers import ApiCacheControl
 from billing.api.uploads import remove_stale_spools
 from billing.blob_config import blob_store_for
 from billing.blobs import BlobStore
@@ -82,6 +83,7 @@ def create_app(
     install_error_handlers(app)
     # bounded bodies: 413 over the route's limit, 408 when a body stalls (body_limits.py)
     app.add_middleware(BodyLimitMiddleware, limits=limits_from(settings, API_PREFIX))
+    app.add_middleware(ApiCacheControl, prefix=f"{API_PREFIX}/")
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (auth, contracts, slots, invoices, disputes, admin, milestones):

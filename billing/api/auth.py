@@ -13,6 +13,7 @@ from billing.api.deps import (
     PasswordsDep,
     SessionDep,
 )
+from billing.api.responses import SIGN_IN, SIGNED_IN
 from billing.db.errors import TooManyAttempts
 from billing.db.models import Role, TokenKind
 from billing.services import accounts, hourly_reads
@@ -32,7 +33,7 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client is not None else "unknown"
 
 
-@router.post("/auth/token", status_code=status.HTTP_201_CREATED)
+@router.post("/auth/token", status_code=status.HTTP_201_CREATED, responses=SIGN_IN)
 def log_in(
     request: Request,
     body: schemas.TokenCreate,
@@ -58,18 +59,18 @@ def log_in(
     return schemas.TokenPublic(access_token=token, user=present.user(user))
 
 
-@router.delete("/auth/token", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/auth/token", status_code=status.HTTP_204_NO_CONTENT, responses=SIGNED_IN)
 def log_out(token: CurrentToken, session: SessionDep, clock: ClockDep) -> None:
     """Revoke the token this request carries."""
     accounts.sign_out(session, token, now=clock.now())
 
 
-@router.get("/me")
+@router.get("/me", responses=SIGNED_IN)
 def me(user: CurrentUser) -> schemas.UserPublic:
     return present.user(user)
 
 
-@router.get("/me/contracts")
+@router.get("/me/contracts", responses=SIGNED_IN)
 def my_contracts(
     user: CurrentUser, session: SessionDep, clock: ClockDep
 ) -> list[schemas.ContractPublic]:
@@ -80,7 +81,7 @@ def my_contracts(
     ]
 
 
-@router.get("/me/balances")
+@router.get("/me/balances", responses=SIGNED_IN)
 def my_balances(user: CurrentUser, session: SessionDep) -> list[schemas.BalancePublic]:
     """Per currency: pending and available earnings (freelancer); charged, escrow (client)."""
     return [

@@ -6,12 +6,13 @@ from fastapi import APIRouter
 
 from billing.api import present, schemas
 from billing.api.deps import ClientContract, ClockDep, ContractParty, PartyContract, SessionDep
+from billing.api.responses import CONTRACT_READ, CONTRACT_WRITE
 from billing.services import fixed_price, hourly, hourly_reads
 
 router = APIRouter(tags=["contracts"])
 
 
-@router.get("/contracts/{contract_id}")
+@router.get("/contracts/{contract_id}", responses=CONTRACT_READ)
 def get_contract(
     access: PartyContract, session: SessionDep, clock: ClockDep
 ) -> schemas.ContractPublic:
@@ -20,7 +21,7 @@ def get_contract(
     )
 
 
-@router.patch("/contracts/{contract_id}")
+@router.patch("/contracts/{contract_id}", responses=CONTRACT_WRITE)
 def update_contract(
     body: schemas.ContractUpdate, access: ClientContract, session: SessionDep, clock: ClockDep
 ) -> schemas.ContractPublic:
@@ -40,7 +41,7 @@ def update_contract(
     return present.contract(hourly_reads.contract_view(session, access.contract, now), access.role)
 
 
-@router.post("/contracts/{contract_id}/end")
+@router.post("/contracts/{contract_id}/end", responses=CONTRACT_WRITE)
 def end_contract(
     access: ContractParty, session: SessionDep, clock: ClockDep
 ) -> schemas.ContractPublic:

@@ -15,6 +15,7 @@ from billing.api.deps import (
     PartyContract,
     SessionDep,
 )
+from billing.api.responses import CONTRACT_READ, CONTRACT_WRITE
 from billing.services import hourly, hourly_reads
 
 router = APIRouter(tags=["disputes"])
@@ -29,7 +30,11 @@ def _public(session: SessionDep, access: ContractAccess, dispute_id: int) -> sch
     return present.dispute(record.dispute, access.contract, record.slot_starts, record.messages)
 
 
-@router.post("/contracts/{contract_id}/disputes", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/contracts/{contract_id}/disputes",
+    status_code=status.HTTP_201_CREATED,
+    responses=CONTRACT_WRITE,
+)
 def open_dispute(
     body: schemas.DisputeCreate, access: ClientContract, session: SessionDep, clock: ClockDep
 ) -> schemas.DisputePublic:
@@ -40,13 +45,13 @@ def open_dispute(
     return _public(session, access, dispute.id)
 
 
-@router.get("/contracts/{contract_id}/disputes")
+@router.get("/contracts/{contract_id}/disputes", responses=CONTRACT_READ)
 def list_disputes(access: PartyContract, session: SessionDep) -> list[schemas.DisputeSummary]:
     rows = hourly_reads.disputes_on(session, access.contract, access.user, access.role)
     return [present.dispute_summary(row) for row in rows]
 
 
-@router.get("/contracts/{contract_id}/disputes/{dispute_id}")
+@router.get("/contracts/{contract_id}/disputes/{dispute_id}", responses=CONTRACT_READ)
 def get_dispute(
     dispute_id: DisputeId, access: PartyContract, session: SessionDep
 ) -> schemas.DisputePublic:
@@ -56,6 +61,7 @@ def get_dispute(
 @router.post(
     "/contracts/{contract_id}/disputes/{dispute_id}/messages",
     status_code=status.HTTP_201_CREATED,
+    responses=CONTRACT_WRITE,
 )
 def add_message(
     dispute_id: DisputeId,
@@ -71,7 +77,7 @@ def add_message(
     return _public(session, access, dispute_id)
 
 
-@router.post("/contracts/{contract_id}/disputes/{dispute_id}/resolve")
+@router.post("/contracts/{contract_id}/disputes/{dispute_id}/resolve", responses=CONTRACT_WRITE)
 def resolve_dispute(
     dispute_id: DisputeId,
     body: schemas.DisputeResolve,

@@ -44,6 +44,7 @@ from billing.api.milestones_schemas import (
     present_book,
     present_transfers,
 )
+from billing.api.responses import ADMIN_READ, ADMIN_WRITE, CONTRACT_READ, CONTRACT_WRITE
 from billing.api.uploads import spooled
 from billing.blob_http import blob_response
 from billing.db.errors import NotFound
@@ -105,13 +106,14 @@ for method, tail, action, role in _BY_SEQ:
         methods=[method],
         name=action.__name__,
         description=action.__doc__ or "",
+        responses=CONTRACT_WRITE,
     )
 
 
 # --- reading ------------------------------------------------------------------------------
 
 
-@router.get("/contracts/{contract_id}/escrow")
+@router.get("/contracts/{contract_id}/escrow", responses=CONTRACT_READ)
 def get_book(access: EscrowViewer, session: SessionDep) -> BookPublic:
     """The contract's milestones, escrow, proposals, milestone requests, escrow disputes."""
     return _book(session, access)
@@ -120,7 +122,11 @@ def get_book(access: EscrowViewer, session: SessionDep) -> BookPublic:
 # --- the plan (client) ---------------------------------------------------------------------
 
 
-@router.post("/contracts/{contract_id}/milestones", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/contracts/{contract_id}/milestones",
+    status_code=status.HTTP_201_CREATED,
+    responses=CONTRACT_WRITE,
+)
 def add_milestone(
     body: MilestoneCreate, access: ClientContract, session: SessionDep, clock: ClockDep
 ) -> ChangePublic:
@@ -130,7 +136,7 @@ def add_milestone(
     return _changed(session, access, change)
 
 
-@router.patch("/contracts/{contract_id}/milestones/{seq}")
+@router.patch("/contracts/{contract_id}/milestones/{seq}", responses=CONTRACT_WRITE)
 def edit_milestone(
     seq: Seq, body: MilestoneUpdate, access: ClientContract, session: SessionDep, clock: ClockDep
 ) -> ChangePublic:
@@ -143,7 +149,7 @@ def edit_milestone(
 # --- the work ------------------------------------------------------------------------------
 
 
-@router.post("/contracts/{contract_id}/milestones/{seq}/submit")
+@router.post("/contracts/{contract_id}/milestones/{seq}/submit", responses=CONTRACT_WRITE)
 def submit(
     seq: Seq, body: Submission, access: FreelancerContract, session: SessionDep, clock: ClockDep
 ) -> ChangePublic:
@@ -152,7 +158,7 @@ def submit(
     return _changed(session, access, change)
 
 
-@router.post("/contracts/{contract_id}/milestones/{seq}/request-changes")
+@router.post("/contracts/{contract_id}/milestones/{seq}/request-changes", responses=CONTRACT_WRITE)
 def request_changes(
     seq: Seq, body: ChangeRequest, access: ClientContract, session: SessionDep, clock: ClockDep
 ) -> ChangePublic:
@@ -161,7 +167,7 @@ def request_changes(
     return _changed(session, access, change)
 
 
-@router.post("/contracts/{contract_id}/milestones/{seq}/approve")
+@router.post("/contracts/{contract_id}/milestones/{seq}/approve", responses=CONTRACT_WRITE)
 def approve(
     seq: Seq, body: Approval, access: ClientContract, session: SessionDep, clock: ClockDep
 ) -> ChangePublic:
@@ -170,7 +176,7 @@ def approve(
     return _changed(session, access, change)
 
 
-@router.post("/contracts/{contract_id}/escrow/end")
+@router.post("/contracts/{contract_id}/escrow/end", responses=CONTRACT_WRITE)
 def end_contract(access: ContractParty, session: SessionDep, clock: ClockDep) -> ChangePublic:
     """Either side: end the contract; escrow left goes back to the client."""
     change = fixed_price.end_contract(session, access, now=clock.now())
@@ -197,6 +203,7 @@ def _attachment(row: FixedAttachment) -> AttachmentPublic:
     "/contracts/{contract_id}/milestones/{seq}/attachments",
     status_code=status.HTTP_201_CREATED,
     openapi_extra={"requestBody": {"content": {"application/octet-stream": {}}, "required": True}},
+    responses=CONTRACT_WRITE,
 )
 async def add_attachment(
     seq: Seq,
@@ -233,7 +240,7 @@ async def add_attachment(
         return await run_in_threadpool(store)
 
 
-@router.get("/contracts/{contract_id}/milestones/{seq}/attachments")
+@router.get("/contracts/{contract_id}/milestones/{seq}/attachments", responses=CONTRACT_READ)
 def list_attachments(seq: Seq, access: EscrowViewer, session: SessionDep) -> list[AttachmentPublic]:
     rows = fixed_price.attachments_of(session, access.contract, seq)
     return [_attachment(row) for row in rows]
@@ -242,7 +249,7 @@ def list_attachments(seq: Seq, access: EscrowViewer, session: SessionDep) -> lis
 @router.get(
     "/contracts/{contract_id}/attachments/{attachment_id}",
     response_class=Response,
-    responses={200: {"content": {"application/octet-stream": {}}}},
+    responses={**CONTRACT_READ, 200: {"content": {"application/octet-stream": {}}}},
 )
 def get_attachment(
     attachment_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
@@ -272,7 +279,11 @@ def get_attachment(
 # --- proposals -----------------------------------------------------------------------------
 
 
-@router.post("/contracts/{contract_id}/proposals", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/contracts/{contract_id}/proposals",
+    status_code=status.HTTP_201_CREATED,
+    responses=CONTRACT_WRITE,
+)
 def propose(
     body: ProposalCreate, access: FreelancerContract, session: SessionDep, clock: ClockDep
 ) -> ChangePublic:
@@ -287,7 +298,11 @@ def propose(
 # --- milestone requests (hourly contracts) ------------------------------------------------
 
 
-@router.post("/contracts/{contract_id}/milestone-requests", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/contracts/{contract_id}/milestone-requests",
+    status_code=status.HTTP_201_CREATED,
+    responses=CONTRACT_WRITE,
+)
 def request_milestone(
     body: MilestoneRequestCreate, access: FreelancerContract, session: SessionDep, clock: ClockDep
 ) -> ChangePublic:
@@ -303,6 +318,7 @@ def request_milestone(
 @router.post(
     "/contracts/{contract_id}/milestones/{seq}/escrow-disputes",
     status_code=status.HTTP_201_CREATED,
+    responses=CONTRACT_WRITE,
 )
 def open_escrow_dispute(
     seq: Seq,
@@ -316,7 +332,7 @@ def open_escrow_dispute(
     return _changed(session, access, change)
 
 
-@router.post("/contracts/{contract_id}/escrow-disputes/{seq}/resolve")
+@router.post("/contracts/{contract_id}/escrow-disputes/{seq}/resolve", responses=CONTRACT_WRITE)
 def resolve_escrow_dispute(
     seq: Seq, body: EscrowSplit, access: EscrowViewer, session: SessionDep, clock: ClockDep
 ) -> ChangePublic:
@@ -334,14 +350,14 @@ def _queued(
     return next(d for d in shown if d.seq == row.seq)
 
 
-@router.get("/admin/escrow-disputes")
+@router.get("/admin/escrow-disputes", responses=ADMIN_READ)
 def escrow_dispute_queue(admin: AdminUser, session: SessionDep) -> list[EscrowDisputePublic]:
     """Open escrow disputes not yet taken, or taken by you."""
     queue = fixed_price.escrow_dispute_queue(session, admin)
     return [_queued(session, row, contract) for row, contract in queue]
 
 
-@router.post("/admin/escrow-disputes/{dispute_id}/assign")
+@router.post("/admin/escrow-disputes/{dispute_id}/assign", responses=ADMIN_WRITE)
 def take_escrow_dispute(
     dispute_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
     admin: AdminUser,

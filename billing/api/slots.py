@@ -17,6 +17,7 @@ from billing.api.deps import (
     SessionDep,
     SettingsDep,
 )
+from billing.api.responses import CONTRACT_READ, CONTRACT_WRITE, Problem
 from billing.api.uploads import spooled
 from billing.blob_http import blob_response
 from billing.db.errors import Invalid, NotFound
@@ -61,9 +62,17 @@ def _body(put: schemas.SlotPut) -> SlotBody:
 @router.put(
     "/contracts/{contract_id}/slots/{slot_start}",
     responses={
+        **CONTRACT_WRITE,
         201: {"model": schemas.SlotReceipt, "description": "slot stored"},
-        409: {"description": "a different body is held, the week is locked, or not hourly"},
-        422: {"description": "malformed slot, a slot from the future, or off the grid"},
+        409: {
+            "model": Problem,
+            "description": "a different body is held, the week is locked or finalized, the "
+            "slot is before the contract started or after it ended, or not hourly",
+        },
+        422: {
+            "model": Problem,
+            "description": "malformed slot, a slot from the future, or off the grid",
+        },
     },
 )
 def put_slot(
@@ -95,7 +104,7 @@ def put_slot(
     )
 
 
-@router.post("/contracts/{contract_id}/slots")
+@router.post("/contracts/{contract_id}/slots", responses=CONTRACT_WRITE)
 def put_slots(
     batch: schemas.SlotBatch,
     access: FreelancerContract,
@@ -128,7 +137,11 @@ def put_slots(
 @router.put(
     "/contracts/{contract_id}/slots/{slot_start}/shot",
     openapi_extra=_IMAGE_BODY,
-    responses={201: {"model": schemas.ShotStored}, 422: {"description": "sha256 mismatch"}},
+    responses={
+        **CONTRACT_WRITE,
+        201: {"model": schemas.ShotStored},
+        422: {"model": Problem, "description": "sha256 mismatch, or a malformed request"},
+    },
 )
 async def put_shot(
     slot_start: SlotStart,
@@ -162,6 +175,7 @@ async def put_shot(
     "/contracts/{contract_id}/slots/{slot_start}/shot",
     response_class=Response,
     responses={
+        **CONTRACT_READ,
         200: {"content": {"image/avif": {}, "image/jpeg": {}, "image/webp": {}, "image/png": {}}}
     },
 )
@@ -171,7 +185,9 @@ def get_shot(
     """The slot's shot image, for the contract's parties (and an assigned admin)."""
     key = hourly_reads.shot_blob_key(session, access.contract, slot_start)
     session.close()  # the blob streams to a reader of any speed: hold no connection
-    cache = {"Cache-Control": "private, max-age=3600"}
+    # private and never stored: a shot the freelancer deletes must not outlive it in a
+    # browser cache (the companion view's shots are sent the same way)
+    cache = {"Cache-Control": "private, no-store"}
     streamed = None if key is None else blob_response(
         blobs, key, media_type_of=_media_type, headers=cache
     )
@@ -188,7 +204,9 @@ def _media_type(data: bytes) -> str:
 
 
 @router.delete(
-    "/contracts/{contract_id}/slots/{slot_start}", status_code=status.HTTP_204_NO_CONTENT
+    "/contracts/{contract_id}/slots/{slot_start}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=CONTRACT_WRITE,
 )
 def delete_slot(
     slot_start: SlotStart,
@@ -203,7 +221,7 @@ def delete_slot(
     )
 
 
-@router.get("/contracts/{contract_id}/diary")
+@router.get("/contracts/{contract_id}/diary", responses=CONTRACT_READ)
 def diary(
     access: PartyContract,
     session: SessionDep,

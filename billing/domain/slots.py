@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from billing.domain.weeks import SLOT, WeekTimeline, as_utc, is_slot_aligned
+from billing.domain.weeks import SLOT, WeekTimeline, as_utc, is_slot_aligned, slot_floor
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +66,8 @@ class ContractTerms:
     screenshots_enabled: bool
     manual_time_allowed: bool
     ended_at: datetime | None
+    # time counts from the slot the contract started in (DOMAIN.md, "People and contracts")
+    started_at: datetime | None = None
 
 
 def refusal(
@@ -95,6 +97,8 @@ def refusal(
         )
     if terms.ended_at is not None and start >= terms.ended_at:
         return 409, f"contract ended at {terms.ended_at.isoformat()}"
+    if terms.started_at is not None and start < slot_floor(terms.started_at):
+        return 409, f"before the contract started ({as_utc(terms.started_at).isoformat()})"
     if body.manual and not terms.manual_time_allowed:
         return 409, "manual time is not allowed on this contract"
     if body.shot_sha256 is not None:
@@ -103,9 +107,8 @@ def refusal(
         assert body.shot_taken_at is not None
         if not start <= as_utc(body.shot_taken_at) < start + SLOT:
             return 422, "shot taken_at must fall inside the slot"
-    if not WeekTimeline.containing(start).accepts_slot_changes(now):
-        return 409, "week locked"
-    return None
+    week_closed = WeekTimeline.containing(start).slot_change_refusal(now)
+    return None if week_closed is None else (409, week_closed)
 
 
 def is_audited_shrink(held: SlotBody, sent: SlotBody) -> bool:

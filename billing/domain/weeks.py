@@ -36,6 +36,12 @@ def week_start_of_date(day: date) -> datetime:
     return week_start(datetime(day.year, day.month, day.day, tzinfo=UTC))
 
 
+def slot_floor(instant: datetime) -> datetime:
+    """The start of the 10-minute UTC slot that holds ``instant``."""
+    moment = as_utc(instant)
+    return moment.replace(minute=moment.minute - moment.minute % 10, second=0, microsecond=0)
+
+
 def is_slot_aligned(instant: datetime) -> bool:
     """True if ``instant`` is on the 10-minute UTC grid (…:00, :10, :20 …)."""
     moment = as_utc(instant)
@@ -75,6 +81,13 @@ class WeekTimeline:
     def accepts_slot_changes(self, now: datetime) -> bool:
         """Slots of this week may be added or deleted until the lock."""
         return as_utc(now) < self.lock_at
+
+    def slot_change_refusal(self, now: datetime) -> str | None:
+        """Why slots of this week can no longer be added or deleted at ``now``: from the
+        lock ``"week locked"``, from finalization ``"week finalized"``; ``None`` before."""
+        if self.accepts_slot_changes(now):
+            return None
+        return "week finalized" if as_utc(now) >= self.finalize_at else "week locked"
 
     def in_review(self, now: datetime) -> bool:
         """Monday 12:00 up to Friday 23:59:59 (exclusive of Saturday 00:00)."""

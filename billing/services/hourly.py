@@ -173,6 +173,7 @@ def _terms(contract: Contract) -> ContractTerms:
         screenshots_enabled=contract.screenshots_enabled,
         manual_time_allowed=contract.manual_time_allowed,
         ended_at=contract.ended_at,
+        started_at=contract.created_at,
     )
 
 
@@ -446,8 +447,9 @@ def _delete(
 ) -> str | None:
     slot_start = as_utc(slot_start)
     week = week_start(slot_start)
-    if not WeekTimeline(week).accepts_slot_changes(now):
-        raise Conflict("week locked")
+    week_closed = WeekTimeline(week).slot_change_refusal(now)
+    if week_closed is not None:
+        raise Conflict(week_closed)
     totals = slots_db.lock_week_totals(session, contract.id, week)
     # the row lock orders this against put_shot naming a blob on the slot
     slot = slots_db.slot_at(session, contract.id, slot_start, for_update=True)

@@ -1,7 +1,7 @@
 """Presentation only: money, durations and instants as the companion view shows them.
 
-Money stays integer minor units until this last step (two minor digits, as
-:meth:`billing.domain.money.Money.format`); instants are stored UTC and shown in the
+Money stays integer minor units until this last step, with as many decimals as its
+currency has (:mod:`billing.domain.money`); instants are stored UTC and shown in the
 viewer's chosen time zone.
 """
 
@@ -12,22 +12,32 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from markupsafe import Markup, escape
 
+from billing.domain.money import amount_digits, symbol
+
 DEFAULT_ZONE = "UTC"
 
 
 def money_text(cents: int, currency: str) -> str:
-    """``"1,234.50 USD"`` — plain text (CSV, titles)."""
-    sign = "-" if cents < 0 else ""
-    whole, minor = divmod(abs(cents), 100)
-    return f"{sign}{whole:,}.{minor:02d} {currency}"
+    """``"1,234.50 USD"``, ``"1,000 JPY"``, ``"1.500 KWD"`` — plain text (titles, messages).
+
+    The currency's own exponent decides the decimals (:mod:`billing.domain.money`)."""
+    return f"{amount_digits(cents, currency, grouping=True)} {currency}"
 
 
 def money_html(cents: int, currency: str) -> Markup:
-    """The amount with its currency code set smaller, for right-aligned columns."""
-    number, code = money_text(cents, currency).rsplit(" ", 1)
+    """The amount with its symbol where it has an unambiguous one (``¥1,000``) and its
+    code set smaller, for right-aligned columns."""
+    sign = "-" if cents < 0 else ""
+    number = f"{sign}{symbol(currency)}{amount_digits(abs(cents), currency, grouping=True)}"
     return Markup('<span class="money">{}<span class="cur">{}</span></span>').format(
-        escape(number), escape(code)
+        escape(number), escape(currency)
     )
+
+
+def money_input(cents: int, currency: str) -> str:
+    """``"1250.00"``, ``"1000"`` (JPY): an amount as a form field holds it (no grouping,
+    the currency's decimals), which :func:`billing.domain.money.parse_minor` reads back."""
+    return amount_digits(cents, currency)
 
 
 def hours_text(minutes: int) -> str:
@@ -42,13 +52,6 @@ def cap_text(minutes: int | None) -> str:
     if minutes is None:
         return "no cap"
     return f"{minutes // 60} h" if minutes % 60 == 0 else hours_text(minutes)
-
-
-def cents_csv(cents: int) -> str:
-    """``"1234.50"`` — an amount for a CSV cell (no grouping, currency in its own column)."""
-    sign = "-" if cents < 0 else ""
-    whole, minor = divmod(abs(cents), 100)
-    return f"{sign}{whole}.{minor:02d}"
 
 
 def zone_or_default(name: str | None) -> ZoneInfo:

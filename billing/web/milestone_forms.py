@@ -1,23 +1,23 @@
 """The fixed-price forms, read into the JSON API's validated bodies.
 
 A form sends text; the API's schemas (:mod:`billing.api.milestones_schemas`) hold the
-rules for what is valid. Here money text becomes minor units and blanks become "not
+rules for what is valid. Here money text becomes minor units of the contract's
+currency (as many decimals as it has: none for JPY, three for KWD) and blanks become "not
 sent"; the schema then decides, and its refusal becomes a 422 naming the field as the
 page labels it.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any, TypeVar
 
 from fastapi import HTTPException
 from pydantic import BaseModel, ValidationError
 
+from billing.domain.money import parse_minor
+
 T = TypeVar("T", bound=BaseModel)
 
-# Two minor digits, as every amount on these pages is shown (formatting.money_text).
-_AMOUNT = re.compile(r"^\s*(\d{1,12})(?:[.,](\d{1,2}))?\s*$")
 _LABELS = {
     "amount_cents": "Amount",
     "release_cents": "Release",
@@ -29,20 +29,20 @@ _LABELS = {
 }
 
 
-def parse_amount(text: str, what: str, *, allow_zero: bool = False) -> int:
-    """``"12.50"`` → 1250 minor units; a clear 422 for anything else."""
-    match = _AMOUNT.match(text or "")
-    if match is None:
-        raise HTTPException(422, detail=f"{what}: enter an amount like 250 or 250.00.")
-    cents = int(match.group(1)) * 100 + int((match.group(2) or "0").ljust(2, "0"))
-    if cents == 0 and not allow_zero:
+def parse_amount(text: str, what: str, currency: str, *, allow_zero: bool = False) -> int:
+    """``"12.50"`` USD → 1250, ``"1,000"`` JPY → 1000 minor units; a clear 422 otherwise."""
+    try:
+        minor = parse_minor(text, currency)
+    except ValueError as error:
+        raise HTTPException(422, detail=f"{what}: {error}.") from error
+    if minor == 0 and not allow_zero:
         raise HTTPException(422, detail=f"{what} must be more than zero.")
-    return cents
+    return minor
 
 
-def minor_units(text: str, what: str) -> int | None:
+def minor_units(text: str, what: str, currency: str) -> int | None:
     """An optional amount field: blank → ``None`` (not sent); the schema judges the rest."""
-    return parse_amount(text, what, allow_zero=True) if text.strip() else None
+    return parse_amount(text, what, currency, allow_zero=True) if text.strip() else None
 
 
 def blank_as_none(text: str) -> str | None:

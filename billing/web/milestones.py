@@ -203,7 +203,7 @@ def add_milestone(
         title=title,
         description=description,
         due_date=blank_as_none(due_date),
-        amount_cents=minor_units(amount, "Amount"),
+        amount_cents=minor_units(amount, "Amount", access.contract.currency),
     )
     fixed_price.add_milestone(session, access, **body.model_dump(), now=clock.now())
     added = money_text(body.amount_cents, access.contract.currency)
@@ -226,8 +226,8 @@ def approve(
 ) -> Response:
     body = validated(
         Approval,
-        release_cents=minor_units(release, "Release"),
-        bonus_cents=minor_units(bonus, "Bonus") or 0,
+        release_cents=minor_units(release, "Release", access.contract.currency),
+        bonus_cents=minor_units(bonus, "Bonus", access.contract.currency) or 0,
         end_contract=end_contract == "yes",
     )
     fixed_price.approve(session, access, seq, **body.model_dump(), now=clock.now())
@@ -272,7 +272,7 @@ def propose(
         title=blank_as_none(title),
         description=blank_as_none(description),
         due_date=blank_as_none(due_date),
-        amount_cents=minor_units(amount, "Amount"),
+        amount_cents=minor_units(amount, "Amount", access.contract.currency),
     )
     body = validated(ProposalCreate, message=message.strip(), changes=[proposed])
     changes = tuple(c.to_domain() for c in body.changes)
@@ -294,7 +294,7 @@ def request_payment(
 ) -> Response:
     body = validated(
         MilestoneRequestCreate,
-        amount_cents=minor_units(amount, "Amount"),
+        amount_cents=minor_units(amount, "Amount", access.contract.currency),
         description=description,
     )
     fixed_price.request_milestone(session, access, **body.model_dump(), now=clock.now())
@@ -323,10 +323,11 @@ def resolve_escrow_dispute(
     to_freelancer: Short,
     to_client: Short,
 ) -> Response:
+    currency = access.contract.currency
     body = validated(
         EscrowSplit,
-        to_freelancer_cents=minor_units(to_freelancer, "To the freelancer"),
-        to_client_cents=minor_units(to_client, "Back to the client"),
+        to_freelancer_cents=minor_units(to_freelancer, "To the freelancer", currency),
+        to_client_cents=minor_units(to_client, "Back to the client", currency),
     )
     fixed_price.resolve_escrow_dispute(session, access, seq, **body.model_dump(), now=clock.now())
     return _back(access, f"Escrow dispute {seq} settled.", secret)

@@ -24,6 +24,7 @@ templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
 _env = templates.env
 _env.globals["money"] = formatting.money_html
 _env.globals["money_text"] = formatting.money_text
+_env.globals["money_input"] = formatting.money_input
 _env.filters["hours"] = formatting.hours_text
 _env.filters["cap"] = formatting.cap_text
 _env.globals["week_text"] = formatting.week_text

@@ -122,6 +122,7 @@ class Backend:
         cap_hours: int | None = 40,
         manual: bool = False,
         screenshots: bool = True,
+        currency: str = "USD",
     ) -> int:
         with unit_of_work(self.session_factory) as session:
             contract = create_hourly_contract(
@@ -129,7 +130,7 @@ class Backend:
                 client=session.get(User, client.id),  # type: ignore[arg-type]
                 freelancer=session.get(User, freelancer.id),  # type: ignore[arg-type]
                 title="Hourly work",
-                currency="USD",
+                currency=currency,
                 rate_cents=rate_cents,
                 now=self.clock.now(),
                 weekly_cap_minutes=None if cap_hours is None else cap_hours * 60,

@@ -3,18 +3,33 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from tests.support.server import server_env
+from tracker.clock import utc
 
 CLI = [sys.executable, "-m", "billing.cli"]
 
 
-def _run(data_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    env = server_env(None, data_dir / "no-clock-file")
-    env.pop("WORKDIARY_CLOCK_FILE")
+DEMO_AT = utc(2026, 11, 2, 8)
+CONTRACT_AT = utc(2026, 11, 3, 14, 30)
+
+
+def _run(
+    data_dir: Path, *args: str, check: bool = True, at: datetime | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The command as a process; ``at`` gives it the server's clock file, else the system
+    clock."""
+    clock_file = data_dir.parent / "clock.txt"
+    env = server_env(None, clock_file)
+    if at is None:
+        env.pop("WORKDIARY_CLOCK_FILE")
+    else:
+        clock_file.write_text(at.isoformat(), encoding="utf-8")
     return subprocess.run(
         [*CLI, *args, "--data-dir", str(data_dir)],
         env=env,
@@ -28,7 +43,7 @@ def _run(data_dir: Path, *args: str, check: bool = True) -> subprocess.Completed
 def _migrate_and_seed_the_demo_twice(data: Path) -> None:
     assert "latest revision" in _run(data, "migrate").stdout
     assert (data / "billing.sqlite3").is_file()
-    demo = json.loads(_run(data, "demo").stdout)
+    demo = json.loads(_run(data, "demo", at=DEMO_AT).stdout)
     again = json.loads(_run(data, "demo").stdout)
     assert demo == again  # idempotent
     assert [u["email"] for u in demo["users"]] == ["client@demo.test", "freelancer@demo.test"]
@@ -44,7 +59,9 @@ def _migrate_and_seed_the_demo_twice(data: Path) -> None:
 def _create_a_user_then_refuse_the_same_email(data: Path) -> None:
     made = json.loads(
         _run(
-            data, "create-user", "--email", "New@X.test", "--password", "pw", "--role", "client"
+            data,
+            *("create-user", "--email", "New@X.test", "--password", "pw", "--role", "client"),
+            at=CONTRACT_AT,
         ).stdout
     )
     assert made["email"] == "new@x.test"
@@ -96,10 +113,42 @@ def _create_a_contract_then_refuse_a_rate_with_three_decimals(data: Path) -> Non
     assert bad_rate.returncode == 2 and "2 decimals" in bad_rate.stderr
 
 
+def _create_a_yen_contract_by_the_servers_clock(data: Path) -> None:
+    yen = json.loads(
+        _run(
+            data,
+            *("create-contract", "--client", "new@x.test", "--freelancer", "freelancer@demo.test"),
+            *("--title", "Yen", "--currency", "JPY", "--rate", "1,000"),
+            at=CONTRACT_AT,
+        ).stdout
+    )
+    assert (yen["currency"], yen["rate_cents"]) == ("JPY", 1000)  # ¥1,000, not 100000
+
+
+def _made_at(data: Path) -> set[tuple[str, str]]:
+    """When each user and contract was made, as stored (naive UTC)."""
+    with sqlite3.connect(data / "billing.sqlite3") as db:
+        rows = db.execute(
+            "SELECT email, created_at FROM users UNION ALL SELECT title, created_at FROM contracts"
+        ).fetchall()
+    return {(name, stamp[:19]) for name, stamp in rows}
+
+
 def test_commands_on_a_fresh_data_dir(tmp_path: Path) -> None:
     data = tmp_path / "data"
     _migrate_and_seed_the_demo_twice(data)
     _create_a_user_then_refuse_the_same_email(data)
     _create_a_contract_then_refuse_a_rate_with_three_decimals(data)
+    _create_a_yen_contract_by_the_servers_clock(data)
+    made = _made_at(data)
+    demo_at, contract_at = (at.strftime("%Y-%m-%d %H:%M:%S") for at in (DEMO_AT, CONTRACT_AT))
+    assert {
+        ("client@demo.test", demo_at),
+        ("freelancer@demo.test", demo_at),
+        ("Demo hourly contract", demo_at),
+        ("Demo fixed-price contract", demo_at),
+        ("new@x.test", contract_at),
+        ("Yen", contract_at),
+    } <= made
     report = json.loads(_run(data, "run-jobs", "--now", "2026-11-30T00:00:00Z").stdout)
     assert report["now"] == "2026-11-30T00:00:00+00:00" and report["closed"] == 0

@@ -1,4 +1,6 @@
-"""Schemathesis against the live OpenAPI document: no input, valid or not, gets a 500.
+"""Schemathesis against the live OpenAPI document: no input, valid or not, gets a 500,
+and no answer has a status the document does not list for its operation (schemathesis's
+``status_code_conformance``, ST103).
 
 Every operation is fuzzed with schema-conforming and schema-violating cases (a bounded
 number each), as the freelancer and as the client, with the contract id fixed to a real
@@ -16,6 +18,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
+from schemathesis.specs.openapi.checks import status_code_conformance
 
 from tests.billing.support import Backend, iso
 from tracker.clock import utc
@@ -50,6 +53,7 @@ def _fuzz(
         )
         if response.status_code >= 400:
             assert response.json().get("detail"), "a refusal says what is wrong"
+        case.validate_response(response, checks=[status_code_conformance])
 
     try:
         run()
