@@ -81,13 +81,23 @@ def main() -> None:
     print(f"no-op GET ceiling      {figures['get_ceiling_per_s']:7.0f} req/s")
     print(f"single slot PUT        {figures['put_per_s']:7.0f} slots/s")
     print(f"batch replay ({args.batch:3d})     {figures['batch_replay_slots_per_s']:7.0f} slots/s")
-    print(f"PUT / GET ceiling      {ratio:7.1%}   target >= {TARGET_RATIO:.0%}"
-          f"   {'met' if ratio >= TARGET_RATIO else 'NOT met'}")
-    print(json.dumps({
-        "bench": "put_throughput", "clients": args.clients, "workers": 1,
-        "sqlite_synchronous": "FULL", **{k: round(v, 1) for k, v in figures.items()},
-        "put_over_get": round(ratio, 4), "target": TARGET_RATIO,
-    }))
+    print(
+        f"PUT / GET ceiling      {ratio:7.1%}   target >= {TARGET_RATIO:.0%}"
+        f"   {'met' if ratio >= TARGET_RATIO else 'NOT met'}"
+    )
+    print(
+        json.dumps(
+            {
+                "bench": "put_throughput",
+                "clients": args.clients,
+                "workers": 1,
+                "sqlite_synchronous": "FULL",
+                **{k: round(v, 1) for k, v in figures.items()},
+                "put_over_get": round(ratio, 4),
+                "target": TARGET_RATIO,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

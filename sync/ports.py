@@ -13,6 +13,7 @@ from typing import Protocol
 
 from tracker.contract import Contract
 from tracker.model import Slot
+from tracker.store.sync_queue import QueueCounts
 
 
 class UploadQueue(Protocol):
@@ -23,6 +24,8 @@ class UploadQueue(Protocol):
     ) -> list[Slot]: ...
 
     def pending_deletions(self) -> list[Slot]: ...
+
+    def queue_counts(self, now: datetime, hold: timedelta, since: datetime) -> QueueCounts: ...
 
     def refused_deletions(self) -> list[Slot]: ...
 

@@ -56,9 +56,11 @@ from sync.ports import UploadQueue
 from sync.retry import Backoff, Decision, Operation, Verdict, decide, verdict_for_status
 from sync.state import OverLimit, SlotRejected, SyncPhase, SyncSignals
 from sync.wire import BatchItem, batches
+from tracker.cap import week_start
 from tracker.clock import Clock
 from tracker.contract import Contract
 from tracker.model import DEFAULT_HOLD, Slot, SlotNotFound
+from tracker.slots import SLOT_LENGTH
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +120,13 @@ class _Attempts:
 
     queue_failures: int = 0
     per_slot: dict[SlotId, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _LocalCounts:
+    held: int
+    held_until: datetime | None
+    synced_this_week: int
 
 
 _Accepted = tuple[Slot, bytes | None, SlotReceipt]  # held by the server; shot maybe to go
@@ -193,46 +202,59 @@ class Uploader:
             result.next_delay = self.idle_interval
             return result
         hold = self.hold
-        deletions = self.store.pending_deletions()
-        queue = self.store.sync_queue(self.clock.now(), hold)
         try:
-            self._probe_if_due(bool(deletions or queue))
+            if self.offline:
+                # the cheap probe first: no store read, no upload, until the server answers
+                self._attempt(Operation.READ, (), self.api.health)
+            deletions = self.store.pending_deletions()
+            queue = self.store.sync_queue(self.clock.now(), hold)
+            if not (deletions or queue):
+                self._probe_if_idle()
             self.signals.update(phase=SyncPhase.UPLOADING)
             self._tell_refused_deletions_once()
             self._send_deletions(deletions, result)
             self._send_slots(queue, result)
         except _PassAborted as aborted:
-            result.remaining = self._waiting(hold)
-            return self._after_failure(result, aborted.decision)
+            return self._after_failure(result, aborted.decision, self._local_counts(hold, result))
         # counted afresh: a slot deleted during its upload left a tombstone meanwhile
-        result.remaining = self._waiting(hold)
+        counts = self._local_counts(hold, result)
         try:
             self._uploaded_since_refresh += result.uploaded + result.deleted
             self._refresh_contracts_if_due(result)
         except _PassAborted as aborted:
-            return self._after_failure(result, aborted.decision)
+            return self._after_failure(result, aborted.decision, counts)
         self._attempts.queue_failures = 0
-        result.next_delay = 0.0 if result.remaining else self.idle_interval
-        self._publish(result, None)
+        result.next_delay = 0.0 if result.remaining else self._idle_delay(counts.held_until)
+        self._publish(result, None, counts)
         return result
+
+    def _local_counts(self, hold: timedelta, result: PassResult) -> _LocalCounts:
+        """What the store holds, counted in one query; sets ``result.remaining``."""
+        now = self.clock.now()
+        counts = self.store.queue_counts(now, hold, week_start(now))
+        result.remaining = counts.waiting + counts.deletions
+        held_until = None if counts.first_held is None else counts.first_held + SLOT_LENGTH + hold
+        return _LocalCounts(counts.held, held_until, counts.synced_since)
 
     @property
     def offline(self) -> bool:
         """The last pass failed to reach the server (or got a 5xx): probing."""
         return self._attempts.queue_failures > 0
 
-    def _probe_if_due(self, work_waiting: bool) -> None:
-        """While offline, ask the health check before sending anything: a cheap request
-        decides whether the queue goes now. Idle, probe once per ``idle_interval`` so a
-        lost server is noticed with nothing to send. Raises ``_PassAborted`` on failure."""
-        since_contact = (
-            None if self._last_contact is None else self.clock.monotonic() - self._last_contact
-        )
-        idle_due = not work_waiting and (
-            since_contact is None or since_contact >= self.idle_interval
-        )
-        if self.offline or idle_due:
+    def _probe_if_idle(self) -> None:
+        """Nothing to send: probe once per ``idle_interval`` all the same, so a lost server
+        is noticed (and shown) before there is something to send. Raises on failure."""
+        if self._last_contact is None or (
+            self.clock.monotonic() - self._last_contact >= self.idle_interval
+        ):
             self._attempt(Operation.READ, (), self.api.health)
+
+    def _idle_delay(self, held_until: datetime | None) -> float:
+        """Idle: wake at the next probe, or when the first held slot leaves the hold."""
+        if held_until is None:
+            return self.idle_interval
+        until = (held_until - self.clock.now()).total_seconds()
+        return min(self.idle_interval, max(until, 0.0) + 0.5)
 
     def _tell_refused_deletions_once(self) -> None:
         """Deletions the server refused for good (week locked) in an earlier run are not
@@ -249,10 +271,6 @@ class Uploader:
                 f"(slot {refused[-1].key}: {reason})",
             )
 
-    def _waiting(self, hold: timedelta) -> int:
-        return len(self.store.pending_deletions()) + len(
-            self.store.sync_queue(self.clock.now(), hold)
-        )
 
     def drain(self, max_passes: int = 10_000, sleep: Callable[[float], None] | None = None) -> int:
         """Run passes until nothing is left to send; returns the passes run.
@@ -270,7 +288,9 @@ class Uploader:
                 sleep(result.next_delay)
         raise RuntimeError(f"the queue did not drain in {max_passes} passes")
 
-    def _after_failure(self, result: PassResult, decision: Decision) -> PassResult:
+    def _after_failure(
+        self, result: PassResult, decision: Decision, counts: _LocalCounts
+    ) -> PassResult:
         result.failure = decision
         if decision.verdict is Verdict.SIGN_IN:
             self._paused_for_sign_in = True
@@ -282,6 +302,8 @@ class Uploader:
                 phase=SyncPhase.SIGNED_OUT,
                 last_error=f"sign in again: {decision.reason}",
                 pending=result.remaining,
+                held=counts.held,
+                held_until=counts.held_until,
                 next_attempt_at=None,
             )
             return result
@@ -289,14 +311,19 @@ class Uploader:
         self._attempts.queue_failures += 1
         result.next_delay = delay
         log.info("upload pass failed (%s); next try in %.1f s", decision.reason, delay)
-        self._publish(result, decision)
+        self._publish(result, decision, counts)
         return result
 
-    def _publish(self, result: PassResult, failure: Decision | None) -> None:
+    def _publish(
+        self, result: PassResult, failure: Decision | None, counts: _LocalCounts
+    ) -> None:
         state = self.signals.state
         now = self.clock.now()
         changes: dict[str, object] = {
             "pending": result.remaining,
+            "held": counts.held,
+            "held_until": counts.held_until,
+            "synced_this_week": counts.synced_this_week,
             "synced_this_run": state.synced_this_run + result.uploaded,
             "deleted_this_run": state.deleted_this_run + result.deleted,
             "rejected": state.rejected + result.rejected,

@@ -119,6 +119,7 @@ class Shell(QObject):
         tray.settings_triggered.connect(self.show_settings)
         tray.sign_out_triggered.connect(self.controller.sign_out)
         tray.quit_triggered.connect(self.quit_requested)
+        tray.sync_now_triggered.connect(self.controller.sync_now)
         tray.show_status(self.controller.status)
         tray.show()
         self.tray = tray
@@ -154,7 +155,7 @@ class Shell(QObject):
         if self.timer_window.isVisible() or not status.signed_in:
             self.timer_window.show_status(status, self.controller.clock.now())
         if self.tray is not None:
-            self.tray.show_status(status)
+            self.tray.show_status(status, self.controller.clock.now())
 
     def _on_controller_diary_changed(self) -> None:
         if self.diary_window.isVisible():

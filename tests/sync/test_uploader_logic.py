@@ -54,7 +54,9 @@ class FakeServer:
         self._maybe_fail("put_slot")
         return self._store_slot(slot)
 
-    def put_slots(self, contract_id: int, slots: list[Slot], client_time: datetime) -> list[BatchItem]:
+    def put_slots(
+        self, contract_id: int, slots: list[Slot], client_time: datetime
+    ) -> list[BatchItem]:
         """Per-slot statuses, as the server's batch endpoint; a 5xx fails the whole batch."""
         self._maybe_fail("put_slots")
         self.batches.append(len(slots))

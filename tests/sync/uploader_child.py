@@ -38,7 +38,9 @@ class AnnouncingApi:
         self._say("done put_slot")
         return receipt
 
-    def put_slots(self, contract_id: int, slots: list[Slot], client_time: datetime) -> list[BatchItem]:
+    def put_slots(
+        self, contract_id: int, slots: list[Slot], client_time: datetime
+    ) -> list[BatchItem]:
         self._say("call put_slots")
         items = self.api.put_slots(contract_id, slots, client_time)
         self._say("done put_slots")
