@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from PIL import Image
 from sqlalchemy import func, select
 
+import tests.support.server
 from bench.ingest import login, make_contracts
 from billing.db.models import Slot as ServerSlot
 from billing.db.session import make_engine
@@ -50,6 +51,9 @@ from tracker.store import MinuteActivity, Slot, Store
 TARGET_SECONDS = 10.0
 OFFLINE_FROM = utc(2026, 11, 2)  # Monday 00:00 UTC; 72 h later is Thursday 00:00
 NO_FAULTS = FaultPlan(drop_before=0, drop_after=0, delay=0, stall=0)
+
+# this machine kind is shared: a server can take longer than the tests' 30 s to start
+tests.support.server.START_TIMEOUT = 120.0
 
 
 def shot_bytes(rng: random.Random, kib: int) -> bytes:

@@ -43,7 +43,8 @@ class TokenGrant:
 
 
 class ApiClient:
-    """One server, one bearer token (or none, to sign in). Safe to use from one thread."""
+    """One server, one bearer token (or none, to sign in). Used from the uploader's thread;
+    its few shot-upload threads share the connection pool (urllib3's is thread-safe)."""
 
     def __init__(
         self,

@@ -46,6 +46,7 @@ import hashlib
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -67,6 +68,8 @@ log = logging.getLogger(__name__)
 SlotId = tuple[int, datetime]
 # a slot that failed transiently this often goes alone (single PUT), after the others
 ALONE_AFTER_FAILURES = 2
+# shots in flight at once after a batch: the server overlaps their disk writes
+SHOT_CONNECTIONS = 4
 
 
 @dataclass(frozen=True)
@@ -409,10 +412,19 @@ class Uploader:
         accepted: list[_Accepted] = []
         for contract_id, chunk in batches(together):
             accepted += self._send_batch(contract_id, chunk, result)
-        # then the shots, and only then is a slot marked synced
-        for slot, image, receipt in accepted:
-            self._finish(slot, image, receipt, result)
+        # then the shots, a few at once, and only then is a slot marked synced
+        aborted: Decision | None = None
+        for (slot, _, receipt), shot in zip(accepted, self._send_shots(accepted), strict=True):
             result.handled += 1
+            if shot.verdict in (Verdict.RETRY, Verdict.SIGN_IN):
+                self._count_failure([(slot.contract_id, slot.slot_start)], shot)
+                aborted = aborted or shot
+            elif shot.verdict is not Verdict.DONE:
+                self._reject(slot, shot.reason, result)
+            else:
+                self._mark_synced(slot, receipt, result)
+        if aborted is not None:
+            raise _PassAborted(aborted)
         for slot in alone:
             self._send_slot(slot, result)
             result.handled += 1
@@ -520,11 +532,26 @@ class Uploader:
         if accepted is not None:
             self._finish(*accepted, result)
 
+    def _send_shots(self, accepted: list[_Accepted]) -> list[Decision]:
+        """PUT the shots the server still expects, over up to ``SHOT_CONNECTIONS`` at once
+        (the server overlaps their disk writes); one decision per slot, in order."""
+        done = Decision(Verdict.DONE, "")
+
+        def send(item: _Accepted) -> Decision:
+            slot, image, receipt = item
+            if image is None or not receipt.shot_expected:
+                return done
+            return self._send_once(Operation.PUT_SHOT, lambda: self.api.put_shot(slot, image))
+
+        if sum(1 for _, image, receipt in accepted if image and receipt.shot_expected) <= 1:
+            return [send(item) for item in accepted]
+        with ThreadPoolExecutor(SHOT_CONNECTIONS, thread_name_prefix="workdiary-shots") as pool:
+            return list(pool.map(send, accepted))
+
     def _finish(
         self, slot: Slot, image: bytes | None, receipt: SlotReceipt, result: PassResult
     ) -> None:
-        """The server holds the slot's body: send its shot if still expected, then mark
-        it synced (unless it changed meanwhile) and note what the cap did to it."""
+        """A slot sent alone: its shot if still expected, then mark it synced."""
         key = (slot.contract_id, slot.slot_start)
         if image is not None and receipt.shot_expected:
             decision = self._attempt(
@@ -533,6 +560,12 @@ class Uploader:
             if decision.verdict is not Verdict.DONE:
                 self._reject(slot, decision.reason, result)
                 return
+        self._mark_synced(slot, receipt, result)
+
+    def _mark_synced(self, slot: Slot, receipt: SlotReceipt, result: PassResult) -> None:
+        """The server holds the slot and its shot: mark it synced (unless it changed
+        meanwhile) and note what the cap did to it."""
+        key = (slot.contract_id, slot.slot_start)
         self._attempts.per_slot.pop(key, None)
         try:
             marked = self.store.mark_synced(*key, self.clock.now(), slot.minute_count)
