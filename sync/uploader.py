@@ -414,6 +414,7 @@ class Uploader:
             accepted += self._send_batch(contract_id, chunk, result)
         # then the shots, a few at once, and only then is a slot marked synced
         aborted: Decision | None = None
+        stored: list[tuple[Slot, SlotReceipt]] = []
         for (slot, _, receipt), shot in zip(accepted, self._send_shots(accepted), strict=True):
             result.handled += 1
             if shot.verdict in (Verdict.RETRY, Verdict.SIGN_IN):
@@ -422,7 +423,13 @@ class Uploader:
             elif shot.verdict is not Verdict.DONE:
                 self._reject(slot, shot.reason, result)
             else:
-                self._mark_synced(slot, receipt, result)
+                stored.append((slot, receipt))
+        marks = self.store.mark_synced_many(
+            [(slot.contract_id, slot.slot_start, slot.minute_count) for slot, _ in stored],
+            self.clock.now(),
+        )
+        for (slot, receipt), marked in zip(stored, marks, strict=True):
+            self._note_synced(slot, receipt, marked, result)
         if aborted is not None:
             raise _PassAborted(aborted)
         for slot in alone:
@@ -447,13 +454,17 @@ class Uploader:
         self, contract_id: int, chunk: list[Slot], result: PassResult
     ) -> list[_Accepted]:
         """POST one batch; the slots the server holds now, with their receipts."""
-        ready: list[tuple[Slot, bytes | None]] = []
+        readable: list[tuple[Slot, bytes | None]] = []
         for slot in chunk:
-            send, image = self._prepare(slot, result)
-            if send:
-                ready.append((slot, image))
-            else:
+            try:
+                readable.append((slot, self._read_shot(slot)))
+            except LocalShotBroken as broken:
+                self._reject(slot, str(broken), result)
                 result.handled += 1
+        # committed before the batch leaves: a delete from now on leaves a tombstone
+        live = self.store.mark_sending_many([(s.contract_id, s.slot_start) for s, _ in readable])
+        ready = [item for item, send in zip(readable, live, strict=True) if send]
+        result.handled += len(readable) - len(ready)  # deleted before anything was sent
         if not ready:
             return []
         sent = [slot for slot, _ in ready]
@@ -566,10 +577,19 @@ class Uploader:
         """The server holds the slot and its shot: mark it synced (unless it changed
         meanwhile) and note what the cap did to it."""
         key = (slot.contract_id, slot.slot_start)
-        self._attempts.per_slot.pop(key, None)
         try:
-            marked = self.store.mark_synced(*key, self.clock.now(), slot.minute_count)
+            marked: bool | None = self.store.mark_synced(
+                *key, self.clock.now(), slot.minute_count
+            )
         except SlotNotFound:
+            marked = None
+        self._note_synced(slot, receipt, marked, result)
+
+    def _note_synced(
+        self, slot: Slot, receipt: SlotReceipt, marked: bool | None, result: PassResult
+    ) -> None:
+        self._attempts.per_slot.pop((slot.contract_id, slot.slot_start), None)
+        if marked is None:
             return  # deleted while we were sending it: its tombstone goes next pass
         if not marked:
             return  # it lost minutes while we were sending it: the shorter body goes next

@@ -10,6 +10,7 @@ server has confirmed the DELETE (across restarts); a DELETE the server refuses f
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -109,6 +110,50 @@ class SyncQueue(SlotTable):
                 (instant_text(at), contract_id, slot_key(start)),
             )
         return True
+
+    def mark_synced_many(
+        self, sent: Sequence[tuple[int, datetime, int]], at: datetime
+    ) -> list[bool | None]:
+        """:meth:`mark_synced` for many ``(contract_id, start, sent_minutes)`` in one
+        transaction (one fsync, not one per slot): per slot True (marked), False (it lost
+        minutes meanwhile: the newer body is still to send) or None (deleted meanwhile)."""
+        outcomes: list[bool | None] = []
+        with self._transaction() as conn:
+            for contract_id, start, sent_minutes in sent:
+                key = slot_key(start)
+                row = conn.execute(
+                    "SELECT s.deleted_at, COUNT(m.minute) FROM slots s LEFT JOIN slot_minutes m "
+                    "USING (contract_id, slot_start) WHERE s.contract_id=? AND s.slot_start=? "
+                    "GROUP BY s.contract_id, s.slot_start",
+                    (contract_id, key),
+                ).fetchone()
+                if row is None or row[0] is not None:
+                    outcomes.append(None)
+                elif row[1] != sent_minutes:
+                    outcomes.append(False)
+                else:
+                    conn.execute(
+                        "UPDATE slots SET sync_state='synced', sync_reason=NULL, synced_at=?, "
+                        "replaces_synced=0, server_may_hold=1 "
+                        "WHERE contract_id=? AND slot_start=?",
+                        (instant_text(at), contract_id, key),
+                    )
+                    outcomes.append(True)
+        return outcomes
+
+    def mark_sending_many(self, keys: Sequence[tuple[int, datetime]]) -> list[bool]:
+        """:meth:`mark_sending` for many slots in one transaction; per slot False if it
+        was deleted meanwhile (then send nothing for it)."""
+        with self._transaction() as conn:
+            return [
+                conn.execute(
+                    "UPDATE slots SET server_may_hold=1 "
+                    "WHERE contract_id=? AND slot_start=? AND deleted_at IS NULL",
+                    (contract_id, slot_key(start)),
+                ).rowcount
+                > 0
+                for contract_id, start in keys
+            ]
 
     def mark_rejected(self, contract_id: int, start: datetime, reason: str) -> None:
         """The server refused the slot for good (e.g. "week locked"). Raises
