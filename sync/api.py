@@ -15,13 +15,23 @@ import requests
 
 from sync.errors import ApiError, WireError
 from sync.uploader import SlotReceipt
-from sync.wire import hourly_contracts, iso, slot_body, slot_receipt
+from sync.wire import (
+    BatchItem,
+    batch_body,
+    batch_receipt,
+    hourly_contracts,
+    iso,
+    slot_body,
+    slot_receipt,
+)
 from tracker.contract import Contract
 from tracker.model import Slot
 
 API_PREFIX = "/api/v1"
 # (connect, read) seconds: a dead server is noticed fast; a slow shot upload is not cut
 DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 30.0)
+# the offline probe: a server that cannot answer its no-op health check in this is down
+PROBE_TIMEOUT: tuple[float, float] = (3.0, 5.0)
 
 
 @dataclass(frozen=True)
@@ -33,7 +43,8 @@ class TokenGrant:
 
 
 class ApiClient:
-    """One server, one bearer token (or none, to sign in). Safe to use from one thread."""
+    """One server, one bearer token (or none, to sign in). Used from the uploader's thread;
+    its few shot-upload threads share the connection pool (urllib3's is thread-safe)."""
 
     def __init__(
         self,
@@ -88,6 +99,19 @@ class ApiClient:
             over_limit_minutes=receipt.over_limit_minutes, shot_expected=receipt.shot_expected
         )
 
+    def put_slots(
+        self, contract_id: int, slots: list[Slot], client_time: datetime
+    ) -> list[BatchItem]:
+        """``POST /contracts/{id}/slots``: the per-slot results, in the order sent."""
+        answer = self._json(
+            "POST", f"/contracts/{contract_id}/slots", json=batch_body(slots, client_time)
+        )
+        return batch_receipt(answer, slots)
+
+    def health(self) -> None:
+        """The cheap probe while offline: no database, no auth. Raises if unanswered."""
+        self._request("GET", "/health", timeout=PROBE_TIMEOUT)
+
     def put_shot(self, slot: Slot, image: bytes) -> None:
         if slot.shot is None:
             raise ValueError(f"slot {slot.key} has no shot to upload")
@@ -115,11 +139,12 @@ class ApiClient:
         headers = dict(kwargs.pop("headers", {}) or {})
         if self.token is not None:
             headers["Authorization"] = f"Bearer {self.token}"
+        timeout = kwargs.pop("timeout", self.timeout)
         response = self._session.request(
             method,
             self.base_url + API_PREFIX + path,
             headers=headers,
-            timeout=self.timeout,
+            timeout=timeout,
             allow_redirects=False,
             **kwargs,
         )

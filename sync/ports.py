@@ -13,6 +13,7 @@ from typing import Protocol
 
 from tracker.contract import Contract
 from tracker.model import Slot
+from tracker.store.sync_queue import QueueCounts
 
 
 class UploadQueue(Protocol):
@@ -24,6 +25,8 @@ class UploadQueue(Protocol):
 
     def pending_deletions(self) -> list[Slot]: ...
 
+    def queue_counts(self, now: datetime, hold: timedelta, since: datetime) -> QueueCounts: ...
+
     def refused_deletions(self) -> list[Slot]: ...
 
     def read_shot(self, slot: Slot) -> bytes: ...
@@ -33,6 +36,12 @@ class UploadQueue(Protocol):
     def mark_synced(
         self, contract_id: int, start: datetime, at: datetime, sent_minutes: int | None = None
     ) -> bool: ...
+
+    def mark_sending_many(self, keys: Sequence[tuple[int, datetime]]) -> list[bool]: ...
+
+    def mark_synced_many(
+        self, sent: Sequence[tuple[int, datetime, int]], at: datetime
+    ) -> list[bool | None]: ...
 
     def mark_rejected(self, contract_id: int, start: datetime, reason: str) -> None: ...
 

@@ -31,6 +31,7 @@ class Verdict(Enum):
 
 class Operation(Enum):
     PUT_SLOT = "put_slot"
+    PUT_SLOTS = "put_slots"  # the batch as a whole; each slot's own status is PUT_SLOT's
     PUT_SHOT = "put_shot"
     DELETE_SLOT = "delete_slot"
     READ = "read"

@@ -29,6 +29,8 @@ from tracker.model import DEFAULT_HOLD
 log = logging.getLogger(__name__)
 
 SERVER_URL_SETTING = "sync.server_url"
+# while offline the health probe runs at least this often (jittered backoff up to it)
+OFFLINE_PROBE_CAP_SECONDS = 30.0
 
 
 def remembered_server_url(store: SyncStore) -> str | None:
@@ -53,7 +55,7 @@ class SyncService:
         pause: Pause = wait_on_event,
         hold: timedelta | Callable[[], timedelta] = DEFAULT_HOLD,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
-        backoff_cap_seconds: float = 300.0,
+        backoff_cap_seconds: float = OFFLINE_PROBE_CAP_SECONDS,
     ) -> None:
         self.store = store
         self.clock = clock if clock is not None else SystemClock()
@@ -139,7 +141,8 @@ class SyncService:
         self._lock.release()
 
     def nudge(self) -> None:
-        """A slot was written or deleted: look at the queue now rather than later."""
+        """A slot was written or deleted, or the user chose "Sync now": look at the queue
+        now rather than after the backoff (while offline, the health probe goes first)."""
         if self._thread is not None:
             self._thread.nudge()
 

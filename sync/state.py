@@ -35,6 +35,9 @@ class UploaderStatus:
     ``pending``: finished slots past the hold window not yet on the server, plus
     deletions not yet sent. ``rejected``: slots the server refused (each keeps its reason).
     ``synced_this_run``: slots uploaded since the uploader started.
+    ``held``: finished slots still inside the hold window (kept here on purpose, until
+    ``held_until`` for the first of them). ``synced_this_week``: slots of the current
+    week (Monday 00:00 UTC) the server holds.
     """
 
     phase: SyncPhase = SyncPhase.WAITING
@@ -45,6 +48,9 @@ class UploaderStatus:
     last_error: str | None = None
     next_attempt_at: datetime | None = None
     last_synced_at: datetime | None = None
+    held: int = 0
+    held_until: datetime | None = None
+    synced_this_week: int = 0
 
 
 @dataclass(frozen=True)

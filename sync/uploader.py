@@ -2,10 +2,12 @@
 
 One *pass* (:meth:`Uploader.run_pass`) sends the deletions the server still needs, then
 the slots past the hold window, oldest first: commit in the store that the server may
-hold the slot, PUT the slot, PUT its shot, and only then mark it synced. Every request
-is idempotent on the server (a slot is named by ``(contract_id, slot_start)``), so a
-crash or a lost answer at any point is repaired by sending the same request again on
-the next pass. Because the may-hold mark is committed before the first byte is sent, a
+hold each slot, POST them in batches (``POST /contracts/{id}/slots``, at most
+``wire.BATCH_MAX_SLOTS`` slots and ``wire.BATCH_MAX_BYTES`` each), then PUT the shots
+the server still expects, and only then mark each slot synced. Every request is
+idempotent on the server (a slot is named by ``(contract_id, slot_start)``), so a crash
+or a lost answer at any point is repaired by sending the same request again on the next
+pass. Because the may-hold mark is committed before the first byte is sent, a
 slot deleted at any point after that leaves a tombstone in the store, and the DELETE
 goes out on a later pass, across restarts (404: the server never held it, also done).
 
@@ -19,8 +21,20 @@ What happens after each failure is decided by :mod:`sync.retry`:
   exponentially growing delay (the slot that failed also sinks in the queue order, so
   one slot the server keeps failing on cannot hold up the others);
 - a definite 4xx marks the slot rejected with the server's reason (it keeps its local
-  data; the UI shows the reason) and the pass goes on with the next slot;
+  data; the UI shows the reason) and the pass goes on with the next slot; in a batch,
+  each slot has its own status, so a refused one (409/422) never holds up the others —
+  a 409 is confirmed once with the single PUT (our own lost earlier copy may have won a
+  race), and a batch refused as a whole (a malformed item, no batch endpoint) is sent
+  again as single PUTs, so each slot gets its own answer;
+- a slot that already failed transiently twice is sent on its own, last: a slot the
+  server keeps failing on cannot hold up a batch;
 - 401 pauses the uploader until the user signs in again; the slots stay pending.
+
+Offline: the first failed request publishes OFFLINE at once. While offline, each pass
+first asks the server's no-op health check (cheap: no database, no auth); the pause
+between passes is the jittered backoff, capped (30 s in the app). The pass after a
+successful probe sends the queue at once. An idle uploader probes too, every
+``idle_interval``, so a lost server is noticed even when nothing is waiting.
 
 :class:`UploaderThread` runs passes on its own thread with a stop event, so the GUI
 never waits on the network.
@@ -31,23 +45,31 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Protocol
 
-from sync.errors import signed_out_message
+from sync.errors import ApiError, signed_out_message
 from sync.ports import UploadQueue
-from sync.retry import Backoff, Decision, Operation, Verdict, decide
+from sync.retry import Backoff, Decision, Operation, Verdict, decide, verdict_for_status
 from sync.state import OverLimit, SlotRejected, SyncPhase, SyncSignals
+from sync.wire import BatchItem, batches
+from tracker.cap import week_start
 from tracker.clock import Clock
 from tracker.contract import Contract
 from tracker.model import DEFAULT_HOLD, Slot, SlotNotFound
+from tracker.slots import SLOT_LENGTH
 
 log = logging.getLogger(__name__)
 
 SlotId = tuple[int, datetime]
+# a slot that failed transiently this often goes alone (single PUT), after the others
+ALONE_AFTER_FAILURES = 2
+# shots in flight at once after a batch: the server overlaps their disk writes
+SHOT_CONNECTIONS = 4
 
 
 @dataclass(frozen=True)
@@ -62,6 +84,12 @@ class SlotApi(Protocol):
     """The requests the uploader needs (``sync.api.ApiClient`` is the real one)."""
 
     def put_slot(self, slot: Slot, client_time: datetime) -> SlotReceipt: ...
+
+    def put_slots(
+        self, contract_id: int, slots: list[Slot], client_time: datetime
+    ) -> list[BatchItem]: ...
+
+    def health(self) -> None: ...
 
     def put_shot(self, slot: Slot, image: bytes) -> None: ...
 
@@ -97,6 +125,16 @@ class _Attempts:
     per_slot: dict[SlotId, int] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class _LocalCounts:
+    held: int
+    held_until: datetime | None
+    synced_this_week: int
+
+
+_Accepted = tuple[Slot, bytes | None, SlotReceipt]  # held by the server; shot maybe to go
+
+
 class _PassAborted(Exception):
     def __init__(self, decision: Decision) -> None:
         super().__init__(decision.reason)
@@ -120,7 +158,7 @@ class Uploader:
         *,
         signals: SyncSignals | None = None,
         hold: timedelta | Callable[[], timedelta] = DEFAULT_HOLD,
-        batch_size: int = 50,
+        batch_size: int = 500,
         idle_interval: float = 30.0,
         contracts_every: float = 300.0,
     ) -> None:
@@ -138,6 +176,7 @@ class Uploader:
         self._attempts = _Attempts()
         self._paused_for_sign_in = False
         self._told_refused_deletions = False
+        self._last_contact: float | None = None  # monotonic: the server last answered
 
     @property
     def hold(self) -> timedelta:
@@ -165,28 +204,60 @@ class Uploader:
         if self._paused_for_sign_in:
             result.next_delay = self.idle_interval
             return result
-        self.signals.update(phase=SyncPhase.UPLOADING)
-        self._tell_refused_deletions_once()
         hold = self.hold
-        deletions = self.store.pending_deletions()
-        queue = self.store.sync_queue(self.clock.now(), hold)
         try:
+            if self.offline:
+                # the cheap probe first: no store read, no upload, until the server answers
+                self._attempt(Operation.READ, (), self.api.health)
+            deletions = self.store.pending_deletions()
+            queue = self.store.sync_queue(self.clock.now(), hold)
+            if not (deletions or queue):
+                self._probe_if_idle()
+            self.signals.update(phase=SyncPhase.UPLOADING)
+            self._tell_refused_deletions_once()
             self._send_deletions(deletions, result)
             self._send_slots(queue, result)
         except _PassAborted as aborted:
-            result.remaining = self._waiting(hold)
-            return self._after_failure(result, aborted.decision)
+            return self._after_failure(result, aborted.decision, self._local_counts(hold, result))
         # counted afresh: a slot deleted during its upload left a tombstone meanwhile
-        result.remaining = self._waiting(hold)
+        counts = self._local_counts(hold, result)
         try:
             self._uploaded_since_refresh += result.uploaded + result.deleted
             self._refresh_contracts_if_due(result)
         except _PassAborted as aborted:
-            return self._after_failure(result, aborted.decision)
+            return self._after_failure(result, aborted.decision, counts)
         self._attempts.queue_failures = 0
-        result.next_delay = 0.0 if result.remaining else self.idle_interval
-        self._publish(result, None)
+        result.next_delay = 0.0 if result.remaining else self._idle_delay(counts.held_until)
+        self._publish(result, None, counts)
         return result
+
+    def _local_counts(self, hold: timedelta, result: PassResult) -> _LocalCounts:
+        """What the store holds, counted in one query; sets ``result.remaining``."""
+        now = self.clock.now()
+        counts = self.store.queue_counts(now, hold, week_start(now))
+        result.remaining = counts.waiting + counts.deletions
+        held_until = None if counts.first_held is None else counts.first_held + SLOT_LENGTH + hold
+        return _LocalCounts(counts.held, held_until, counts.synced_since)
+
+    @property
+    def offline(self) -> bool:
+        """The last pass failed to reach the server (or got a 5xx): probing."""
+        return self._attempts.queue_failures > 0
+
+    def _probe_if_idle(self) -> None:
+        """Nothing to send: probe once per ``idle_interval`` all the same, so a lost server
+        is noticed (and shown) before there is something to send. Raises on failure."""
+        if self._last_contact is None or (
+            self.clock.monotonic() - self._last_contact >= self.idle_interval
+        ):
+            self._attempt(Operation.READ, (), self.api.health)
+
+    def _idle_delay(self, held_until: datetime | None) -> float:
+        """Idle: wake at the next probe, or when the first held slot leaves the hold."""
+        if held_until is None:
+            return self.idle_interval
+        until = (held_until - self.clock.now()).total_seconds()
+        return min(self.idle_interval, max(until, 0.0) + 0.5)
 
     def _tell_refused_deletions_once(self) -> None:
         """Deletions the server refused for good (week locked) in an earlier run are not
@@ -203,10 +274,6 @@ class Uploader:
                 f"(slot {refused[-1].key}: {reason})",
             )
 
-    def _waiting(self, hold: timedelta) -> int:
-        return len(self.store.pending_deletions()) + len(
-            self.store.sync_queue(self.clock.now(), hold)
-        )
 
     def drain(self, max_passes: int = 10_000, sleep: Callable[[float], None] | None = None) -> int:
         """Run passes until nothing is left to send; returns the passes run.
@@ -224,7 +291,9 @@ class Uploader:
                 sleep(result.next_delay)
         raise RuntimeError(f"the queue did not drain in {max_passes} passes")
 
-    def _after_failure(self, result: PassResult, decision: Decision) -> PassResult:
+    def _after_failure(
+        self, result: PassResult, decision: Decision, counts: _LocalCounts
+    ) -> PassResult:
         result.failure = decision
         if decision.verdict is Verdict.SIGN_IN:
             self._paused_for_sign_in = True
@@ -236,6 +305,8 @@ class Uploader:
                 phase=SyncPhase.SIGNED_OUT,
                 last_error=signed_out_message(decision.reason),
                 pending=result.remaining,
+                held=counts.held,
+                held_until=counts.held_until,
                 next_attempt_at=None,
             )
             return result
@@ -243,14 +314,19 @@ class Uploader:
         self._attempts.queue_failures += 1
         result.next_delay = delay
         log.info("upload pass failed (%s); next try in %.1f s", decision.reason, delay)
-        self._publish(result, decision)
+        self._publish(result, decision, counts)
         return result
 
-    def _publish(self, result: PassResult, failure: Decision | None) -> None:
+    def _publish(
+        self, result: PassResult, failure: Decision | None, counts: _LocalCounts
+    ) -> None:
         state = self.signals.state
         now = self.clock.now()
         changes: dict[str, object] = {
             "pending": result.remaining,
+            "held": counts.held,
+            "held_until": counts.held_until,
+            "synced_this_week": counts.synced_this_week,
             "synced_this_run": state.synced_this_run + result.uploaded,
             "deleted_this_run": state.deleted_this_run + result.deleted,
             "rejected": state.rejected + result.rejected,
@@ -299,7 +375,7 @@ class Uploader:
             and not drained_after_uploads
         ):
             return
-        decision = self._attempt(Operation.READ, None, self.refresh_contracts)
+        decision = self._attempt(Operation.READ, (), self.refresh_contracts)
         if decision.verdict is not Verdict.DONE:
             log.warning("the server refused the contract list: %s", decision.reason)
             self._contracts_due_at = self.clock.monotonic() + self.contracts_every
@@ -311,7 +387,7 @@ class Uploader:
             key = (tombstone.contract_id, tombstone.slot_start)
             decision = self._attempt(
                 Operation.DELETE_SLOT,
-                key,
+                [key],
                 partial(self.api.delete_slot, tombstone.contract_id, tombstone.slot_start),
             )
             result.handled += 1
@@ -325,49 +401,200 @@ class Uploader:
 
     # --- slots --------------------------------------------------------------------
 
+    def _failures(self, slot: Slot) -> int:
+        return self._attempts.per_slot.get((slot.contract_id, slot.slot_start), 0)
+
     def _send_slots(self, queue: list[Slot], result: PassResult) -> None:
-        queue = list(queue)
         # slots that failed transiently before go last, so one bad slot blocks nothing
-        queue.sort(key=lambda s: self._attempts.per_slot.get((s.contract_id, s.slot_start), 0))
-        for slot in queue[: self.batch_size]:
+        queue = sorted(queue, key=self._failures)[: self.batch_size]
+        together = [s for s in queue if self._failures(s) < ALONE_AFTER_FAILURES]
+        alone = [s for s in queue if self._failures(s) >= ALONE_AFTER_FAILURES]
+        accepted: list[_Accepted] = []
+        for contract_id, chunk in batches(together):
+            accepted += self._send_batch(contract_id, chunk, result)
+        # then the shots, a few at once, and only then is a slot marked synced
+        aborted: Decision | None = None
+        stored: list[tuple[Slot, SlotReceipt]] = []
+        for (slot, _, receipt), shot in zip(accepted, self._send_shots(accepted), strict=True):
+            result.handled += 1
+            if shot.verdict in (Verdict.RETRY, Verdict.SIGN_IN):
+                self._count_failure([(slot.contract_id, slot.slot_start)], shot)
+                aborted = aborted or shot
+            elif shot.verdict is not Verdict.DONE:
+                self._reject(slot, shot.reason, result)
+            else:
+                stored.append((slot, receipt))
+        marks = self.store.mark_synced_many(
+            [(slot.contract_id, slot.slot_start, slot.minute_count) for slot, _ in stored],
+            self.clock.now(),
+        )
+        for (slot, receipt), marked in zip(stored, marks, strict=True):
+            self._note_synced(slot, receipt, marked, result)
+        if aborted is not None:
+            raise _PassAborted(aborted)
+        for slot in alone:
             self._send_slot(slot, result)
             result.handled += 1
 
-    def _send_slot(self, slot: Slot, result: PassResult) -> None:
-        key = (slot.contract_id, slot.slot_start)
+    def _prepare(self, slot: Slot, result: PassResult) -> tuple[bool, bytes | None]:
+        """Read the shot, then commit that the server may hold the slot (before anything
+        is sent: a delete from now on leaves a tombstone). False: do not send it."""
         try:
             image = self._read_shot(slot)
         except LocalShotBroken as broken:
             self._reject(slot, str(broken), result)
-            return
+            return False, None
         try:
-            # committed before the PUT leaves: a delete from now on leaves a tombstone
-            self.store.mark_sending(*key)
+            self.store.mark_sending(slot.contract_id, slot.slot_start)
         except SlotNotFound:
-            return  # deleted before we sent anything: the server never saw it
+            return False, None  # deleted before we sent anything: the server never saw it
+        return True, image
+
+    def _send_batch(
+        self, contract_id: int, chunk: list[Slot], result: PassResult
+    ) -> list[_Accepted]:
+        """POST one batch; the slots the server holds now, with their receipts."""
+        readable: list[tuple[Slot, bytes | None]] = []
+        for slot in chunk:
+            try:
+                readable.append((slot, self._read_shot(slot)))
+            except LocalShotBroken as broken:
+                self._reject(slot, str(broken), result)
+                result.handled += 1
+        # committed before the batch leaves: a delete from now on leaves a tombstone
+        live = self.store.mark_sending_many([(s.contract_id, s.slot_start) for s, _ in readable])
+        ready = [item for item, send in zip(readable, live, strict=True) if send]
+        result.handled += len(readable) - len(ready)  # deleted before anything was sent
+        if not ready:
+            return []
+        sent = [slot for slot, _ in ready]
+        answer: list[list[BatchItem]] = []
+        decision = self._attempt(
+            Operation.PUT_SLOTS,
+            [(slot.contract_id, slot.slot_start) for slot in sent],
+            lambda: answer.append(self.api.put_slots(contract_id, sent, self.clock.now())),
+        )
+        if decision.verdict is not Verdict.DONE:
+            # refused as a whole (a malformed item, no batch endpoint here): one by one,
+            # each slot gets its own answer
+            log.info("batch refused (%s); sending its %d slots one by one", decision.reason,
+                     len(ready))
+            return [a for slot, image in ready if (a := self._put_alone(slot, image, result))]
+        accepted = []
+        for (slot, image), item in zip(ready, answer[0], strict=True):
+            receipt = self._item_receipt(slot, item, result)
+            if receipt is not None:
+                accepted.append((slot, image, receipt))
+        return accepted
+
+    def _item_receipt(self, slot: Slot, item: BatchItem, result: PassResult) -> SlotReceipt | None:
+        """One slot's status in a batch answer: its receipt if the server holds it."""
+        verdict = verdict_for_status(item.status, Operation.PUT_SLOT)
+        if verdict is Verdict.DONE:
+            return SlotReceipt(item.over_limit_minutes, item.shot_expected)
+        if verdict is Verdict.CONFIRM:
+            # maybe our own lost earlier copy won a race: the single PUT asks once more
+            receipt: list[SlotReceipt] = []
+            decision = self._confirm(
+                slot, lambda: receipt.append(self.api.put_slot(slot, self.clock.now()))
+            )
+            if decision.verdict is Verdict.DONE:
+                return receipt[0]
+            self._reject(slot, decision.reason or item.detail, result)
+        elif verdict is Verdict.REJECTED:
+            self._reject(slot, item.detail or f"refused ({item.status})", result)
+        else:  # a transient status for this slot alone: it waits for the next pass
+            key = (slot.contract_id, slot.slot_start)
+            self._attempts.per_slot[key] = self._attempts.per_slot.get(key, 0) + 1
+        result.handled += 1
+        return None
+
+    def _confirm(self, slot: Slot, send: Callable[[], object]) -> Decision:
+        """Send a 409'd slot once more: DONE, or REJECTED; transient aborts the pass."""
+        decision = self._send_once(Operation.PUT_SLOT, send)
+        if decision.verdict is Verdict.CONFIRM:
+            return Decision(Verdict.REJECTED, decision.reason)
+        if decision.verdict in (Verdict.RETRY, Verdict.SIGN_IN):
+            self._count_failure([(slot.contract_id, slot.slot_start)], decision)
+            raise _PassAborted(decision)
+        return decision
+
+    def _put_alone(
+        self, slot: Slot, image: bytes | None, result: PassResult
+    ) -> _Accepted | None:
+        """The single PUT of a slot already marked sending: its receipt, or None."""
         receipt: list[SlotReceipt] = []
         decision = self._attempt(
             Operation.PUT_SLOT,
-            key,
+            [(slot.contract_id, slot.slot_start)],
             lambda: receipt.append(self.api.put_slot(slot, self.clock.now())),
         )
-        shot_expected = receipt[0].shot_expected if receipt else True
-        if decision.verdict is Verdict.DONE and image is not None and shot_expected:
-            decision = self._attempt(
-                Operation.PUT_SHOT, key, lambda: self.api.put_shot(slot, image)
-            )
         if decision.verdict is not Verdict.DONE:
             self._reject(slot, decision.reason, result)
+            result.handled += 1
+            return None
+        return slot, image, receipt[0]
+
+    def _send_slot(self, slot: Slot, result: PassResult) -> None:
+        send, image = self._prepare(slot, result)
+        if not send:
             return
-        self._attempts.per_slot.pop(key, None)
+        accepted = self._put_alone(slot, image, result)
+        if accepted is not None:
+            self._finish(*accepted, result)
+
+    def _send_shots(self, accepted: list[_Accepted]) -> list[Decision]:
+        """PUT the shots the server still expects, over up to ``SHOT_CONNECTIONS`` at once
+        (the server overlaps their disk writes); one decision per slot, in order."""
+        done = Decision(Verdict.DONE, "")
+
+        def send(item: _Accepted) -> Decision:
+            slot, image, receipt = item
+            if image is None or not receipt.shot_expected:
+                return done
+            return self._send_once(Operation.PUT_SHOT, lambda: self.api.put_shot(slot, image))
+
+        if sum(1 for _, image, receipt in accepted if image and receipt.shot_expected) <= 1:
+            return [send(item) for item in accepted]
+        with ThreadPoolExecutor(SHOT_CONNECTIONS, thread_name_prefix="workdiary-shots") as pool:
+            return list(pool.map(send, accepted))
+
+    def _finish(
+        self, slot: Slot, image: bytes | None, receipt: SlotReceipt, result: PassResult
+    ) -> None:
+        """A slot sent alone: its shot if still expected, then mark it synced."""
+        key = (slot.contract_id, slot.slot_start)
+        if image is not None and receipt.shot_expected:
+            decision = self._attempt(
+                Operation.PUT_SHOT, [key], lambda: self.api.put_shot(slot, image)
+            )
+            if decision.verdict is not Verdict.DONE:
+                self._reject(slot, decision.reason, result)
+                return
+        self._mark_synced(slot, receipt, result)
+
+    def _mark_synced(self, slot: Slot, receipt: SlotReceipt, result: PassResult) -> None:
+        """The server holds the slot and its shot: mark it synced (unless it changed
+        meanwhile) and note what the cap did to it."""
+        key = (slot.contract_id, slot.slot_start)
         try:
-            marked = self.store.mark_synced(*key, self.clock.now(), slot.minute_count)
+            marked: bool | None = self.store.mark_synced(
+                *key, self.clock.now(), slot.minute_count
+            )
         except SlotNotFound:
+            marked = None
+        self._note_synced(slot, receipt, marked, result)
+
+    def _note_synced(
+        self, slot: Slot, receipt: SlotReceipt, marked: bool | None, result: PassResult
+    ) -> None:
+        self._attempts.per_slot.pop((slot.contract_id, slot.slot_start), None)
+        if marked is None:
             return  # deleted while we were sending it: its tombstone goes next pass
         if not marked:
             return  # it lost minutes while we were sending it: the shorter body goes next
         result.uploaded += 1
-        over = receipt[0].over_limit_minutes if receipt else 0
+        over = receipt.over_limit_minutes
         if over or slot.over_limit:
             self.store.mark_over_limit(slot.contract_id, slot.slot_start, over > 0)
         if over:
@@ -388,7 +615,7 @@ class Uploader:
     # --- one request ----------------------------------------------------------------
 
     def _attempt(
-        self, operation: Operation, key: SlotId | None, send: Callable[[], object]
+        self, operation: Operation, keys: Sequence[SlotId], send: Callable[[], object]
     ) -> Decision:
         """Send; return DONE or REJECTED, or abort the pass (retry later / sign in)."""
         decision = self._send_once(operation, send)
@@ -398,17 +625,24 @@ class Uploader:
             if decision.verdict is Verdict.CONFIRM:
                 decision = Decision(Verdict.REJECTED, decision.reason)
         if decision.verdict in (Verdict.RETRY, Verdict.SIGN_IN):
-            if decision.verdict is Verdict.RETRY and key is not None:
-                self._attempts.per_slot[key] = self._attempts.per_slot.get(key, 0) + 1
+            self._count_failure(keys, decision)
             raise _PassAborted(decision)
         return decision
 
-    @staticmethod
-    def _send_once(operation: Operation, send: Callable[[], object]) -> Decision:
+    def _count_failure(self, keys: Sequence[SlotId], decision: Decision) -> None:
+        if decision.verdict is Verdict.RETRY:
+            for key in keys:
+                self._attempts.per_slot[key] = self._attempts.per_slot.get(key, 0) + 1
+
+    def _send_once(self, operation: Operation, send: Callable[[], object]) -> Decision:
         try:
             send()
         except Exception as raised:
-            return decide(raised, operation)
+            decision = decide(raised, operation)
+            if isinstance(raised, ApiError) and decision.verdict is not Verdict.RETRY:
+                self._last_contact = self.clock.monotonic()  # it answered, if only to refuse
+            return decision
+        self._last_contact = self.clock.monotonic()
         return decide(None, operation)
 
     def _reject(self, slot: Slot, reason: str, result: PassResult) -> None:

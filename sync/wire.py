@@ -6,7 +6,8 @@ for a slot, ``ContractPublic`` for a contract. Only this module knows field name
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -65,6 +66,80 @@ def slot_body(slot: Slot, client_now: datetime) -> dict[str, Any]:
         "clock_jump": slot.clock_jump,
     }
     return body
+
+
+# A batch stays well under the server's body limit (1 MiB) whatever its memos hold: the
+# server takes up to 500 slots, but a worst-case memo (1000 escaped characters) is ~12 KiB.
+BATCH_MAX_SLOTS = 100
+BATCH_MAX_BYTES = 400 * 1024
+
+
+def batch_body(slots: Sequence[Slot], client_now: datetime) -> dict[str, Any]:
+    """The ``SlotBatch`` body: each slot's ``SlotPut`` body plus its ``slot_start``."""
+    return {
+        "slots": [{"slot_start": iso(slot.slot_start), **slot_body(slot, client_now)}
+                  for slot in slots]
+    }
+
+
+def batches(
+    slots: Sequence[Slot],
+    max_slots: int = BATCH_MAX_SLOTS,
+    max_bytes: int = BATCH_MAX_BYTES,
+) -> Iterator[tuple[int, list[Slot]]]:
+    """Split ``slots`` into runs of one contract each, at most ``max_slots`` long and
+    ``max_bytes`` of JSON (measured on the body as it will be sent), order kept."""
+    chunk: list[Slot] = []
+    size = 0
+    for slot in slots:
+        # client_now has a fixed width, so any instant measures the same
+        item = len(json.dumps(slot_body(slot, slot.slot_start))) + 40
+        if chunk and (
+            chunk[0].contract_id != slot.contract_id
+            or len(chunk) >= max_slots
+            or size + item > max_bytes
+        ):
+            yield chunk[0].contract_id, chunk
+            chunk, size = [], 0
+        chunk.append(slot)
+        size += item
+    if chunk:
+        yield chunk[0].contract_id, chunk
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """One slot's result in a ``SlotBatchReceipt``: an HTTP-like status and why."""
+
+    slot_start: datetime
+    status: int
+    detail: str
+    over_limit_minutes: int
+    shot_expected: bool
+
+
+def batch_receipt(body: object, sent: Sequence[Slot]) -> list[BatchItem]:
+    """The per-slot results, in the order sent; a missing or extra one is a WireError."""
+    data = _mapping(body, "batch receipt")
+    results = data.get("results")
+    if not isinstance(results, list) or len(results) != len(sent):
+        raise WireError("the batch answer does not have one result per slot sent")
+    items = []
+    for slot, result in zip(sent, results, strict=True):
+        entry = _mapping(result, "batch result")
+        if instant_from_wire(entry.get("slot_start")) != slot.slot_start:
+            raise WireError("the batch answer's results are not in the order sent")
+        over = entry.get("over_limit_minutes")
+        items.append(
+            BatchItem(
+                slot_start=slot.slot_start,
+                status=_int(entry, "status"),
+                detail=str(entry.get("detail") or ""),
+                over_limit_minutes=over if isinstance(over, int) else 0,
+                shot_expected=bool(entry.get("shot_expected", True)),
+            )
+        )
+    return items
 
 
 @dataclass(frozen=True)

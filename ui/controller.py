@@ -226,6 +226,12 @@ class AppController(QObject):
         self.refresh()
         self.diary_changed.emit()
 
+    def sync_now(self) -> None:
+        """The user's "Sync now": the uploader wakes at once; while offline its first
+        request is the health probe, and the queue follows as soon as it answers."""
+        if self.account_port is not None:
+            self.account_port.nudge()
+
     def delete_slot(self, slot: DiarySlot) -> None:
         try:
             self.session.delete_slot(slot.contract_id, slot.slot_start)

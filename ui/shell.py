@@ -136,6 +136,7 @@ class Shell(QObject):
         tray.settings_triggered.connect(self.show_settings)
         tray.sign_out_triggered.connect(self.controller.sign_out)
         tray.quit_triggered.connect(self.quit_requested)
+        tray.sync_now_triggered.connect(self.controller.sync_now)
         tray.show_status(self.controller.status)
         tray.show()
         self.tray = tray
@@ -171,7 +172,7 @@ class Shell(QObject):
         if self.timer_window.isVisible() or not status.signed_in:
             self.timer_window.show_status(status, self.controller.clock.now())
         if self.tray is not None:
-            self.tray.show_status(status)
+            self.tray.show_status(status, self.controller.clock.now())
         # the slot in progress grows every minute: an open diary follows it
         self._refresh_diary()
 

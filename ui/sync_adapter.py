@@ -41,6 +41,9 @@ def sync_status(state: UploaderStatus) -> SyncStatus:
         next_attempt=state.next_attempt_at,
         last_synced=state.last_synced_at,
         message=state.last_error or "",
+        held_slots=state.held,
+        held_until=state.held_until,
+        synced_slots=state.synced_this_week,
     )
 
 

@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
 
 from ui.formatting import hours_minutes, local_time, money
 from ui.icons import app_icon
-from ui.view_state import SyncBadge, SyncStatus, TimerStatus
+from ui.sync_line import describe_sync
+from ui.view_state import TimerStatus
 
 
 def _card() -> tuple[QFrame, QVBoxLayout]:
@@ -354,27 +355,6 @@ class TrackingPage(QWidget):
         if self._updating or index < 0:
             return
         self.contract_selected.emit(int(self.contract_box.itemData(index)))
-
-
-def describe_sync(sync: SyncStatus, now: datetime) -> str:
-    pending = f" · {sync.pending_slots} slot{'s' if sync.pending_slots != 1 else ''} waiting"
-    if sync.state is SyncBadge.SIGNED_OUT:
-        # the server's reason when it signed us out ("Signed out: session expired")
-        return f"{sync.message or 'Not signed in'} — time is kept on this computer"
-    if sync.state is SyncBadge.UP_TO_DATE:
-        last = f" · last {local_time(sync.last_synced)}" if sync.last_synced else ""
-        return f"✓ Synced{last}"
-    if sync.state is SyncBadge.UPLOADING:
-        return f"Uploading…{pending}"
-    if sync.state is SyncBadge.WAITING:
-        if sync.next_attempt is not None:
-            seconds = max(int((sync.next_attempt - now).total_seconds()), 0)
-            when = f"in {seconds // 60 + 1} min" if seconds >= 60 else f"in {seconds} s"
-            return f"Next sync {when}{pending}"
-        return f"Waiting to sync{pending}"
-    if sync.state is SyncBadge.OFFLINE:
-        return f"Offline — will retry{pending}"
-    return f"Sync problem: {sync.message}"
 
 
 class TimerWindow(QWidget):

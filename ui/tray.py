@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from ui.formatting import hours_minutes
 from ui.icons import TrayState, state_icon
+from ui.sync_line import describe_sync
 from ui.view_state import SyncBadge, TimerStatus
 
 
@@ -29,7 +32,8 @@ class TrayMenu(QObject):
 
     Signals: ``start_stop_triggered()``, ``contract_chosen(contract_id)``,
     ``memo_triggered()``, ``timer_triggered()``, ``diary_triggered()``,
-    ``settings_triggered()``, ``sign_out_triggered()``, ``quit_triggered()``.
+    ``settings_triggered()``, ``sign_out_triggered()``, ``quit_triggered()``,
+    ``sync_now_triggered()``.
     """
 
     start_stop_triggered = Signal()
@@ -40,6 +44,7 @@ class TrayMenu(QObject):
     settings_triggered = Signal()
     sign_out_triggered = Signal()
     quit_triggered = Signal()
+    sync_now_triggered = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -48,6 +53,11 @@ class TrayMenu(QObject):
         self.menu = QMenu()
         self.status_action = self.menu.addAction("Stopped")
         self.status_action.setEnabled(False)
+        # what sync holds, waits for and has sent; says "Offline" while it is
+        self.sync_action = self.menu.addAction("")
+        self.sync_action.setEnabled(False)
+        self.sync_now_action = self.menu.addAction("Sync now")
+        self.sync_now_action.triggered.connect(self.sync_now_triggered)
         self.menu.addSeparator()
         self.start_stop_action = self.menu.addAction("Start tracking")
         self.start_stop_action.triggered.connect(self.start_stop_triggered)
@@ -74,7 +84,7 @@ class TrayMenu(QObject):
     def hide(self) -> None:
         self.icon.hide()
 
-    def show_status(self, status: TimerStatus) -> None:
+    def show_status(self, status: TimerStatus, now: datetime | None = None) -> None:
         state = tray_state_for(status)
         if state is not self.state:
             self.state = state
@@ -91,7 +101,15 @@ class TrayMenu(QObject):
         else:
             line = f"Stopped · {today}"
         self.status_action.setText(line)
-        self.icon.setToolTip(f"Workdiary — {line}")
+        sync_line = describe_sync(status.sync, now or datetime.now(UTC))
+        self.sync_action.setText(sync_line)
+        self.sync_action.setVisible(status.signed_in)
+        self.sync_now_action.setVisible(status.signed_in)
+        self.sync_now_action.setText(
+            "Sync now — try the server again" if status.sync.offline else "Sync now"
+        )
+        tip = f"Workdiary — {line}"
+        self.icon.setToolTip(f"{tip}\n{sync_line}" if status.signed_in else tip)
         self.start_stop_action.setText("Stop tracking" if status.tracking else "Start tracking")
         can_start = contract is not None and contract.active and not status.over_cap
         self.start_stop_action.setEnabled(status.tracking or (status.signed_in and can_start))

@@ -18,8 +18,8 @@ class SyncBadge(Enum):
     """The badge the timer window's footer and the tray show for the uploader's condition."""
 
     SIGNED_OUT = "signed_out"
-    UP_TO_DATE = "up_to_date"
-    WAITING = "waiting"  # slots held locally (hold window) or queued
+    UP_TO_DATE = "up_to_date"  # all that is due is sent (slots may still be held)
+    WAITING = "waiting"  # slots past the hold window queued; the next pass is scheduled
     UPLOADING = "uploading"
     OFFLINE = "offline"  # server unreachable; retrying with backoff
     ERROR = "error"  # the server refused something; the slot shows why
@@ -32,6 +32,13 @@ class SyncStatus:
     next_attempt: datetime | None = None
     last_synced: datetime | None = None
     message: str = ""
+    held_slots: int = 0  # finished, inside the hold window: on this computer on purpose
+    held_until: datetime | None = None  # when the first held slot leaves the hold window
+    synced_slots: int = 0  # this week's slots the server holds
+
+    @property
+    def offline(self) -> bool:
+        return self.state is SyncBadge.OFFLINE
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,7 @@ class Backend:
 
     # --- process ------------------------------------------------------------------
 
-    def start(self, timeout: float = 30.0) -> None:
+    def start(self, timeout: float = 90.0) -> None:  # a loaded 2-core machine starts slowly
         env = server_env(None, self.clock_file)  # SQLite in its own data dir, cheap argon2
         with self._log_path.open("ab") as log:
             self.process = subprocess.Popen(

@@ -160,7 +160,8 @@ def test_killed_mid_batch_at_random_points_then_restarted_every_slot_arrives_onc
     for _ in range(8):
         child = _run_child(data_dir, backend, token, wednesday_evening)
         assert child.stdout is not None
-        target = rng.randrange(3, 30)  # the request line after which to strike
+        # the request line after which to strike: a batch, then a line per shot
+        target = rng.randrange(1, 14)
         for _ in range(target):
             line = child.stdout.readline()
             if not line or line == "drained\n":

@@ -20,6 +20,7 @@ from pathlib import Path
 from sync.api import ApiClient
 from sync.retry import Backoff
 from sync.uploader import SlotReceipt, Uploader
+from sync.wire import BatchItem
 from tests.support.faulty_proxy import Fault, FaultPlan, FaultyProxy
 from tests.sync.backend import Backend
 from tests.sync.conftest import WEEK
@@ -69,6 +70,20 @@ class DeletingFreelancer:
             return self.api.put_slot(slot, client_time)
         finally:
             self._maybe_delete(slot, Point.PUT_SENT)
+
+    def put_slots(
+        self, contract_id: int, slots: list[Slot], client_time: datetime
+    ) -> list[BatchItem]:
+        for slot in slots:
+            self._maybe_delete(slot, Point.BEFORE_PUT)
+        try:
+            return self.api.put_slots(contract_id, slots, client_time)
+        finally:
+            for slot in slots:
+                self._maybe_delete(slot, Point.PUT_SENT)
+
+    def health(self) -> None:
+        self.api.health()
 
     def put_shot(self, slot: Slot, image: bytes) -> None:
         try:

@@ -20,6 +20,7 @@ from sync.errors import ApiError
 from sync.retry import Backoff
 from sync.state import OverLimit, SlotRejected, SyncPhase, UploaderStatus
 from sync.uploader import SlotReceipt, Uploader, UploaderThread
+from sync.wire import BatchItem
 from tests.sync.diary import write_slot
 from tracker.clock import ManualClock, utc
 from tracker.contract import Contract
@@ -40,6 +41,8 @@ class FakeServer:
         self.deleted: set[SlotId] = set()
         self.over_limit_from: int | None = None
         self.calls: list[str] = []
+        self.batches: list[int] = []  # the size of each batch received
+        self.health_checks = 0
         self.contracts = [Contract(7, "Hourly", 4000, "USD", weekly_cap_minutes=600)]
 
     def _maybe_fail(self, call: str) -> None:
@@ -49,6 +52,34 @@ class FakeServer:
 
     def put_slot(self, slot: Slot, client_time: datetime) -> SlotReceipt:
         self._maybe_fail("put_slot")
+        return self._store_slot(slot)
+
+    def put_slots(
+        self, contract_id: int, slots: list[Slot], client_time: datetime
+    ) -> list[BatchItem]:
+        """Per-slot statuses, as the server's batch endpoint; a 5xx fails the whole batch."""
+        self._maybe_fail("put_slots")
+        self.batches.append(len(slots))
+        items = []
+        for slot in slots:
+            try:
+                receipt = self._store_slot(slot)
+            except ApiError as refused:
+                if refused.status >= 500:
+                    raise
+                items.append(BatchItem(slot.slot_start, refused.status, refused.reason, 0, False))
+                continue
+            items.append(BatchItem(
+                slot.slot_start, 201, "", receipt.over_limit_minutes, receipt.shot_expected
+            ))
+        return items
+
+    def health(self) -> None:
+        self.health_checks += 1
+        if self.failures:
+            raise self.failures.pop(0)
+
+    def _store_slot(self, slot: Slot) -> SlotReceipt:
         key = (slot.contract_id, slot.slot_start)
         if key in self.refuse:
             raise self.refuse[key]
@@ -223,14 +254,14 @@ def test_a_slot_deleted_while_it_was_being_sent_is_deleted_on_the_server(
 ) -> None:
     slot = _hour(store, random.Random(7), 1)[0]
     server = FakeServer()
-    original_put = server.put_slot
+    original_store = server._store_slot
 
-    def put_then_user_deletes(sent: Slot, client_time: datetime) -> SlotReceipt:
-        receipt = original_put(sent, client_time)
+    def store_then_user_deletes(sent: Slot) -> SlotReceipt:
+        receipt = original_store(sent)
         store.delete_slot(sent.contract_id, sent.slot_start, clock.now())
         return receipt
 
-    server.put_slot = put_then_user_deletes  # type: ignore[method-assign]
+    server._store_slot = store_then_user_deletes  # type: ignore[method-assign]
     uploader = _uploader(store, server, clock)
     uploader.drain()
     uploader.drain()
@@ -254,7 +285,7 @@ def test_a_synced_slot_that_lost_minutes_is_sent_again_shorter_and_stays_synced(
     stored = store.get_slot(*key)
     assert stored is not None and stored.minute_count == 7
     assert (stored.sync_state, stored.replaces_synced) == ("synced", False)
-    assert server.calls.count("delete_slot") == 0 and server.calls.count("put_slot") == 2
+    assert server.calls.count("delete_slot") == 0 and server.calls.count("put_slots") == 2
 
 
 def test_a_409_on_a_put_is_confirmed_once_a_racing_duplicate_is_not_a_conflict(

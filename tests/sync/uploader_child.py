@@ -16,6 +16,7 @@ from sync.api import ApiClient
 from sync.lock import UploaderLock
 from sync.retry import Backoff
 from sync.uploader import SlotReceipt, Uploader
+from sync.wire import BatchItem
 from tracker.clock import ManualClock
 from tracker.contract import Contract
 from tracker.store import Slot, Store
@@ -36,6 +37,19 @@ class AnnouncingApi:
         receipt = self.api.put_slot(slot, client_time)
         self._say("done put_slot")
         return receipt
+
+    def put_slots(
+        self, contract_id: int, slots: list[Slot], client_time: datetime
+    ) -> list[BatchItem]:
+        self._say("call put_slots")
+        items = self.api.put_slots(contract_id, slots, client_time)
+        self._say("done put_slots")
+        return items
+
+    def health(self) -> None:
+        self._say("call health")
+        self.api.health()
+        self._say("done health")
 
     def put_shot(self, slot: Slot, image: bytes) -> None:
         self._say("call put_shot")

@@ -10,12 +10,25 @@ server has confirmed the DELETE (across restarts); a DELETE the server refuses f
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tracker.model import DEFAULT_HOLD, MAX_HOLD, Slot, SlotNotFound
-from tracker.slots import SLOT_LENGTH, slot_key
+from tracker.slots import SLOT_LENGTH, parse_slot_key, slot_key
 from tracker.store.rows import instant_text, key_bound
 from tracker.store.slots import SlotTable
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    """How many slots are where, counted in SQL (no rows loaded): for the status line."""
+
+    waiting: int  # past the hold window, not on the server yet (the sync queue)
+    deletions: int  # tombstones whose DELETE is still to send
+    held: int  # finished, still inside the hold window
+    first_held: datetime | None  # the oldest held slot's start
+    synced_since: int  # synced slots starting at or after ``since``
 
 
 class SyncQueue(SlotTable):
@@ -34,6 +47,33 @@ class SyncQueue(SlotTable):
             (key_bound(latest_start),),
         )
         return slots if limit is None else slots[:limit]
+
+    def queue_counts(
+        self, now: datetime, hold: timedelta, since: datetime
+    ) -> QueueCounts:
+        """One cheap query for the status line; the same rules as :meth:`sync_queue`."""
+        if not timedelta(0) <= hold <= MAX_HOLD:
+            raise ValueError(f"hold window {hold} outside 0–24 h")
+        due, finished = key_bound(now - hold - SLOT_LENGTH), key_bound(now - SLOT_LENGTH)
+        live = "deleted_at IS NULL AND sync_state = 'pending' AND idle_hold = 0"
+        with self._lock:  # a read: no write transaction
+            row = self._conn.execute(
+                f"SELECT SUM({live} AND slot_start <= ?), "
+                "SUM(deleted_at IS NOT NULL AND sync_state = 'pending'), "
+                f"SUM({live} AND slot_start > ? AND slot_start <= ?), "
+                f"MIN(CASE WHEN {live} AND slot_start > ? AND slot_start <= ? "
+                "THEN slot_start END), "
+                "SUM(deleted_at IS NULL AND sync_state = 'synced' AND slot_start >= ?) "
+                "FROM slots",
+                (due, due, finished, due, finished, key_bound(since)),
+            ).fetchone()
+        return QueueCounts(
+            waiting=row[0] or 0,
+            deletions=row[1] or 0,
+            held=row[2] or 0,
+            first_held=None if row[3] is None else parse_slot_key(row[3]),
+            synced_since=row[4] or 0,
+        )
 
     def pending_deletions(self) -> list[Slot]:
         """Tombstones of slots the server may hold: each needs a DELETE (refused ones,
@@ -70,6 +110,50 @@ class SyncQueue(SlotTable):
                 (instant_text(at), contract_id, slot_key(start)),
             )
         return True
+
+    def mark_synced_many(
+        self, sent: Sequence[tuple[int, datetime, int]], at: datetime
+    ) -> list[bool | None]:
+        """:meth:`mark_synced` for many ``(contract_id, start, sent_minutes)`` in one
+        transaction (one fsync, not one per slot): per slot True (marked), False (it lost
+        minutes meanwhile: the newer body is still to send) or None (deleted meanwhile)."""
+        outcomes: list[bool | None] = []
+        with self._transaction() as conn:
+            for contract_id, start, sent_minutes in sent:
+                key = slot_key(start)
+                row = conn.execute(
+                    "SELECT s.deleted_at, COUNT(m.minute) FROM slots s LEFT JOIN slot_minutes m "
+                    "USING (contract_id, slot_start) WHERE s.contract_id=? AND s.slot_start=? "
+                    "GROUP BY s.contract_id, s.slot_start",
+                    (contract_id, key),
+                ).fetchone()
+                if row is None or row[0] is not None:
+                    outcomes.append(None)
+                elif row[1] != sent_minutes:
+                    outcomes.append(False)
+                else:
+                    conn.execute(
+                        "UPDATE slots SET sync_state='synced', sync_reason=NULL, synced_at=?, "
+                        "replaces_synced=0, server_may_hold=1 "
+                        "WHERE contract_id=? AND slot_start=?",
+                        (instant_text(at), contract_id, key),
+                    )
+                    outcomes.append(True)
+        return outcomes
+
+    def mark_sending_many(self, keys: Sequence[tuple[int, datetime]]) -> list[bool]:
+        """:meth:`mark_sending` for many slots in one transaction; per slot False if it
+        was deleted meanwhile (then send nothing for it)."""
+        with self._transaction() as conn:
+            return [
+                conn.execute(
+                    "UPDATE slots SET server_may_hold=1 "
+                    "WHERE contract_id=? AND slot_start=? AND deleted_at IS NULL",
+                    (contract_id, slot_key(start)),
+                ).rowcount
+                > 0
+                for contract_id, start in keys
+            ]
 
     def mark_rejected(self, contract_id: int, start: datetime, reason: str) -> None:
         """The server refused the slot for good (e.g. "week locked"). Raises
