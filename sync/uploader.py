@@ -40,6 +40,7 @@ from typing import Protocol
 from sync.ports import UploadQueue
 from sync.retry import Backoff, Decision, Operation, Verdict, decide
 from sync.state import OverLimit, SlotRejected, SyncPhase, SyncSignals
+from timekeeping.wording import plural
 from tracker.clock import Clock
 from tracker.contract import Contract
 from tracker.model import DEFAULT_HOLD, Slot, SlotNotFound
@@ -198,7 +199,7 @@ class Uploader:
             reason = refused[-1].sync_reason or "refused"
             self.signals.update(
                 phase=SyncPhase.ERROR,
-                last_error=f"{len(refused)} deleted slot(s) still billed on the server "
+                last_error=f"{plural(len(refused), 'deleted slot')} still billed on the server "
                 f"(slot {refused[-1].key}: {reason})",
             )
 

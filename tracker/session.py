@@ -34,6 +34,7 @@ from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from timekeeping.wording import duration
 from tracker import events as ev
 from tracker.activity import ActivityCounter, ActivityCounts, InputSource
 from tracker.cap import WARNING_MINUTES_LEFT, CapStatus, warnings_crossed, week_start
@@ -254,8 +255,8 @@ class TrackingSession:
         used = self._used_minutes(contract, week)
         if contract.weekly_cap_minutes is not None and used >= contract.weekly_cap_minutes:
             raise CannotStart(
-                f"the weekly cap of {contract.weekly_cap_minutes // 60} h "
-                f"{contract.weekly_cap_minutes % 60:02d} min is reached for “{contract.title}”"
+                f"the weekly cap of {duration(contract.weekly_cap_minutes)} "
+                f"is reached for “{contract.title}”"
             )
         self._contract = contract
         self._memo = memo

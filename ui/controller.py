@@ -20,7 +20,7 @@ from tracker.session import SessionError, TrackingSession
 from tracker.slots import slot_end
 from tracker.store import Slot, SlotNotFound, Store
 from ui.background import BackgroundTasks
-from ui.formatting import hours_minutes_long
+from ui.formatting import hours_minutes_long, plural
 from ui.ports import Account, AccountPort, SignInError
 from ui.settings import AppSettings, SettingsFile
 from ui.view_state import (
@@ -437,8 +437,8 @@ class AppController(QObject):
                 f"disk can be written; Workdiary retries every minute. ({event.detail})", True)
         elif isinstance(event, ev.StoreWriteRecovered):
             self._notify("Tracked time saved",
-                         f"Saving works again: {event.saved_slots} slots kept in memory are "
-                         "saved.", False)
+                         f"Saving works again: {plural(event.saved_slots, 'slot')} kept in memory "
+                         "now saved.", False)
             self.diary_changed.emit()
 
     def _notify(self, title: str, text: str, critical: bool) -> None:

@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from tracker import events as ev
 from ui.controller import AppController
-from ui.formatting import hours_minutes_long
+from ui.formatting import hours_minutes_long, local_time
 from ui.notifications import DesktopNotifications, Notice
 from ui.shell import Shell
 from ui.view_state import DiarySlot, SlotSyncState, SyncBadge, TimerStatus
@@ -80,7 +80,7 @@ class DesktopNotices(QObject):
         return True
 
     def _on_controller_idle_prompt_requested(self, event: ev.IdlePromptRequired) -> None:
-        since = event.idle_since.astimezone().strftime("%H:%M")
+        since = local_time(event.idle_since)
         self.show(Notice(
             IDLE_TAG, f"Away for {hours_minutes_long(event.idle_minutes)}",
             f"No keyboard or mouse since {since}. Keep that time, or discard it?",
@@ -99,7 +99,7 @@ class DesktopNotices(QObject):
     def _on_session_event(self, event: object) -> None:
         if isinstance(event, ev.ShotTaken):
             self._last_shot = event
-            taken = event.taken_at.astimezone().strftime("%H:%M")
+            taken = local_time(event.taken_at)
             self.show(Notice(SHOT_TAG, "Screenshot taken",
                              f"At {taken}. Delete removes it and this slot's time.",
                              actions=((DELETE, "Delete"),), expire_ms=SHOT_NOTICE_MS))

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from tracker.contract import Contract
 from ui import style
-from ui.formatting import hours_minutes, hours_minutes_long, local_day, local_time
+from ui.formatting import hours_minutes, hours_minutes_long, local_day, local_time, plural
 from ui.icons import app_icon
 from ui.view_state import DiaryDay, DiarySlot, SlotSyncState
 
@@ -356,7 +356,7 @@ class DiaryWindow(QWidget):
         synced = sum(s.minutes for s in day.slots if s.sync_state is SlotSyncState.SYNCED)
         self.summary.setText(
             f"{contract_text}{hours_minutes_long(day.total_minutes)} tracked"
-            f" · {hours_minutes(synced)} synced · {len(day.slots)} slots"
+            f" · {hours_minutes_long(synced)} synced · {plural(len(day.slots), 'slot')}"
         )
         self.manual_button.setVisible(bool(contract and contract.manual_time_allowed))
         self.slot_area.setWidget(self._build_grid(day))
