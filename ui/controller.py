@@ -90,6 +90,7 @@ class AppController(QObject):
         self.status = TimerStatus(server_url=settings.server_url, account_email=settings.last_email)
         self._dirty = True
         self._last_minute: datetime | None = None
+        self._memos: dict[int, str] = {}  # the last memo per contract, as remembered
         self._sync_status_arrived.connect(self._on_uploader_status)
         session.subscribe(self._on_session_event)
 
@@ -150,7 +151,10 @@ class AppController(QObject):
             open_start = session_status.slot_start
             if open_start is not None and open_start.astimezone().date() == local_today:
                 today += session_status.slot_minutes
-        memo = session_status.memo if session_status.memo is not None else self.status.memo
+        if session_status.memo is not None:
+            memo = session_status.memo
+        else:  # stopped: the contract's last memo, kept across restarts
+            memo = self.last_memo(contract_id)
         return TimerStatus(
             signed_in=self.account is not None,
             account_email=self.account.email if self.account else self.settings.last_email,
@@ -195,10 +199,13 @@ class AppController(QObject):
         if contract is None:
             self._notify("Cannot start", "Choose a contract first.", True)
             return
+        memo = self.last_memo(contract.id) if memo is None else memo
         try:
-            self.session.start(contract, self.status.memo if memo is None else memo)
+            self.session.start(contract, memo)
         except SessionError as error:
             self._notify("Cannot start", str(error), True)
+        else:
+            self._remember_memo(contract.id, memo)
         self.refresh()
 
     def stop(self) -> None:
@@ -214,8 +221,26 @@ class AppController(QObject):
 
     def set_memo(self, memo: str) -> None:
         self.session.set_memo(memo)
+        contract_id = self.session.status().contract_id or self.status.contract_id
+        if contract_id is not None:
+            self._remember_memo(contract_id, memo)
         self.status = replace(self.status, memo=memo)
         self.refresh()
+
+    def last_memo(self, contract_id: int | None) -> str:
+        """The memo last used on ``contract_id`` (this run, else the store's)."""
+        if contract_id is None:
+            return ""
+        if contract_id not in self._memos:
+            self._memos[contract_id] = self.store.last_memo(contract_id) or ""
+        return self._memos[contract_id]
+
+    def _remember_memo(self, contract_id: int, memo: str) -> None:
+        self._memos[contract_id] = memo
+        now = self.clock.now()
+        # written on the store's worker, behind the slot writes, never on the GUI thread
+        self.tasks.submit("remember memo", lambda: self.store.remember_memo(contract_id, memo, now),
+                          on_error=lambda error: log.warning("memo not kept: %s", error))
 
     def resolve_idle(self, keep: bool) -> None:
         try:
