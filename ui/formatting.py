@@ -12,8 +12,17 @@ from datetime import date, datetime
 from timekeeping.wording import clock_duration, countdown, duration, hours_minutes, plural
 
 __all__ = [
-    "clock_duration", "countdown", "date_text", "duration", "hours_minutes",
-    "hours_minutes_long", "local_day", "local_time", "money", "plural", "QT_DATE_FORMAT",
+    "QT_DATE_FORMAT",
+    "clock_duration",
+    "countdown",
+    "date_text",
+    "duration",
+    "hours_minutes",
+    "hours_minutes_long",
+    "local_day",
+    "local_time",
+    "money",
+    "plural",
     "short_day",
 ]
 
