@@ -55,6 +55,7 @@ from tracker.shot import CaptureFailed, ShotCapturer, ShotFile
 from tracker.slot_writer import SlotWriter
 from tracker.slots import (
     MINUTE,
+    SLOT_MINUTES,
     group_by_slot,
     minute_floor,
     minute_index,
@@ -112,6 +113,8 @@ class SessionStatus:
     cap: CapStatus | None
     idle_since: datetime | None
     idle_prompt: IdleSpan | None
+    # the slot in progress minute by minute: None not tracked (yet), else active or not
+    slot_activity: tuple[bool | None, ...] = ()
 
 
 class TrackingSession:
@@ -223,6 +226,10 @@ class TrackingSession:
             cap=cap,
             idle_since=self._idle.idle_since if contract is not None else None,
             idle_prompt=self.idle_prompt,
+            slot_activity=() if self._open is None else tuple(
+                None if (minute := self._open.minutes.get(index)) is None else minute.active
+                for index in range(SLOT_MINUTES)
+            ),
         )
 
     def cap_status(self, contract: Contract, now: datetime | None = None) -> CapStatus:

@@ -21,6 +21,7 @@ from tracker.slots import slot_end
 from tracker.store import Slot, SlotNotFound, Store
 from ui.background import BackgroundTasks
 from ui.formatting import hours_minutes_long, plural
+from ui.last_shot import LastShot
 from ui.ports import Account, AccountPort, SignInError
 from ui.settings import AppSettings, SettingsFile
 from ui.view_state import (
@@ -46,10 +47,11 @@ class AppController(QObject):
     Signals: ``status_changed(TimerStatus)``, ``diary_changed()``,
     ``idle_prompt_requested(IdlePromptRequired)``, ``idle_prompt_closed()``,
     ``notice_posted(title, text, critical)``, ``sign_in_failed(message)``,
-    ``signed_in(Account)``, ``signed_out()``.
+    ``signed_in(Account)``, ``signed_out()``, ``ticked(now)`` after every tick.
     """
 
     status_changed = Signal(object)
+    ticked = Signal(object)
     diary_changed = Signal()
     idle_prompt_requested = Signal(object)
     idle_prompt_closed = Signal()
@@ -93,6 +95,10 @@ class AppController(QObject):
         self._memos: dict[int, str] = {}  # the last memo per contract, as remembered
         self._sync_status_arrived.connect(self._on_uploader_status)
         session.subscribe(self._on_session_event)
+        self.last_shot = LastShot(session, store, tasks,
+                                  lambda: timedelta(minutes=self.settings.hold_window_minutes),
+                                  self)
+        self.last_shot.changed.connect(self._on_last_shot_changed)
 
     # -- the heartbeat -----------------------------------------------------------------
     def tick(self, now: datetime | None = None) -> None:
@@ -110,6 +116,7 @@ class AppController(QObject):
             if self.tick_problem:
                 self.tick_problem = ""
                 self._dirty = True
+        self.ticked.emit(now)  # the running clocks (session time, upload countdown)
 
     def _on_tick_failed(self, error: Exception) -> None:
         log.exception("tick failed")
@@ -151,6 +158,7 @@ class AppController(QObject):
             open_start = session_status.slot_start
             if open_start is not None and open_start.astimezone().date() == local_today:
                 today += session_status.slot_minutes
+        today_all = self._today_all_minutes(now)
         if session_status.memo is not None:
             memo = session_status.memo
         else:  # stopped: the contract's last memo, kept across restarts
@@ -171,7 +179,33 @@ class AppController(QObject):
             capture_problem=self.capture_problem,
             alert=self.tick_problem or _store_alert(self.session),
             sync=self.sync,
+            today_all_minutes=today_all,
+            slot_activity=session_status.slot_activity,
+            last_shot=self.last_shot.view(self._blur_allowed),
         )
+
+    def _today_all_minutes(self, now: datetime) -> int:
+        """Today (local) across every contract: stored, kept in memory, in progress."""
+        local_today = now.astimezone().date()
+        local_zone = now.astimezone().tzinfo
+        assert local_zone is not None
+        total = sum(s.minute_count for s in self.store.diary_day(local_today, local_zone))
+        total += sum(s.minute_count for s in self.session.unsaved_slots()
+                     if s.slot_start.astimezone().date() == local_today)
+        session_status = self.session.status()
+        if (session_status.slot_start is not None
+                and session_status.slot_start.astimezone().date() == local_today):
+            total += session_status.slot_minutes
+        return total
+
+    def _blur_allowed(self, contract_id: int) -> bool:
+        contract = self.store.contract(contract_id)
+        return contract is not None and contract.blur_shots
+
+    def _on_last_shot_changed(self) -> None:
+        self._dirty = True
+        self.refresh()
+        self.diary_changed.emit()
 
     def _stored_day(self, day: date, contract_id: int) -> list[Slot]:
         # the user's zone as the OS says now (it may change while the app runs)

@@ -15,6 +15,7 @@ from ui.controller import AppController
 from ui.diary_window import DiaryWindow
 from ui.idle_dialog import IdlePromptDialog
 from ui.paths import xdg_autostart_dir
+from ui.session_clock import tray_tooltip
 from ui.settings import AppSettings
 from ui.settings_dialog import SettingsDialog
 from ui.ticker import SecondTicker
@@ -62,6 +63,7 @@ class Shell(QObject):
         self._want_tray = use_tray
 
         ticker.ticked.connect(self._on_ticker_ticked)
+        controller.ticked.connect(self._on_controller_ticked)
         controller.status_changed.connect(self._on_controller_status_changed)
         controller.diary_changed.connect(self._on_controller_diary_changed)
         controller.idle_prompt_requested.connect(self._on_controller_idle_prompt_requested)
@@ -80,6 +82,8 @@ class Shell(QObject):
         page.diary_requested.connect(self.show_diary)
         page.settings_requested.connect(self.show_settings)
         page.sign_out_requested.connect(controller.sign_out)
+        page.last_shot.delete_requested.connect(controller.last_shot.delete)
+        page.last_shot.blur_requested.connect(controller.last_shot.blur)
 
         self.diary_window.day_requested.connect(self._on_diary_day_requested)
         self.diary_window.delete_requested.connect(controller.delete_slot)
@@ -149,6 +153,13 @@ class Shell(QObject):
     # -- handlers --------------------------------------------------------------------
     def _on_ticker_ticked(self, now: datetime) -> None:
         self.controller.tick(now)
+
+    def _on_controller_ticked(self, now: datetime) -> None:
+        """Every second: the running clocks (the rest follows status_changed)."""
+        if self.timer_window.isVisible():
+            self.timer_window.tracking.show_clock(now)
+        if self.tray is not None:
+            self.tray.icon.setToolTip(tray_tooltip(self.controller.status, now))
 
     def _on_controller_status_changed(self, status: TimerStatus) -> None:
         if self.timer_window.isVisible() or not status.signed_in:

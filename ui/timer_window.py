@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QProgressBar,
     QPushButton,
@@ -20,8 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.formatting import hours_minutes, local_time, money
+from ui.activity_meter import ActivityMeter, activity_text
+from ui.formatting import clock_duration, countdown, hours_minutes, local_time, money, plural
 from ui.icons import app_icon
+from ui.last_shot_panel import LastShotPanel
+from ui.session_clock import session_seconds
 from ui.view_state import SyncBadge, SyncStatus, TimerStatus
 
 
@@ -166,21 +170,46 @@ class TrackingPage(QWidget):
         outer.addWidget(self.contract_terms)
 
     def _build_today(self, outer: QVBoxLayout) -> None:
-        """Today: the big figure and the state beside it, the memo, notices, Start/Stop."""
+        """The running session (seconds), today's totals, the slot's activity, the last
+        shot."""
         today_card, today_layout = _card()
-        today_layout.addWidget(_label("TODAY", "caption"))
-        row = QHBoxLayout()
-        self.today = _label("0:00", "big_time")
-        self.today.setObjectName("big_time")
-        row.addWidget(self.today)
-        row.addStretch(1)
+        caption_row = QHBoxLayout()
+        caption_row.addWidget(_label("CURRENT SESSION", "caption"))
+        caption_row.addStretch(1)
         self.state = _label("Stopped", "state_stopped")
-        row.addWidget(self.state, 0, Qt.AlignmentFlag.AlignVCenter)
-        today_layout.addLayout(row)
+        caption_row.addWidget(self.state)
+        today_layout.addLayout(caption_row)
+        self.session_clock = _label("0:00:00", "big_time")
+        today_layout.addWidget(self.session_clock)
         self.since = _label("", "muted")
         today_layout.addWidget(self.since)
+        totals = QHBoxLayout()
+        totals.addWidget(_label("Today", "muted"))
+        self.today = _label("0:00", "")
+        self.today.setToolTip("Today on this contract")
+        self.today.setStyleSheet("font-weight: 600;")
+        totals.addWidget(self.today)
+        totals.addStretch(1)
+        totals.addWidget(_label("All contracts", "muted"))
+        self.today_all = _label("0:00", "")
+        self.today_all.setObjectName("today_all")
+        self.today_all.setStyleSheet("font-weight: 600;")
+        totals.addWidget(self.today_all)
+        today_layout.addLayout(totals)
+        activity_row = QHBoxLayout()
+        activity_row.addWidget(_label("This slot", "muted"))
+        self.activity_meter = ActivityMeter()
+        activity_row.addWidget(self.activity_meter, 1)
+        self.activity_text = _label("", "muted")
+        activity_row.addWidget(self.activity_text)
+        today_layout.addLayout(activity_row)
         outer.addWidget(today_card)
+        self.last_shot = LastShotPanel()
+        outer.addWidget(self.last_shot)
+        self._build_controls(outer)
 
+    def _build_controls(self, outer: QVBoxLayout) -> None:
+        """The memo, the notice line, Start/Stop."""
         self.memo = QLineEdit()
         self.memo.setObjectName("memo")
         self.memo.setPlaceholderText("What are you working on?")
@@ -257,6 +286,9 @@ class TrackingPage(QWidget):
             self.contract_terms.setText(f"{money(contract.rate_cents, contract.currency)}/h{cap}")
 
         self.today.setText(hours_minutes(status.today_minutes))
+        self.today_all.setText(hours_minutes(status.today_all_minutes))
+        self.activity_meter.show_marks(status.slot_activity)
+        self.activity_text.setText(activity_text(status.slot_activity) if status.tracking else "")
         if status.idle_pending:
             self._set_state("Idle — answer the prompt", "state_idle")
         elif status.tracking:
@@ -264,7 +296,7 @@ class TrackingPage(QWidget):
         else:
             self._set_state("Stopped", "state_stopped")
         self.since.setText(
-            f"Tracking since {local_time(status.tracking_since)}"
+            f"Since {local_time(status.tracking_since)}"
             if status.tracking and status.tracking_since is not None
             else "Not tracking"
         )
@@ -289,6 +321,13 @@ class TrackingPage(QWidget):
         self.notice.setText(notice)
         self.notice.setVisible(bool(notice))
         self.sync_label.setText(describe_sync(status.sync, now))
+        self.show_clock(now)
+
+    def show_clock(self, now: datetime) -> None:
+        """Every second: the session's running time and the upload countdown."""
+        status = self._status
+        self.session_clock.setText(clock_duration(session_seconds(status, now)))
+        self.last_shot.show_shot(status.last_shot, now)
 
     def _set_state(self, text: str, name: str) -> None:
         self.state.setText(text)
@@ -357,7 +396,7 @@ class TrackingPage(QWidget):
 
 
 def describe_sync(sync: SyncStatus, now: datetime) -> str:
-    pending = f" · {sync.pending_slots} slot{'s' if sync.pending_slots != 1 else ''} waiting"
+    pending = f" · {plural(sync.pending_slots, 'slot')} waiting"
     if sync.state is SyncBadge.SIGNED_OUT:
         return "Not signed in — time is kept on this computer"
     if sync.state is SyncBadge.UP_TO_DATE:
@@ -368,8 +407,7 @@ def describe_sync(sync: SyncStatus, now: datetime) -> str:
     if sync.state is SyncBadge.WAITING:
         if sync.next_attempt is not None:
             seconds = max(int((sync.next_attempt - now).total_seconds()), 0)
-            when = f"in {seconds // 60 + 1} min" if seconds >= 60 else f"in {seconds} s"
-            return f"Next sync {when}{pending}"
+            return f"Next sync {countdown(seconds)}{pending}"
         return f"Waiting to sync{pending}"
     if sync.state is SyncBadge.OFFLINE:
         return f"Offline — will retry{pending}"
@@ -398,6 +436,8 @@ class TimerWindow(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.pages)
+        # the window grows with what it shows (the last shot, notices), never squashes it
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         self.setFixedWidth(400)
         self.setMinimumHeight(520)
 

@@ -8,11 +8,12 @@ from pathlib import Path
 from tracker.store.contract_choices import ContractChoices
 from tracker.store.contracts import ContractCache
 from tracker.store.settings import Settings
+from tracker.store.shot_edits import ShotEdits
 from tracker.store.slot_edits import SlotEdits
 from tracker.store.sync_queue import SyncQueue
 
 
-class Store(SlotEdits, SyncQueue, ContractCache, ContractChoices, Settings):
+class Store(SlotEdits, ShotEdits, SyncQueue, ContractCache, ContractChoices, Settings):
     """The SQLite database and shot files of one data dir. Use as a context manager.
 
     Raises :class:`CorruptStoreError` or :class:`ForeignSchemaError` (naming the file)
