@@ -158,7 +158,7 @@ class AppController(QObject):
             open_start = session_status.slot_start
             if open_start is not None and open_start.astimezone().date() == local_today:
                 today += session_status.slot_minutes
-        today_all = self._today_all_minutes(now)
+        today_all = self._today_all_minutes(now) if self.account is not None else 0
         if session_status.memo is not None:
             memo = session_status.memo
         else:  # stopped: the contract's last memo, kept across restarts

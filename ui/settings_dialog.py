@@ -57,6 +57,12 @@ class SettingsDialog(QDialog):
         hold_hint.setObjectName("muted")
         form.addRow("", hold_hint)
 
+        self.shot_notices = QCheckBox("Tell me when a screenshot is taken")
+        self.shot_notices.setObjectName("shot_notices")
+        self.shot_notices.setToolTip("A desktop notice with Delete, while the shot is held")
+        self.shot_notices.setChecked(settings.shot_notices)
+        form.addRow("", self.shot_notices)
+
         self.start_at_login = QCheckBox("Start Workdiary when I log in")
         self.start_at_login.setObjectName("start_at_login")
         self.start_at_login.setChecked(settings.start_at_login)
@@ -92,6 +98,7 @@ class SettingsDialog(QDialog):
             idle_threshold_minutes=self.idle_threshold.value(),
             hold_window_minutes=self.hold_window.value(),
             start_at_login=self.start_at_login.isChecked(),
+            shot_notices=self.shot_notices.isChecked(),
         )
 
     def _on_buttons_accepted(self) -> None:
