@@ -68,6 +68,10 @@ class SettingsDialog(QDialog):
         self.start_at_login.setChecked(settings.start_at_login)
         form.addRow("", self.start_at_login)
 
+        self._add_data_folder(form, data_dir)
+        self._add_buttons(form)
+
+    def _add_data_folder(self, form: QFormLayout, data_dir: Path) -> None:
         folder_row = QHBoxLayout()
         self.data_folder = QLabel(str(data_dir))
         self.data_folder.setObjectName("data_folder")
@@ -80,6 +84,7 @@ class SettingsDialog(QDialog):
         folder_row.addWidget(open_folder)
         form.addRow("Data folder", folder_row)
 
+    def _add_buttons(self, form: QFormLayout) -> None:
         self.error = QLabel("")
         self.error.setObjectName("error")
         self.error.hide()
