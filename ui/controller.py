@@ -307,6 +307,18 @@ class AppController(QObject):
         self.refresh()
         self.diary_changed.emit()
 
+    def check_manual_time(self, contract_id: int, start: datetime, end: datetime,
+                          _memo: str = "") -> str:
+        """Why adding this manual time would be refused ("" if it would not)."""
+        contract = self.store.contract(contract_id)
+        if contract is None:
+            return "this contract is not known here any more"
+        try:
+            self.session.check_manual_time(contract, start, end)
+        except SessionError as error:
+            return str(error)
+        return ""
+
     def apply_settings(self, settings: AppSettings) -> None:
         """Settings apply at once: the idle threshold to the session now, the hold window
         at the uploader's next pass (it reads the setting every pass; nudged here)."""

@@ -5,21 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
-from PySide6.QtCore import QDate, QRectF, QSize, Qt, QTime, Signal
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import (
-    QDateEdit,
     QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QMessageBox,
     QPushButton,
     QScrollArea,
-    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -28,6 +23,7 @@ from tracker.contract import Contract
 from ui import style
 from ui.formatting import hours_minutes, hours_minutes_long, local_day, local_time, plural
 from ui.icons import app_icon
+from ui.manual_time_dialog import ask_manual_time
 from ui.view_state import DiaryDay, DiarySlot, SlotSyncState
 
 THUMB_SIZE = QSize(144, 81)
@@ -228,66 +224,11 @@ class ShotViewer(QDialog):
         layout.addWidget(picture)
 
 
-class ManualTimeDialog(QDialog):
-    """Asks for a local date, a from–to time and a memo."""
-
-    def __init__(self, day: date, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Add manual time")
-        form = QFormLayout(self)
-        self.day = QDateEdit(QDate(day.year, day.month, day.day))
-        self.day.setCalendarPopup(True)
-        self.start = QTimeEdit(QTime(9, 0))
-        self.end = QTimeEdit(QTime(10, 0))
-        self.memo = QLineEdit()
-        self.memo.setPlaceholderText("What did you work on?")
-        self.error = QLabel("")
-        self.error.setObjectName("error")
-        self.error.hide()
-        note = QLabel("Manual time is billed and counts toward the cap,\n"
-                      "but it has no screenshots and is not protected.")
-        note.setObjectName("muted")
-        form.addRow("Day", self.day)
-        form.addRow("From", self.start)
-        form.addRow("To", self.end)
-        form.addRow("Memo", self.memo)
-        form.addRow(note)
-        form.addRow(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self._on_buttons_accepted)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-
-    def span(self) -> tuple[datetime, datetime, str]:
-        """The chosen span as aware datetimes in local time (the caller converts to UTC)."""
-        day = _python_date(self.day.date())
-        start = datetime.combine(day, _python_time(self.start.time())).astimezone()
-        end = datetime.combine(day, _python_time(self.end.time())).astimezone()
-        return start, end, self.memo.text().strip()
-
-    def _on_buttons_accepted(self) -> None:
-        start, end, memo = self.span()
-        if end <= start:
-            self.error.setText("The end must be after the start.")
-        elif not memo:
-            self.error.setText("Say what you worked on.")
-        else:
-            self.accept()
-            return
-        self.error.show()
-
-
 def ask_confirmation(parent: QWidget, title: str, text: str) -> bool:
     answer = QMessageBox.question(parent, title, text,
                                   QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                                   QMessageBox.StandardButton.No)
     return answer == QMessageBox.StandardButton.Yes
-
-
-def ask_manual_time(parent: QWidget, day: date) -> tuple[datetime, datetime, str] | None:
-    dialog = ManualTimeDialog(day, parent)
-    return dialog.span() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 
 class DiaryWindow(QWidget):
@@ -439,12 +380,3 @@ class DiaryWindow(QWidget):
         if answer is not None:
             start, end, memo = answer
             self.manual_time_requested.emit(contract.id, start, end, memo)
-
-
-# QDate.toPython / QTime.toPython are typed as returning ``object`` in PySide6's stubs
-def _python_date(day: QDate) -> date:
-    return date(day.year(), day.month(), day.day())
-
-
-def _python_time(at: QTime) -> time:
-    return time(at.hour(), at.minute(), at.second(), at.msec() * 1000)

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QInputDialog, QSystemTrayIcon
+from PySide6.QtWidgets import QApplication, QInputDialog, QSystemTrayIcon, QWidget
 
 from tracker import events as ev
 from ui import autostart
 from ui.controller import AppController
 from ui.diary_window import DiaryWindow
 from ui.idle_dialog import IdlePromptDialog
+from ui.manual_time_dialog import ask_manual_time
 from ui.paths import xdg_autostart_dir
 from ui.session_clock import tray_tooltip
 from ui.settings import AppSettings
@@ -88,6 +90,7 @@ class Shell(QObject):
         self.diary_window.day_requested.connect(self._on_diary_day_requested)
         self.diary_window.delete_requested.connect(controller.delete_slot)
         self.diary_window.manual_time_requested.connect(controller.add_manual_time)
+        self.diary_window.ask_manual_time = self._ask_manual_time
 
     def start(self, restore_account: bool = True) -> None:
         """Show the tray (or the window), restore the account, start the heartbeat."""
@@ -210,6 +213,16 @@ class Shell(QObject):
     def _on_sign_in_requested(self, server_url: str, email: str, password: str) -> None:
         self.timer_window.sign_in.set_busy(True)
         self.controller.sign_in(server_url, email, password)
+
+    def _ask_manual_time(
+        self, parent: QWidget, day: date
+    ) -> tuple[datetime, datetime, str] | None:
+        """The manual-time dialog, checked by the session before it closes."""
+        contract = self.diary_window.day.contract
+        if contract is None:
+            return None
+        return ask_manual_time(parent, day, partial(self.controller.check_manual_time,
+                                                    contract.id))
 
     def _on_tray_memo_triggered(self) -> None:
         memo, accepted = QInputDialog.getText(
