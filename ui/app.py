@@ -51,6 +51,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
                         help="start tracking the first contract once signed in")
     parser.add_argument("--memo", help="what you work on: the memo of the first slot "
                         "(default: the contract's last memo)")
+    parser.add_argument("--accept-terms", action="store_true",
+                        help="accept what each contract records (screenshots, activity "
+                        "counts) without the consent dialog: for scripted runs")
     parser.add_argument("--window", action="store_true", help="show the timer window at start")
     parser.add_argument("--quit-after", type=float, metavar="SECONDS",
                         help="quit after this long (smoke tests and benchmarks)")
@@ -170,6 +173,7 @@ def _compose_real(store_dir: Path, settings_dir: Path) -> Composition:
 def _start(app: QApplication, built: Composition, args: argparse.Namespace) -> None:
     """Show the shell and do what the command line asked for at start."""
     built.shell.quit_requested.connect(app.quit)
+    built.controller.accept_terms_without_asking = args.accept_terms
     sign_in_now = bool(args.email and args.server_url)
     built.shell.start(restore_account=not sign_in_now)
     if args.window:

@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Signal
 
 from tracker import events as ev
 from tracker.clock import Clock
+from tracker.consent import CollectionTerms
 from tracker.contract import Contract
 from tracker.session import SessionError, TrackingSession
 from tracker.slots import slot_end
@@ -47,10 +48,12 @@ class AppController(QObject):
     Signals: ``status_changed(TimerStatus)``, ``diary_changed()``,
     ``idle_prompt_requested(IdlePromptRequired)``, ``idle_prompt_closed()``,
     ``notice_posted(title, text, critical)``, ``sign_in_failed(message)``,
-    ``signed_in(Account)``, ``signed_out()``, ``ticked(now)`` after every tick.
+    ``signed_in(Account)``, ``signed_out()``, ``ticked(now)`` after every tick,
+    ``consent_required(Contract)`` when a start waits for the freelancer's consent.
     """
 
     status_changed = Signal(object)
+    consent_required = Signal(object)
     ticked = Signal(object)
     diary_changed = Signal()
     idle_prompt_requested = Signal(object)
@@ -93,6 +96,9 @@ class AppController(QObject):
         self._dirty = True
         self._last_minute: datetime | None = None
         self._memos: dict[int, str] = {}  # the last memo per contract, as remembered
+        self._start_after_consent: tuple[int, str] | None = None
+        # ``--accept-terms``: the freelancer accepted on the command line (scripted runs)
+        self.accept_terms_without_asking = False
         self._sync_status_arrived.connect(self._on_uploader_status)
         session.subscribe(self._on_session_event)
         self.last_shot = LastShot(session, store, tasks,
@@ -234,6 +240,12 @@ class AppController(QObject):
             self._notify("Cannot start", "Choose a contract first.", True)
             return
         memo = self.last_memo(contract.id) if memo is None else memo
+        if self.needs_consent(contract):
+            if not self.accept_terms_without_asking:
+                self._start_after_consent = (contract.id, memo)
+                self.consent_required.emit(contract)
+                return
+            self._record_consent(contract)
         try:
             self.session.start(contract, memo)
         except SessionError as error:
@@ -241,6 +253,28 @@ class AppController(QObject):
         else:
             self._remember_memo(contract.id, memo)
         self.refresh()
+
+    def needs_consent(self, contract: Contract) -> bool:
+        """True until the freelancer accepted this contract's terms as they are now."""
+        return self.store.consented_terms(contract.id) != CollectionTerms.of(contract).as_json()
+
+    def accept_consent(self, contract_id: int) -> None:
+        """The freelancer accepted: kept in the store, then the start asked for goes on."""
+        contract = self.store.contract(contract_id)
+        if contract is None:
+            return
+        self._record_consent(contract)
+        pending, self._start_after_consent = self._start_after_consent, None
+        if pending is not None and pending[0] == contract_id:
+            self.start(contract_id, pending[1])
+
+    def decline_consent(self) -> None:
+        self._start_after_consent = None
+
+    def _record_consent(self, contract: Contract) -> None:
+        # on the GUI thread: once per contract, and the start that follows needs it stored
+        self.store.record_consent(contract.id, CollectionTerms.of(contract).as_json(),
+                                  self.clock.now())
 
     def stop(self) -> None:
         self.session.stop()

@@ -11,7 +11,9 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QInputDialog, QSystemTrayIcon, QWidget
 
 from tracker import events as ev
+from tracker.contract import Contract
 from ui import autostart
+from ui.consent_dialog import ConsentDialog
 from ui.controller import AppController
 from ui.diary_window import DiaryWindow
 from ui.idle_dialog import IdlePromptDialog
@@ -72,6 +74,8 @@ class Shell(QObject):
         controller.idle_prompt_closed.connect(self._on_controller_idle_prompt_closed)
         controller.notice_posted.connect(self._on_controller_notice_posted)
         controller.sign_in_failed.connect(self._on_controller_sign_in_failed)
+        controller.consent_required.connect(self._on_controller_consent_required)
+        self.consent_dialog: ConsentDialog | None = None
         controller.signed_in.connect(lambda _account: self.timer_window.sign_in.set_busy(False))
 
         sign_in = self.timer_window.sign_in
@@ -185,6 +189,22 @@ class Shell(QObject):
         self.idle_dialog = dialog
         dialog.show()
         dialog.raise_()
+
+    def _on_controller_consent_required(self, contract: Contract) -> None:
+        if self.consent_dialog is not None:
+            self.consent_dialog.close()
+        dialog = ConsentDialog(contract, self.timer_window)
+        dialog.accepted_terms.connect(self.controller.accept_consent)
+        dialog.rejected.connect(self.controller.decline_consent)
+        dialog.finished.connect(self._on_consent_dialog_finished)
+        self.consent_dialog = dialog
+        dialog.show()
+        dialog.raise_()
+
+    def _on_consent_dialog_finished(self, _result: int) -> None:
+        if self.consent_dialog is not None:
+            self.consent_dialog.deleteLater()
+        self.consent_dialog = None
 
     def _on_controller_idle_prompt_closed(self) -> None:
         if self.idle_dialog is not None:
