@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QInputDialog, QSystemTrayIcon, QWidg
 from tracker import events as ev
 from tracker.contract import Contract
 from ui import autostart
+from ui.confirmations import Confirm, add_window_shortcuts, ask, stop_question
 from ui.consent_dialog import ConsentDialog
 from ui.controller import AppController
 from ui.diary_window import DiaryWindow
@@ -87,7 +88,7 @@ class Shell(QObject):
         page.contract_selected.connect(controller.select_contract)
         page.diary_requested.connect(self.show_diary)
         page.settings_requested.connect(self.show_settings)
-        page.sign_out_requested.connect(controller.sign_out)
+        page.sign_out_requested.connect(self.request_sign_out)
         page.last_shot.delete_requested.connect(controller.last_shot.delete)
         page.last_shot.blur_requested.connect(controller.last_shot.blur)
 
@@ -95,6 +96,10 @@ class Shell(QObject):
         self.diary_window.delete_requested.connect(controller.delete_slot)
         self.diary_window.manual_time_requested.connect(controller.add_manual_time)
         self.diary_window.ask_manual_time = self._ask_manual_time
+        # asked before quit / sign out stop tracking; replaceable so tests need no modal loop
+        self.confirm: Confirm = ask
+        for window in (self.timer_window, self.diary_window):
+            add_window_shortcuts(window, self.request_quit)
 
     def start(self, restore_account: bool = True) -> None:
         """Show the tray (or the window), restore the account, start the heartbeat."""
@@ -128,8 +133,8 @@ class Shell(QObject):
         tray.timer_triggered.connect(self.show_timer)
         tray.diary_triggered.connect(self.show_diary)
         tray.settings_triggered.connect(self.show_settings)
-        tray.sign_out_triggered.connect(self.controller.sign_out)
-        tray.quit_triggered.connect(self.quit_requested)
+        tray.sign_out_triggered.connect(self.request_sign_out)
+        tray.quit_triggered.connect(self.request_quit)
         tray.show_status(self.controller.status)
         tray.show()
         self.tray = tray
@@ -233,6 +238,23 @@ class Shell(QObject):
     def _on_sign_in_requested(self, server_url: str, email: str, password: str) -> None:
         self.timer_window.sign_in.set_busy(True)
         self.controller.sign_in(server_url, email, password)
+
+    def request_quit(self) -> None:
+        """Quit — after asking, when tracking (Ctrl+Q, the tray's Quit)."""
+        if self._confirm_stop("quit"):
+            self.quit_requested.emit()
+
+    def request_sign_out(self) -> None:
+        if self._confirm_stop("sign out"):
+            self.controller.sign_out()
+
+    def _confirm_stop(self, action: str) -> bool:
+        question = stop_question(action, self.controller.status, self.controller.clock.now())
+        if question is None:
+            return True
+        title, text, yes_label = question
+        parent = self.timer_window if self.timer_window.isVisible() else None
+        return self.confirm(parent, title, text, yes_label)
 
     def _ask_manual_time(
         self, parent: QWidget, day: date
