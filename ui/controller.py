@@ -24,6 +24,7 @@ from ui.background import BackgroundTasks
 from ui.formatting import hours_minutes_long, plural
 from ui.last_shot import LastShot
 from ui.ports import Account, AccountPort, SignInError
+from ui.sent_window import SentSlot
 from ui.settings import AppSettings, SettingsFile
 from ui.view_state import (
     DiaryDay,
@@ -340,6 +341,13 @@ class AppController(QObject):
             return
         self.refresh()
         self.diary_changed.emit()
+
+    def sent_slots(self, contract_id: int, days: int = 7) -> list[SentSlot]:
+        """The slots of ``contract_id`` uploaded in the last ``days`` days."""
+        now = self.clock.now()
+        return [SentSlot.of(slot) for slot in self.store.slots_between(
+                    now - timedelta(days=days), now, contract_id)
+                if slot.sync_state == "synced"]
 
     def check_manual_time(self, contract_id: int, start: datetime, end: datetime,
                           _memo: str = "") -> str:

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QInputDialog, QSystemTrayIcon, QWidget
 
 from tracker import events as ev
@@ -20,6 +20,7 @@ from ui.diary_window import DiaryWindow
 from ui.idle_dialog import IdlePromptDialog
 from ui.manual_time_dialog import ask_manual_time
 from ui.paths import xdg_autostart_dir
+from ui.sent_window import SentWindow
 from ui.session_clock import tray_tooltip
 from ui.settings import AppSettings
 from ui.settings_dialog import SettingsDialog
@@ -89,6 +90,8 @@ class Shell(QObject):
         page.diary_requested.connect(self.show_diary)
         page.settings_requested.connect(self.show_settings)
         page.sign_out_requested.connect(self.request_sign_out)
+        page.sent_requested.connect(self.show_sent)
+        self.sent_window: SentWindow | None = None
         page.last_shot.delete_requested.connect(controller.last_shot.delete)
         page.last_shot.blur_requested.connect(controller.last_shot.blur)
 
@@ -151,6 +154,22 @@ class Shell(QObject):
         self.diary_window.show_day(self.controller.diary_day(start))
         self.diary_window.show()
         self.diary_window.raise_()
+
+    def show_sent(self) -> None:
+        """What was sent, for the contract the timer window shows."""
+        contract = self.controller.status.contract
+        if contract is None:
+            return
+        if self.sent_window is not None:
+            self.sent_window.close()
+        self.sent_window = SentWindow(contract.title, self.controller.sent_slots(contract.id),
+                                      self.timer_window)
+        self.sent_window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.sent_window.destroyed.connect(self._on_sent_window_destroyed)
+        self.sent_window.show()
+
+    def _on_sent_window_destroyed(self) -> None:
+        self.sent_window = None
 
     def show_settings(self) -> None:
         if self.settings_dialog is not None:

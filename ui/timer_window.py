@@ -127,7 +127,7 @@ class TrackingPage(QWidget):
 
     Signals: ``start_requested(contract_id, memo)``, ``stop_requested()``,
     ``memo_changed(memo)``, ``contract_selected(contract_id)``, ``diary_requested()``,
-    ``settings_requested()``, ``sign_out_requested()``.
+    ``settings_requested()``, ``sign_out_requested()``, ``sent_requested()``.
     """
 
     start_requested = Signal(int, str)
@@ -137,6 +137,7 @@ class TrackingPage(QWidget):
     diary_requested = Signal()
     settings_requested = Signal()
     sign_out_requested = Signal()
+    sent_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -259,6 +260,10 @@ class TrackingPage(QWidget):
         self.settings_button = QPushButton("Settings")
         self.settings_button.clicked.connect(self.settings_requested)
         footer.addWidget(self.settings_button)
+        self.sent_button = QPushButton("What was sent")
+        self.sent_button.setObjectName("link")
+        self.sent_button.clicked.connect(self.sent_requested)
+        footer.addWidget(self.sent_button)
         footer.addStretch(1)
         outer.addLayout(footer)
 
