@@ -8,11 +8,13 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from tests.ui.conftest import OFFSCREEN_NOISE
 from tests.ui.harness import ACME, GLOBEX, MONDAY_9, tray_app
 from tests.ui.screens import save_screen
 from ui.session_clock import tray_tooltip
@@ -20,10 +22,12 @@ from ui.session_clock import tray_tooltip
 BLURRY_ACME = replace(ACME, blur_shots=True)
 
 
+# the offscreen platform has no tray window to watch (see test_store_alert)
+@pytest.mark.qt_log_ignore(OFFSCREEN_NOISE, "systemTrayWindowChanged")
 def test_session_seconds_today_across_contracts_and_the_activity_meter(
     qtbot: QtBot, tmp_path: Path, styled_app: QApplication, screens_dir: Path
 ) -> None:
-    with tray_app(qtbot, tmp_path) as app:
+    with tray_app(qtbot, tmp_path, use_tray=True) as app:
         app.sign_in()
         app.controller.start(GLOBEX.id, "Pipeline")
         app.advance(20 * 60, typing=True)
@@ -46,6 +50,11 @@ def test_session_seconds_today_across_contracts_and_the_activity_meter(
         tooltip = tray_tooltip(app.controller.status, app.clock.now())
         assert tooltip.startswith(f"Workdiary — Tracking {ACME.title} · 0:05:08")
         assert "today 0:25 (all contracts)" in tooltip
+        assert app.shell.tray is not None
+        assert app.shell.tray.icon.toolTip() == tooltip  # the tray icon's, each second
+        app.clock.advance(timedelta(seconds=1))
+        app.controller.tick()
+        assert "· 0:05:09 ·" in app.shell.tray.icon.toolTip()
         save_screen(app.shell.timer_window, screens_dir / "timer-live.png")
 
 
