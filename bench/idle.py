@@ -153,7 +153,8 @@ def main() -> int:
             wait_until_serving(url, server, 90)
             app = measure([python, "-m", "ui", "--data-dir", str(dirs["tracker"]),
                            "--config-dir", str(dirs["config"]), "--server-url", url,
-                           "--email", "freelancer@demo.test", "--start-tracking"],
+                           "--email", "freelancer@demo.test", "--start-tracking",
+                           "--accept-terms"],
                           args.seconds, env, Path(temp) / "app.log")
             started = "TrackingStarted" in (Path(temp) / "app.log").read_text()
             phases = drive(python, dirs, url, env, Path(temp) / "driver.log")

@@ -57,6 +57,7 @@ from sync.ports import UploadQueue
 from sync.retry import Backoff, Decision, Operation, Verdict, decide, verdict_for_status
 from sync.state import OverLimit, SlotRejected, SyncPhase, SyncSignals
 from sync.wire import BatchItem, batches
+from timekeeping.wording import plural
 from tracker.cap import week_start
 from tracker.clock import Clock
 from tracker.contract import Contract
@@ -270,7 +271,7 @@ class Uploader:
             reason = refused[-1].sync_reason or "refused"
             self.signals.update(
                 phase=SyncPhase.ERROR,
-                last_error=f"{len(refused)} deleted slot(s) still billed on the server "
+                last_error=f"{plural(len(refused), 'deleted slot')} still billed on the server "
                 f"(slot {refused[-1].key}: {reason})",
             )
 

@@ -154,6 +154,16 @@ def encode_shot(
     )
 
 
+def blur_stored_shot(
+    path: Path, taken_at: datetime, shot_format: ShotFormat = DEFAULT_FORMAT
+) -> EncodedShot:
+    """The shot at ``path`` blurred and encoded again (the freelancer's Blur, before
+    upload). Raises OSError when the file cannot be read."""
+    with Image.open(path) as stored:
+        picture = stored.convert("RGB")
+    return encode_shot(picture, taken_at, True, shot_format)
+
+
 class ScreenCapturer:
     """The session's :class:`tracker.shot.ShotCapturer`: grab, refuse blank, encode."""
 

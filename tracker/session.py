@@ -34,6 +34,7 @@ from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from timekeeping.wording import duration
 from tracker import events as ev
 from tracker.activity import ActivityCounter, ActivityCounts, InputSource
 from tracker.cap import WARNING_MINUTES_LEFT, CapStatus, warnings_crossed, week_start
@@ -260,8 +261,8 @@ class TrackingSession:
         used = self._used_minutes(contract, week)
         if contract.weekly_cap_minutes is not None and used >= contract.weekly_cap_minutes:
             raise CannotStart(
-                f"the weekly cap of {contract.weekly_cap_minutes // 60} h "
-                f"{contract.weekly_cap_minutes % 60:02d} min is reached for “{contract.title}”"
+                f"the weekly cap of {duration(contract.weekly_cap_minutes)} "
+                f"is reached for “{contract.title}”"
             )
         self._contract = contract
         self._memo = memo
@@ -651,6 +652,30 @@ class TrackingSession:
         the range is empty or in the future, overlaps stored or in-progress time, or
         does not fit under the weekly cap.
         """
+        minutes, by_slot = self.check_manual_time(contract, start, end)
+        written = [
+            self._store.write_slot(
+                Slot(
+                    contract_id=contract.id,
+                    slot_start=slot,
+                    memo=memo,
+                    minutes=tuple(MinuteActivity(index) for index in indices),
+                    manual=True,
+                    shot_state="manual",
+                )
+            )
+            for slot, indices in by_slot.items()
+        ]
+        if self._contract is not None and self._contract.id == contract.id:
+            self._week_used = self._used_minutes(self._contract, self._week)
+        self._emit(ev.ManualTimeAdded(contract.id, minutes[0], minutes[-1] + MINUTE, len(minutes)))
+        return written
+
+    def check_manual_time(
+        self, contract: Contract, start: datetime, end: datetime
+    ) -> tuple[list[datetime], dict[datetime, list[int]]]:
+        """What :meth:`add_manual_time` would log (its minutes, by slot), or the
+        :class:`ManualTimeRefused` it would raise — so a dialog can say so while open."""
         if not contract.manual_time_allowed:
             raise ManualTimeRefused(f"contract “{contract.title}” does not allow manual time")
         if not contract.active:
@@ -683,23 +708,7 @@ class TrackingSession:
                 raise ManualTimeRefused(
                     f"{count} min do not fit under the weekly cap ({max(cap - used, 0)} min left)"
                 )
-        written = [
-            self._store.write_slot(
-                Slot(
-                    contract_id=contract.id,
-                    slot_start=slot,
-                    memo=memo,
-                    minutes=tuple(MinuteActivity(index) for index in indices),
-                    manual=True,
-                    shot_state="manual",
-                )
-            )
-            for slot, indices in by_slot.items()
-        ]
-        if self._contract is not None and self._contract.id == contract.id:
-            self._week_used = self._used_minutes(self._contract, self._week)
-        self._emit(ev.ManualTimeAdded(contract.id, minutes[0], minutes[-1] + MINUTE, len(minutes)))
-        return written
+        return minutes, by_slot
 
     # -- cap ---------------------------------------------------------------------------
 

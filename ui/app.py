@@ -49,6 +49,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
                         help=f"sign in as this user at start (password in ${PASSWORD_ENV})")
     parser.add_argument("--start-tracking", action="store_true",
                         help="start tracking the first contract once signed in")
+    parser.add_argument("--memo", help="what you work on: the memo of the first slot "
+                        "(default: the contract's last memo)")
+    parser.add_argument("--accept-terms", action="store_true",
+                        help="accept what each contract records (screenshots, activity "
+                        "counts) without the consent dialog: for scripted runs")
     parser.add_argument("--window", action="store_true", help="show the timer window at start")
     parser.add_argument("--quit-after", type=float, metavar="SECONDS",
                         help="quit after this long (smoke tests and benchmarks)")
@@ -167,14 +172,18 @@ def _compose_real(store_dir: Path, settings_dir: Path) -> Composition:
 def _start(app: QApplication, built: Composition, args: argparse.Namespace) -> None:
     """Show the shell and do what the command line asked for at start."""
     built.shell.quit_requested.connect(app.quit)
+    built.controller.accept_terms_without_asking = args.accept_terms
     sign_in_now = bool(args.email and args.server_url)
     built.shell.start(restore_account=not sign_in_now)
     if args.window:
         built.shell.show_timer()
-    if args.start_tracking:
+    if args.start_tracking or args.memo is not None:
         def start_once(_account: object) -> None:
             built.controller.signed_in.disconnect(start_once)
-            built.controller.start()
+            if args.start_tracking:
+                built.controller.start(memo=args.memo)
+            else:
+                built.controller.set_memo(args.memo)
 
         built.controller.signed_in.connect(start_once)
     if sign_in_now:

@@ -15,14 +15,18 @@ from PySide6.QtCore import QObject, Signal
 
 from tracker import events as ev
 from tracker.clock import Clock
+from tracker.consent import CollectionTerms
 from tracker.contract import Contract
+from tracker.model import MinuteActivity
 from tracker.session import SessionError, TrackingSession
-from tracker.slots import slot_end
+from tracker.slots import SLOT_MINUTES, slot_end
 from tracker.store import Slot, SlotNotFound, Store
 from ui.activity_marks import minute_marks
 from ui.background import BackgroundTasks
-from ui.formatting import hours_minutes_long
+from ui.formatting import hours_minutes_long, plural
+from ui.last_shot import LastShot
 from ui.ports import Account, AccountPort, SignInError
+from ui.sent_window import SentSlot
 from ui.settings import AppSettings, SettingsFile
 from ui.view_state import (
     DiaryDay,
@@ -47,10 +51,13 @@ class AppController(QObject):
     Signals: ``status_changed(TimerStatus)``, ``diary_changed()``,
     ``idle_prompt_requested(IdlePromptRequired)``, ``idle_prompt_closed()``,
     ``notice_posted(title, text, critical)``, ``sign_in_failed(message)``,
-    ``signed_in(Account)``, ``signed_out()``.
+    ``signed_in(Account)``, ``signed_out()``, ``ticked(now)`` after every tick,
+    ``consent_required(Contract)`` when a start waits for the freelancer's consent.
     """
 
     status_changed = Signal(object)
+    consent_required = Signal(object)
+    ticked = Signal(object)
     diary_changed = Signal()
     idle_prompt_requested = Signal(object)
     idle_prompt_closed = Signal()
@@ -91,8 +98,16 @@ class AppController(QObject):
         self.status = TimerStatus(server_url=settings.server_url, account_email=settings.last_email)
         self._dirty = True
         self._last_minute: datetime | None = None
+        self._memos: dict[int, str] = {}  # the last memo per contract, as remembered
+        self._start_after_consent: tuple[int, str] | None = None
+        # ``--accept-terms``: the freelancer accepted on the command line (scripted runs)
+        self.accept_terms_without_asking = False
         self._sync_status_arrived.connect(self._on_uploader_status)
         session.subscribe(self._on_session_event)
+        self.last_shot = LastShot(session, store, tasks,
+                                  lambda: timedelta(minutes=self.settings.hold_window_minutes),
+                                  self)
+        self.last_shot.changed.connect(self._on_last_shot_changed)
 
     # -- the heartbeat -----------------------------------------------------------------
     def tick(self, now: datetime | None = None) -> None:
@@ -110,6 +125,7 @@ class AppController(QObject):
             if self.tick_problem:
                 self.tick_problem = ""
                 self._dirty = True
+        self.ticked.emit(now)  # the running clocks (session time, upload countdown)
 
     def _on_tick_failed(self, error: Exception) -> None:
         log.exception("tick failed")
@@ -151,7 +167,11 @@ class AppController(QObject):
             open_start = session_status.slot_start
             if open_start is not None and open_start.astimezone().date() == local_today:
                 today += session_status.slot_minutes
-        memo = session_status.memo if session_status.memo is not None else self.status.memo
+        today_all = self._today_all_minutes(now) if self.account is not None else 0
+        if session_status.memo is not None:
+            memo = session_status.memo
+        else:  # stopped: the contract's last memo, kept across restarts
+            memo = self.last_memo(contract_id)
         return TimerStatus(
             signed_in=self.account is not None,
             account_email=self.account.email if self.account else self.settings.last_email,
@@ -168,7 +188,33 @@ class AppController(QObject):
             capture_problem=self.capture_problem,
             alert=self.tick_problem or _store_alert(self.session),
             sync=self.sync,
+            today_all_minutes=today_all,
+            slot_activity=_minute_marks(session_status.slot_activity),
+            last_shot=self.last_shot.view(self._blur_allowed),
         )
+
+    def _today_all_minutes(self, now: datetime) -> int:
+        """Today (local) across every contract: stored, kept in memory, in progress."""
+        local_today = now.astimezone().date()
+        local_zone = now.astimezone().tzinfo
+        assert local_zone is not None
+        total = sum(s.minute_count for s in self.store.diary_day(local_today, local_zone))
+        total += sum(s.minute_count for s in self.session.unsaved_slots()
+                     if s.slot_start.astimezone().date() == local_today)
+        session_status = self.session.status()
+        if (session_status.slot_start is not None
+                and session_status.slot_start.astimezone().date() == local_today):
+            total += session_status.slot_minutes
+        return total
+
+    def _blur_allowed(self, contract_id: int) -> bool:
+        contract = self.store.contract(contract_id)
+        return contract is not None and contract.blur_shots
+
+    def _on_last_shot_changed(self) -> None:
+        self._dirty = True
+        self.refresh()
+        self.diary_changed.emit()
 
     def _stored_day(self, day: date, contract_id: int) -> list[Slot]:
         # the user's zone as the OS says now (it may change while the app runs)
@@ -196,11 +242,42 @@ class AppController(QObject):
         if contract is None:
             self._notify("Cannot start", "Choose a contract first.", True)
             return
+        memo = self.last_memo(contract.id) if memo is None else memo
+        if self.needs_consent(contract):
+            if not self.accept_terms_without_asking:
+                self._start_after_consent = (contract.id, memo)
+                self.consent_required.emit(contract)
+                return
+            self._record_consent(contract)
         try:
-            self.session.start(contract, self.status.memo if memo is None else memo)
+            self.session.start(contract, memo)
         except SessionError as error:
             self._notify("Cannot start", str(error), True)
+        else:
+            self._remember_memo(contract.id, memo)
         self.refresh()
+
+    def needs_consent(self, contract: Contract) -> bool:
+        """True until the freelancer accepted this contract's terms as they are now."""
+        return self.store.consented_terms(contract.id) != CollectionTerms.of(contract).as_json()
+
+    def accept_consent(self, contract_id: int) -> None:
+        """The freelancer accepted: kept in the store, then the start asked for goes on."""
+        contract = self.store.contract(contract_id)
+        if contract is None:
+            return
+        self._record_consent(contract)
+        pending, self._start_after_consent = self._start_after_consent, None
+        if pending is not None and pending[0] == contract_id:
+            self.start(contract_id, pending[1])
+
+    def decline_consent(self) -> None:
+        self._start_after_consent = None
+
+    def _record_consent(self, contract: Contract) -> None:
+        # on the GUI thread: once per contract, and the start that follows needs it stored
+        self.store.record_consent(contract.id, CollectionTerms.of(contract).as_json(),
+                                  self.clock.now())
 
     def stop(self) -> None:
         self.session.stop()
@@ -215,8 +292,26 @@ class AppController(QObject):
 
     def set_memo(self, memo: str) -> None:
         self.session.set_memo(memo)
+        contract_id = self.session.status().contract_id or self.status.contract_id
+        if contract_id is not None:
+            self._remember_memo(contract_id, memo)
         self.status = replace(self.status, memo=memo)
         self.refresh()
+
+    def last_memo(self, contract_id: int | None) -> str:
+        """The memo last used on ``contract_id`` (this run, else the store's)."""
+        if contract_id is None:
+            return ""
+        if contract_id not in self._memos:
+            self._memos[contract_id] = self.store.last_memo(contract_id) or ""
+        return self._memos[contract_id]
+
+    def _remember_memo(self, contract_id: int, memo: str) -> None:
+        self._memos[contract_id] = memo
+        now = self.clock.now()
+        # written on the store's worker, behind the slot writes, never on the GUI thread
+        self.tasks.submit("remember memo", lambda: self.store.remember_memo(contract_id, memo, now),
+                          on_error=lambda error: log.warning("memo not kept: %s", error))
 
     def resolve_idle(self, keep: bool) -> None:
         try:
@@ -254,6 +349,25 @@ class AppController(QObject):
             return
         self.refresh()
         self.diary_changed.emit()
+
+    def sent_slots(self, contract_id: int, days: int = 7) -> list[SentSlot]:
+        """The slots of ``contract_id`` uploaded in the last ``days`` days."""
+        now = self.clock.now()
+        return [SentSlot.of(slot) for slot in self.store.slots_between(
+                    now - timedelta(days=days), now, contract_id)
+                if slot.sync_state == "synced"]
+
+    def check_manual_time(self, contract_id: int, start: datetime, end: datetime,
+                          _memo: str = "") -> str:
+        """Why adding this manual time would be refused ("" if it would not)."""
+        contract = self.store.contract(contract_id)
+        if contract is None:
+            return "this contract is not known here any more"
+        try:
+            self.session.check_manual_time(contract, start, end)
+        except SessionError as error:
+            return str(error)
+        return ""
 
     def apply_settings(self, settings: AppSettings) -> None:
         """Settings apply at once: the idle threshold to the session now, the hold window
@@ -455,8 +569,8 @@ class AppController(QObject):
                 f"disk can be written; Workdiary retries every minute. ({event.detail})", True)
         elif isinstance(event, ev.StoreWriteRecovered):
             self._notify("Tracked time saved",
-                         f"Saving works again: {event.saved_slots} slots kept in memory are "
-                         "saved.", False)
+                         f"Saving works again: {plural(event.saved_slots, 'slot')} kept in memory "
+                         "now saved.", False)
             self.diary_changed.emit()
 
     def _notify(self, title: str, text: str, critical: bool) -> None:
@@ -472,6 +586,12 @@ class AppController(QObject):
             self.network.submit("stop uploading", port.stop_uploading,
                                 on_error=lambda error: log.warning("uploader stop: %s", error))
         self.network.shutdown()
+
+
+def _minute_marks(minutes: tuple[MinuteActivity, ...]) -> tuple[bool | None, ...]:
+    """The slot in progress minute by minute for the meter: None not tracked (yet)."""
+    active = {minute.index: minute.active for minute in minutes}
+    return tuple(active.get(index) for index in range(SLOT_MINUTES))
 
 
 def _diary_slot(slot: Slot, now: datetime, hold: timedelta) -> DiarySlot:

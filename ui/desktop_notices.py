@@ -2,9 +2,9 @@
 
 - the idle prompt, with **Keep** / **Discard** (the dialog opens too; whichever is
   answered first wins, and the other closes);
-- "screenshot taken", with **Delete** (DOMAIN.md, Preview). The slot is still in
-  progress when its shot is taken, and the session deletes only finished slots, so a
-  Delete pressed then is carried out as soon as that slot closes;
+- "screenshot taken" (unless the freelancer turned it off in Settings), saying when it
+  is uploaded, with **Delete** (DOMAIN.md, Preview) — carried out by
+  :class:`ui.last_shot.LastShot`, as the timer window's Delete is;
 - every notice of the controller (cap warnings, cap reached, sync problems …);
 - "offline" / "back online" when the uploader loses or finds the server.
 
@@ -14,16 +14,17 @@ the tray balloons (or the timer window's notice line), which carry no buttons.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import timedelta
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
 from tracker import events as ev
+from tracker.slots import slot_end
 from ui.controller import AppController
-from ui.formatting import hours_minutes_long
+from ui.formatting import hours_minutes_long, local_time
 from ui.notifications import DesktopNotifications, Notice
 from ui.shell import Shell
-from ui.view_state import DiarySlot, SlotSyncState, SyncBadge, TimerStatus
+from ui.view_state import SyncBadge, TimerStatus
 
 IDLE_TAG, SHOT_TAG, SYNC_TAG, NOTICE_TAG = "idle", "shot", "sync", "notice"
 KEEP, DISCARD, DELETE = "keep", "discard", "delete"
@@ -47,7 +48,7 @@ class DesktopNotices(QObject):
         self.shell = shell
         self.desktop = desktop
         self._last_shot: ev.ShotTaken | None = None
-        self._delete_when_closed: set[tuple[int, datetime]] = set()
+        controller.last_shot.deleted.connect(self.shot_deleted)
         self._sync_state = controller.status.sync.state
         shell.notice_router = self._route_controller_notice
         controller.status_changed.connect(self._on_controller_status_changed)
@@ -80,7 +81,7 @@ class DesktopNotices(QObject):
         return True
 
     def _on_controller_idle_prompt_requested(self, event: ev.IdlePromptRequired) -> None:
-        since = event.idle_since.astimezone().strftime("%H:%M")
+        since = local_time(event.idle_since)
         self.show(Notice(
             IDLE_TAG, f"Away for {hours_minutes_long(event.idle_minutes)}",
             f"No keyboard or mouse since {since}. Keep that time, or discard it?",
@@ -97,18 +98,11 @@ class DesktopNotices(QObject):
             self.show(Notice(SYNC_TAG, "Back online", "Slots kept here are being sent."))
 
     def _on_session_event(self, event: object) -> None:
-        if isinstance(event, ev.ShotTaken):
+        if isinstance(event, ev.ShotTaken) and self.controller.settings.shot_notices:
             self._last_shot = event
-            taken = event.taken_at.astimezone().strftime("%H:%M")
-            self.show(Notice(SHOT_TAG, "Screenshot taken",
-                             f"At {taken}. Delete removes it and this slot's time.",
+            self.show(Notice(SHOT_TAG, "Screenshot taken", shot_notice_text(
+                event, timedelta(minutes=self.controller.settings.hold_window_minutes)),
                              actions=((DELETE, "Delete"),), expire_ms=SHOT_NOTICE_MS))
-        elif isinstance(event, ev.SlotClosed):
-            key = (event.contract_id, event.slot_start)
-            if key in self._delete_when_closed:
-                self._delete_when_closed.discard(key)
-                # not inside the session's own event delivery
-                QTimer.singleShot(0, lambda: self._delete(*key))
 
     # -- answers -----------------------------------------------------------------------
     def _on_desktop_action_invoked(self, tag: str, action_key: str) -> None:
@@ -117,19 +111,18 @@ class DesktopNotices(QObject):
                 self.controller.resolve_idle(action_key == KEEP)
         elif tag == SHOT_TAG and action_key == DELETE and self._last_shot is not None:
             shot, self._last_shot = self._last_shot, None
-            if self.controller.session.status().slot_start == shot.slot_start:
-                self._delete_when_closed.add((shot.contract_id, shot.slot_start))
-            else:
-                self._delete(shot.contract_id, shot.slot_start)
-
-    def _delete(self, contract_id: int, slot_start: datetime) -> None:
-        self.controller.delete_slot(DiarySlot(
-            contract_id=contract_id, slot_start=slot_start, minutes=0, active_minutes=0,
-            memo="", sync_state=SlotSyncState.HELD))
-        self.shot_deleted.emit(contract_id, slot_start)
+            # the same path as the timer window's Delete: queued while the slot is tracked
+            self.controller.last_shot.delete(shot.contract_id, shot.slot_start)
 
     def _on_desktop_failed(self, reason: str) -> None:
         # the server went away: the rest goes to the tray
         if self.desktop is not None:
             self.desktop.close()
             self.desktop = None
+
+
+def shot_notice_text(shot: ev.ShotTaken, hold: timedelta) -> str:
+    """``At 09:04. Uploaded after 09:20 — Delete removes it and this slot's time.``"""
+    upload_after = slot_end(shot.slot_start) + hold
+    return (f"At {local_time(shot.taken_at)}. Uploaded after {local_time(upload_after)} — "
+            "Delete removes it and this slot's time.")

@@ -3,9 +3,10 @@ signed in to the demo freelancer. Everything lives under the repository's ``.run
 
 Steps: ``workdiary-server demo`` (idempotent) → ``workdiary-server serve`` on a free
 loopback port → wait until it answers → ``workdiary`` with ``--server-url``/``--email``
-(password through the environment, not the command line). Quitting the app (tray →
-Quit, Ctrl-C) stops the server too. A second ``./dev run`` on the same ``.run/`` uses
-the server already running there, and its app brings the first app's window forward.
+(password through the environment, not the command line), with ``--memo`` (asked for
+at an interactive terminal when not given) as the first slot's memo. Quitting the app
+(tray → Quit, Ctrl-C) stops the server too. A second ``./dev run`` on the same ``.run/``
+uses the server already running there, and its app brings the first app's window forward.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TextIO
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_EMAIL = "freelancer@demo.test"
@@ -133,6 +134,17 @@ def _running_server(info_path: Path) -> tuple[str, int]:
         time.sleep(0.1)  # the owner is starting it: nothing to wait on instead
     raise RuntimeError(f"another ./dev run holds {info_path.parent / SERVER_LOCK}, but its "
                        f"server did not answer within {SERVER_START_DEADLINE_S:.0f} s")
+def ask_memo(terminal_in: TextIO, terminal_out: TextIO) -> str:
+    """Ask what the first slot is about, at an interactive terminal only (not in CI or
+    a pipe); an empty answer leaves the memo the contract had last."""
+    if not terminal_in.isatty():
+        return ""
+    terminal_out.write("What are you working on? (Enter keeps the last memo) ")
+    terminal_out.flush()
+    try:
+        return terminal_in.readline().strip()
+    except (EOFError, KeyboardInterrupt):
+        return ""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -141,6 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0, help="server port (default: a free one)")
     parser.add_argument("--no-tracking", action="store_true",
                         help="sign in but do not start tracking")
+    parser.add_argument("--memo", help="what you work on (asked for when not given and "
+                        "the terminal is interactive; empty keeps the contract's last memo)")
     parser.add_argument("--quit-after", type=float, help="quit the app after SECONDS")
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
 
@@ -168,6 +182,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "--email", DEMO_EMAIL, "--window"]
         if not args.no_tracking:
             app_args.append("--start-tracking")
+        memo = args.memo if args.memo is not None else ask_memo(sys.stdin, sys.stdout)
+        if memo:
+            app_args += ["--memo", memo]
         if args.quit_after is not None:
             app_args += ["--quit-after", str(args.quit_after)]
         return subprocess.call(app_args, env=env)

@@ -5,29 +5,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
-from PySide6.QtCore import QDate, QRectF, QSize, Qt, QTime, Signal
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QHideEvent, QMouseEvent, QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import (
-    QDateEdit,
     QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QMessageBox,
     QPushButton,
     QScrollArea,
-    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
 
 from tracker.contract import Contract
 from ui import style
-from ui.formatting import hours_minutes, hours_minutes_long, local_day, local_time
+from ui.formatting import hours_minutes, hours_minutes_long, local_day, local_time, plural
 from ui.icons import app_icon
+from ui.manual_time_dialog import ask_manual_time
 from ui.memory import give_back_memory
 from ui.view_state import DiaryDay, DiarySlot, SlotSyncState
 
@@ -236,66 +232,11 @@ class ShotViewer(QDialog):
         layout.addWidget(picture)
 
 
-class ManualTimeDialog(QDialog):
-    """Asks for a local date, a from–to time and a memo."""
-
-    def __init__(self, day: date, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Add manual time")
-        form = QFormLayout(self)
-        self.day = QDateEdit(QDate(day.year, day.month, day.day))
-        self.day.setCalendarPopup(True)
-        self.start = QTimeEdit(QTime(9, 0))
-        self.end = QTimeEdit(QTime(10, 0))
-        self.memo = QLineEdit()
-        self.memo.setPlaceholderText("What did you work on?")
-        self.error = QLabel("")
-        self.error.setObjectName("error")
-        self.error.hide()
-        note = QLabel("Manual time is billed and counts toward the cap,\n"
-                      "but it has no screenshots and is not protected.")
-        note.setObjectName("muted")
-        form.addRow("Day", self.day)
-        form.addRow("From", self.start)
-        form.addRow("To", self.end)
-        form.addRow("Memo", self.memo)
-        form.addRow(note)
-        form.addRow(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self._on_buttons_accepted)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-
-    def span(self) -> tuple[datetime, datetime, str]:
-        """The chosen span as aware datetimes in local time (the caller converts to UTC)."""
-        day = _python_date(self.day.date())
-        start = datetime.combine(day, _python_time(self.start.time())).astimezone()
-        end = datetime.combine(day, _python_time(self.end.time())).astimezone()
-        return start, end, self.memo.text().strip()
-
-    def _on_buttons_accepted(self) -> None:
-        start, end, memo = self.span()
-        if end <= start:
-            self.error.setText("The end must be after the start.")
-        elif not memo:
-            self.error.setText("Say what you worked on.")
-        else:
-            self.accept()
-            return
-        self.error.show()
-
-
 def ask_confirmation(parent: QWidget, title: str, text: str) -> bool:
     answer = QMessageBox.question(parent, title, text,
                                   QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                                   QMessageBox.StandardButton.No)
     return answer == QMessageBox.StandardButton.Yes
-
-
-def ask_manual_time(parent: QWidget, day: date) -> tuple[datetime, datetime, str] | None:
-    dialog = ManualTimeDialog(day, parent)
-    return dialog.span() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 
 class DiaryWindow(QWidget):
@@ -364,7 +305,7 @@ class DiaryWindow(QWidget):
         synced = sum(s.minutes for s in day.slots if s.sync_state is SlotSyncState.SYNCED)
         self.summary.setText(
             f"{contract_text}{hours_minutes_long(day.total_minutes)} tracked"
-            f" · {hours_minutes(synced)} synced · {len(day.slots)} slots"
+            f" · {hours_minutes_long(synced)} synced · {plural(len(day.slots), 'slot')}"
         )
         self.manual_button.setVisible(bool(contract and contract.manual_time_allowed))
         # a live refresh must not jump the view back to the first hour
@@ -461,12 +402,3 @@ class DiaryWindow(QWidget):
         if answer is not None:
             start, end, memo = answer
             self.manual_time_requested.emit(contract.id, start, end, memo)
-
-
-# QDate.toPython / QTime.toPython are typed as returning ``object`` in PySide6's stubs
-def _python_date(day: QDate) -> date:
-    return date(day.year(), day.month(), day.day())
-
-
-def _python_time(at: QTime) -> time:
-    return time(at.hour(), at.minute(), at.second(), at.msec() * 1000)

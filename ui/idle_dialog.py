@@ -46,7 +46,7 @@ class IdlePromptDialog(QDialog):
         layout.addWidget(hint)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
-        self.discard_button = QPushButton(f"Discard {idle_minutes} min")
+        self.discard_button = QPushButton(f"Discard {hours_minutes_long(idle_minutes)}")
         self.discard_button.setObjectName("danger")
         self.discard_button.clicked.connect(lambda: self._answer(False))
         self.keep_button = QPushButton("Keep the time")

@@ -29,6 +29,8 @@ class AppSettings:
     start_at_login: bool = False
     last_email: str = ""
     last_contract_id: int | None = None
+    # a desktop notice each time a screenshot is taken (with Delete), as Hubstaff has
+    shot_notices: bool = True
 
     def validated(self) -> AppSettings:
         low, high = IDLE_THRESHOLD_RANGE

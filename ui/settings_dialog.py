@@ -57,11 +57,21 @@ class SettingsDialog(QDialog):
         hold_hint.setObjectName("muted")
         form.addRow("", hold_hint)
 
+        self.shot_notices = QCheckBox("Tell me when a screenshot is taken")
+        self.shot_notices.setObjectName("shot_notices")
+        self.shot_notices.setToolTip("A desktop notice with Delete, while the shot is held")
+        self.shot_notices.setChecked(settings.shot_notices)
+        form.addRow("", self.shot_notices)
+
         self.start_at_login = QCheckBox("Start Workdiary when I log in")
         self.start_at_login.setObjectName("start_at_login")
         self.start_at_login.setChecked(settings.start_at_login)
         form.addRow("", self.start_at_login)
 
+        self._add_data_folder(form, data_dir)
+        self._add_buttons(form)
+
+    def _add_data_folder(self, form: QFormLayout, data_dir: Path) -> None:
         folder_row = QHBoxLayout()
         self.data_folder = QLabel(str(data_dir))
         self.data_folder.setObjectName("data_folder")
@@ -74,6 +84,7 @@ class SettingsDialog(QDialog):
         folder_row.addWidget(open_folder)
         form.addRow("Data folder", folder_row)
 
+    def _add_buttons(self, form: QFormLayout) -> None:
         self.error = QLabel("")
         self.error.setObjectName("error")
         self.error.hide()
@@ -92,6 +103,7 @@ class SettingsDialog(QDialog):
             idle_threshold_minutes=self.idle_threshold.value(),
             hold_window_minutes=self.hold_window.value(),
             start_at_login=self.start_at_login.isChecked(),
+            shot_notices=self.shot_notices.isChecked(),
         )
 
     def _on_buttons_accepted(self) -> None:

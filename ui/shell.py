@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QApplication, QInputDialog, QVBoxLayout
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import (
+    QApplication,
+    QInputDialog,
+    QVBoxLayout,
+    QWidget,
+)
 
 from tracker import events as ev
+from tracker.contract import Contract
 from ui import autostart
+from ui.confirmations import Confirm, add_window_shortcuts, ask, stop_question
+from ui.consent_dialog import ConsentDialog
 from ui.controller import AppController
 from ui.diary_window import DiaryWindow
 from ui.idle_dialog import IdlePromptDialog
+from ui.manual_time_dialog import ask_manual_time
 from ui.paths import xdg_autostart_dir
+from ui.sent_window import SentWindow
+from ui.session_clock import tray_tooltip
 from ui.settings import AppSettings
 from ui.settings_dialog import SettingsDialog
 from ui.ticker import SecondTicker
@@ -70,12 +82,15 @@ class Shell(QObject):
         self.timer_window.closed.connect(self.quit_requested)  # only while it is the app
 
         ticker.ticked.connect(self._on_ticker_ticked)
+        controller.ticked.connect(self._on_controller_ticked)
         controller.status_changed.connect(self._on_controller_status_changed)
         controller.diary_changed.connect(self._on_controller_diary_changed)
         controller.idle_prompt_requested.connect(self._on_controller_idle_prompt_requested)
         controller.idle_prompt_closed.connect(self._on_controller_idle_prompt_closed)
         controller.notice_posted.connect(self._on_controller_notice_posted)
         controller.sign_in_failed.connect(self._on_controller_sign_in_failed)
+        controller.consent_required.connect(self._on_controller_consent_required)
+        self.consent_dialog: ConsentDialog | None = None
         controller.signed_in.connect(lambda _account: self.timer_window.sign_in.set_busy(False))
         controller.signed_out.connect(self._on_controller_signed_out)
 
@@ -88,11 +103,20 @@ class Shell(QObject):
         page.contract_selected.connect(controller.select_contract)
         page.diary_requested.connect(self.show_diary)
         page.settings_requested.connect(self.show_settings)
-        page.sign_out_requested.connect(controller.sign_out)
+        page.sign_out_requested.connect(self.request_sign_out)
+        page.sent_requested.connect(self.show_sent)
+        self.sent_window: SentWindow | None = None
+        page.last_shot.delete_requested.connect(controller.last_shot.delete)
+        page.last_shot.blur_requested.connect(controller.last_shot.blur)
 
         self.diary_window.day_requested.connect(self._on_diary_day_requested)
         self.diary_window.delete_requested.connect(controller.delete_slot)
         self.diary_window.manual_time_requested.connect(controller.add_manual_time)
+        self.diary_window.ask_manual_time = self._ask_manual_time
+        # asked before quit / sign out stop tracking; replaceable so tests need no modal loop
+        self.confirm: Confirm = ask
+        for window in (self.timer_window, self.diary_window):
+            add_window_shortcuts(window, self.request_quit)
 
     def start(self, restore_account: bool = True) -> None:
         """Show the tray (or the window), restore the account, start the heartbeat."""
@@ -134,8 +158,8 @@ class Shell(QObject):
         tray.timer_triggered.connect(self.show_timer)
         tray.diary_triggered.connect(self.show_diary)
         tray.settings_triggered.connect(self.show_settings)
-        tray.sign_out_triggered.connect(self.controller.sign_out)
-        tray.quit_triggered.connect(self.quit_requested)
+        tray.sign_out_triggered.connect(self.request_sign_out)
+        tray.quit_triggered.connect(self.request_quit)
         tray.sync_now_triggered.connect(self.controller.sync_now)
         tray.show_status(self.controller.status)
         tray.show()
@@ -154,6 +178,22 @@ class Shell(QObject):
         self.diary_window.show()
         self.diary_window.raise_()
 
+    def show_sent(self) -> None:
+        """What was sent, for the contract the timer window shows."""
+        contract = self.controller.status.contract
+        if contract is None:
+            return
+        if self.sent_window is not None:
+            self.sent_window.close()
+        self.sent_window = SentWindow(contract.title, self.controller.sent_slots(contract.id),
+                                      self.timer_window)
+        self.sent_window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.sent_window.destroyed.connect(self._on_sent_window_destroyed)
+        self.sent_window.show()
+
+    def _on_sent_window_destroyed(self) -> None:
+        self.sent_window = None
+
     def show_settings(self) -> None:
         if self.settings_dialog is not None:
             self.settings_dialog.raise_()
@@ -167,6 +207,13 @@ class Shell(QObject):
     # -- handlers --------------------------------------------------------------------
     def _on_ticker_ticked(self, now: datetime) -> None:
         self.controller.tick(now)
+
+    def _on_controller_ticked(self, now: datetime) -> None:
+        """Every second: the running clocks (the rest follows status_changed)."""
+        if self.timer_window.isVisible():
+            self.timer_window.tracking.show_clock(now)
+        if self.tray is not None:
+            self.tray.icon.setToolTip(tray_tooltip(self.controller.status, now))
 
     def _on_controller_status_changed(self, status: TimerStatus) -> None:
         if self.timer_window.isVisible() or not status.signed_in:
@@ -197,6 +244,22 @@ class Shell(QObject):
         self.idle_dialog = dialog
         dialog.show()
         dialog.raise_()
+
+    def _on_controller_consent_required(self, contract: Contract) -> None:
+        if self.consent_dialog is not None:
+            self.consent_dialog.close()
+        dialog = ConsentDialog(contract, self.timer_window)
+        dialog.accepted_terms.connect(self.controller.accept_consent)
+        dialog.rejected.connect(self.controller.decline_consent)
+        dialog.finished.connect(self._on_consent_dialog_finished)
+        self.consent_dialog = dialog
+        dialog.show()
+        dialog.raise_()
+
+    def _on_consent_dialog_finished(self, _result: int) -> None:
+        if self.consent_dialog is not None:
+            self.consent_dialog.deleteLater()
+        self.consent_dialog = None
 
     def _on_controller_idle_prompt_closed(self) -> None:
         if self.idle_dialog is not None:
@@ -237,6 +300,33 @@ class Shell(QObject):
     def _on_sign_in_requested(self, server_url: str, email: str, password: str) -> None:
         self.timer_window.sign_in.set_busy(True)
         self.controller.sign_in(server_url, email, password)
+
+    def request_quit(self) -> None:
+        """Quit — after asking, when tracking (Ctrl+Q, the tray's Quit)."""
+        if self._confirm_stop("quit"):
+            self.quit_requested.emit()
+
+    def request_sign_out(self) -> None:
+        if self._confirm_stop("sign out"):
+            self.controller.sign_out()
+
+    def _confirm_stop(self, action: str) -> bool:
+        question = stop_question(action, self.controller.status, self.controller.clock.now())
+        if question is None:
+            return True
+        title, text, yes_label = question
+        parent = self.timer_window if self.timer_window.isVisible() else None
+        return self.confirm(parent, title, text, yes_label)
+
+    def _ask_manual_time(
+        self, parent: QWidget, day: date
+    ) -> tuple[datetime, datetime, str] | None:
+        """The manual-time dialog, checked by the session before it closes."""
+        contract = self.diary_window.day.contract
+        if contract is None:
+            return None
+        return ask_manual_time(parent, day, partial(self.controller.check_manual_time,
+                                                    contract.id))
 
     def _on_tray_memo_triggered(self) -> None:
         memo, accepted = QInputDialog.getText(

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QProgressBar,
     QPushButton,
@@ -20,8 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.formatting import hours_minutes, local_time, money
+from ui.activity_meter import ActivityMeter, activity_text
+from ui.formatting import clock_duration, hours_minutes, local_time, money
 from ui.icons import app_icon
+from ui.last_shot_panel import LastShotPanel
+from ui.session_clock import session_seconds
 from ui.sync_line import describe_sync
 from ui.view_state import TimerStatus
 
@@ -124,7 +128,7 @@ class TrackingPage(QWidget):
 
     Signals: ``start_requested(contract_id, memo)``, ``stop_requested()``,
     ``memo_changed(memo)``, ``contract_selected(contract_id)``, ``diary_requested()``,
-    ``settings_requested()``, ``sign_out_requested()``.
+    ``settings_requested()``, ``sign_out_requested()``, ``sent_requested()``.
     """
 
     start_requested = Signal(int, str)
@@ -134,6 +138,7 @@ class TrackingPage(QWidget):
     diary_requested = Signal()
     settings_requested = Signal()
     sign_out_requested = Signal()
+    sent_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -167,21 +172,46 @@ class TrackingPage(QWidget):
         outer.addWidget(self.contract_terms)
 
     def _build_today(self, outer: QVBoxLayout) -> None:
-        """Today: the big figure and the state beside it, the memo, notices, Start/Stop."""
+        """The running session (seconds), today's totals, the slot's activity, the last
+        shot."""
         today_card, today_layout = _card()
-        today_layout.addWidget(_label("TODAY", "caption"))
-        row = QHBoxLayout()
-        self.today = _label("0:00", "big_time")
-        self.today.setObjectName("big_time")
-        row.addWidget(self.today)
-        row.addStretch(1)
+        caption_row = QHBoxLayout()
+        caption_row.addWidget(_label("CURRENT SESSION", "caption"))
+        caption_row.addStretch(1)
         self.state = _label("Stopped", "state_stopped")
-        row.addWidget(self.state, 0, Qt.AlignmentFlag.AlignVCenter)
-        today_layout.addLayout(row)
+        caption_row.addWidget(self.state)
+        today_layout.addLayout(caption_row)
+        self.session_clock = _label("0:00:00", "big_time")
+        today_layout.addWidget(self.session_clock)
         self.since = _label("", "muted")
         today_layout.addWidget(self.since)
+        totals = QHBoxLayout()
+        totals.addWidget(_label("Today", "muted"))
+        self.today = _label("0:00", "")
+        self.today.setToolTip("Today on this contract")
+        self.today.setStyleSheet("font-weight: 600;")
+        totals.addWidget(self.today)
+        totals.addStretch(1)
+        totals.addWidget(_label("All contracts", "muted"))
+        self.today_all = _label("0:00", "")
+        self.today_all.setObjectName("today_all")
+        self.today_all.setStyleSheet("font-weight: 600;")
+        totals.addWidget(self.today_all)
+        today_layout.addLayout(totals)
+        activity_row = QHBoxLayout()
+        activity_row.addWidget(_label("This slot", "muted"))
+        self.activity_meter = ActivityMeter()
+        activity_row.addWidget(self.activity_meter, 1)
+        self.activity_text = _label("", "muted")
+        activity_row.addWidget(self.activity_text)
+        today_layout.addLayout(activity_row)
         outer.addWidget(today_card)
+        self.last_shot = LastShotPanel()
+        outer.addWidget(self.last_shot)
+        self._build_controls(outer)
 
+    def _build_controls(self, outer: QVBoxLayout) -> None:
+        """The memo, the notice line, Start/Stop."""
         self.memo = QLineEdit()
         self.memo.setObjectName("memo")
         self.memo.setPlaceholderText("What are you working on?")
@@ -231,6 +261,10 @@ class TrackingPage(QWidget):
         self.settings_button = QPushButton("Settings")
         self.settings_button.clicked.connect(self.settings_requested)
         footer.addWidget(self.settings_button)
+        self.sent_button = QPushButton("What was sent")
+        self.sent_button.setObjectName("link")
+        self.sent_button.clicked.connect(self.sent_requested)
+        footer.addWidget(self.sent_button)
         footer.addStretch(1)
         outer.addLayout(footer)
 
@@ -258,6 +292,9 @@ class TrackingPage(QWidget):
             self.contract_terms.setText(f"{money(contract.rate_cents, contract.currency)}/h{cap}")
 
         self.today.setText(hours_minutes(status.today_minutes))
+        self.today_all.setText(hours_minutes(status.today_all_minutes))
+        self.activity_meter.show_marks(status.slot_activity)
+        self.activity_text.setText(activity_text(status.slot_activity) if status.tracking else "")
         if status.idle_pending:
             self._set_state("Idle — answer the prompt", "state_idle")
         elif status.tracking:
@@ -265,7 +302,7 @@ class TrackingPage(QWidget):
         else:
             self._set_state("Stopped", "state_stopped")
         self.since.setText(
-            f"Tracking since {local_time(status.tracking_since)}"
+            f"Since {local_time(status.tracking_since)}"
             if status.tracking and status.tracking_since is not None
             else "Not tracking"
         )
@@ -290,6 +327,13 @@ class TrackingPage(QWidget):
         self.notice.setText(notice)
         self.notice.setVisible(bool(notice))
         self.sync_label.setText(describe_sync(status.sync, now))
+        self.show_clock(now)
+
+    def show_clock(self, now: datetime) -> None:
+        """Every second: the session's running time and the upload countdown."""
+        status = self._status
+        self.session_clock.setText(clock_duration(session_seconds(status, now)))
+        self.last_shot.show_shot(status.last_shot, now)
 
     def _set_state(self, text: str, name: str) -> None:
         self.state.setText(text)
@@ -379,6 +423,8 @@ class TimerWindow(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.pages)
+        # the window grows with what it shows (the last shot, notices), never squashes it
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         self.setFixedWidth(400)
         self.setMinimumHeight(520)
 

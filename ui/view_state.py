@@ -61,6 +61,11 @@ class TimerStatus:
     # persistent until it is over: the store cannot be written, or a tick failed
     alert: str = ""
     sync: SyncStatus = field(default_factory=SyncStatus)
+    # across every contract, today in local time (the slot in progress included)
+    today_all_minutes: int = 0
+    # the slot in progress minute by minute: None not tracked (yet), else active or not
+    slot_activity: tuple[bool | None, ...] = ()
+    last_shot: LastShotView | None = None
 
     @property
     def contract(self) -> Contract | None:
@@ -111,3 +116,27 @@ class DiaryDay:
     @property
     def total_minutes(self) -> int:
         return sum(slot.minutes for slot in self.slots)
+
+
+@dataclass(frozen=True)
+class LastShotView:
+    """The last screenshot, for the timer window's preview (DOMAIN.md, Preview).
+
+    ``in_progress``: its slot is still being tracked, so a Delete or Blur asked for now
+    is carried out when the slot ends (``queued`` names it). ``upload_after`` is when the
+    hold window ends; None while an unanswered idle prompt holds the slot.
+    ``sent``: an upload of the slot went out — Delete still works (until the week
+    locks), Blur no longer does.
+    """
+
+    contract_id: int
+    slot_start: datetime
+    taken_at: datetime
+    thumbnail_path: Path
+    in_progress: bool
+    upload_after: datetime | None
+    sent: bool
+    blur_allowed: bool
+    blurred: bool = False
+    queued: str = ""  # "delete" or "blur": waiting for the slot to end
+    problem: str = ""  # why the last Delete or Blur did not happen

@@ -391,6 +391,6 @@ def test_a_deletion_refused_for_good_is_kept_told_again_at_start_and_never_resen
     assert server.calls.count("delete_slot") == 1
     errors = [s.last_error for s in states if s.phase is SyncPhase.ERROR]
     assert errors == [
-        "1 deleted slot(s) still billed on the server "
+        "1 deleted slot still billed on the server "
         f"(slot {slot.key}: not deleted on the server: week locked)"
     ]

@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 from tests.ui.fakes import FakeAccount, PaintedScreen, TypingHands
 from tracker.capture import ScreenCapturer
 from tracker.clock import ManualClock, utc
+from tracker.consent import CollectionTerms
 from tracker.contract import Contract
 from ui.app import AccountFactory, Composition, compose
 from ui.controller import AppController
@@ -67,7 +68,7 @@ class TrayApp:
 def tray_app(qtbot: QtBot, tmp: Path, contracts: list[Contract] | None = None,
              settings: AppSettings | None = None, start: datetime = MONDAY_9,
              account_factory: AccountFactory | None = None,
-             use_tray: bool = False) -> Iterator[TrayApp]:
+             use_tray: bool = False, consented: bool = True) -> Iterator[TrayApp]:
     clock = ManualClock(start)
     settings_file = SettingsFile(tmp / "config" / "settings.json")
     if settings is not None:
@@ -82,6 +83,10 @@ def tray_app(qtbot: QtBot, tmp: Path, contracts: list[Contract] | None = None,
         autostart_dir=tmp / "autostart", rng=random.Random(5),
     )
     holder.append(composition)
+    if consented:  # the freelancer accepted these contracts' terms in an earlier run
+        for contract in contracts or [ACME, GLOBEX]:
+            composition.controller.store.record_consent(
+                contract.id, CollectionTerms.of(contract).as_json(), start)
     composition.shell.start()
     composition.shell.ticker.stop()  # the test moves time itself
     app = TrayApp(clock, composition, account, screen, hands, qtbot, tmp)

@@ -32,6 +32,7 @@ def test_idle_discarded_after_sync_keeps_the_kept_minutes_billed(
             diary = backend.diary_week(token, seeded.contract_id, MONDAY_9.date())
             return [slot["minutes"] for slot in diary]
 
+        app.controller.accept_consent(seeded.contract_id)  # as the dialog's Accept does
         app.controller.start(seeded.contract_id, "Reading the spec")
         app.advance(3 * 60, typing=True)
         app.advance(7 * 60 + 30)  # away; the 09:00 slot closes at 09:10 and is uploaded

@@ -123,7 +123,8 @@ def test_the_item_follows_the_state_once_tracking_starts(
     with running_server(tmp_path / "server") as server:
         seed.create_demo(server)
         app = _start_app(dict(env, WORKDIARY_PASSWORD="demo"), "--server-url",
-                         server.base_url, "--email", "freelancer@demo.test", "--start-tracking")
+                         server.base_url, "--email", "freelancer@demo.test", "--start-tracking",
+                         "--accept-terms")
         try:
             _service, address = _our_item(bus)
             # sign-in, contract refresh and the first tick run behind a loaded suite: 60 s

@@ -8,7 +8,8 @@ Where: ``data_dir`` argument, else ``$WORKDIARY_DATA_DIR``, else
 - ``shots``: shot files under ``shots/<contract>/<day>/`` (0700 dirs, 0600 files);
 - ``slots`` and ``slot_edits``: writing, reading, deleting and shrinking slots;
 - ``sync_queue``: what sync sends next and what the server said;
-- ``contracts`` and ``settings``: the contract cache and named settings.
+- ``contracts`` and ``settings``: the contract cache and named settings;
+- ``contract_choices``: the last memo and the consent per contract.
 
 The record types (``Slot``, ``MinuteActivity`` …) live in :mod:`tracker.model`; they are
 re-exported here for callers of the store.

@@ -1,17 +1,19 @@
 """The store's front: one object over the database, shot files, slots, sync queue,
-contract cache and settings of one data dir."""
+contract cache, per-contract choices and settings of one data dir."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from tracker.store.contract_choices import ContractChoices
 from tracker.store.contracts import ContractCache
 from tracker.store.settings import Settings
+from tracker.store.shot_edits import ShotEdits
 from tracker.store.slot_edits import SlotEdits
 from tracker.store.sync_queue import SyncQueue
 
 
-class Store(SlotEdits, SyncQueue, ContractCache, Settings):
+class Store(SlotEdits, ShotEdits, SyncQueue, ContractCache, ContractChoices, Settings):
     """The SQLite database and shot files of one data dir. Use as a context manager.
 
     Raises :class:`CorruptStoreError` or :class:`ForeignSchemaError` (naming the file)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from tracker.slots import SLOT_MINUTES
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def slots_table(name: str) -> str:
@@ -50,6 +50,22 @@ CREATE TABLE {name} (
 """
 
 
+# Schema 4: what the freelancer chose per contract: the last memo (so it survives a
+# restart) and the consent to what the contract collects (DOMAIN.md, Consent).
+# IF NOT EXISTS: the tests make older files from a new one by undoing only their step.
+_CONTRACT_CHOICES_V4 = (
+    """CREATE TABLE IF NOT EXISTS contract_memos (
+    contract_id INTEGER PRIMARY KEY,
+    memo        TEXT NOT NULL,
+    changed_at  TEXT NOT NULL
+)""",
+    """CREATE TABLE IF NOT EXISTS consents (
+    contract_id INTEGER PRIMARY KEY,
+    terms       TEXT NOT NULL,              -- what was shown, as accepted (JSON)
+    accepted_at TEXT NOT NULL
+)""",
+)
+
 SCHEMA = (
     slots_table("slots")
     + f"""CREATE TABLE slot_minutes (
@@ -82,6 +98,7 @@ CREATE TABLE settings (
     value TEXT NOT NULL
 );
 """
+    + "".join(statement + ";\n" for statement in _CONTRACT_CHOICES_V4)
 )
 
 
@@ -119,4 +136,6 @@ UPGRADES: dict[int, tuple[str, ...]] = {
         "UPDATE slots SET shot_state = 'off' WHERE shot_state = 'none' AND manual = 0 "
         "AND contract_id IN (SELECT id FROM contracts WHERE screenshots_enabled = 0)",
     ),
+    # 3 → 4: the last memo and the consent per contract (new tables, nothing to copy)
+    3: _CONTRACT_CHOICES_V4,
 }
