@@ -17,7 +17,16 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from billing import web
-from billing.api import admin, auth, contracts, disputes, invoices, milestones, slots
+from billing.api import (
+    admin,
+    auth,
+    contracts,
+    disputes,
+    escrow_messages,
+    invoices,
+    milestones,
+    slots,
+)
 from billing.api.errors import install_error_handlers
 from billing.blob_config import blob_store_for
 from billing.blobs import BlobStore
@@ -78,7 +87,7 @@ def create_app(
     install_error_handlers(app)
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, contracts, slots, invoices, disputes, admin, milestones):
+    for module in (auth, contracts, slots, invoices, disputes, admin, milestones, escrow_messages):
         api.include_router(module.router)
     app.include_router(api)
     web.install(app)
