@@ -50,9 +50,7 @@ def _present(
 
 
 @router.get("/contracts/{contract_id}/escrow-disputes/{seq}/messages")
-def list_messages(
-    seq: Seq, access: EscrowViewer, session: SessionDep
-) -> list[EscrowMessagePublic]:
+def list_messages(seq: Seq, access: EscrowViewer, session: SessionDep) -> list[EscrowMessagePublic]:
     """The dispute's record, oldest first."""
     thread = escrow_messages.threads(session, access.contract).get(seq, [])
     return [_present(access.contract, message, author) for message, author in thread]

@@ -48,9 +48,9 @@ class FormState:
     def error(self, action: str) -> Markup:
         if self.failure is None or not self.failed(action):
             return Markup("")
-        return Markup(
-            '<p class="form-error" role="alert" data-testid="form-error">{}</p>'
-        ).format(self.failure.message)
+        return Markup('<p class="form-error" role="alert" data-testid="form-error">{}</p>').format(
+            self.failure.message
+        )
 
     def value(self, action: str, name: str, default: Any = "") -> Any:
         if self.failure is None or not self.failed(action):
