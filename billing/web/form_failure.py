@@ -15,9 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+import anyio
 from fastapi import Request, Response
+from fastapi.concurrency import run_in_threadpool
 from markupsafe import Markup
 from starlette.types import Message
+
+from billing.api.deps import OPEN_SESSIONS
 
 SCOPE_KEY = "workdiary.form_failure"
 # fields never echoed back into a page (the token is rendered fresh; passwords never)
@@ -100,6 +104,10 @@ async def page_again(request: Request, status_code: int, message: str) -> Respon
     if target is None:
         return None
     failure = FormFailure(request.url.path, message, await _typed_values(request))
+    # the refused unit of work may hold row (SQLite: database) locks until this request
+    # ends; the page rendered below must not wait on them
+    for session in request.scope.get(OPEN_SESSIONS, ()):
+        await run_in_threadpool(session.rollback)
     path, _, query = target.partition("?")
     scope: dict[str, Any] = {
         key: request.scope[key]
@@ -121,12 +129,23 @@ async def page_again(request: Request, status_code: int, message: str) -> Respon
 
 async def _call(app: Any, scope: dict[str, Any], status_code: int) -> Response | None:
     sent: list[Message] = []
+    finished = anyio.Event()
+    asked = False
 
     async def receive() -> Message:
-        return {"type": "http.request", "body": b"", "more_body": False}
+        # the empty body once; after that, as a server does, "disconnected" only once the
+        # response is complete (a listener must not spin on an endless stream of requests)
+        nonlocal asked
+        if not asked:
+            asked = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await finished.wait()
+        return {"type": "http.disconnect"}
 
     async def send(message: Message) -> None:
         sent.append(message)
+        if message["type"] == "http.response.body" and not message.get("more_body", False):
+            finished.set()
 
     await app(scope, receive, send)
     start = next((m for m in sent if m["type"] == "http.response.start"), None)
