@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 from fastapi import APIRouter, Depends, Path, status
 from pydantic import BaseModel, Field
@@ -27,10 +27,13 @@ class EscrowMessageCreate(Input):
     body: str = Field(min_length=1, max_length=TEXT_MAX)
 
 
+AuthorRole = Literal["freelancer", "client", "admin"]
+
+
 class EscrowMessagePublic(BaseModel):
     id: int
     author: str = Field(description="the author's display name")
-    author_role: Literal["freelancer", "client", "admin"]
+    author_role: AuthorRole
     body: str
     created_at: datetime
 
@@ -38,12 +41,10 @@ class EscrowMessagePublic(BaseModel):
 def _present(
     contract: Contract, message: FixedEscrowDisputeMessage, author: User
 ) -> EscrowMessagePublic:
-    role = author_role(contract, author)
-    assert role in ("freelancer", "client", "admin")
     return EscrowMessagePublic(
         id=message.id,
         author=author.display_name,
-        author_role=role,  # type: ignore[arg-type]
+        author_role=cast(AuthorRole, author_role(contract, author)),
         body=message.body,
         created_at=message.created_at,
     )
