@@ -6,6 +6,8 @@ the demo contracts the other tests read stay as they were."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +19,7 @@ import keyring.backends.fail
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from billing import cli
 from billing.web.formatting import calendar_date_text, datetime_text
 from sync.credentials import CredentialStore
 from sync.service import SyncService
@@ -39,9 +42,16 @@ class Own:
 @pytest.fixture(scope="module")
 def own(scenario: Scenario) -> Own:
     def create(*args: str) -> int:
+        # the server's own command, run in this process: a subprocess per contract costs
+        # a Python start-up each on a loaded machine
         common = ("--client", seed.DEMO_CLIENT, "--freelancer", seed.DEMO_FREELANCER)
-        created = scenario.server.cli("create-contract", *common, *args)
-        return int(json.loads(created.stdout)["id"])
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            code = cli.main(
+                ["create-contract", *common, *args, "--data-dir", str(scenario.server.data_dir)]
+            )
+        assert code == 0
+        return int(json.loads(printed.getvalue())["id"])
 
     hourly = create("--title", "Support retainer", "--rate", "50.00", "--cap-hours", "40")
     fixed = create("--title", "Brand kit", "--kind", "fixed")
