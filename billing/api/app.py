@@ -17,7 +17,16 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from billing import web
-from billing.api import admin, auth, contracts, disputes, invoices, milestones, slots
+from billing.api import (
+    admin,
+    auth,
+    contracts,
+    disputes,
+    escrow_messages,
+    invoices,
+    milestones,
+    slots,
+)
 from billing.api.body_limits import BodyLimitMiddleware, limits_from
 from billing.api.errors import install_error_handlers
 from billing.api.headers import ApiCacheControl
@@ -86,7 +95,7 @@ def create_app(
     app.add_middleware(ApiCacheControl, prefix=f"{API_PREFIX}/")
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, contracts, slots, invoices, disputes, admin, milestones):
+    for module in (auth, contracts, slots, invoices, disputes, admin, milestones, escrow_messages):
         api.include_router(module.router)
     app.include_router(api)
     web.install(app)

@@ -45,9 +45,16 @@ from billing.services.accounts import AuthPolicy, authenticate
 _bearer = HTTPBearer(auto_error=False, description="token from POST /api/v1/auth/token")
 
 
+OPEN_SESSIONS = "workdiary.open_sessions"
+
+
 def get_session(request: Request) -> Iterator[Session]:
-    """One session per request; uncommitted work is rolled back when it closes."""
+    """One session per request; uncommitted work is rolled back when it closes.
+
+    It is also listed in the request scope, so a refusal can roll it back at once (the
+    companion view renders the form's page again before this request ends)."""
     with request.app.state.session_factory() as session:
+        request.scope.setdefault(OPEN_SESSIONS, []).append(session)
         yield session
 
 

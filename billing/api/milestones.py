@@ -84,6 +84,7 @@ _BY_SEQ: list[tuple[str, str, SeqAction, Role]] = [
     ("POST", "/proposals/{seq}/withdraw", fixed_price.withdraw_proposal, Role.FREELANCER),
     ("POST", "/milestone-requests/{seq}/accept", fixed_price.accept_request, Role.CLIENT),
     ("POST", "/milestone-requests/{seq}/decline", fixed_price.decline_request, Role.CLIENT),
+    ("POST", "/milestone-requests/{seq}/withdraw", fixed_price.withdraw_request, Role.FREELANCER),
 ]
 
 

@@ -50,6 +50,7 @@ class MilestoneUpdate(Input):
     description: str | None = Field(default=None, max_length=TEXT_MAX)
     due_date: date | None = None
     amount_cents: int | None = Field(default=None, ge=1, le=AMOUNT_MAX_CENTS)
+    clear_due_date: bool = Field(default=False, description="true: no due date any more")
 
 
 class Submission(Input):
@@ -79,6 +80,7 @@ class ProposalChangeIn(Input):
     description: str | None = Field(default=None, max_length=TEXT_MAX)
     due_date: date | None = None
     amount_cents: int | None = Field(default=None, ge=1, le=AMOUNT_MAX_CENTS)
+    clear_due_date: bool = Field(default=False, description="edit: remove the due date")
 
     def to_domain(self) -> ProposalChange:
         return ProposalChange(
@@ -88,6 +90,7 @@ class ProposalChangeIn(Input):
             description=self.description,
             due_date=self.due_date,
             amount_cents=self.amount_cents,
+            clear_due_date=self.clear_due_date,
         )
 
 
@@ -151,6 +154,7 @@ class ProposalChangePublic(BaseModel):
     description: str | None
     due_date: date | None
     amount_cents: int | None
+    clear_due_date: bool = False
 
 
 class ProposalPublic(BaseModel):
@@ -166,7 +170,7 @@ class MilestoneRequestPublic(BaseModel):
     seq: int
     amount_cents: int
     description: str
-    state: Literal["pending", "accepted", "declined", "closed"]
+    state: Literal["pending", "accepted", "declined", "withdrawn", "closed"]
     created_at: datetime
     decided_at: datetime | None
     milestone_seq: int | None = Field(description="the funded payment it became")
@@ -352,6 +356,7 @@ def _present_proposal(proposal: Proposal) -> ProposalPublic:
                 description=c.description,
                 due_date=c.due_date,
                 amount_cents=c.amount_cents,
+                clear_due_date=c.clear_due_date,
             )
             for c in proposal.changes
         ],

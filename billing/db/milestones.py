@@ -97,6 +97,7 @@ def _change_to_json(change: ProposalChange) -> dict[str, Any]:
         "description": change.description,
         "due_date": None if change.due_date is None else change.due_date.isoformat(),
         "amount_cents": change.amount_cents,
+        "clear_due_date": change.clear_due_date,
     }
 
 
@@ -109,6 +110,7 @@ def _change_from_json(data: dict[str, Any]) -> ProposalChange:
         description=data.get("description"),
         due_date=None if due is None else date.fromisoformat(due),
         amount_cents=data.get("amount_cents"),
+        clear_due_date=bool(data.get("clear_due_date", False)),
     )
 
 

@@ -120,6 +120,17 @@ class FixedEscrowDispute(Base):
     assigned_admin_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
+class FixedEscrowDisputeMessage(Base):
+    """One message on an escrow dispute's record, from a party or the assigned admin."""
+
+    __tablename__ = "fixed_escrow_dispute_messages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dispute_id: Mapped[int] = mapped_column(ForeignKey("fixed_escrow_disputes.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
 class FixedEarning(Base):
     """Released money in the freelancer's pending balance until ``available_at``."""
 

@@ -38,10 +38,12 @@ from billing.domain.milestones_model import (
 )
 from billing.domain.milestones_payments import (
     accept_request,
+    check_escrow_message,
     decline_request,
     open_escrow_dispute,
     request_milestone,
     resolve_escrow_dispute,
+    withdraw_request,
 )
 from billing.domain.milestones_proposals import (
     accept_proposal,
@@ -79,6 +81,7 @@ __all__ = [
     "add_milestone",
     "approve",
     "auto_approve_due",
+    "check_escrow_message",
     "decline_request",
     "delete_milestone",
     "edit_milestone",
@@ -97,6 +100,7 @@ __all__ = [
     "submit",
     "waiting_on",
     "withdraw_proposal",
+    "withdraw_request",
 ]
 
 
@@ -156,9 +160,11 @@ def edit_milestone(
     description: str | None = None,
     due_date: date | None = None,
     amount_cents: int | None = None,
+    clear_due_date: bool = False,
     now: datetime,
 ) -> Outcome:
-    """The client changes a future milestone (fields left ``None`` stay as they are)."""
+    """The client changes a future milestone (fields left ``None`` stay as they are;
+    ``clear_due_date`` leaves it with no due date)."""
     require_actor(actor, Actor.CLIENT, doing="edit milestones directly (the freelancer proposes)")
     _require_plan_editable(book)
     milestone = find_milestone(book, seq)
@@ -173,7 +179,9 @@ def edit_milestone(
     milestone.title = new_title
     milestone.description = new_description
     milestone.amount_cents = new_amount
-    if due_date is not None:
+    if clear_due_date and due_date is not None:
+        raise MilestoneInvalid("give a due date or clear it, not both")
+    if due_date is not None or clear_due_date:
         milestone.due_date = due_date
     return Outcome()
 

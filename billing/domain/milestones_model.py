@@ -86,6 +86,7 @@ class RequestState(StrEnum):
     PENDING = "pending"
     ACCEPTED = "accepted"
     DECLINED = "declined"
+    WITHDRAWN = "withdrawn"  # the freelancer took it back while it was pending
     CLOSED = "closed"  # the contract ended while it was pending
 
 
@@ -168,6 +169,7 @@ class ProposalChange:
     description: str | None = None
     due_date: date | None = None
     amount_cents: int | None = None
+    clear_due_date: bool = False  # edit: the milestone is to have no due date
 
 
 @dataclass

@@ -124,6 +124,15 @@ def decline_request(book: EscrowBook, actor: Actor, seq: int, *, now: datetime) 
     return Outcome()
 
 
+def withdraw_request(book: EscrowBook, actor: Actor, seq: int, *, now: datetime) -> Outcome:
+    """The freelancer takes back a request still pending; nothing was ever paid."""
+    require_actor(actor, Actor.FREELANCER, doing="withdraw a milestone request")
+    request = _pending_request(book, seq)
+    request.state = RequestState.WITHDRAWN
+    request.decided_at = now
+    return Outcome()
+
+
 def open_escrow_dispute(
     book: EscrowBook, actor: Actor, milestone_seq: int, *, reason: str, now: datetime
 ) -> Outcome:
@@ -149,6 +158,15 @@ def find_dispute(book: EscrowBook, seq: int) -> EscrowDispute:
         if dispute.seq == seq:
             return dispute
     raise MilestoneNotFound(f"escrow dispute {seq} does not exist on this contract")
+
+
+def check_escrow_message(book: EscrowBook, seq: int, body: str) -> str:
+    """A message for an escrow dispute's record: not empty, and only while it is open
+    (who may write — either party or the assigned admin — is decided by access)."""
+    dispute = find_dispute(book, seq)
+    if dispute.state is not DisputeState.OPEN:
+        raise MilestoneConflict(f"escrow dispute {seq} is resolved; its record is closed")
+    return check_text(body, "the message", required=True)
 
 
 def resolve_escrow_dispute(

@@ -80,7 +80,9 @@ def _normalized(book: EscrowBook, change: ProposalChange) -> ProposalChange:
     if open_dispute_on(book, milestone.seq) is not None:
         raise MilestoneConflict(f"milestone {milestone.seq} is in an escrow dispute")
     fields = (change.title, change.description, change.due_date, change.amount_cents)
-    if all(value is None for value in fields):
+    if change.clear_due_date and change.due_date is not None:
+        raise MilestoneInvalid("give a due date or clear it, not both")
+    if all(value is None for value in fields) and not change.clear_due_date:
         raise MilestoneInvalid(f"the edit of milestone {milestone.seq} changes nothing")
     if change.amount_cents is not None and change.amount_cents <= milestone.amount_cents:
         raise MilestoneInvalid(
@@ -98,6 +100,7 @@ def _normalized(book: EscrowBook, change: ProposalChange) -> ProposalChange:
         ),
         due_date=change.due_date,
         amount_cents=check_amount(change.amount_cents) if change.amount_cents is not None else None,
+        clear_due_date=change.clear_due_date,
     )
 
 
@@ -160,7 +163,7 @@ def _apply_edit(
         milestone.title = change.title
     if change.description is not None:
         milestone.description = change.description
-    if change.due_date is not None:
+    if change.due_date is not None or change.clear_due_date:
         milestone.due_date = change.due_date
     if change.amount_cents is None:
         return []

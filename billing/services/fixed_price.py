@@ -80,6 +80,9 @@ def _as_service_errors() -> Iterator[None]:
         raise _service_error(error) from error
 
 
+service_errors = _as_service_errors  # the sibling services map refusals the same way
+
+
 def _audit(
     session: Session,
     actor_id: int | None,
@@ -222,13 +225,24 @@ def edit_milestone(
     description: str | None,
     due_date: date | None,
     amount_cents: int | None,
+    clear_due_date: bool = False,
     now: datetime,
 ) -> Change:
     """Client: change a future milestone (not while a proposal is pending)."""
     fields = {"title": title, "description": description, "due_date": due_date}
     action = "fixed_milestone_edited"
     rule = rules.edit_milestone
-    return _apply(session, on, now, action, rule, seq, **fields, amount_cents=amount_cents)
+    return _apply(
+        session,
+        on,
+        now,
+        action,
+        rule,
+        seq,
+        **fields,
+        amount_cents=amount_cents,
+        clear_due_date=clear_due_date,
+    )
 
 
 delete_milestone = _on_seq(
@@ -337,6 +351,11 @@ accept_request = _on_seq(
 )
 decline_request = _on_seq(
     "fixed_milestone_request_declined", rules.decline_request, "Client: decline; nothing moves."
+)
+withdraw_request = _on_seq(
+    "fixed_milestone_request_withdrawn",
+    rules.withdraw_request,
+    "Freelancer: take back a request still pending; nothing moves.",
 )
 
 

@@ -18,6 +18,8 @@ from billing.db.models import ContractKind, Role
 from billing.domain.weeks import week_start
 from billing.services import hourly, hourly_reads
 from billing.services.hourly_reads import DiaryRange
+from billing.web import cap_preview
+from billing.web.confirm import Confirmed, confirm_page, is_confirmed
 from billing.web.deps import (
     CsrfChecked,
     PageDep,
@@ -27,7 +29,7 @@ from billing.web.deps import (
     load_contract,
 )
 from billing.web.diary_grid import build_day, local_day_bounds, minutes_per_local_day
-from billing.web.formatting import zone_names
+from billing.web.formatting import calendar_date_text, cap_text, count_text, duration_text
 from billing.web.render import redirect, safe_next
 from billing.web.route import WebRoute
 
@@ -103,14 +105,8 @@ def diary_page(
         next_cap_minutes=shown.next_cap_minutes,
         billing_week=hourly_reads.billing_week(session, contract, week_start(day_start)),
         billing_week_start=week_start(day_start),
-        zone_names=_zone_choices(zone),
         timedelta=timedelta,
     )
-
-
-def _zone_choices(current: ZoneInfo) -> list[str]:
-    names = zone_names()
-    return names if current.key in names else [current.key, *names]
 
 
 @router.post(
@@ -122,14 +118,16 @@ def dispute_slots(
     clock: ClockDep,
     viewer: ViewerDep,
     secret: SecretDep,
-    reason: Annotated[str, Form(min_length=1, max_length=4000)],
+    reason: Annotated[str, Form(max_length=4000)] = "",
     slot: Annotated[list[int], Form()] = [],  # noqa: B006 — FastAPI copies defaults
     day: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     access = load_contract(session, viewer, contract_id, Role.CLIENT)
-    starts = hourly_reads.selected_starts(session, access.contract, slot)
+    if not slot:
+        raise HTTPException(422, detail="Tick at least one slot to dispute.")
     if not reason.strip():
         raise HTTPException(422, detail="Say why you dispute these slots.")
+    starts = hourly_reads.selected_starts(session, access.contract, slot)
     dispute = hourly.open_dispute(
         session, access.contract, viewer.user, starts, reason.strip(), now=clock.now()
     )
@@ -138,8 +136,8 @@ def dispute_slots(
         f"/web/contracts/{contract_id}/diary?day={day}"
         if day
         else f"/web/contracts/{contract_id}/diary",
-        flash=f"Disputed {len(starts)} slot(s), {minutes} min — taken out of the invoice "
-        "until an admin resolves the dispute.",
+        flash=f"Disputed {count_text(len(starts), 'slot')}, {duration_text(minutes)} — taken "
+        "out of the invoice until an admin resolves the dispute.",
         secret=secret,
     )
 
@@ -158,15 +156,29 @@ def delete_slots(
     day: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     access = load_contract(session, viewer, contract_id, Role.FREELANCER)
+    if not slot:
+        raise HTTPException(422, detail="Tick at least one slot to delete.")
     starts = hourly_reads.selected_starts(session, access.contract, slot)
     hourly.delete_slots(session, blobs, access.contract, starts, actor=viewer.user, now=clock.now())
     return redirect(
         f"/web/contracts/{contract_id}/diary?day={day}"
         if day
         else f"/web/contracts/{contract_id}/diary",
-        flash=f"Deleted {len(starts)} slot(s); their time is not billed.",
+        flash=f"Deleted {count_text(len(starts), 'slot')}; their time is not billed.",
         secret=secret,
     )
+
+
+def _cap_from_form(text: str) -> int | None:
+    if text.strip() == "":
+        return None
+    try:
+        hours = int(text.strip())
+    except ValueError as error:
+        raise HTTPException(422, detail="Weekly cap: whole hours, 1 to 168.") from error
+    if not 1 <= hours <= 168:
+        raise HTTPException(422, detail="Weekly cap: whole hours, 1 to 168.")
+    return hours * 60
 
 
 @router.post("/contracts/{contract_id}/cap", include_in_schema=False, dependencies=[CsrfChecked])
@@ -174,34 +186,71 @@ def change_cap(
     contract_id: int,
     session: SessionDep,
     clock: ClockDep,
-    viewer: ViewerDep,
-    secret: SecretDep,
+    page: PageDep,
     cap_hours: Annotated[str, Form(max_length=10)] = "",
     next: Annotated[str, Form(max_length=2000)] = "",
+    confirmed: Confirmed = "",
 ) -> Response:
-    access = load_contract(session, viewer, contract_id, Role.CLIENT)
-    text = cap_hours.strip()
-    if text == "":
-        new_cap = None
-    else:
-        try:
-            hours = int(text)
-        except ValueError as error:
-            raise HTTPException(422, detail="Weekly cap: whole hours, 1 to 168.") from error
-        if not 1 <= hours <= 168:
-            raise HTTPException(422, detail="Weekly cap: whole hours, 1 to 168.")
-        new_cap = hours * 60
+    access = load_contract(session, page.viewer, contract_id, Role.CLIENT)
+    new_cap = _cap_from_form(cap_hours)
     now = clock.now()
-    effective = hourly.change_cap(session, access.contract, new_cap, actor=viewer.user, now=now)
-    what = "No weekly cap" if new_cap is None else f"Weekly cap {new_cap // 60} h"
+    back = safe_next(next, f"/web/contracts/{contract_id}/diary")
+    if not is_confirmed(confirmed):
+        asked = cap_preview.preview(
+            hourly_reads.contract_view(session, access.contract, now), new_cap, now
+        )
+        fields = {"cap_hours": cap_hours.strip(), "next": back}
+        return confirm_page(page, asked, back=back, fields=fields)
+    user = page.viewer.user
+    effective = hourly.change_cap(session, access.contract, new_cap, actor=user, now=now)
+    what = "No weekly cap" if new_cap is None else f"Weekly cap {cap_text(new_cap)}"
     when = (
         "in force now"
         if effective <= now
-        else f"from the week starting {effective:%a %d %b %Y} "
+        else f"from the week starting {calendar_date_text(effective.date())} "
         "(a cut never takes back hours already worked)"
     )
     return redirect(
-        safe_next(next, f"/web/contracts/{contract_id}/diary"),
+        back,
         flash=f"{what}, {when}. The freelancer's tracker picks it up at its next sync.",
-        secret=secret,
+        secret=page.secret,
     )
+
+
+@router.post(
+    "/contracts/{contract_id}/settings", include_in_schema=False, dependencies=[CsrfChecked]
+)
+def change_settings(
+    contract_id: int,
+    session: SessionDep,
+    clock: ClockDep,
+    page: PageDep,
+    screenshots_enabled: Annotated[str, Form(max_length=3)] = "",
+    blur_screenshots: Annotated[str, Form(max_length=3)] = "",
+    manual_time_allowed: Annotated[str, Form(max_length=3)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Client: the tracking settings; an unticked box is not sent, so it means off."""
+    access = load_contract(session, page.viewer, contract_id, Role.CLIENT)
+    chosen = {
+        "screenshots_enabled": screenshots_enabled == "yes",
+        "blur_screenshots": blur_screenshots == "yes",
+        "manual_time_allowed": manual_time_allowed == "yes",
+    }
+    change = hourly.TermsChange(settings=chosen)
+    hourly.change_terms(session, access.contract, change, actor=page.viewer.user, now=clock.now())
+    said = ", ".join(
+        f"{label} {'on' if chosen[name] else 'off'}" for name, label in SETTING_LABELS.items()
+    )
+    return redirect(
+        safe_next(next, f"/web/contracts/{contract_id}/diary"),
+        flash=f"Settings saved: {said}. The freelancer's app applies them at its next refresh.",
+        secret=page.secret,
+    )
+
+
+SETTING_LABELS = {
+    "screenshots_enabled": "screenshots",
+    "blur_screenshots": "blurred screenshots",
+    "manual_time_allowed": "manual time",
+}

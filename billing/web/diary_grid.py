@@ -13,6 +13,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from billing.web.formatting import duration_text
+
 CELLS_PER_HOUR = 6
 # why a slot has no shot, as the tracker reported it (billing.api.schemas.ShotNote)
 SHOT_NOTES = {
@@ -110,7 +112,7 @@ def _markers(slot: SlotRow, disputed: bool) -> tuple[tuple[str, str], ...]:
     if slot.manual:
         markers.append(("manual · not protected", "warn"))
     if slot.over_limit_minutes > 0:
-        markers.append((f"over limit {slot.over_limit_minutes} min", "warn"))
+        markers.append((f"over limit {duration_text(slot.over_limit_minutes)}", "warn"))
     return tuple(markers)
 
 

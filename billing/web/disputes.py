@@ -87,7 +87,7 @@ def add_message(
     session: SessionDep,
     clock: ClockDep,
     page: PageDep,
-    body: Annotated[str, Form(min_length=1, max_length=4000)],
+    body: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
     access = load_contract(session, page.viewer, contract_id)
     if not body.strip():
@@ -115,10 +115,12 @@ def resolve(
     session: SessionDep,
     clock: ClockDep,
     page: PageDep,
-    outcome: Annotated[str, Form(pattern="^(paid|not_paid)$")],
+    outcome: Annotated[str, Form(max_length=10)] = "",
     note: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
     access = load_contract(session, page.viewer, contract_id, Role.ADMIN)
+    if outcome not in ("paid", "not_paid"):
+        raise HTTPException(422, detail="Choose the outcome: paid or not paid.")
     hourly.resolve_dispute(
         session,
         access.contract,

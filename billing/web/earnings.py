@@ -10,7 +10,7 @@ from billing.domain.money import fee_for
 from billing.services import accounts, hourly_reads
 from billing.web import fixed_price_view
 from billing.web.deps import PageDep
-from billing.web.earning_lines import EarningLine
+from billing.web.earning_lines import EarningLine, availability_schedule
 from billing.web.route import WebRoute
 
 router = APIRouter(route_class=WebRoute)
@@ -46,11 +46,13 @@ def earnings_page(
     earnings.sort(
         key=lambda earning: (earning.available, earning.available_at or earning.earned_at)
     )
+    pending = [earning for earning in earnings if not earning.available]
     return page.render(
         "earnings.html",
         nav="earnings",
         balances=accounts.balances(session, page.viewer.user),
-        pending=[earning for earning in earnings if not earning.available],
+        schedule=availability_schedule(pending, page.zone.zone),
+        pending=pending,
         available=[earning for earning in reversed(earnings) if earning.available],
         now=clock.now(),
         fee_bps=fee_bps,

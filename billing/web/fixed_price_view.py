@@ -13,6 +13,7 @@ from billing.db.models import Contract, Role, User
 from billing.domain.milestones import PendingAction, Waiting
 from billing.services import accounts, fixed_price
 from billing.web.earning_lines import EarningLine
+from billing.web.formatting import count_text
 
 # one pill for every answer a client owes: there is at most one pending proposal
 _ANSWERS = (Waiting.PROPOSAL, Waiting.REQUEST)
@@ -24,7 +25,7 @@ def _pills(waiting: list[PendingAction]) -> list[str]:
         pills.append("Proposal to answer")
     requests = sum(a.waiting is Waiting.REQUEST for a in waiting)
     if requests:
-        pills.append(f"{requests} payment request(s) to answer")
+        pills.append(f"{count_text(requests, 'payment request')} to answer")
     return pills
 
 

@@ -1,13 +1,15 @@
-"""Presentation only: money, durations and instants as the companion view shows them.
+"""Presentation only: money, durations, counts and instants as the companion view shows them.
 
 Money stays integer minor units until this last step, with as many decimals as its
 currency has (:mod:`billing.domain.money`); instants are stored UTC and shown in the
-viewer's chosen time zone.
+viewer's chosen time zone. Every template and flash message words durations, dates and
+counts through the functions here, so the pages never say "1 slots" or mix "0:05" with
+"5 min" for the same kind of figure.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from markupsafe import Markup, escape
@@ -38,6 +40,52 @@ def money_input(cents: int, currency: str) -> str:
     """``"1250.00"``, ``"1000"`` (JPY): an amount as a form field holds it (no grouping,
     the currency's decimals), which :func:`billing.domain.money.parse_minor` reads back."""
     return amount_digits(cents, currency)
+
+
+# Nouns whose plural is not "+s"; everything else the pages count takes an "s".
+_PLURALS = {"entry": "entries", "day": "days", "proposal": "proposals"}
+
+
+def plural(count: int, noun: str) -> str:
+    """``noun`` as ``count`` of it reads: "slot" for 1, "slots" for 0 or 2."""
+    if count == 1 or count == -1:
+        return noun
+    return _PLURALS.get(noun, noun + "s")
+
+
+def count_text(count: int, noun: str) -> str:
+    """``"1 slot"``, ``"3 slots"``, ``"0 disputes"`` — a count and its noun, agreed."""
+    return f"{count:,} {plural(count, noun)}"
+
+
+def duration_text(minutes: int) -> str:
+    """A duration in prose: ``"5 min"``, ``"1 h"``, ``"2 h 05 min"``.
+
+    Tables and totals use :func:`hours_text` ("2:05 h"); sentences use this one.
+    """
+    sign = "-" if minutes < 0 else ""
+    hours, rest = divmod(abs(minutes), 60)
+    if hours == 0:
+        return f"{sign}{rest} min"
+    if rest == 0:
+        return f"{sign}{hours} h"
+    return f"{sign}{hours} h {rest:02d} min"
+
+
+def days_text(span: timedelta) -> str:
+    """A period in whole days (rounded up): ``"1 day"``, ``"14 days"``."""
+    whole = -(-span // timedelta(days=1))
+    return count_text(max(0, whole), "day")
+
+
+def calendar_date_text(day: date | None) -> str:
+    """A calendar date (a due date, a day of the diary): ``"Mon 07 Dec 2026"``."""
+    return "" if day is None else day.strftime("%a %d %b %Y")
+
+
+def long_date_text(day: date) -> str:
+    """A day as a heading: ``"Monday 07 December 2026"``."""
+    return day.strftime("%A %d %B %Y")
 
 
 def hours_text(minutes: int) -> str:
@@ -75,6 +123,48 @@ def zone_names() -> list[str]:
     return _ZONES
 
 
+# Where most clients and freelancers are: offered first in the zone picker, west to east.
+COMMON_ZONES = (
+    "UTC",
+    "America/Los_Angeles",
+    "America/Denver",
+    "America/Chicago",
+    "America/New_York",
+    "America/Sao_Paulo",
+    "Europe/London",
+    "Europe/Berlin",
+    "Europe/Kyiv",
+    "Africa/Lagos",
+    "Africa/Nairobi",
+    "Asia/Dubai",
+    "Asia/Karachi",
+    "Asia/Kolkata",
+    "Asia/Dhaka",
+    "Asia/Manila",
+    "Asia/Shanghai",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+)
+
+
+def zone_label(name: str, now: datetime | None = None) -> str:
+    """``"UTC−05:00 · New York"`` — a zone as the picker lists it (offset at ``now``)."""
+    moment = (now or datetime.now(UTC)).astimezone(zone_or_default(name))
+    offset = moment.utcoffset() or timedelta(0)
+    sign = "−" if offset < timedelta(0) else "+"
+    hours, rest = divmod(abs(offset) // timedelta(minutes=1), 60)
+    place = name.rsplit("/", 1)[-1].replace("_", " ")
+    return f"UTC{sign}{hours:02d}:{rest:02d} · {place}"
+
+
+def common_zones(current: str | None = None) -> list[str]:
+    """The zones offered first: the viewer's own, then the common ones this machine knows."""
+    known = set(zone_names())
+    first = [current] if current and current in known and current not in COMMON_ZONES else []
+    return first + [name for name in COMMON_ZONES if name in known]
+
+
 def local(instant: datetime | None, zone: ZoneInfo) -> datetime | None:
     if instant is None:
         return None
@@ -90,8 +180,15 @@ def datetime_text(instant: datetime | None, zone: ZoneInfo) -> str:
 
 
 def date_text(instant: datetime | None, zone: ZoneInfo) -> str:
+    """The local day of an instant: ``"Mon 23 Nov 2026"``."""
     moment = local(instant, zone)
-    return "" if moment is None else moment.strftime("%a %d %b %Y")
+    return "" if moment is None else calendar_date_text(moment.date())
+
+
+def time_text(instant: datetime | None, zone: ZoneInfo) -> str:
+    """The local clock time of an instant: ``"14:05"``."""
+    moment = local(instant, zone)
+    return "" if moment is None else moment.strftime("%H:%M")
 
 
 def week_text(week_start: datetime) -> str:

@@ -15,6 +15,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Form, HTTPException, Path, Response
 from pydantic import BaseModel
 
+from billing.access import author_role
 from billing.api.deps import ClockDep, SessionDep
 from billing.api.milestones_schemas import (
     Approval,
@@ -23,14 +24,22 @@ from billing.api.milestones_schemas import (
     EscrowSplit,
     MilestoneCreate,
     MilestoneRequestCreate,
+    MilestoneUpdate,
     ProposalChangeIn,
     ProposalCreate,
     Submission,
 )
 from billing.domain.milestones import next_to_activate
-from billing.domain.milestones_model import DisputeState, MilestoneState, ProposalState
-from billing.services import fixed_price
+from billing.domain.milestones_model import (
+    DEFAULT_POLICY,
+    DisputeState,
+    MilestoneState,
+    ProposalState,
+)
+from billing.services import escrow_messages, fixed_price
 from billing.services.fixed_price import SeqAction, TextAction
+from billing.web import money_confirm
+from billing.web.confirm import Confirmed, confirm_page, is_confirmed
 from billing.web.deps import CsrfChecked, PageDep, SecretDep, ViewedContract, ViewerDep
 from billing.web.formatting import money_text
 from billing.web.milestone_forms import blank_as_none, minor_units, validated
@@ -57,10 +66,13 @@ def _back(access: ViewedContract, message: str, secret: bytes) -> Response:
     return _to_plan(access.contract.id, message, secret)
 
 
+def _plan_url(contract_id: int) -> str:
+    return f"/web/contracts/{contract_id}/milestones"
+
+
 def _to_plan(contract_id: int, message: str, secret: bytes) -> Response:
     """Back to the contract's plan, saying what happened."""
-    page = f"/web/contracts/{contract_id}/milestones"
-    response: Response = redirect(page, flash=message, secret=secret)
+    response: Response = redirect(_plan_url(contract_id), flash=message, secret=secret)
     return response
 
 
@@ -71,10 +83,6 @@ def _post(path: str) -> Callable[[Handler], Handler]:
 
 # Buttons on one milestone, proposal or request: the action and what the page then says.
 _BY_SEQ: dict[str, tuple[SeqAction, str]] = {
-    "milestones/{seq}/activate": (
-        fixed_price.activate,
-        "Milestone {seq} is active and funded in escrow.",
-    ),
     "milestones/{seq}/delete": (fixed_price.delete_milestone, "Milestone {seq} deleted."),
     "proposals/{seq}/accept": (
         fixed_price.accept_proposal,
@@ -90,6 +98,10 @@ _BY_SEQ: dict[str, tuple[SeqAction, str]] = {
         "Request accepted: the payment is funded in escrow.",
     ),
     "milestone-requests/{seq}/decline": (fixed_price.decline_request, "Request declined."),
+    "milestone-requests/{seq}/withdraw": (
+        fixed_price.withdraw_request,
+        "Request {seq} withdrawn; the client no longer sees it as waiting.",
+    ),
 }
 
 
@@ -178,8 +190,13 @@ def milestones_page(
         open_disputes={d.milestone_seq: d for d in book.disputes if d.state is DisputeState.OPEN},
         escrow_disputes=list(reversed(book.disputes)),
         assigned={seq: row.assigned_admin_id for seq, row in view.dispute_rows.items()},
+        threads={
+            seq: [(message, author, author_role(contract, author)) for message, author in thread]
+            for seq, thread in escrow_messages.threads(session, contract).items()
+        },
         parties={"client": view.client, "freelancer": view.freelancer},
         now=clock.now(),
+        auto_approval_at=lambda submitted_at: submitted_at + DEFAULT_POLICY.auto_approve_after,
         ended=contract.ended_at is not None or book.ended_at is not None,
     )
 
@@ -210,6 +227,47 @@ def add_milestone(
     return _back(access, f"Milestone “{body.title}” added ({added}).", secret)
 
 
+@_post("/contracts/{contract_id}/milestones/{seq}/activate")
+def activate(
+    seq: Seq,
+    access: ViewedContract,
+    session: SessionDep,
+    clock: ClockDep,
+    page: PageDep,
+    confirmed: Confirmed = "",
+) -> Response:
+    if not is_confirmed(confirmed):
+        book = fixed_price.read_book(session, access.contract)
+        asked = money_confirm.activation(book, seq, access.contract.currency)
+        return confirm_page(page, asked, back=_plan_url(access.contract.id))
+    fixed_price.activate(session, access, seq, now=clock.now())
+    return _back(access, f"Milestone {seq} is active and funded in escrow.", page.secret)
+
+
+@_post("/contracts/{contract_id}/milestones/{seq}/edit")
+def edit_milestone(
+    seq: Seq,
+    access: ViewedContract,
+    session: SessionDep,
+    clock: ClockDep,
+    secret: SecretDep,
+    title: Annotated[str, Form(max_length=200)] = "",
+    due_date: Short = "",
+    clear_due_date: Annotated[str, Form(max_length=3)] = "",
+    amount: Short = "",
+) -> Response:
+    """Client: change a future milestone; a blank field stays as it is."""
+    body = validated(
+        MilestoneUpdate,
+        title=blank_as_none(title),
+        due_date=blank_as_none(due_date),
+        clear_due_date=clear_due_date == "yes",
+        amount_cents=minor_units(amount, "Amount"),
+    )
+    fixed_price.edit_milestone(session, access, seq, **body.model_dump(), now=clock.now())
+    return _back(access, f"Milestone {seq} updated.", secret)
+
+
 # --- the work ------------------------------------------------------------------------------
 
 
@@ -219,10 +277,11 @@ def approve(
     access: ViewedContract,
     session: SessionDep,
     clock: ClockDep,
-    secret: SecretDep,
+    page: PageDep,
     release: Short = "",
     bonus: Short = "",
     end_contract: Annotated[str, Form(max_length=5)] = "",
+    confirmed: Confirmed = "",
 ) -> Response:
     body = validated(
         Approval,
@@ -230,6 +289,12 @@ def approve(
         bonus_cents=minor_units(bonus, "Bonus", access.contract.currency) or 0,
         end_contract=end_contract == "yes",
     )
+    if not is_confirmed(confirmed):
+        book = fixed_price.read_book(session, access.contract)
+        asked = money_confirm.approval(book, seq, body, access.contract.currency)
+        fields = {"release": release, "bonus": bonus, "end_contract": end_contract}
+        return confirm_page(page, asked, back=_plan_url(access.contract.id), fields=fields)
+    secret = page.secret
     fixed_price.approve(session, access, seq, **body.model_dump(), now=clock.now())
     bonus_text = money_text(body.bonus_cents, access.contract.currency)
     extra = f" plus a bonus of {bonus_text}" if body.bonus_cents else ""
@@ -240,10 +305,19 @@ def approve(
 
 @_post("/contracts/{contract_id}/end")
 def end_contract(
-    access: ViewedContract, session: SessionDep, clock: ClockDep, secret: SecretDep
+    access: ViewedContract,
+    session: SessionDep,
+    clock: ClockDep,
+    page: PageDep,
+    confirmed: Confirmed = "",
 ) -> Response:
+    if not is_confirmed(confirmed):
+        book = fixed_price.read_book(session, access.contract)
+        asked = money_confirm.ending(book, access.contract.currency, access.role.value)
+        return confirm_page(page, asked, back=_plan_url(access.contract.id))
     fixed_price.end_contract(session, access, now=clock.now())
-    return _back(access, "The contract has ended; escrow left was refunded to the client.", secret)
+    done = "The contract has ended; escrow left was refunded to the client."
+    return _back(access, done, page.secret)
 
 
 # --- proposals -----------------------------------------------------------------------------
@@ -262,6 +336,7 @@ def propose(
     description: Text = "",
     due_date: Short = "",
     amount: Short = "",
+    clear_due_date: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
     if change != "add" and not milestone_seq.strip().isdigit():
         raise HTTPException(422, detail="Choose the milestone to change.")
@@ -273,6 +348,7 @@ def propose(
         description=blank_as_none(description),
         due_date=blank_as_none(due_date),
         amount_cents=minor_units(amount, "Amount", access.contract.currency),
+        clear_due_date=clear_due_date == "yes",
     )
     body = validated(ProposalCreate, message=message.strip(), changes=[proposed])
     changes = tuple(c.to_domain() for c in body.changes)
@@ -311,6 +387,21 @@ def take_escrow_dispute(
     row = fixed_price.take_escrow_dispute(session, viewer.user, dispute_id, now=clock.now())
     flash = f"Escrow dispute {row.seq} is yours: record the split below."
     return _to_plan(row.contract_id, flash, secret)
+
+
+@_post("/contracts/{contract_id}/escrow-disputes/{seq}/messages")
+def add_escrow_message(
+    seq: Seq,
+    access: ViewedContract,
+    session: SessionDep,
+    clock: ClockDep,
+    secret: SecretDep,
+    body: Text = "",
+) -> Response:
+    if not body.strip():
+        raise HTTPException(422, detail="Write a message first.")
+    escrow_messages.add_message(session, access, seq, body, now=clock.now())
+    return _back(access, f"Message added to escrow dispute {seq}.", secret)
 
 
 @_post("/contracts/{contract_id}/escrow-disputes/{seq}/resolve")

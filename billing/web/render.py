@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from billing.web import formatting
+from billing.web.form_failure import form_state
 from billing.web.security import csrf_token, sign_session, unsign_session
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -28,6 +29,14 @@ _env.globals["money_input"] = formatting.money_input
 _env.filters["hours"] = formatting.hours_text
 _env.filters["cap"] = formatting.cap_text
 _env.globals["week_text"] = formatting.week_text
+_env.filters["count"] = lambda count, noun: formatting.count_text(count, noun)
+_env.filters["plural"] = lambda noun, count: formatting.plural(count, noun)
+_env.filters["duration"] = formatting.duration_text
+_env.filters["calendar_date"] = formatting.calendar_date_text
+_env.filters["long_date"] = formatting.long_date_text
+_env.globals["common_zones"] = formatting.common_zones
+_env.globals["zone_names"] = formatting.zone_names
+_env.globals["zone_label"] = formatting.zone_label
 
 
 def static_url(name: str) -> str:
@@ -105,6 +114,9 @@ def render(
             "flash": flash,
             "dt": lambda instant: formatting.datetime_text(instant, zone),
             "day": lambda instant: formatting.date_text(instant, zone),
+            "clock": lambda instant: formatting.time_text(instant, zone),
+            "form": form_state(request),
+            "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
             **context,
         },
         status_code=status_code,

@@ -25,6 +25,7 @@ from billing.domain.milestones_model import (
     MilestoneInvalid,
     MilestoneNotFound,
 )
+from billing.web.form_failure import page_again
 from billing.web.formatting import zone_or_default
 from billing.web.render import add_page_headers, templates
 
@@ -78,8 +79,23 @@ def error_page(request: Request, status_code: int, message: str) -> Response:
     return response
 
 
+# Refusals a person can correct on the form itself; the others get the error page.
+_SHOWN_ON_THE_FORM = frozenset({400, 403, 409, 422})
+
+
+async def refusal_page(request: Request, status_code: int, message: str) -> Response:
+    """A refused form post: its page again, the message on the form and what was typed
+    kept; anything else (or a page that cannot be shown again) gets ``error.html``."""
+    if status_code in _SHOWN_ON_THE_FORM:
+        again = await page_again(request, status_code, message)
+        if again is not None:
+            return again
+    return error_page(request, status_code, message)
+
+
 class WebRoute(APIRoute):
-    """An ``APIRoute`` whose refusals render ``error.html`` (redirects pass through)."""
+    """An ``APIRoute`` whose refusals render on the form's page or ``error.html``
+    (redirects pass through)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -91,12 +107,12 @@ class WebRoute(APIRoute):
                 location = (error.headers or {}).get("Location")
                 if 300 <= error.status_code < 400 and location:
                     return RedirectResponse(location, status_code=error.status_code)
-                return error_page(request, error.status_code, str(error.detail))
+                return await refusal_page(request, error.status_code, str(error.detail))
             except RequestValidationError as error:
-                return error_page(request, 422, _validation_text(error))
+                return await refusal_page(request, 422, _validation_text(error))
             except ServiceError as error:
-                return error_page(request, error.status, error.message)
+                return await refusal_page(request, error.status, error.message)
             except MilestoneError as error:
-                return error_page(request, _milestone_status(error), error.message)
+                return await refusal_page(request, _milestone_status(error), error.message)
 
         return web_handler

@@ -102,7 +102,7 @@ def _dispute_the_slots_at_10_00_and_10_10(page: Page, total_before: int) -> int:
     )
     page.get_by_role("button", name="Dispute selected slots").click()
 
-    expect(page.get_by_role("status")).to_contain_text("Disputed 2 slot(s), 20 min")
+    expect(page.get_by_role("status")).to_contain_text("Disputed 2 slots, 20 min")
     # 20 minutes at 40.00/h = 13.33 out of the draft
     total_after = total_before - 1333
     expect(page.get_by_test_id("review-total")).to_contain_text(_money(total_after))
@@ -157,6 +157,7 @@ def test_cap_change_reaches_the_freelancers_next_contract_fetch(
     page.goto(_diary_url(scenario))
     page.get_by_label("Hours per week").fill("45")
     page.get_by_role("button", name="Save cap").click()
+    page.get_by_role("button", name="Yes, 45 h from now").click()
     expect(page.get_by_role("status")).to_contain_text("Weekly cap 45 h, in force now")
 
     with scenario.api() as api:
@@ -167,6 +168,7 @@ def test_cap_change_reaches_the_freelancers_next_contract_fetch(
     # a cut waits for next week: hours already worked are never taken back
     page.get_by_label("Hours per week").fill("20")
     page.get_by_role("button", name="Save cap").click()
+    page.get_by_role("button", name="Yes, 20 h from").click()
     expect(page.get_by_role("status")).to_contain_text("Weekly cap 20 h, from the week starting")
     with scenario.api() as api:
         mine = api.get("/api/v1/me/contracts", headers=_bearer(scenario.freelancer_token)).json()
@@ -351,9 +353,9 @@ def test_freelancer_deletes_a_synced_slot_of_the_open_week(
 
     page.once("dialog", confirm)
     page.get_by_role("button", name="Delete selected slots").click()
-    expect(page.get_by_role("status")).to_contain_text("Deleted 1 slot(s)")
+    expect(page.get_by_role("status")).to_contain_text("Deleted 1 slot;")
     expect(page.locator('.slot[data-slot-time="05:00"]')).to_contain_text("deleted")
-    assert asked == ["Delete 1 slot(s)? Their screenshots are removed and the time is not billed."]
+    assert asked == ["Delete 1 slot? Their screenshots are removed and the time is not billed."]
     with scenario.api() as api:
         diary = api.get(
             f"/api/v1/contracts/{contract_id}/diary",

@@ -43,6 +43,10 @@ def test_client_funds_freelancer_submits_client_approves_with_a_bonus(
     design = _milestone(client, "Design mockups")
     escrow_before = client.get_by_test_id("escrow-balance").inner_text()
     design.get_by_role("button", name="Activate & fund 300.00 USD").click()
+    expect(client.get_by_test_id("confirm-lines")).to_contain_text(
+        "300.00 USD moves from your funds into escrow"
+    )
+    client.get_by_role("button", name="Yes, fund 300.00 USD").click()
     expect(client.get_by_role("status")).to_contain_text("is active and funded")
     expect(design.locator(".pill").first).to_have_text("active")
     assert client.get_by_test_id("escrow-balance").inner_text() != escrow_before
@@ -66,6 +70,10 @@ def test_client_funds_freelancer_submits_client_approves_with_a_bonus(
     expect(design).to_contain_text("Mockups for all five screens attached.")
     design.get_by_label("Bonus (USD, optional)").fill("50")
     design.get_by_role("button", name="Approve & pay").click()
+    expect(client.get_by_test_id("confirm-lines")).to_contain_text(
+        "The freelancer receives 350.00 USD in total."
+    )
+    client.get_by_role("button", name="Yes, pay 350.00 USD").click()
     expect(client.get_by_role("status")).to_contain_text(
         "approved and paid plus a bonus of 50.00 USD"
     )
@@ -197,6 +205,7 @@ def test_release_less_and_end_the_contract_refunds_the_rest(
     client.get_by_label("Amount (EUR)").fill("15.00")
     client.get_by_role("button", name="Add milestone").click()
     client.get_by_role("button", name="Activate & fund 15.00 EUR").click()
+    client.get_by_role("button", name="Yes, fund 15.00 EUR").click()
     expect(client.get_by_test_id("escrow-balance")).to_contain_text("15.00")
 
     others = browser.new_context()
@@ -213,6 +222,10 @@ def test_release_less_and_end_the_contract_refunds_the_rest(
     client.get_by_label("Release (EUR, up to 15.00 EUR)").fill("9.00")
     client.get_by_label("End the contract and refund what stays in escrow").check()
     client.get_by_role("button", name="Approve & pay").click()
+    expect(client.get_by_test_id("confirm-lines")).to_contain_text(
+        "The contract ends: 6.00 EUR left in escrow is refunded."
+    )
+    client.get_by_role("button", name="Yes, pay 9.00 EUR").click()
     expect(client.get_by_role("status")).to_contain_text("the contract has ended")
     expect(client.get_by_test_id("escrow-balance")).to_contain_text("0.00")
     expect(client.get_by_test_id("released-total")).to_contain_text("9.00")

@@ -16,7 +16,7 @@
   if (deleting) {
     deleting.addEventListener("submit", function (event) {
       var ticked = deleting.querySelectorAll('input[name="slot"]:checked').length;
-      if (ticked && !window.confirm("Delete " + ticked + " slot(s)? Their screenshots are removed and the time is not billed.")) {
+      if (ticked && !window.confirm("Delete " + ticked + (ticked === 1 ? " slot" : " slots") + "? Their screenshots are removed and the time is not billed.")) {
         event.preventDefault();
       }
     });
