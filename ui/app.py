@@ -123,6 +123,11 @@ def real_account(
 
 
 def _real_input_source(clock: Clock) -> object | None:
+    from tracker.idle_input import open_idle_watch
+
+    idle_watch = open_idle_watch(os.environ, clock.monotonic)  # Wayland: pynput sees nothing
+    if idle_watch is not None:
+        return idle_watch
     try:
         from tracker.input_pynput import PynputInputSource
     except ImportError as error:  # pynput needs an X display (or Win32/Quartz)
@@ -151,8 +156,7 @@ def _application() -> QApplication:
 
 def _compose_real(store_dir: Path, settings_dir: Path) -> Composition:
     """The composition with the real screen grabber, input listeners and account."""
-    from tracker.capture import ScreenCapturer
-    from tracker.capture_mss import MssGrabber
+    from tracker.capture_select import open_capturer
 
     clock = SystemClock()
     return compose(
@@ -160,7 +164,7 @@ def _compose_real(store_dir: Path, settings_dir: Path) -> Composition:
         store_dir=store_dir,
         settings_file=SettingsFile(settings_dir / "settings.json"),
         account=real_account,
-        capturer=ScreenCapturer(MssGrabber()),
+        capturer=open_capturer(os.environ),  # X11, the Screenshot portal, or none
         input_source=_real_input_source(clock),
     )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from tracker.slots import SLOT_MINUTES
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def slots_table(name: str) -> str:
@@ -84,6 +84,16 @@ CREATE TABLE settings (
 """
 )
 
+# 3 → 4 (Wayland): the slot's capture provenance and activity source. Plain added
+# columns, so a new file gets them by the same statements (``slots_table`` stays v3).
+_PROVENANCE_COLUMNS = (
+    # x11 | portal | none:<reason>; NULL: no capture attempted (or a slot from before)
+    "ALTER TABLE slots ADD COLUMN capture_source TEXT",
+    "ALTER TABLE slots ADD COLUMN activity_source TEXT NOT NULL DEFAULT 'input-counts' "
+    "CHECK (activity_source IN ('input-counts','idle-watch'))",
+)
+SCHEMA += "".join(f"{statement};\n" for statement in _PROVENANCE_COLUMNS)
+
 
 _SLOT_COLUMNS_V2 = (
     "contract_id, slot_start, memo, manual, shot_state, shot_path, thumb_path, shot_sha256, "
@@ -119,4 +129,7 @@ UPGRADES: dict[int, tuple[str, ...]] = {
         "UPDATE slots SET shot_state = 'off' WHERE shot_state = 'none' AND manual = 0 "
         "AND contract_id IN (SELECT id FROM contracts WHERE screenshots_enabled = 0)",
     ),
+    # 3 → 4: capture provenance and activity source; older slots were X11 grabs or
+    # none, which is not known now, so their provenance stays NULL ("not recorded").
+    3: _PROVENANCE_COLUMNS,
 }
