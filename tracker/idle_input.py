@@ -56,6 +56,11 @@ class IdleTimeInput:
             self._thread.join(timeout=5)
             self._thread = None
 
+    def close(self) -> None:
+        """Stop polling and let the monitor's connection go."""
+        self.stop()
+        self._monitor.close()
+
     def _poll(self, counter: ActivityCounter, stop: threading.Event) -> None:
         last = self._monotonic()
         while not stop.wait(self._interval_s):
