@@ -479,6 +479,8 @@ def _diary_slot(slot: Slot, now: datetime, hold: timedelta) -> DiarySlot:
         capture_unavailable=slot.shot_state == "unavailable",
         reason=slot.sync_reason or slot.capture_note or "",
         clock_jump=slot.clock_jump,
+        capture_source=slot.capture_source,
+        activity_source=slot.activity_source,
     )
 
 

@@ -11,6 +11,7 @@ from datetime import datetime
 from enum import Enum
 from pathlib import Path
 
+from tracker.capture_choice import ActivitySource
 from tracker.contract import Contract
 
 
@@ -89,6 +90,9 @@ class DiarySlot:
     in_progress: bool = False
     clock_jump: bool = False  # the clock jumped while it was tracked; the jump is not in it
     unsaved: bool = False  # finished, kept in memory until the store can be written
+    # how the shot was taken and where activity came from (tracker.capture_choice texts)
+    capture_source: str | None = None
+    activity_source: ActivitySource = "input-counts"
 
 
 @dataclass(frozen=True)
