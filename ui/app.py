@@ -66,6 +66,7 @@ class Composition:
     controller: AppController
     shell: Shell
     tasks: BackgroundTasks
+    capturer: object = None  # the session's, for the first portal grant
 
 
 def compose(
@@ -108,7 +109,7 @@ def compose(
     controllers.append(controller)
     shell = Shell(controller, SecondTicker(clock), store_dir, use_tray=use_tray,
                   autostart_dir=autostart_dir)
-    return Composition(controller, shell, tasks)
+    return Composition(controller, shell, tasks, capturer)
 
 
 def real_account(
@@ -189,6 +190,23 @@ def _start(app: QApplication, built: Composition, args: argparse.Namespace) -> N
         QTimer.singleShot(int(args.quit_after * 1000), app.quit)
 
 
+def _ask_portal_grant(built: Composition) -> object | None:
+    """On the first start whose shots go through the Wayland portal, ask with a window in
+    front (GNOME grants only then; see ui/portal_grant.py)."""
+    from ui.portal_grant import PortalGrantDialog, needs_first_grant
+
+    capturer = built.capturer
+    store = built.controller.store
+    if not needs_first_grant(capturer, store):  # type: ignore[arg-type]
+        return None
+    dialog = PortalGrantDialog(capturer, store, built.tasks,  # type: ignore[arg-type]
+                               built.controller.clock, parent=built.shell.timer_window)
+    dialog.show()
+    dialog.raise_()
+    dialog.activateWindow()
+    return dialog
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
@@ -212,6 +230,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     notices = DesktopNotices(built.controller, built.shell, DesktopNotifications.open())
     watcher = SignalWatcher(lambda _number: app.quit())
     _start(app, built, args)
+    _ask_portal_grant(built)
     log.info("Workdiary running (data: %s)", store_dir)
     try:
         return app.exec()
