@@ -64,6 +64,8 @@ def slot_body(slot: Slot, client_now: datetime) -> dict[str, Any]:
         "client_now": iso(client_now),
         # a signal for the diaries; the server leaves it out of the body's identity
         "clock_jump": slot.clock_jump,
+        # how the shot was taken and activity counted (X11/Wayland); a signal as well
+        "provenance": {"capture": slot.capture_source, "activity": slot.activity_source},
     }
     return body
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
+
+from tracker.capture_choice import ActivitySource
 
 # A constantly moving mouse fires ~125 events/s; counting at most this many per second
 # keeps "activity" comparable between mice and cheap to record.
@@ -65,6 +67,13 @@ class ActivityCounter:
             self._last_counted_move = monotonic_seconds
             self._mouse += 1
 
+    def record_presence(self) -> None:
+        """Input was seen, of an unknown kind: the compositor's idle time says only that
+        (``idle-watch``). Booked as one mouse event; the slot's activity source tells a
+        reader that these are not event counts."""
+        with self._lock:
+            self._mouse += 1
+
     def drain(self) -> ActivityCounts:
         with self._lock:
             counts = ActivityCounts(self._keys, self._mouse)
@@ -79,6 +88,15 @@ class InputSource(Protocol):
     def start(self, counter: ActivityCounter) -> None: ...
 
     def stop(self) -> None: ...
+
+
+@runtime_checkable
+class NamedActivitySource(Protocol):
+    """An input source that says what its counts are; a source that does not is
+    ``input-counts`` (pynput, or a test fake)."""
+
+    @property
+    def activity_source(self) -> ActivitySource: ...
 
 
 def activity_level(active_minutes: int, tracked_minutes: int) -> float:

@@ -165,11 +165,17 @@ def blur_stored_shot(
 
 
 class ScreenCapturer:
-    """The session's :class:`tracker.shot.ShotCapturer`: grab, refuse blank, encode."""
+    """The session's :class:`tracker.shot.ShotCapturer`: grab, refuse blank, encode.
 
-    def __init__(self, grabber: Grabber, shot_format: ShotFormat = DEFAULT_FORMAT) -> None:
+    ``provenance`` names the grabber's backend (``x11``, ``portal``, ``none:<reason>``,
+    see :mod:`tracker.capture_select`); the blank check runs whatever the backend."""
+
+    def __init__(
+        self, grabber: Grabber, shot_format: ShotFormat = DEFAULT_FORMAT, provenance: str = "x11"
+    ) -> None:
         self._grabber = grabber
         self._format = shot_format
+        self.provenance = provenance
 
     def capture(self, taken_at: datetime, blur: bool) -> EncodedShot:
         try:

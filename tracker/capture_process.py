@@ -29,6 +29,10 @@ def worker_command() -> list[str]:
 
 
 class ProcessCapturer:
+    """Shots of the X11 screen (mss in the worker); ``provenance`` as ScreenCapturer's."""
+
+    provenance = "x11"
+
     def __init__(
         self,
         command: Sequence[str] | None = None,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from tracker.capture_choice import ActivitySource
 from tracker.shot import ShotFile
 from tracker.slots import SLOT_LENGTH, slot_key
 
@@ -49,6 +50,9 @@ class Slot:
     ``idle_hold``: part of an idle span not yet answered — not synced until it is.
     ``clock_jump``: the wall clock jumped (changed by hand, or the machine slept) while
     the slot was tracked; the jumped span is not in its minutes.
+    ``capture_source``: the capture provenance (``x11``, ``portal``, ``none:<reason>``;
+    None when no capture was attempted); ``activity_source``: where the active minutes
+    come from (:mod:`tracker.capture_choice`).
     """
 
     contract_id: int
@@ -68,6 +72,8 @@ class Slot:
     replaces_synced: bool = False
     server_may_hold: bool = False
     clock_jump: bool = False
+    capture_source: str | None = None
+    activity_source: ActivitySource = "input-counts"
 
     @property
     def slot_end(self) -> datetime:

@@ -36,8 +36,9 @@ from datetime import datetime, timedelta
 
 from timekeeping.wording import duration
 from tracker import events as ev
-from tracker.activity import ActivityCounter, ActivityCounts, InputSource
+from tracker.activity import ActivityCounter, ActivityCounts, InputSource, NamedActivitySource
 from tracker.cap import WARNING_MINUTES_LEFT, CapStatus, warnings_crossed, week_start
+from tracker.capture_choice import ActivitySource
 from tracker.clock import Clock
 from tracker.contract import Contract
 from tracker.executor import SynchronousExecutor
@@ -51,7 +52,7 @@ from tracker.idle import (
 )
 from tracker.model import MinuteActivity, ShotState, Slot, SlotNotFound
 from tracker.schedule import shot_instant
-from tracker.shot import CaptureFailed, ShotCapturer, ShotFile
+from tracker.shot import CaptureFailed, CaptureProvenance, ShotCapturer, ShotFile
 from tracker.slot_writer import SlotWriter
 from tracker.slots import (
     MINUTE,
@@ -97,6 +98,8 @@ class _OpenSlot:
     capture_note: str | None = None
     idle_hold: bool = False
     clock_jump: bool = False  # the wall clock jumped (or the machine slept) during it
+    capture_source: str | None = None  # the capture backend, once a capture was started
+    activity_source: ActivitySource = "input-counts"
 
 
 @dataclass(frozen=True)
@@ -449,7 +452,12 @@ class TrackingSession:
             shot_at=shot_at,
             shot_state="none" if contract.screenshots_enabled else "off",
             idle_hold=self._idle.idle_since is not None,
+            activity_source=self._activity_source(),
         )
+
+    def _activity_source(self) -> ActivitySource:
+        source = self._input_source
+        return source.activity_source if isinstance(source, NamedActivitySource) else "input-counts"
 
     def _maybe_capture(self, now: datetime) -> None:
         slot = self._open
@@ -458,6 +466,8 @@ class TrackingSession:
             return
         if now < slot.shot_at or slot.shot_state != "none":
             return
+        if isinstance(self._capturer, CaptureProvenance):
+            slot.capture_source = self._capturer.provenance
         slot.capture = self._executor.submit(
             self._capture_job, contract.id, slot.start, now, contract.blur_shots
         )
@@ -523,6 +533,8 @@ class TrackingSession:
             capture_note=slot.capture_note,
             idle_hold=slot.idle_hold,
             clock_jump=slot.clock_jump,
+            capture_source=slot.capture_source,
+            activity_source=slot.activity_source,
         )
         self._writer.add(record, self._clock.now())
 

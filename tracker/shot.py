@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -62,3 +62,12 @@ class ShotCapturer(Protocol):
     """
 
     def capture(self, taken_at: datetime, blur: bool) -> EncodedShot: ...
+
+
+@runtime_checkable
+class CaptureProvenance(Protocol):
+    """A capturer that says which backend takes its shots: ``x11``, ``portal`` or
+    ``none:<reason>`` (:mod:`tracker.capture_choice`); recorded on each slot."""
+
+    @property
+    def provenance(self) -> str: ...

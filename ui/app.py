@@ -71,6 +71,7 @@ class Composition:
     controller: AppController
     shell: Shell
     tasks: BackgroundTasks
+    capturer: object = None  # the session's, for the first portal grant
 
 
 def compose(
@@ -113,7 +114,7 @@ def compose(
     controllers.append(controller)
     shell = Shell(controller, SecondTicker(clock), store_dir, use_tray=use_tray,
                   autostart_dir=autostart_dir)
-    return Composition(controller, shell, tasks)
+    return Composition(controller, shell, tasks, capturer)
 
 
 def real_account(
@@ -128,6 +129,11 @@ def real_account(
 
 
 def _real_input_source(clock: Clock) -> object | None:
+    from tracker.idle_input import open_idle_watch
+
+    idle_watch = open_idle_watch(os.environ, clock.monotonic)  # Wayland: pynput sees nothing
+    if idle_watch is not None:
+        return idle_watch
     try:
         from tracker.input_pynput import PynputInputSource
     except ImportError as error:  # pynput needs an X display (or Win32/Quartz)
@@ -157,14 +163,19 @@ def _application() -> QApplication:
 def _compose_real(store_dir: Path, settings_dir: Path) -> Composition:
     """The composition with the real screen grabber, input listeners and account."""
     from tracker.capture_process import ProcessCapturer
+    from tracker.capture_select import choose_backend, open_capturer
 
     clock = SystemClock()
+    backend = choose_backend(os.environ)
+    # X11 shots in a worker process; the Screenshot portal (or none) in-process
+    capturer = (ProcessCapturer() if backend.kind == "x11"
+                else open_capturer(os.environ, backend=backend))
     return compose(
         clock=clock,
         store_dir=store_dir,
         settings_file=SettingsFile(settings_dir / "settings.json"),
         account=real_account,
-        capturer=ProcessCapturer(),
+        capturer=capturer,
         input_source=_real_input_source(clock),
     )
 
@@ -191,6 +202,23 @@ def _start(app: QApplication, built: Composition, args: argparse.Namespace) -> N
         built.controller.sign_in(args.server_url, args.email, password)
     if args.quit_after is not None:
         QTimer.singleShot(int(args.quit_after * 1000), app.quit)
+
+
+def _ask_portal_grant(built: Composition) -> object | None:
+    """On the first start whose shots go through the Wayland portal, ask with a window in
+    front (GNOME grants only then; see ui/portal_grant.py)."""
+    from ui.portal_grant import PortalGrantDialog, needs_first_grant
+
+    capturer = built.capturer
+    store = built.controller.store
+    if not needs_first_grant(capturer, store):  # type: ignore[arg-type]
+        return None
+    dialog = PortalGrantDialog(capturer, store, built.tasks,  # type: ignore[arg-type]
+                               built.controller.clock, parent=built.shell.timer_window)
+    dialog.show()
+    dialog.raise_()
+    dialog.activateWindow()
+    return dialog
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -220,6 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     watcher = SignalWatcher(lambda _number: app.quit())
     instance.listen(built.shell.show_timer)  # a second launch brings the window forward
     _start(app, built, args)
+    _ask_portal_grant(built)
     log.info("Workdiary running (data: %s)", store_dir)
     try:
         return app.exec()

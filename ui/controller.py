@@ -618,6 +618,8 @@ def _diary_slot(slot: Slot, now: datetime, hold: timedelta) -> DiarySlot:
         reason=slot.sync_reason or slot.capture_note or "",
         clock_jump=slot.clock_jump,
         minute_marks=minute_marks(slot.minutes),
+        capture_source=slot.capture_source,
+        activity_source=slot.activity_source,
     )
 
 

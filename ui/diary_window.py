@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tracker.capture_choice import activity_text, provenance_text
 from tracker.contract import Contract
 from ui import style
 from ui.formatting import hours_minutes, hours_minutes_long, local_day, local_time, plural
@@ -164,6 +165,8 @@ class SlotCell(QFrame):
             text, ink, paper = "Not saved yet", "#9F1239", "#FFE4E6"
         if slot.clock_jump:
             text += " · clock jump"
+        if slot.activity_source == "idle-watch":
+            text += " · idle time"
         chip = QLabel(text)
         chip.setObjectName("sync_chip")
         chip.setStyleSheet(
@@ -174,6 +177,9 @@ class SlotCell(QFrame):
         if slot.clock_jump:
             tips.append("The computer's clock jumped (changed, or the machine slept) while "
                         "this slot was tracked; the jump is not counted.")
+        if slot.capture_source is not None:
+            tips.append(f"Screenshot: {provenance_text(slot.capture_source)}.")
+        tips.append(f"{activity_text(slot.activity_source).capitalize()}.")
         if tips:
             chip.setToolTip("\n".join(tips))
         chip_row = QHBoxLayout()

@@ -11,6 +11,7 @@ from datetime import datetime
 from enum import Enum
 from pathlib import Path
 
+from tracker.capture_choice import ActivitySource
 from tracker.contract import Contract
 
 
@@ -103,6 +104,9 @@ class DiarySlot:
     unsaved: bool = False  # finished, kept in memory until the store can be written
     # per minute 0–9: True active, False tracked without input, None not tracked
     minute_marks: tuple[bool | None, ...] = ()
+    # how the shot was taken and where activity came from (tracker.capture_choice texts)
+    capture_source: str | None = None
+    activity_source: ActivitySource = "input-counts"
 
 
 @dataclass(frozen=True)

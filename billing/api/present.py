@@ -74,6 +74,8 @@ def slot(row: Slot, dispute_id: int | None) -> schemas.SlotPublic:
         shot=shot,
         shot_note=row.shot_note,
         clock_jump=row.clock_jump,
+        capture_source=row.capture_source,
+        activity_source=row.activity_source,
         over_limit_minutes=row.over_limit_minutes,
         dispute_id=dispute_id,
     )

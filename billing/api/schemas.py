@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from billing.domain.slots import CAPTURE_SOURCE_PATTERN
+
 EARLIEST_YEAR, LATEST_YEAR = 1970, 2999
 
 
@@ -126,6 +128,18 @@ class ShotInfo(Input):
 ShotNote = Literal["stopped_before_shot", "capture_unavailable", "screenshots_off"]
 
 
+class Provenance(Input):
+    """How the tracker got the slot's shot and activity: a signal for the diaries."""
+
+    capture: str | None = Field(
+        default=None, pattern=CAPTURE_SOURCE_PATTERN, max_length=45,
+        description="x11, portal (the Wayland Screenshot portal), or none:<reason>; "
+        "null when no capture was attempted")
+    activity: Literal["input-counts", "idle-watch"] = Field(
+        default="input-counts",
+        description="keyboard/mouse event counts, or the desktop's idle time (Wayland)")
+
+
 class SlotPut(Input):
     """One 10-minute slot as the tracker holds it.
 
@@ -147,6 +161,10 @@ class SlotPut(Input):
     the server bills the slot exactly as without the flag; the diaries show a marker.
     It is not part of the body's identity: resending a held slot with or without it is
     the same body (200); a true flag is kept once the server holds it, never cleared.
+
+    ``provenance`` (optional) says how the shot was taken and where the activity came
+    from. Like ``clock_jump`` it is outside the body's identity and kept once known;
+    a tracker from before it sends none, which reads as "not reported".
     """
 
     minutes: int = Field(ge=1, le=10)
@@ -157,6 +175,7 @@ class SlotPut(Input):
     shot_note: ShotNote | None = None
     client_now: Instant
     clock_jump: bool = False
+    provenance: Provenance | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> SlotPut:
@@ -223,6 +242,10 @@ class SlotPublic(BaseModel):
     shot: ShotPublic | None
     shot_note: str | None
     clock_jump: bool = Field(description="the wall clock jumped during the slot; a signal")
+    capture_source: str | None = Field(
+        default=None, description="x11, portal or none:<reason>; null if not reported")
+    activity_source: str | None = Field(
+        default=None, description="input-counts or idle-watch; null if not reported")
     over_limit_minutes: int
     dispute_id: int | None
 

@@ -56,6 +56,8 @@ def _body(put: schemas.SlotPut) -> SlotBody:
         shot_note=put.shot_note,
         client_now=put.client_now,
         clock_jump=put.clock_jump,
+        capture_source=put.provenance.capture if put.provenance else None,
+        activity_source=put.provenance.activity if put.provenance else None,
     )
 
 

@@ -204,6 +204,9 @@ class Slot(Base):
     shot_blob_key: Mapped[str | None] = mapped_column(String(200))
     # the tracker saw its wall clock jump during the slot (a signal, billed as usual)
     clock_jump: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # how the tracker took the shot and counted activity (signals; NULL: not reported)
+    capture_source: Mapped[str | None] = mapped_column(String(48))
+    activity_source: Mapped[str | None] = mapped_column(String(16))
     over_limit_minutes: Mapped[int] = mapped_column(Integer, default=0)
     body_sha256: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[datetime]

@@ -13,6 +13,10 @@ from datetime import datetime, timedelta
 
 from billing.domain.weeks import SLOT, WeekTimeline, as_utc, is_slot_aligned, slot_floor
 
+# A slot's capture provenance as the tracker sends it (the tracker's capture_choice).
+CAPTURE_SOURCE_PATTERN = r"^(x11|portal|none:[a-z0-9][a-z0-9-]{0,39})$"
+ACTIVITY_SOURCES = ("input-counts", "idle-watch")
+
 
 @dataclass(frozen=True, slots=True)
 class SlotBody:
@@ -29,6 +33,11 @@ class SlotBody:
     # a signal for the reader of the diary, not part of the slot's identity: see
     # fingerprint() for why it is left out
     clock_jump: bool = field(default=False, compare=False)
+    # how the tracker took the shot and counted activity (x11 | portal | none:<reason>;
+    # input-counts | idle-watch); None from a tracker that does not say. Signals too,
+    # outside the identity for the same reasons as ``clock_jump``.
+    capture_source: str | None = field(default=None, compare=False)
+    activity_source: str | None = field(default=None, compare=False)
 
     @property
     def active_minutes(self) -> int:

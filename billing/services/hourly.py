@@ -231,6 +231,8 @@ def _held_outcome(
         _shrink(session, work, existing, body)
     if body.clock_jump:
         _keep_clock_jump(session, row)
+    if body.capture_source is not None or body.activity_source is not None:
+        _keep_provenance(session, row, body)
     return BatchItemOutcome(start, 200, None, _stored(start, row))
 
 
@@ -241,6 +243,17 @@ def _keep_clock_jump(session: Session, row: HeldSlot) -> None:
     held = session.get(Slot, row.id)
     assert held is not None
     held.clock_jump = True
+
+
+def _keep_provenance(session: Session, row: HeldSlot, body: SlotBody) -> None:
+    """A resend that reports the provenance the server had not heard of records it; a
+    known provenance is never changed by a resend (like the clock-jump flag)."""
+    held = session.get(Slot, row.id)
+    assert held is not None
+    if held.capture_source is None:
+        held.capture_source = body.capture_source
+    if held.activity_source is None:
+        held.activity_source = body.activity_source
 
 
 def held_body(held: Slot) -> SlotBody:
@@ -255,6 +268,8 @@ def held_body(held: Slot) -> SlotBody:
         shot_note=held.shot_note,
         client_now=held.received_at,
         clock_jump=held.clock_jump,
+        capture_source=held.capture_source,
+        activity_source=held.activity_source,
     )
 
 
@@ -318,6 +333,8 @@ def _plan_insert(work: _Ingest, start: datetime, body: SlotBody) -> BatchItemOut
             "shot_sha256": body.shot_sha256,
             "shot_note": body.shot_note,
             "clock_jump": body.clock_jump,
+            "capture_source": body.capture_source,
+            "activity_source": body.activity_source,
             "shot_blob_key": None,
             "over_limit_minutes": over_limit,
             "body_sha256": body.fingerprint(),

@@ -23,6 +23,9 @@ SHOT_NOTES = {
     "screenshots_off": "screenshots off",
 }
 SLOT_MINUTES = 10
+# how the tracker took the shot and counted activity (the tracker's capture_choice)
+CAPTURE_SOURCES = {"x11": "X11 grab", "portal": "Wayland portal"}
+ACTIVITY_SOURCES = {"input-counts": "input counts", "idle-watch": "desktop idle time"}
 
 
 class SlotRow(Protocol):
@@ -39,6 +42,8 @@ class SlotRow(Protocol):
     shot_note: str | None
     shot_blob_key: str | None
     clock_jump: bool
+    capture_source: str | None
+    activity_source: str | None
     over_limit_minutes: int
     deleted_at: datetime | None
 
@@ -58,6 +63,7 @@ class Cell:
     shot_note: str = ""
     markers: tuple[tuple[str, str], ...] = ()  # (text, tone) pairs
     clock_jump: bool = False  # the tracker's clock jumped in the slot (a signal, billed as is)
+    source_note: str = ""  # how the shot was taken and activity counted; "" if not reported
     disputed: bool = False
     deleted: bool = False
     over_limit: bool = False
@@ -149,6 +155,7 @@ def build_day(
             shot_note=SHOT_NOTES.get(slot.shot_note or "", "no shot"),
             markers=_markers(slot, is_disputed),
             clock_jump=slot.clock_jump,
+            source_note=source_note(slot.capture_source, slot.activity_source),
             disputed=is_disputed,
             deleted=is_deleted,
             over_limit=slot.over_limit_minutes > 0,
@@ -170,6 +177,17 @@ def build_day(
         row.cells = _fill_hour(row)
     totals = DayTotals(tracked, billable, over, disputed_total, manual)
     return [rows[hour] for hour in sorted(rows)], totals
+
+
+def source_note(capture_source: str | None, activity_source: str | None) -> str:
+    """``Wayland portal · desktop idle time``; ``no capture (no screenshot portal)``."""
+    parts = []
+    if capture_source is not None:
+        kind, _, reason = capture_source.partition(":")
+        parts.append(CAPTURE_SOURCES.get(kind) or f"no capture ({reason.replace('-', ' ')})")
+    if activity_source is not None:
+        parts.append(ACTIVITY_SOURCES.get(activity_source, activity_source))
+    return " · ".join(parts)
 
 
 def _fill_hour(row: HourRow) -> list[Cell]:

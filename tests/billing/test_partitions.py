@@ -46,7 +46,11 @@ COLUMNS = (
     "manual, shot_taken_at, shot_sha256, shot_note, shot_blob_key, over_limit_minutes, "
     "body_sha256, received_at, deleted_at, deleted_by_id"
 )
-LATER_SLOT_COLUMN = "clock_jump boolean NOT NULL DEFAULT false"
+LATER_SLOT_COLUMNS = (  # name, definition
+    ("clock_jump", "boolean NOT NULL DEFAULT false"),  # 0005
+    ("capture_source", "varchar(48)"),  # 0006_wayland
+    ("activity_source", "varchar(16)"),
+)
 WEEKS = [utc(2026, 10, 19), utc(2026, 10, 26), utc(2026, 11, 2)]  # Mondays
 SKEW = timedelta(minutes=5)
 TEN = timedelta(minutes=10)
@@ -124,13 +128,16 @@ def _seed(engine: Engine) -> int:
 
 def _seed_with_todays_services(engine: Engine) -> None:
     """:func:`_seed` on the 0003 schema. Today's services write the slot columns added
-    after 0004 (0005: ``clock_jump``), so they are added for the seed and dropped again:
-    the migrations then start from the plain 0003 schema, holding the seeded rows."""
+    after 0004 (0005: ``clock_jump``, 0006: provenance), so they are added for the seed
+    and dropped again: the migrations then start from the plain 0003 schema, holding the
+    seeded rows."""
     with engine.begin() as connection:
-        connection.execute(text(f"ALTER TABLE slots ADD COLUMN {LATER_SLOT_COLUMN}"))
+        for name, definition in LATER_SLOT_COLUMNS:
+            connection.execute(text(f"ALTER TABLE slots ADD COLUMN {name} {definition}"))
     _seed(engine)
     with engine.begin() as connection:
-        connection.execute(text("ALTER TABLE slots DROP COLUMN clock_jump"))
+        for name, _ in LATER_SLOT_COLUMNS:
+            connection.execute(text(f"ALTER TABLE slots DROP COLUMN {name}"))
 
 
 def _rows(engine: Engine, sql: str) -> list[tuple[Any, ...]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from tracker.capture_choice import ACTIVITY_SOURCES, ActivitySource
 from tracker.model import MinuteActivity, ShotState, Slot, SyncState
 from tracker.shot import ShotFile
 
@@ -17,7 +18,7 @@ COLUMNS = (
     "contract_id, slot_start, memo, manual, shot_state, shot_path, thumb_path, shot_sha256, "
     "shot_bytes, shot_media_type, shot_width, shot_height, shot_taken_at, capture_note, "
     "idle_hold, over_limit, sync_state, sync_reason, synced_at, deleted_at, replaces_synced, "
-    "server_may_hold, clock_jump"
+    "server_may_hold, clock_jump, capture_source, activity_source"
 )
 PLACEHOLDERS = ",".join("?" * len(COLUMNS.split(",")))
 
@@ -71,6 +72,13 @@ def _sync_state(text: str) -> SyncState:
     raise ValueError(f"unknown sync_state {text!r}")
 
 
+def _activity_source(text: str) -> ActivitySource:
+    for source in ACTIVITY_SOURCES:
+        if text == source:
+            return source
+    raise ValueError(f"unknown activity_source {text!r}")
+
+
 def _optional_str(value: object) -> str | None:
     return None if value is None else str(value)
 
@@ -107,6 +115,8 @@ def slot_values(slot: Slot, data_dir: Path) -> tuple[object, ...]:
         int(slot.replaces_synced),
         int(slot.server_may_hold),
         int(slot.clock_jump),
+        slot.capture_source,
+        slot.activity_source,
     )
 
 
@@ -135,7 +145,7 @@ def row_to_slot(
     (capture_note, idle_hold, over_limit, sync_state, sync_reason, synced_at, deleted_at) = row[
         13:20
     ]
-    replaces_synced, holds, clock_jump = row[20:23]
+    replaces_synced, holds, clock_jump, capture_source, activity_source = row[20:25]
     return Slot(
         contract_id=int(str(contract_id)),
         slot_start=datetime.strptime(str(key), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC),
@@ -154,4 +164,6 @@ def row_to_slot(
         replaces_synced=bool(replaces_synced),
         server_may_hold=bool(holds),
         clock_jump=bool(clock_jump),
+        capture_source=_optional_str(capture_source),
+        activity_source=_activity_source(str(activity_source)),
     )

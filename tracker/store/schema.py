@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from tracker.slots import SLOT_MINUTES
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def slots_table(name: str) -> str:
@@ -101,6 +101,16 @@ CREATE TABLE settings (
     + "".join(statement + ";\n" for statement in _CONTRACT_CHOICES_V4)
 )
 
+# 3 → 4 (Wayland): the slot's capture provenance and activity source. Plain added
+# columns, so a new file gets them by the same statements (``slots_table`` stays v3).
+_PROVENANCE_COLUMNS = (
+    # x11 | portal | none:<reason>; NULL: no capture attempted (or a slot from before)
+    "ALTER TABLE slots ADD COLUMN capture_source TEXT",
+    "ALTER TABLE slots ADD COLUMN activity_source TEXT NOT NULL DEFAULT 'input-counts' "
+    "CHECK (activity_source IN ('input-counts','idle-watch'))",
+)
+SCHEMA += "".join(f"{statement};\n" for statement in _PROVENANCE_COLUMNS)
+
 
 _SLOT_COLUMNS_V2 = (
     "contract_id, slot_start, memo, manual, shot_state, shot_path, thumb_path, shot_sha256, "
@@ -138,4 +148,7 @@ UPGRADES: dict[int, tuple[str, ...]] = {
     ),
     # 3 → 4: the last memo and the consent per contract (new tables, nothing to copy)
     3: _CONTRACT_CHOICES_V4,
+    # 4 → 5: capture provenance and activity source; older slots were X11 grabs or
+    # none, which is not known now, so their provenance stays NULL ("not recorded").
+    4: _PROVENANCE_COLUMNS,
 }

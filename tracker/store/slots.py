@@ -82,10 +82,13 @@ class SlotTable(ShotFiles):
             # the same slot written again (a retried write that had committed) keeps its shot
             None if new.shot is not None and new.shot.path == _path_of(existing.shot) else new.shot,
         )
+        # the capture provenance goes with the shot state it explains
+        source = existing.capture_source or new.capture_source
         if existing.shot is None and new.shot is not None:
             shot, state, note, discard = new.shot, new.shot_state, new.capture_note, None
+            source = new.capture_source
         elif existing.shot is None and new.shot_state == "unavailable":
-            state, note = "unavailable", new.capture_note
+            state, note, source = "unavailable", new.capture_note, new.capture_source
         merged = replace(
             existing,
             minutes=minutes,
@@ -94,6 +97,7 @@ class SlotTable(ShotFiles):
             capture_note=note,
             idle_hold=existing.idle_hold or new.idle_hold,
             clock_jump=existing.clock_jump or new.clock_jump,
+            capture_source=source,
         )
         return merged, discard
 
