@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006_money"
-down_revision: str | Sequence[str] | None = "0005_slot_clock_jump"
+down_revision: str | Sequence[str] | None = "0006_auth"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -18,7 +18,7 @@ from alembic import op
 import billing.db.types
 
 revision: str = "0006_uxweb"
-down_revision: str | Sequence[str] | None = "0005_slot_clock_jump"
+down_revision: str | Sequence[str] | None = "0006_money"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
