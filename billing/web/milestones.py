@@ -262,7 +262,7 @@ def edit_milestone(
         title=blank_as_none(title),
         due_date=blank_as_none(due_date),
         clear_due_date=clear_due_date == "yes",
-        amount_cents=minor_units(amount, "Amount"),
+        amount_cents=minor_units(amount, "Amount", access.contract.currency),
     )
     fixed_price.edit_milestone(session, access, seq, **body.model_dump(), now=clock.now())
     return _back(access, f"Milestone {seq} updated.", secret)
