@@ -81,7 +81,7 @@ def _referer_path(request: Request) -> str | None:
     parts = urlsplit(referer)
     if parts.netloc and parts.netloc != request.headers.get("host"):
         return None
-    if not parts.path.startswith("/web/") or parts.path == request.url.path:
+    if not parts.path.startswith("/web/"):
         return None
     return parts.path + (f"?{parts.query}" if parts.query else "")
 

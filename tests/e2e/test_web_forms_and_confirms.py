@@ -216,9 +216,7 @@ def _the_release_shows_when_it_becomes_available(
     scenario: Scenario, freelancer_context: BrowserContext
 ) -> None:
     """The released 250.00 + 25.00: pending for the 5-day security period."""
-    freelancer = sign_in(
-        freelancer_context, scenario.base_url, seed.DEMO_FREELANCER, seed.DEMO_PASSWORD
-    )
+    freelancer = freelancer_context.new_page()  # signed in when the work was submitted
     freelancer.goto(f"{scenario.base_url}/web/earnings")
     available_on = (scenario.now + timedelta(days=5)).astimezone(ZoneInfo(VIEWER_ZONE)).date()
     expect(freelancer.get_by_test_id("availability-schedule")).to_contain_text(
