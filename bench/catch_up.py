@@ -146,41 +146,9 @@ def held_once(database_url: str, contract_id: int, slots: int) -> bool:
     return tuple(rows) == (slots, slots)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--hours", type=int, default=72)
-    parser.add_argument("--shot-kib", type=int, default=60)
-    parser.add_argument("--skip-single", action="store_true", help="batch path only")
-    args = parser.parse_args()
-    slots = args.hours * 6
-    now = OFFLINE_FROM + timedelta(hours=args.hours, minutes=30)
-    results: dict[str, dict[str, float]] = {}
-    with tempfile.TemporaryDirectory() as tmp, fresh_database_url("sqlite", Path(tmp)) as url:
-        contracts = make_contracts(url, 2)
-        env = {"WORKDIARY_SQLITE_SYNCHRONOUS": "FULL"}
-        with running_server(Path(tmp) / "data", url, now=now, extra_env=env) as server:
-            port = int(server.base_url.rsplit(":", 1)[1])
-            runs = [("batch", ApiClient), ("single", SinglePutsOnly)][
-                : 1 if args.skip_single else 2
-            ]
-            for (label, client), (email, contract_id) in zip(runs, contracts, strict=False):
-                token = login(port, email)
-                results[label] = catch_up(
-                    server.base_url,
-                    token,
-                    contract_id,
-                    slots,
-                    args.shot_kib,
-                    now,
-                    client,
-                    Path(tmp),
-                )
-                if not held_once(url, contract_id, slots):
-                    raise SystemExit(f"{label}: the server does not hold each slot exactly once")
+def report(hours: int, slots: int, kib: int, results: dict[str, dict[str, float]]) -> None:
     batch = results["batch"]
-    print(
-        f"catch-up of {args.hours} h offline: {slots} slots + {slots} shots (~{args.shot_kib} KiB)"
-    )
+    print(f"catch-up of {hours} h offline: {slots} slots + {slots} shots (~{kib} KiB)")
     print(
         f"  batch path      {batch['seconds']:6.2f} s  ({batch['requests']:.0f} requests, "
         f"{batch['passes']:.0f} passes)   target <= {TARGET_SECONDS:.0f} s   "
@@ -192,22 +160,39 @@ def main() -> None:
             f"  one PUT a slot  {single['seconds']:6.2f} s  ({single['requests']:.0f} requests)"
             f"   batch is {single['seconds'] / batch['seconds']:.2f}x faster"
         )
-    print(
-        json.dumps(
-            {
-                "bench": "catch_up",
-                "hours": args.hours,
-                "slots": slots,
-                "shot_kib": args.shot_kib,
-                "target_seconds": TARGET_SECONDS,
-                **{
-                    f"{label}_{key}": round(value, 3)
-                    for label, figures in results.items()
-                    for key, value in figures.items()
-                },
-            }
-        )
-    )
+    figures = {
+        f"{label}_{key}": round(value, 3)
+        for label, run in results.items()
+        for key, value in run.items()
+    }
+    print(json.dumps({"bench": "catch_up", "hours": hours, "slots": slots, "shot_kib": kib,
+                      "target_seconds": TARGET_SECONDS, **figures}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--hours", type=int, default=72)
+    parser.add_argument("--shot-kib", type=int, default=60)
+    parser.add_argument("--skip-single", action="store_true", help="batch path only")
+    args = parser.parse_args()
+    slots = args.hours * 6
+    now = OFFLINE_FROM + timedelta(hours=args.hours, minutes=30)
+    results: dict[str, dict[str, float]] = {}
+    runs = [("batch", ApiClient), ("single", SinglePutsOnly)][: 1 if args.skip_single else 2]
+    with tempfile.TemporaryDirectory() as tmp, fresh_database_url("sqlite", Path(tmp)) as url:
+        contracts = make_contracts(url, 2)
+        env = {"WORKDIARY_SQLITE_SYNCHRONOUS": "FULL"}
+        with running_server(Path(tmp) / "data", url, now=now, extra_env=env) as server:
+            port = int(server.base_url.rsplit(":", 1)[1])
+            for (label, client), (email, contract_id) in zip(runs, contracts, strict=False):
+                token = login(port, email)
+                results[label] = catch_up(
+                    server.base_url, token, contract_id, slots, args.shot_kib, now, client,
+                    Path(tmp),
+                )
+                if not held_once(url, contract_id, slots):
+                    raise SystemExit(f"{label}: the server does not hold each slot exactly once")
+    report(args.hours, slots, args.shot_kib, results)
 
 
 if __name__ == "__main__":

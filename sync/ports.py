@@ -13,7 +13,21 @@ from typing import Protocol
 
 from tracker.contract import Contract
 from tracker.model import Slot
-from tracker.store.sync_queue import QueueCounts
+
+
+class QueueCounts(Protocol):
+    """Counts of slots by where they are (``tracker.store.QueueCounts`` is the real one)."""
+
+    @property
+    def waiting(self) -> int: ...
+    @property
+    def deletions(self) -> int: ...
+    @property
+    def held(self) -> int: ...
+    @property
+    def first_held(self) -> datetime | None: ...
+    @property
+    def synced_since(self) -> int: ...
 
 
 class UploadQueue(Protocol):

@@ -165,3 +165,32 @@ def test_offline_is_noticed_at_once_probed_within_30_s_and_caught_up_on_the_firs
         assert uploader.signals.state.phase is SyncPhase.UP_TO_DATE
     with Store(data_dir) as store:
         assert all(s.sync_state == "synced" for s in store.slots_between(WEEK, clock.now()))
+
+
+def test_catching_up_after_six_hours_offline_sends_every_slot_exactly_once_in_one_batch(
+    backend: Backend, data_dir: Path
+) -> None:
+    """The CI-sized bench/catch_up.py: 36 slots and their shots, tracked offline."""
+    seeded = backend.seed_contract(WEEK)
+    now = WEEK + timedelta(days=4, hours=16)
+    backend.set_time(now)
+    clock = ManualClock(now)
+    token = backend.token(seeded.freelancer_email)
+    with (
+        Store(data_dir) as store,
+        FaultyProxy(backend.address, random.Random(1), NO_FAULTS) as proxy,
+    ):
+        _slots(store, seeded.contract_id, WEEK + timedelta(days=4, hours=9), 36, 53)
+        uploader = _uploader(store, proxy.url, token, clock)
+        proxy.down()
+        assert uploader.run_pass().failure is not None and uploader.offline
+        proxy.up()
+        back = uploader.run_pass()  # the probe answers: the whole queue goes in this pass
+        assert back.failure is None and (back.uploaded, back.remaining) == (36, 0)
+        # the probe, one batch, 36 shots, the contract list: nothing sent twice
+        assert proxy.stats.total == 1 + 1 + 36 + 1
+        assert uploader.signals.state.synced_this_week == 36
+    with Store(data_dir) as store:
+        local = store.slots_between(WEEK, now)
+        assert len(local) == 36 and all(s.sync_state == "synced" for s in local)
+    assert_server_holds_exactly(backend, token, seeded.contract_id, local)

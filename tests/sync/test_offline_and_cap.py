@@ -41,9 +41,9 @@ def _service(store: Store, backend: Backend, clock: ManualClock, config: Path) -
     # a 300 s backoff cap keeps a day of failing passes cheap to simulate; the app's 30 s
     # cap and its probe are tested in test_batch_sync.py
     return SyncService(
-        backoff_cap_seconds=300.0,
         store,
         backend.url,
+        backoff_cap_seconds=300.0,
         clock=clock,
         credentials=CredentialStore(keyring.backends.fail.Keyring(), config),
         rng=random.Random(8),
