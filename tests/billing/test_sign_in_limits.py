@@ -92,6 +92,7 @@ def test_an_address_is_limited_across_e_mails(limited: Backend) -> None:
 
 
 @pytest.mark.postgres
+@pytest.mark.slow  # two server processes' start-up
 def test_the_limit_holds_across_two_servers_on_one_database(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
