@@ -32,7 +32,7 @@ import pytest
 
 SERVER = [sys.executable, "-m", "billing.cli"]
 # a loaded CI machine may need longer to import and migrate: the variable raises it
-START_TIMEOUT = float(os.environ.get("WORKDIARY_TEST_SERVER_START_TIMEOUT", "30"))
+START_TIMEOUT = float(os.environ.get("WORKDIARY_TEST_SERVER_START_TIMEOUT", "90"))
 
 
 def free_port() -> int:
