@@ -116,7 +116,7 @@ def test_screenshots_off_record_no_capture_attempt(make_rig: object) -> None:
 
 def _v3_schema() -> str:
     text = SCHEMA
-    for statement in UPGRADES[3]:
+    for statement in (*UPGRADES[3], *UPGRADES[4]):  # every step after 3
         text = text.replace(f"{statement};\n", "")
     assert "capture_source" not in text
     return text
@@ -142,7 +142,7 @@ def test_a_schema_3_store_upgrades_and_its_slots_read_as_not_recorded(
     conn.commit()
     conn.close()
     with Store(v3_dir) as store:
-        assert store._conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert store._conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
         (upgraded,) = store.slots_between(MONDAY, MONDAY + timedelta(days=1))
         assert (upgraded.capture_source, upgraded.activity_source) == (None, "input-counts")
         assert upgraded.memo == "before"

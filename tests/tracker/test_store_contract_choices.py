@@ -32,11 +32,13 @@ def test_a_schema_3_file_gains_the_tables_and_keeps_its_slots(tmp_path: Path) ->
     conn = sqlite3.connect(db_path)  # make it the file a schema-3 build wrote
     conn.execute("DROP TABLE contract_memos")
     conn.execute("DROP TABLE consents")
+    conn.execute("ALTER TABLE slots DROP COLUMN capture_source")  # added by step 4 → 5
+    conn.execute("ALTER TABLE slots DROP COLUMN activity_source")
     conn.execute("PRAGMA user_version=3")
     conn.commit()
     conn.close()
     with Store(tmp_path / "data") as store:
-        assert store._conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert store._conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
         kept = store.get_slot(7, MONDAY)
         assert kept is not None and kept.minute_count == 10
         store.remember_memo(7, "After the upgrade", MONDAY)
