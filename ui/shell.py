@@ -14,6 +14,7 @@ from ui import autostart
 from ui.controller import AppController
 from ui.diary_window import DiaryWindow
 from ui.idle_dialog import IdlePromptDialog
+from ui.lock_banner import LockBanner, current_warning, warning_text
 from ui.paths import xdg_autostart_dir
 from ui.settings import AppSettings
 from ui.settings_dialog import SettingsDialog
@@ -68,6 +69,12 @@ class Shell(QObject):
         assert isinstance(layout, QVBoxLayout)
         layout.insertWidget(0, self.fallback_bar)
         self.timer_window.closed.connect(self.quit_requested)  # only while it is the app
+        self.lock_banner = LockBanner()
+        self.lock_banner.sync_now_clicked.connect(self._on_lock_banner_sync_now_clicked)
+        page_layout = self.timer_window.tracking.layout()
+        assert isinstance(page_layout, QVBoxLayout)
+        page_layout.insertWidget(0, self.lock_banner)
+        self._lock_noticed_for: datetime | None = None  # the week already told about
 
         ticker.ticked.connect(self._on_ticker_ticked)
         controller.status_changed.connect(self._on_controller_status_changed)
@@ -174,6 +181,23 @@ class Shell(QObject):
             self.tray.show_status(status)
         # the slot in progress grows every minute: an open diary follows it
         self._refresh_diary()
+        self._show_lock_warning(status)
+
+    def _show_lock_warning(self, status: TimerStatus) -> None:
+        now = self.controller.clock.now()
+        warning = current_warning(self.controller.store, now) if status.signed_in else None
+        self.lock_banner.show_warning(warning, now)
+        if warning is not None and warning.last_week_start != self._lock_noticed_for:
+            self._lock_noticed_for = warning.last_week_start  # once per week, not per minute
+            title, text = "Last week is not fully synced", warning_text(warning, now)
+            if self.notice_router is None or not self.notice_router(title, text, True):
+                if self.tray is not None and self.tray.icon.isVisible():
+                    self.tray.notify(title, text, True)  # the window has the banner itself
+
+    def _on_lock_banner_sync_now_clicked(self) -> None:
+        # the uploader looks at its queue now instead of at its next pass
+        if self.controller.account_port is not None and self.controller.account is not None:
+            self.controller.account_port.nudge()
 
     def _on_controller_diary_changed(self) -> None:
         self._refresh_diary()
