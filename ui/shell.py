@@ -117,6 +117,7 @@ class Shell(QObject):
     def _use_window_as_app(self) -> None:
         self.timer_window.quit_on_close = True
         self.fallback_bar.show()
+        self._fit_timer_window()
         self.show_timer()
 
     def _on_tray_watch_appeared(self) -> None:
@@ -186,13 +187,23 @@ class Shell(QObject):
     def _show_lock_warning(self, status: TimerStatus) -> None:
         now = self.controller.clock.now()
         warning = current_warning(self.controller.store, now) if status.signed_in else None
+        was_shown = self.lock_banner.isVisibleTo(self.timer_window)
         self.lock_banner.show_warning(warning, now)
+        if self.lock_banner.isVisibleTo(self.timer_window) != was_shown:
+            self._fit_timer_window()  # room for the banner, not squeezed cards
         if warning is not None and warning.last_week_start != self._lock_noticed_for:
             self._lock_noticed_for = warning.last_week_start  # once per week, not per minute
             title, text = "Last week is not fully synced", warning_text(warning, now)
             if self.notice_router is None or not self.notice_router(title, text, True):
                 if self.tray is not None and self.tray.icon.isVisible():
                     self.tray.notify(title, text, True)  # the window has the banner itself
+
+    def _fit_timer_window(self) -> None:
+        window = self.timer_window
+        layout = window.layout()
+        if layout is not None:
+            layout.activate()
+        window.resize(window.width(), max(window.minimumHeight(), window.sizeHint().height()))
 
     def _on_lock_banner_sync_now_clicked(self) -> None:
         # the uploader looks at its queue now instead of at its next pass
