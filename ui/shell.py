@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QInputDialog, QVBoxLayout
 
 from tracker import events as ev
+from tracker.cap import WEEK, week_start
 from ui import autostart
 from ui.controller import AppController
 from ui.diary_window import DiaryWindow
@@ -20,6 +21,8 @@ from ui.settings import AppSettings
 from ui.settings_dialog import SettingsDialog
 from ui.ticker import SecondTicker
 from ui.timer_window import TimerWindow
+from ui.timesheet import TimesheetWeek, build_week
+from ui.timesheet_window import TimesheetWindow
 from ui.tray import TrayMenu
 from ui.tray_watch import TrayHostWatch
 from ui.view_state import TimerStatus
@@ -62,19 +65,7 @@ class Shell(QObject):
         self.tray_watch = TrayHostWatch(parent=self)
         self.tray_watch.appeared.connect(self._on_tray_watch_appeared)
         self.tray_watch.vanished.connect(self._on_tray_watch_vanished)
-        self.fallback_bar = FallbackBar()
-        self.fallback_bar.quit_clicked.connect(self.quit_requested)
-        self.fallback_bar.hide()
-        layout = self.timer_window.layout()
-        assert isinstance(layout, QVBoxLayout)
-        layout.insertWidget(0, self.fallback_bar)
-        self.timer_window.closed.connect(self.quit_requested)  # only while it is the app
-        self.lock_banner = LockBanner()
-        self.lock_banner.sync_now_clicked.connect(self._on_lock_banner_sync_now_clicked)
-        page_layout = self.timer_window.tracking.layout()
-        assert isinstance(page_layout, QVBoxLayout)
-        page_layout.insertWidget(0, self.lock_banner)
-        self._lock_noticed_for: datetime | None = None  # the week already told about
+        self._add_window_parts()
 
         ticker.ticked.connect(self._on_ticker_ticked)
         controller.status_changed.connect(self._on_controller_status_changed)
@@ -98,8 +89,27 @@ class Shell(QObject):
         page.sign_out_requested.connect(controller.sign_out)
 
         self.diary_window.day_requested.connect(self._on_diary_day_requested)
+        self.diary_window.week_requested.connect(self.show_timesheet)
         self.diary_window.delete_requested.connect(controller.delete_slot)
         self.diary_window.manual_time_requested.connect(controller.add_manual_time)
+
+    def _add_window_parts(self) -> None:
+        """The no-tray bar and the lock banner in the timer window; the timesheet."""
+        self.fallback_bar = FallbackBar()
+        self.fallback_bar.quit_clicked.connect(self.quit_requested)
+        self.fallback_bar.hide()
+        layout = self.timer_window.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.insertWidget(0, self.fallback_bar)
+        self.timer_window.closed.connect(self.quit_requested)  # only while it is the app
+        self.lock_banner = LockBanner()
+        self.lock_banner.sync_now_clicked.connect(self._on_lock_banner_sync_now_clicked)
+        page_layout = self.timer_window.tracking.layout()
+        assert isinstance(page_layout, QVBoxLayout)
+        page_layout.insertWidget(0, self.lock_banner)
+        self._lock_noticed_for: datetime | None = None  # the week already told about
+        self.timesheet_window = TimesheetWindow()
+        self.timesheet_window.week_requested.connect(self.show_timesheet)
 
     def start(self, restore_account: bool = True) -> None:
         """Show the tray (or the window), restore the account, start the heartbeat."""
@@ -141,6 +151,7 @@ class Shell(QObject):
         tray.memo_triggered.connect(self._on_tray_memo_triggered)
         tray.timer_triggered.connect(self.show_timer)
         tray.diary_triggered.connect(self.show_diary)
+        tray.timesheet_triggered.connect(self.show_timesheet)
         tray.settings_triggered.connect(self.show_settings)
         tray.sign_out_triggered.connect(self.controller.sign_out)
         tray.quit_triggered.connect(self.quit_requested)
@@ -160,6 +171,26 @@ class Shell(QObject):
         self.diary_window.show_day(self.controller.diary_day(start))
         self.diary_window.show()
         self.diary_window.raise_()
+
+    def show_timesheet(self, week: datetime | None = None) -> None:
+        self.timesheet_window.show_week(self._timesheet(week or week_start(
+            self.controller.clock.now())))
+        self.timesheet_window.show()
+        self.timesheet_window.raise_()
+
+    def _timesheet(self, week: datetime) -> TimesheetWeek:
+        contract = self.controller.status.contract
+        session = self.controller.session.status()
+        slots = [] if contract is None else self.controller.store.slots_between(
+            week, week + WEEK, contract.id)
+        open_slot = None
+        if contract is not None and session.contract_id == contract.id and session.slot_start:
+            open_slot = (session.slot_start, session.slot_minutes)
+        return build_week(week, contract.title if contract else "No contract",
+                          contract.weekly_cap_minutes if contract else None, slots,
+                          self.controller.clock.now(),
+                          timedelta(minutes=self.controller.settings.hold_window_minutes),
+                          open_slot)
 
     def show_settings(self) -> None:
         if self.settings_dialog is not None:
@@ -182,6 +213,7 @@ class Shell(QObject):
             self.tray.show_status(status)
         # the slot in progress grows every minute: an open diary follows it
         self._refresh_diary()
+        self._refresh_timesheet()
         self._show_lock_warning(status)
 
     def _show_lock_warning(self, status: TimerStatus) -> None:
@@ -194,9 +226,9 @@ class Shell(QObject):
         if warning is not None and warning.last_week_start != self._lock_noticed_for:
             self._lock_noticed_for = warning.last_week_start  # once per week, not per minute
             title, text = "Last week is not fully synced", warning_text(warning, now)
-            if self.notice_router is None or not self.notice_router(title, text, True):
-                if self.tray is not None and self.tray.icon.isVisible():
-                    self.tray.notify(title, text, True)  # the window has the banner itself
+            routed = self.notice_router is not None and self.notice_router(title, text, True)
+            if not routed and self.tray is not None and self.tray.icon.isVisible():
+                self.tray.notify(title, text, True)  # the window has the banner itself
 
     def _fit_timer_window(self) -> None:
         window = self.timer_window
@@ -212,6 +244,14 @@ class Shell(QObject):
 
     def _on_controller_diary_changed(self) -> None:
         self._refresh_diary()
+        self._refresh_timesheet()
+
+    def _refresh_timesheet(self) -> None:
+        shown = self.timesheet_window.week
+        if self.timesheet_window.isVisible() and shown is not None:
+            week = self._timesheet(shown.week_start)
+            if week != shown:
+                self.timesheet_window.show_week(week)
 
     def _refresh_diary(self) -> None:
         if not self.diary_window.isVisible():
@@ -292,7 +332,7 @@ class Shell(QObject):
     def close_all(self) -> None:
         self.ticker.stop()
         self.tray_watch.stop()
-        for window in (self.timer_window, self.diary_window):
+        for window in (self.timer_window, self.diary_window, self.timesheet_window):
             window.quit_on_close = False
             window.close()
         if self.tray is not None:
