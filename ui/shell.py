@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -27,6 +28,8 @@ from ui.tray import TrayMenu
 from ui.tray_watch import TrayHostWatch
 from ui.view_state import TimerStatus
 from ui.window_chrome import FallbackBar
+
+log = logging.getLogger(__name__)
 
 
 class Shell(QObject):
@@ -212,9 +215,12 @@ class Shell(QObject):
         if self.tray is not None:
             self.tray.show_status(status)
         # the slot in progress grows every minute: an open diary follows it
-        self._refresh_diary()
-        self._refresh_timesheet()
-        self._show_lock_warning(status)
+        try:
+            self._refresh_diary()
+            self._refresh_timesheet()
+            self._show_lock_warning(status)
+        except Exception:  # a store that cannot be read: the status line says so already
+            log.exception("views not refreshed")
 
     def _show_lock_warning(self, status: TimerStatus) -> None:
         now = self.controller.clock.now()
@@ -243,8 +249,11 @@ class Shell(QObject):
             self.controller.account_port.nudge()
 
     def _on_controller_diary_changed(self) -> None:
-        self._refresh_diary()
-        self._refresh_timesheet()
+        try:
+            self._refresh_diary()
+            self._refresh_timesheet()
+        except Exception:  # never out of a Qt slot: the tick's own alert names the cause
+            log.exception("views not refreshed")
 
     def _refresh_timesheet(self) -> None:
         shown = self.timesheet_window.week
