@@ -131,7 +131,8 @@ class Shell(QObject):
         self.timer_window.quit_on_close = True
         self.fallback_bar.show()
         self._fit_timer_window()
-        self.show_timer()
+        self.timer_window.show_status(self.controller.status, self.controller.clock.now())
+        self.timer_window.show()  # shown, not raised: nothing to raise it above at start
 
     def _on_tray_watch_appeared(self) -> None:
         if self.tray is None:
