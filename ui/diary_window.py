@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tracker.cap import week_start
 from tracker.capture_choice import activity_text, provenance_text
 from tracker.contract import Contract
 from ui import style
@@ -248,12 +249,14 @@ def ask_confirmation(parent: QWidget, title: str, text: str) -> bool:
 class DiaryWindow(QWidget):
     """Shows a :class:`DiaryDay`; forwards the user's intents.
 
-    Signals: ``day_requested(day_start)`` (local midnight, aware), ``delete_requested(slot)``,
+    Signals: ``day_requested(day_start)`` (local midnight, aware), ``week_requested(week_start)``
+    (Monday 00:00 UTC of the shown day's week), ``delete_requested(slot)``,
     ``manual_time_requested(contract_id, start, end, memo)``.
     ``confirm`` and ``ask_manual_time`` are replaceable so tests need no modal loop.
     """
 
     day_requested = Signal(object)
+    week_requested = Signal(object)
     delete_requested = Signal(object)
     manual_time_requested = Signal(int, object, object, str)
 
@@ -289,6 +292,11 @@ class DiaryWindow(QWidget):
         header.addWidget(self.today_button)
         header.addSpacing(8)
         header.addWidget(self.title, 1)
+        self.week_button = QPushButton("Week")
+        self.week_button.setToolTip("This day's week as a timesheet, against the cap")
+        self.week_button.clicked.connect(
+            lambda: self.week_requested.emit(week_start(self.day.day_start)))
+        header.addWidget(self.week_button)
         self.manual_button = QPushButton("Add manual time")
         self.manual_button.clicked.connect(self._on_manual_button_clicked)
         header.addWidget(self.manual_button)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from tracker import events as ev
+from tracker.cap import WEEK, week_start
 from tracker.contract import Contract
 from ui import autostart
 from ui.confirmations import Confirm, add_window_shortcuts, ask, stop_question
@@ -23,6 +25,7 @@ from ui.consent_dialog import ConsentDialog
 from ui.controller import AppController
 from ui.diary_window import DiaryWindow
 from ui.idle_dialog import IdlePromptDialog
+from ui.lock_banner import LockBanner, current_warning, warning_text
 from ui.manual_time_dialog import ask_manual_time
 from ui.paths import xdg_autostart_dir
 from ui.sent_window import SentWindow
@@ -31,10 +34,14 @@ from ui.settings import AppSettings
 from ui.settings_dialog import SettingsDialog
 from ui.ticker import SecondTicker
 from ui.timer_window import TimerWindow
+from ui.timesheet import TimesheetWeek, build_week
+from ui.timesheet_window import TimesheetWindow
 from ui.tray import TrayMenu
 from ui.tray_watch import TrayHostWatch
 from ui.view_state import TimerStatus
 from ui.window_chrome import FallbackBar
+
+log = logging.getLogger(__name__)
 
 
 class Shell(QObject):
@@ -73,13 +80,7 @@ class Shell(QObject):
         self.tray_watch = TrayHostWatch(parent=self)
         self.tray_watch.appeared.connect(self._on_tray_watch_appeared)
         self.tray_watch.vanished.connect(self._on_tray_watch_vanished)
-        self.fallback_bar = FallbackBar()
-        self.fallback_bar.quit_clicked.connect(self.quit_requested)
-        self.fallback_bar.hide()
-        layout = self.timer_window.layout()
-        assert isinstance(layout, QVBoxLayout)
-        layout.insertWidget(0, self.fallback_bar)
-        self.timer_window.closed.connect(self.quit_requested)  # only while it is the app
+        self._add_window_parts()
 
         ticker.ticked.connect(self._on_ticker_ticked)
         controller.ticked.connect(self._on_controller_ticked)
@@ -110,6 +111,7 @@ class Shell(QObject):
         page.last_shot.blur_requested.connect(controller.last_shot.blur)
 
         self.diary_window.day_requested.connect(self._on_diary_day_requested)
+        self.diary_window.week_requested.connect(self.show_timesheet)
         self.diary_window.delete_requested.connect(controller.delete_slot)
         self.diary_window.manual_time_requested.connect(controller.add_manual_time)
         self.diary_window.ask_manual_time = self._ask_manual_time
@@ -117,6 +119,24 @@ class Shell(QObject):
         self.confirm: Confirm = ask
         for window in (self.timer_window, self.diary_window):
             add_window_shortcuts(window, self.request_quit)
+
+    def _add_window_parts(self) -> None:
+        """The no-tray bar and the lock banner in the timer window; the timesheet."""
+        self.fallback_bar = FallbackBar()
+        self.fallback_bar.quit_clicked.connect(self.quit_requested)
+        self.fallback_bar.hide()
+        layout = self.timer_window.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.insertWidget(0, self.fallback_bar)
+        self.timer_window.closed.connect(self.quit_requested)  # only while it is the app
+        self.lock_banner = LockBanner()
+        self.lock_banner.sync_now_clicked.connect(self.controller.sync_now)
+        page_layout = self.timer_window.tracking.layout()
+        assert isinstance(page_layout, QVBoxLayout)
+        page_layout.insertWidget(0, self.lock_banner)
+        self._lock_noticed_for: datetime | None = None  # the week already told about
+        self.timesheet_window = TimesheetWindow()
+        self.timesheet_window.week_requested.connect(self.show_timesheet)
 
     def start(self, restore_account: bool = True) -> None:
         """Show the tray (or the window), restore the account, start the heartbeat."""
@@ -134,7 +154,9 @@ class Shell(QObject):
     def _use_window_as_app(self) -> None:
         self.timer_window.quit_on_close = True
         self.fallback_bar.show()
-        self.show_timer()
+        self._fit_timer_window()
+        self.timer_window.show_status(self.controller.status, self.controller.clock.now())
+        self.timer_window.show()  # shown, not raised: nothing to raise it above at start
 
     def _on_tray_watch_appeared(self) -> None:
         if self.tray is None:
@@ -157,6 +179,7 @@ class Shell(QObject):
         tray.memo_triggered.connect(self._on_tray_memo_triggered)
         tray.timer_triggered.connect(self.show_timer)
         tray.diary_triggered.connect(self.show_diary)
+        tray.timesheet_triggered.connect(self.show_timesheet)
         tray.settings_triggered.connect(self.show_settings)
         tray.sign_out_triggered.connect(self.request_sign_out)
         tray.quit_triggered.connect(self.request_quit)
@@ -193,6 +216,25 @@ class Shell(QObject):
 
     def _on_sent_window_destroyed(self) -> None:
         self.sent_window = None
+    def show_timesheet(self, week: datetime | None = None) -> None:
+        self.timesheet_window.show_week(self._timesheet(week or week_start(
+            self.controller.clock.now())))
+        self.timesheet_window.show()
+        self.timesheet_window.raise_()
+
+    def _timesheet(self, week: datetime) -> TimesheetWeek:
+        contract = self.controller.status.contract
+        session = self.controller.session.status()
+        slots = [] if contract is None else self.controller.store.slots_between(
+            week, week + WEEK, contract.id)
+        open_slot = None
+        if contract is not None and session.contract_id == contract.id and session.slot_start:
+            open_slot = (session.slot_start, session.slot_minutes)
+        return build_week(week, contract.title if contract else "No contract",
+                          contract.weekly_cap_minutes if contract else None, slots,
+                          self.controller.clock.now(),
+                          timedelta(minutes=self.controller.settings.hold_window_minutes),
+                          open_slot)
 
     def show_settings(self) -> None:
         if self.settings_dialog is not None:
@@ -221,10 +263,47 @@ class Shell(QObject):
         if self.tray is not None:
             self.tray.show_status(status, self.controller.clock.now())
         # the slot in progress grows every minute: an open diary follows it
-        self._refresh_diary()
+        try:
+            self._refresh_diary()
+            self._refresh_timesheet()
+            self._show_lock_warning(status)
+        except Exception:  # a store that cannot be read: the status line says so already
+            log.exception("views not refreshed")
+
+    def _show_lock_warning(self, status: TimerStatus) -> None:
+        now = self.controller.clock.now()
+        warning = current_warning(self.controller.store, now) if status.signed_in else None
+        was_shown = self.lock_banner.isVisibleTo(self.timer_window)
+        self.lock_banner.show_warning(warning, now)
+        if self.lock_banner.isVisibleTo(self.timer_window) != was_shown:
+            self._fit_timer_window()  # room for the banner, not squeezed cards
+        if warning is not None and warning.last_week_start != self._lock_noticed_for:
+            self._lock_noticed_for = warning.last_week_start  # once per week, not per minute
+            title, text = "Last week is not fully synced", warning_text(warning, now)
+            routed = self.notice_router is not None and self.notice_router(title, text, True)
+            if not routed and self.tray is not None and self.tray.icon.isVisible():
+                self.tray.notify(title, text, True)  # the window has the banner itself
+
+    def _fit_timer_window(self) -> None:
+        window = self.timer_window
+        layout = window.layout()
+        if layout is not None:
+            layout.activate()
+        window.resize(window.width(), max(window.minimumHeight(), window.sizeHint().height()))
 
     def _on_controller_diary_changed(self) -> None:
-        self._refresh_diary()
+        try:
+            self._refresh_diary()
+            self._refresh_timesheet()
+        except Exception:  # never out of a Qt slot: the tick's own alert names the cause
+            log.exception("views not refreshed")
+
+    def _refresh_timesheet(self) -> None:
+        shown = self.timesheet_window.week
+        if self.timesheet_window.isVisible() and shown is not None:
+            week = self._timesheet(shown.week_start)
+            if week != shown:
+                self.timesheet_window.show_week(week)
 
     def _refresh_diary(self) -> None:
         if not self.diary_window.isVisible():
@@ -348,7 +427,7 @@ class Shell(QObject):
     def close_all(self) -> None:
         self.ticker.stop()
         self.tray_watch.stop()
-        for window in (self.timer_window, self.diary_window):
+        for window in (self.timer_window, self.diary_window, self.timesheet_window):
             window.quit_on_close = False
             window.close()
         if self.tray is not None:

@@ -32,6 +32,7 @@ class TrayMenu(QObject):
 
     Signals: ``start_stop_triggered()``, ``contract_chosen(contract_id)``,
     ``memo_triggered()``, ``timer_triggered()``, ``diary_triggered()``,
+    ``timesheet_triggered()``,
     ``settings_triggered()``, ``sign_out_triggered()``, ``quit_triggered()``,
     ``sync_now_triggered()``.
     """
@@ -41,6 +42,7 @@ class TrayMenu(QObject):
     memo_triggered = Signal()
     timer_triggered = Signal()
     diary_triggered = Signal()
+    timesheet_triggered = Signal()
     settings_triggered = Signal()
     sign_out_triggered = Signal()
     quit_triggered = Signal()
@@ -69,6 +71,7 @@ class TrayMenu(QObject):
         self.menu.addSeparator()
         self.menu.addAction("Open timer").triggered.connect(self.timer_triggered)
         self.menu.addAction("Open work diary").triggered.connect(self.diary_triggered)
+        self.menu.addAction("Open timesheet").triggered.connect(self.timesheet_triggered)
         self.menu.addAction("Settings…").triggered.connect(self.settings_triggered)
         self.sign_out_action = self.menu.addAction("Sign out")
         self.sign_out_action.triggered.connect(self.sign_out_triggered)
