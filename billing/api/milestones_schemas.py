@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from billing.db.milestones_tables import FixedEscrowDispute
 from billing.domain.milestones import next_to_activate
@@ -25,8 +25,14 @@ from billing.domain.milestones_model import (
     ProposalState,
 )
 from billing.domain.milestones_rules import AMOUNT_MAX_CENTS, TEXT_MAX, TITLE_MAX
+from billing.domain.money import check_currency
 
-Cents = Field(ge=1, le=AMOUNT_MAX_CENTS, description="minor units of the contract's currency")
+Cents = Field(
+    ge=1,
+    le=AMOUNT_MAX_CENTS,
+    description="minor units of the contract's currency, by its ISO 4217 exponent: "
+    "1000 is ¥1,000, $10.00 or 1.000 KWD",
+)
 
 
 class Input(BaseModel):
@@ -105,6 +111,12 @@ class MilestoneRequestCreate(Input):
         default=None, description="if sent, must be the contract's currency"
     )
     description: str = Field(min_length=1, max_length=TEXT_MAX)
+
+    @field_validator("currency")
+    @classmethod
+    def _accepted(cls, currency: str | None) -> str | None:
+        # an unknown code is a malformed request (422), not a mismatch with the contract
+        return None if currency is None else check_currency(currency)
 
 
 class EscrowDisputeCreate(Input):

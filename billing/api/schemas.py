@@ -1,8 +1,9 @@
 """Request and response bodies of the v1 API.
 
 Inputs (``*Create``, ``*Put``, ``*Update``) forbid unknown fields; outputs (``*Public``)
-are what clients may rely on. Money is ``*_cents`` integers plus ``currency``; instants
-are ISO-8601 with a zone (UTC on output).
+are what clients may rely on. Money is ``*_cents`` integers plus ``currency``: integer
+minor units by the currency's ISO 4217 exponent (``1000`` is ¥1,000, $10.00 or 1.000
+KWD; :mod:`billing.domain.money`); instants are ISO-8601 with a zone (UTC on output).
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
 """Authorization matrix: every endpoint × (the owner, the other party, a stranger of each
 role, no token). Strangers never read or change anything; a freelancer cannot dispute or
-resolve; a client cannot upload or delete slots."""
+resolve; a client cannot upload or delete slots. Every answer's status is one the
+OpenAPI document lists for that operation, and the document lists the refusals each
+kind of operation can give (413 for bodies, 429 for sign-in)."""
 
 from __future__ import annotations
 
@@ -116,16 +118,52 @@ def _endpoints_and_who_may_call_them(now: datetime) -> list[Endpoint]:
     ]
 
 
+Documented = dict[tuple[str, str], set[str]]
+
+
+def _documented_statuses(backend: Backend) -> Documented:
+    """(method, path shape) → the statuses the OpenAPI document lists for it."""
+    document = backend.client.app.openapi()  # type: ignore[attr-defined]
+    return {
+        (method.upper(), _shape(path.removeprefix("/api/v1"))): set(operation["responses"])
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+    }
+
+
+def _the_document_lists_each_kind_of_refusal(documented: Documented) -> None:
+    assert {"401", "413", "422", "429"} <= documented[("POST", "/auth/token")]
+    for (method, path), statuses in documented.items():
+        if path == "/health":
+            continue
+        assert "401" in statuses, (method, path)
+        if path.startswith("/contracts/"):
+            assert {"403", "404", "422"} <= statuses, (method, path)
+        if method != "GET":
+            assert "413" in statuses or (path == "/auth/token" and method == "DELETE"), path
+        if method != "GET" and path.startswith("/contracts/"):
+            assert "409" in statuses, (method, path)
+
+
 def _call_as(
-    backend: Backend, endpoint: Endpoint, path: str, name: str, user: User | None, contract: int
+    backend: Backend,
+    endpoint: Endpoint,
+    path: str,
+    name: str,
+    user: User | None,
+    contract: int,
+    documented: Documented,
 ) -> None:
-    """One cell of the matrix: the caller gets in exactly when the endpoint allows them."""
+    """One cell of the matrix: the caller gets in exactly when the endpoint allows them,
+    with a status the OpenAPI document lists for the endpoint."""
     kwargs = {"json": endpoint.body} if endpoint.body is not None else {}
     if endpoint.raw is not None:
         kwargs = {"data": endpoint.raw}
     response = backend.request(endpoint.method, path, user, **kwargs)
     where = f"{endpoint.method} {endpoint.path} as {name}: {response.text[:200]}"
     assert response.status_code < 500, where
+    listed = documented[(endpoint.method, _shape(endpoint.path))]
+    assert str(response.status_code) in listed, (where, sorted(listed))
     if user is None:
         assert response.status_code == 401, where
         return
@@ -163,6 +201,8 @@ def test_every_endpoint_against_every_caller(sqlite_backend: Backend) -> None:
     slot = iso(TUESDAY_9)
     endpoints = _endpoints_and_who_may_call_them(backend.clock.now())
     _every_route_is_in_the_matrix(backend, endpoints)
+    documented = _documented_statuses(backend)
+    _the_document_lists_each_kind_of_refusal(documented)
 
     callers = {
         "freelancer": freelancer,
@@ -176,7 +216,7 @@ def test_every_endpoint_against_every_caller(sqlite_backend: Backend) -> None:
         for name, user in callers.items():
             if endpoint.path == "/auth/token" and user is not None:
                 continue  # revoking is checked in its own test; keep the tokens alive
-            _call_as(backend, endpoint, path, name, user, contract)
+            _call_as(backend, endpoint, path, name, user, contract, documented)
     # the stranger's reads and writes changed nothing visible on the contract
     diary = backend.request("GET", f"/contracts/{contract}/diary?week=2026-11-03", client).json()
     assert diary["slots"][0]["shot"]["sha256"] == hashlib.sha256(IMAGE).hexdigest()

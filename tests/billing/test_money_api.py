@@ -101,5 +101,13 @@ def test_api_answers_are_not_stored_and_shots_are_private(sqlite_backend: Backen
     assert shot.headers["Cache-Control"] == "private, no-store"
     health = backend.client.get("/api/v1/health")
     assert health.headers["Cache-Control"] == "no-store"
+    unknown = backend.request(
+        "POST",
+        f"/contracts/{contract}/milestone-requests",
+        freelancer,
+        json={"amount_cents": 500, "currency": "XYZ", "description": "d"},
+    )
+    assert unknown.status_code == 422 and unknown.headers["Cache-Control"] == "no-store"
+    assert "currency XYZ is not accepted" in unknown.json()["detail"][0]["msg"]
     signin = backend.client.get("/web/sign-in")
     assert signin.headers.get("Cache-Control") != "no-store"  # the web sets its own

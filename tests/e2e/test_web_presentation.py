@@ -161,26 +161,29 @@ def test_money_and_durations_read_like_a_timesheet() -> None:
     ("text", "cents"), [("300", 30000), ("12.5", 1250), ("12.05", 1205), (" 7,25 ", 725)]
 )
 def test_amounts_are_parsed_to_minor_units(text: str, cents: int) -> None:
-    assert parse_amount(text, "Amount") == cents
+    assert parse_amount(text, "Amount", "USD") == cents
 
 
 @pytest.mark.parametrize("text", ["", "abc", "1.234", "-5", "1e3", "0"])
 def test_bad_amounts_are_refused_with_a_422(text: str) -> None:
     with pytest.raises(HTTPException) as refused:
-        parse_amount(text, "Amount")
+        parse_amount(text, "Amount", "USD")
     assert refused.value.status_code == 422
 
 
 def test_a_form_is_judged_by_the_api_schema_and_refused_naming_its_fields() -> None:
     body = validated(
-        MilestoneCreate, title="Design", due_date=None, amount_cents=minor_units("12.5", "Amount")
+        MilestoneCreate,
+        title="Design",
+        due_date=None,
+        amount_cents=minor_units("12.5", "Amount", "USD"),
     )
     assert (body.amount_cents, body.description) == (1250, "")
     with pytest.raises(HTTPException) as refused:
-        validated(MilestoneCreate, title="", amount_cents=minor_units("0", "Amount"))
+        validated(MilestoneCreate, title="", amount_cents=minor_units("0", "Amount", "USD"))
     assert refused.value.status_code == 422
     assert "Title:" in str(refused.value.detail) and "Amount:" in str(refused.value.detail)
-    assert minor_units("  ", "Bonus") is None  # a blank optional amount is "not sent"
+    assert minor_units("  ", "Bonus", "USD") is None  # a blank optional amount is "not sent"
 
 
 def test_only_local_web_paths_are_redirect_targets() -> None:
