@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from billing.access import author_role
 from billing.api.deps import ClockDep, ContractAccess, SessionDep, contract_access
 from billing.api.milestones_schemas import Input
+from billing.api.responses import CONTRACT_READ, CONTRACT_WRITE
 from billing.db.milestones_tables import FixedEscrowDisputeMessage
 from billing.db.models import Contract, Role, User
 from billing.domain.milestones_rules import TEXT_MAX
@@ -50,7 +51,7 @@ def _present(
     )
 
 
-@router.get("/contracts/{contract_id}/escrow-disputes/{seq}/messages")
+@router.get("/contracts/{contract_id}/escrow-disputes/{seq}/messages", responses=CONTRACT_READ)
 def list_messages(seq: Seq, access: EscrowViewer, session: SessionDep) -> list[EscrowMessagePublic]:
     """The dispute's record, oldest first."""
     thread = escrow_messages.threads(session, access.contract).get(seq, [])
@@ -60,6 +61,7 @@ def list_messages(seq: Seq, access: EscrowViewer, session: SessionDep) -> list[E
 @router.post(
     "/contracts/{contract_id}/escrow-disputes/{seq}/messages",
     status_code=status.HTTP_201_CREATED,
+    responses=CONTRACT_WRITE,
 )
 def add_message(
     seq: Seq,
