@@ -143,7 +143,7 @@ def _track_the_slots_of_the_real_screen(
 ) -> list[Slot]:
     """Track ``SLOTS`` slots; each is stored with a shot of the checkerboard. Returns them."""
     controller = composition.controller
-    controller.accept_consent(contract_id)  # as the consent dialog's Accept does
+    controller.accept_terms_without_asking = True  # as --accept-terms
     controller.start(contract_id, memo="End-to-end tracking")
     _advance(composition, clock, hands, server, SLOTS * 600)
     controller.stop()

@@ -108,6 +108,7 @@ def test_a_longer_hold_window_keeps_a_waiting_slot_and_a_shorter_one_sends_it_at
     settings = AppSettings(server_url=backend.url, hold_window_minutes=10)
     with tray_app(qtbot, tmp_path, account_factory=real_account, settings=settings) as app:
         counter = _signed_in(app, backend, seeded, qtbot)
+        app.controller.accept_terms_without_asking = True  # as --accept-terms
         app.controller.start(seeded.contract_id, "Look before it goes")
         app.advance(10 * 60, typing=True)  # the 09:00 slot is finished, held until 09:20
         _apply_from_the_dialog(app, qtbot, hold_window=60)
@@ -131,6 +132,7 @@ def test_a_cap_raise_seen_while_tracking_moves_the_week_card_and_the_stop(
     with tray_app(qtbot, tmp_path, account_factory=real_account, settings=settings) as app:
         _signed_in(app, backend, seeded, qtbot)
         store = app.controller.store
+        app.controller.accept_terms_without_asking = True  # as --accept-terms
         app.controller.start(seeded.contract_id, "Until the cap")
         assert app.controller.status.cap_minutes == 60
         app.advance(25 * 60, step=30, typing=True)
@@ -168,6 +170,7 @@ def test_a_shorter_idle_threshold_asks_the_first_time_it_passes(
     with tray_app(qtbot, tmp_path, settings=AppSettings(idle_threshold_minutes=10)) as app:
         app.sign_in()
         contract = app.controller.store.contracts()[0]
+        app.controller.accept_terms_without_asking = True  # as --accept-terms
         app.controller.start(contract.id, "Writing")
         app.advance(3 * 60, typing=True)
         _apply_from_the_dialog(app, qtbot, idle_threshold=5)

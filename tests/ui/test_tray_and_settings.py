@@ -79,8 +79,11 @@ def test_sign_out_stops_tracking_and_returns_to_the_sign_in_page(
         app.controller.start(ACME.id, "Before sign-out")
         app.advance(70, typing=True)
         window = app.shell.timer_window
+        asked: list[str] = []
+        app.shell.confirm = lambda _parent, title, _text, _yes: asked.append(title) or True
         with qtbot.waitSignal(app.controller.signed_out, timeout=1000):
             window.tracking.sign_out_button.click()
+        assert asked == ["Sign out?"]  # tracking: asked first, answered yes
         assert not app.controller.session.tracking
         assert window.pages.currentWidget() is window.sign_in
         assert window.sign_in.email.text() == "freelancer@demo.test"
