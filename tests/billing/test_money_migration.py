@@ -27,7 +27,7 @@ WEEK = utc(2026, 10, 26)
 
 def _revision_before(engine: Engine) -> str:
     script = ScriptDirectory.from_config(alembic_config(engine))
-    before = script.get_revision("0006_money").down_revision
+    before = script.get_revision("0007_money").down_revision
     assert isinstance(before, str)
     return before
 

@@ -48,7 +48,7 @@ COLUMNS = (
 )
 LATER_SLOT_COLUMNS = (  # name, definition
     ("clock_jump", "boolean NOT NULL DEFAULT false"),  # 0005
-    ("capture_source", "varchar(48)"),  # 0006_wayland
+    ("capture_source", "varchar(48)"),  # 0009_capture_provenance
     ("activity_source", "varchar(16)"),
 )
 WEEKS = [utc(2026, 10, 19), utc(2026, 10, 26), utc(2026, 11, 2)]  # Mondays

@@ -15,8 +15,8 @@ they were written with (they are a history, not balances).
 The exponents are written out here, not imported: a migration must do the same thing
 whatever the application's table later becomes.
 
-Revision ID: 0006_money
-Revises: 0005_slot_clock_jump
+Revision ID: 0007_money
+Revises: 0006_auth
 Create Date: 2026-12-02 00:00:00
 """
 
@@ -29,7 +29,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006_money"
+revision: str = "0007_money"
 down_revision: str | Sequence[str] | None = "0006_auth"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

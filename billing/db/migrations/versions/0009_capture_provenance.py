@@ -7,8 +7,8 @@ or from trackers that do not report them. On PostgreSQL ``slots`` is partitioned
 (0004): columns added to the parent reach every partition; nullable ones without a
 default rewrite no rows.
 
-Revision ID: 0006_wayland
-Revises: 0005_slot_clock_jump
+Revision ID: 0009_capture_provenance
+Revises: 0008_escrow_messages
 Create Date: 2026-12-01 23:50:00
 """
 
@@ -19,8 +19,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006_wayland"
-down_revision: str | Sequence[str] | None = "0006_uxweb"
+revision: str = "0009_capture_provenance"
+down_revision: str | Sequence[str] | None = "0008_escrow_messages"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -3,8 +3,8 @@
 ``fixed_escrow_dispute_messages``: the record of an escrow dispute — messages from
 either party and the assigned admin, as hourly disputes have in ``dispute_messages``.
 
-Revision ID: 0006_uxweb
-Revises: 0005_slot_clock_jump
+Revision ID: 0008_escrow_messages
+Revises: 0007_money
 Create Date: 2026-12-01 23:40:00
 """
 
@@ -17,8 +17,8 @@ from alembic import op
 
 import billing.db.types
 
-revision: str = "0006_uxweb"
-down_revision: str | Sequence[str] | None = "0006_money"
+revision: str = "0008_escrow_messages"
+down_revision: str | Sequence[str] | None = "0007_money"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
