@@ -1,4 +1,4 @@
-"""A small org.freedesktop.Notifications server on a given bus, written with jeepney.
+"""A small org.freedesktop.Notifications server on a given bus (on :mod:`dbus_service`).
 
 It answers ``GetCapabilities``, ``Notify`` (recording each call), ``CloseNotification``
 and ``GetServerInformation``, and can emit ``ActionInvoked`` as a click on a button
@@ -9,21 +9,12 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from jeepney import (  # type: ignore[import-untyped]
-    HeaderFields,
-    MessageType,
-    message_bus,
-    new_method_return,
-    new_signal,
-)
-from jeepney.io.threading import (  # type: ignore[import-untyped]
-    ReceiveStopped,
-    open_dbus_connection,
-)
+from jeepney import new_method_return, new_signal  # type: ignore[import-untyped]
 
+from tests.support.dbus_service import DBusService
 from ui.notifications import BUS_NAME, SERVER
 
 
@@ -38,23 +29,26 @@ class Shown:
     hints: dict[str, Any]
 
 
-@dataclass
 class NotificationServer:
-    address: str
-    capabilities: tuple[str, ...] = ("actions", "body")
-    click_before_reply: str | None = None  # send this click before Notify's reply
-    shown: list[Shown] = field(default_factory=list)
-    _next_id: int = 1
-
-    def __post_init__(self) -> None:
-        self._connection = open_dbus_connection(self.address)
-        self._owned = threading.Event()
+    def __init__(
+        self,
+        address: str,
+        capabilities: tuple[str, ...] = ("actions", "body"),
+        click_before_reply: str | None = None,  # send this click before Notify's reply
+    ) -> None:
+        self.address = address
+        self.capabilities = capabilities
+        self.click_before_reply = click_before_reply
+        self.shown: list[Shown] = []
+        self._next_id = 1
         self._changed = threading.Condition()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-        self._connection.send(message_bus.RequestName(BUS_NAME))
-        if not self._owned.wait(10):
-            raise RuntimeError(f"could not own {BUS_NAME}")
+        self._service = DBusService(address, BUS_NAME, {
+            "GetCapabilities": lambda m: new_method_return(m, "as", (list(self.capabilities),)),
+            "GetServerInformation": lambda m: new_method_return(
+                m, "ssss", ("fake", "workdiary-tests", "1", "1.2")),
+            "Notify": self._notify,
+            "CloseNotification": new_method_return,
+        })
 
     def wait_for(self, count: int, timeout: float = 10) -> list[Shown]:
         """Wait until ``count`` notifications have been shown; return all of them."""
@@ -64,43 +58,18 @@ class NotificationServer:
             return list(self.shown)
 
     def click(self, notification_id: int, action_key: str) -> None:
-        self._connection.send(new_signal(SERVER, "ActionInvoked", "us",
-                                         (notification_id, action_key)))
+        self._service.connection.send(new_signal(SERVER, "ActionInvoked", "us",
+                                                 (notification_id, action_key)))
 
     def close(self) -> None:
-        self._connection.close()
-        self._thread.join(timeout=10)
+        self._service.close()
 
-    def _serve(self) -> None:
-        try:
-            while True:
-                self._handle(self._connection.receive())
-        except (ReceiveStopped, OSError, ValueError):
-            return
-
-    def _handle(self, message: Any) -> None:
-        kind = message.header.message_type
-        if kind is MessageType.method_return:
-            self._owned.set()  # the reply to RequestName (our only call)
-            return
-        if kind is not MessageType.method_call:
-            return
-        member = message.header.fields.get(HeaderFields.member)
-        if member == "GetCapabilities":
-            reply = new_method_return(message, "as", (list(self.capabilities),))
-        elif member == "GetServerInformation":
-            reply = new_method_return(message, "ssss", ("fake", "workdiary-tests", "1", "1.2"))
-        elif member == "Notify":
-            notification_id = self._record(message.body)
-            if self.click_before_reply is not None:
-                self.click(notification_id, self.click_before_reply)
-                time.sleep(0.3)  # the client's GUI thread sees the click well first
-            reply = new_method_return(message, "u", (notification_id,))
-        elif member == "CloseNotification":
-            reply = new_method_return(message)
-        else:
-            return
-        self._connection.send(reply)
+    def _notify(self, message: Any) -> Any:
+        notification_id = self._record(message.body)
+        if self.click_before_reply is not None:
+            self.click(notification_id, self.click_before_reply)
+            time.sleep(0.3)  # the client's GUI thread sees the click well first
+        return new_method_return(message, "u", (notification_id,))
 
     def _record(self, body: tuple[Any, ...]) -> int:
         _app, replaces, icon, title, text, actions, hints, _expire = body
