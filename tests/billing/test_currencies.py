@@ -32,7 +32,8 @@ CODES = sorted(CURRENCIES)
 
 @given(
     code=st.sampled_from(CODES),
-    minor=st.integers(min_value=-(10**15), max_value=10**15),
+    # parse_minor reads at most 15 whole digits: up to 10**15 - 1 of a 0-decimal currency
+    minor=st.integers(min_value=-(10**15 - 1), max_value=10**15 - 1),
     grouping=st.booleans(),
 )
 def test_parse_reads_back_what_format_writes_in_every_currency(
