@@ -80,9 +80,19 @@ class Shell(QObject):
         self.tray_watch = TrayHostWatch(parent=self)
         self.tray_watch.appeared.connect(self._on_tray_watch_appeared)
         self.tray_watch.vanished.connect(self._on_tray_watch_vanished)
+        self.consent_dialog: ConsentDialog | None = None
+        self.sent_window: SentWindow | None = None
+        # asked before quit / sign out stop tracking; replaceable so tests need no modal loop
+        self.confirm: Confirm = ask
         self._add_window_parts()
-
         ticker.ticked.connect(self._on_ticker_ticked)
+        self._connect_controller()
+        self._connect_windows()
+        for window in (self.timer_window, self.diary_window):
+            add_window_shortcuts(window, self.request_quit)
+
+    def _connect_controller(self) -> None:
+        controller = self.controller
         controller.ticked.connect(self._on_controller_ticked)
         controller.status_changed.connect(self._on_controller_status_changed)
         controller.diary_changed.connect(self._on_controller_diary_changed)
@@ -91,10 +101,11 @@ class Shell(QObject):
         controller.notice_posted.connect(self._on_controller_notice_posted)
         controller.sign_in_failed.connect(self._on_controller_sign_in_failed)
         controller.consent_required.connect(self._on_controller_consent_required)
-        self.consent_dialog: ConsentDialog | None = None
         controller.signed_in.connect(lambda _account: self.timer_window.sign_in.set_busy(False))
         controller.signed_out.connect(self._on_controller_signed_out)
 
+    def _connect_windows(self) -> None:
+        controller = self.controller
         sign_in = self.timer_window.sign_in
         sign_in.sign_in_requested.connect(self._on_sign_in_requested)
         page = self.timer_window.tracking
@@ -106,7 +117,6 @@ class Shell(QObject):
         page.settings_requested.connect(self.show_settings)
         page.sign_out_requested.connect(self.request_sign_out)
         page.sent_requested.connect(self.show_sent)
-        self.sent_window: SentWindow | None = None
         page.last_shot.delete_requested.connect(controller.last_shot.delete)
         page.last_shot.blur_requested.connect(controller.last_shot.blur)
 
@@ -115,10 +125,6 @@ class Shell(QObject):
         self.diary_window.delete_requested.connect(controller.delete_slot)
         self.diary_window.manual_time_requested.connect(controller.add_manual_time)
         self.diary_window.ask_manual_time = self._ask_manual_time
-        # asked before quit / sign out stop tracking; replaceable so tests need no modal loop
-        self.confirm: Confirm = ask
-        for window in (self.timer_window, self.diary_window):
-            add_window_shortcuts(window, self.request_quit)
 
     def _add_window_parts(self) -> None:
         """The no-tray bar and the lock banner in the timer window; the timesheet."""

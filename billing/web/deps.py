@@ -27,6 +27,7 @@ from billing.db.models import ApiToken, Contract, Role, TokenKind, User
 from billing.services.accounts import SESSION_EXPIRED, authenticate
 from billing.web.formatting import zone_or_default
 from billing.web.render import render
+from billing.web.route import ForeignRequest
 from billing.web.secret import web_secret
 from billing.web.security import (
     SESSION_COOKIE,
@@ -133,7 +134,7 @@ def refuse_cross_origin(request: Request) -> None:
     """403 for an unsafe request whose Origin (or Referer) is another site."""
     own = request.app.state.settings.web_origin or str(request.base_url)
     if cross_origin(own, request.headers.get("origin"), request.headers.get("referer")):
-        raise HTTPException(
+        raise ForeignRequest(
             status.HTTP_403_FORBIDDEN,
             detail="This request came from another site and was refused.",
         )
@@ -152,7 +153,7 @@ async def check_csrf(request: Request, secret: SecretDep) -> None:
     session_token = unsign_session(secret, request.cookies.get(SESSION_COOKIE))
     submitted = await _submitted_csrf(request)
     if session_token is None or not csrf_ok(secret, session_token, submitted):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=_CSRF_FAILED)
+        raise ForeignRequest(status.HTTP_403_FORBIDDEN, detail=_CSRF_FAILED)
 
 
 async def check_pre_session_csrf(request: Request, secret: SecretDep) -> None:
@@ -162,7 +163,7 @@ async def check_pre_session_csrf(request: Request, secret: SecretDep) -> None:
     pre_session = request.cookies.get(PRE_SESSION_COOKIE)
     submitted = await _submitted_csrf(request)
     if not pre_session or not csrf_ok(secret, "pre:" + pre_session, submitted):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=_CSRF_FAILED)
+        raise ForeignRequest(status.HTTP_403_FORBIDDEN, detail=_CSRF_FAILED)
 
 
 CsrfChecked = Depends(check_csrf)

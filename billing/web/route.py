@@ -83,6 +83,11 @@ def error_page(request: Request, status_code: int, message: str) -> Response:
 _SHOWN_ON_THE_FORM = frozenset({400, 403, 409, 422})
 
 
+class ForeignRequest(HTTPException):
+    """A refusal because the request did not come from this site's own form (CSRF token,
+    Origin): shown on the error page, never by re-rendering the page it names."""
+
+
 async def refusal_page(request: Request, status_code: int, message: str) -> Response:
     """A refused form post: its page again, the message on the form and what was typed
     kept; anything else (or a page that cannot be shown again) gets ``error.html``."""
@@ -107,6 +112,8 @@ class WebRoute(APIRoute):
                 location = (error.headers or {}).get("Location")
                 if 300 <= error.status_code < 400 and location:
                     return RedirectResponse(location, status_code=error.status_code)
+                if isinstance(error, ForeignRequest):
+                    return error_page(request, error.status_code, str(error.detail))
                 return await refusal_page(request, error.status_code, str(error.detail))
             except RequestValidationError as error:
                 return await refusal_page(request, 422, _validation_text(error))
