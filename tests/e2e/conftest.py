@@ -71,12 +71,14 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
     data_dir: Path = tmp_path_factory.mktemp("web-server")
     this_week = week_start(datetime.now(UTC))
     sync_time = this_week - timedelta(days=6) + timedelta(hours=18)  # previous Tuesday 18:00
-    with running_server(data_dir, now=sync_time) as server:
+    first = this_week - timedelta(days=6) + timedelta(hours=14)
+    # the contracts exist from before the first slot: a contract takes no earlier time
+    with running_server(data_dir, now=first - timedelta(hours=1)) as server:
         demo = seed.create_demo(server)
         seed.create_user(server, *STRANGER, "client", "Sam Stranger")
         seed.create_user(server, *ADMIN, "admin", "Ada Admin")
+        server.set_now(sync_time)
         rng = random.Random(20261123)
-        first = this_week - timedelta(days=6) + timedelta(hours=14)
         starts = [first + timedelta(minutes=10 * index) for index in range(REVIEW_SLOTS)]
         with httpx.Client(base_url=server.base_url, timeout=30) as api:
             freelancer_token = seed.api_token(api, seed.DEMO_FREELANCER, seed.DEMO_PASSWORD)

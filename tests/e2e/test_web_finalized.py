@@ -36,8 +36,9 @@ def finalized(
     this_week = week_start(datetime.now(UTC))
     week = WeekTimeline(this_week - timedelta(days=7))
     sync_time = week.start + timedelta(days=2, hours=12)
-    with running_server(data_dir, now=sync_time) as server:
+    with running_server(data_dir, now=week.start) as server:  # contracts before the slots
         demo = seed.create_demo(server)
+        server.set_now(sync_time)
         rng = random.Random(5)
         with httpx.Client(base_url=server.base_url, timeout=30) as api:
             token = seed.api_token(api, seed.DEMO_FREELANCER, seed.DEMO_PASSWORD)

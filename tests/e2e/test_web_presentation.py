@@ -37,6 +37,8 @@ class FakeSlot:
     clock_jump: bool = False
     over_limit_minutes: int = 0
     deleted_at: datetime | None = None
+    capture_source: str | None = None
+    activity_source: str | None = None
 
 
 def test_a_signed_session_round_trips_and_any_tampering_is_rejected() -> None:
