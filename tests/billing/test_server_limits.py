@@ -62,7 +62,7 @@ def _two_freelancers_on_contracts(url: str) -> list[int]:
                     title="Work",
                     currency="USD",
                     rate_cents=4000,
-                    now=NOW,
+                    now=SLOT - timedelta(days=1),  # before the slots: none is pre-contract
                     weekly_cap_minutes=None,
                 ).id
                 for index in range(2)

@@ -112,7 +112,9 @@ def test_two_servers_from_one_configuration_accept_each_others_sessions(
             tmp_path / "c", url, extra_env={**shared, "WORKDIARY_WEB_SECRET": "t" * 48}
         ) as stranger,
     ):
+        a.set_now(datetime.now(UTC) - timedelta(hours=1))  # the contract predates the slot
         demo = json.loads(a.cli("demo").stdout)
+        a.set_now(datetime.now(UTC))
         cookie = _web_session(form_from=a, post_to=b)
         for server in (a, b):
             home = _home(server, cookie)

@@ -83,7 +83,7 @@ def test_locked_and_finalized_weeks_refuse_uploads_and_deletions_once(
         clock.set(finalize)
         straggler = write_slot(store, seeded.contract_id, WEEK + timedelta(hours=14), rng)
         uploader.drain()
-        assert _intact(store, straggler).sync_reason == "week locked"
+        assert _intact(store, straggler).sync_reason == "week finalized"
         # nothing is ever sent again for them
         sent = counter.stats.total
         clock.advance(timedelta(hours=6))
