@@ -60,8 +60,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningSe
     day -= timedelta(days=(day.weekday() - 1) % 7 or 7)
     first = day + timedelta(hours=14)
     data_dir: Path = tmp_path_factory.mktemp("shot-formats")
-    with running_server(data_dir, now=first + timedelta(hours=1)) as running:
-        demo = seed.create_demo(running)
+    with running_server(data_dir, now=first - timedelta(hours=1)) as running:
+        demo = seed.create_demo(running)  # the contract predates the slots
+        running.set_now(first + timedelta(hours=1))
         frame = two_halves()
         with httpx.Client(base_url=running.base_url, timeout=30) as api:
             token = seed.api_token(api, seed.DEMO_FREELANCER, seed.DEMO_PASSWORD)
