@@ -111,7 +111,7 @@ def test_freelancer_proposes_a_milestone_and_the_client_accepts(
         expect(client.get_by_text("Proposal to answer")).to_be_visible()
         client.goto(_milestones_url(scenario))
         expect(client.get_by_test_id("proposal-changes")).to_contain_text(
-            "Add milestone “Accessibility pass”, 120.00"
+            "Add milestone “Accessibility pass”, $120.00"
         )
         expect(client.get_by_text("A proposal is pending")).to_be_visible()
         client.get_by_role("button", name="Accept proposal").click()
@@ -174,7 +174,7 @@ def test_payment_request_funded_then_escrow_disputed_and_split_by_an_admin(
         admin.get_by_role("button", name="Record split").click()
         expect(admin.get_by_role("status")).to_contain_text("settled")
         expect(admin.locator("[data-escrow-dispute]")).to_contain_text(
-            "60.00USD to the freelancer, 40.00USD back to the client"
+            "$60.00USD to the freelancer, $40.00USD back to the client"
         )
         expect(admin.get_by_test_id("escrow-balance")).to_contain_text("0.00")
     finally:
