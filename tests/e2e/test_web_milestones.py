@@ -30,9 +30,19 @@ def _add_milestone(page: Page, title: str, amount: str) -> None:
     expect(page.get_by_role("status")).to_contain_text(f"Milestone “{title}” added")
 
 
+def _pending_usd(scenario: Scenario) -> int:
+    with scenario.api() as api:
+        balances = api.get(
+            "/api/v1/me/balances",
+            headers={"Authorization": f"Bearer {scenario.freelancer_token}"},
+        ).json()
+    return int(next((b["pending_cents"] for b in balances if b["currency"] == "USD"), 0))
+
+
 def test_client_funds_freelancer_submits_client_approves_with_a_bonus(
     scenario: Scenario, browser: Browser, context: BrowserContext
 ) -> None:
+    pending_before = _pending_usd(scenario)  # other tests pay this freelancer too
     client = sign_in(context, scenario.base_url, seed.DEMO_CLIENT, seed.DEMO_PASSWORD)
     client.get_by_role("link", name="Demo fixed-price contract").click()
     expect(client.get_by_test_id("escrow-balance")).to_be_visible()
@@ -82,13 +92,7 @@ def test_client_funds_freelancer_submits_client_approves_with_a_bonus(
     assert accessibility_problems(client) == []
     save_screenshot(client, "milestones")
 
-    with scenario.api() as api:
-        balances = api.get(
-            "/api/v1/me/balances",
-            headers={"Authorization": f"Bearer {scenario.freelancer_token}"},
-        ).json()
-    usd = next(b for b in balances if b["currency"] == "USD")
-    assert usd["pending_cents"] == 35000  # 300.00 released + 50.00 bonus
+    assert _pending_usd(scenario) - pending_before == 35000  # 300.00 released + 50.00 bonus
 
 
 def test_freelancer_proposes_a_milestone_and_the_client_accepts(
