@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from tracker import events as ev
-from tracker.capture import blur_stored_shot
 from tracker.session import SessionError, TrackingSession
 from tracker.slots import slot_end
 from tracker.store import SlotNotFound, Store, StoreError
@@ -119,6 +118,10 @@ class LastShot(QObject):
         shot = stored.shot
 
         def work() -> None:
+            # Pillow and the encoder load only when a shot is blurred: the tray app does
+            # not carry them while it tracks (issue 13, lean app)
+            from tracker.capture import blur_stored_shot
+
             self._store.replace_shot(key[0], key[1], blur_stored_shot(shot.path, shot.taken_at))
 
         self._tasks.submit("blur shot", work, on_done=lambda _none: self._on_blurred(key),
