@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from starlette.requests import ClientDisconnect
 
 from billing.blobs import BlobStoreUnavailable
 from billing.db.errors import ServiceError
@@ -65,6 +66,15 @@ def install_error_handlers(app: FastAPI) -> None:
             status_code=503,
             headers={"Retry-After": "5"},
         )
+
+    @app.exception_handler(ClientDisconnect)
+    async def _cut_off(request: Request, _error: ClientDisconnect) -> JSONResponse:
+        # a lid closed or Wi-Fi lost mid-upload: nothing was kept (the spool file goes
+        # with the request), the client sends it again; one line, not a stack trace
+        log.warning("%s %s: the client went away before its body ended (upload cut off)",
+                    request.method, request.url.path)
+        return JSONResponse({"detail": "the request body was cut off; send it again"},
+                            status_code=400)
 
     @app.exception_handler(OperationalError)
     async def _busy(_request: Request, error: OperationalError) -> JSONResponse:
