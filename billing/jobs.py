@@ -23,6 +23,7 @@ from billing.db.models import JobRun
 from billing.db.session import unit_of_work
 from billing.db.slot_partitions import slot_partition_step
 from billing.services import week_close
+from billing.services.accounts import AuthPolicy, prune_sign_in_throttle
 from billing.services.fixed_price import run_due as run_fixed_price_due
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,11 @@ def run_jobs(
         report["released"] = week_close.release_due(session, now, fee_bps=fee)
     with unit_of_work(session_factory) as session:
         report.update(run_fixed_price_due(session, now))
+    with session_factory() as session:
+        # housekeeping: reported only when it removed something, like the fixed-price step
+        pruned = prune_sign_in_throttle(session, now, AuthPolicy.from_settings(settings))
+    if pruned:
+        report["sign_in_rows_pruned"] = pruned
     with unit_of_work(session_factory) as session:
         session.add(JobRun(run_for=now, started_at=now, finished_at=now, report=report))
     return report

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, literal, update
+from sqlalchemy import case, delete, literal, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -66,3 +66,14 @@ def refund(session: Session, reservation: Reservation) -> None:
         .values(failures=SignInThrottle.failures - 1)
         .execution_options(synchronize_session=False)
     )
+
+
+def prune(session: Session, *, now: datetime, window: timedelta) -> int:
+    """Delete the rows whose window has ended (a later attempt starts afresh anyway), so
+    the table holds only the last window's subjects; returns how many went."""
+    result = session.execute(
+        delete(SignInThrottle)
+        .where(SignInThrottle.window_start <= literal(now - window, UTCDateTime()))
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]  # a DML result is a CursorResult

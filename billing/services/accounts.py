@@ -168,6 +168,13 @@ def authenticate(
     return user, row
 
 
+def prune_sign_in_throttle(session: Session, now: datetime, policy: AuthPolicy) -> int:
+    """The job step that keeps the throttle to the current window's subjects (without
+    it every e-mail and address ever tried stays a row)."""
+    with committed(session):
+        return throttle.prune(session, now=now, window=policy.window)
+
+
 def sign_out(session: Session, token: ApiToken, *, now: datetime) -> None:
     """Revoke the token (for the companion view: the session its cookie names)."""
     with committed(session):

@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 import requests
+from sqlalchemy import select
 
+from billing.db.models import SignInThrottle
 from tests.billing.support import Backend, make_backend
 from tests.support import server as server_support
 from tests.support.db import fresh_database_url
@@ -153,3 +155,26 @@ def test_an_unknown_e_mail_answers_in_the_time_a_known_one_does(costly: Backend)
     ratio = statistics.median(unknown_times) / statistics.median(known_times)
     # without a dummy verify this is ~0.2; hashing a dummy as well as verifying it, ~1.8
     assert 0.7 < ratio < 1.43, (ratio, known_times, unknown_times)
+
+
+def test_the_jobs_prune_throttle_rows_whose_window_has_ended(limited: Backend) -> None:
+    """Without pruning every e-mail and address ever tried stays a row for good."""
+    backend, base = limited, limited.client.base_url
+    backend.clock.advance(WINDOW)  # the address's window from the tests before has ended
+    for email in ("gone-1@test.example", "gone-2@test.example"):
+        assert _token(base, email, "guess").status_code == 401
+    backend.clock.advance(WINDOW / 2)
+    assert _token(base, "recent@test.example", "guess").status_code == 401
+
+    def subjects() -> set[str]:
+        with backend.session_factory() as session:
+            return set(session.scalars(select(SignInThrottle.subject)))
+
+    assert {"gone-1@test.example", "recent@test.example"} <= subjects()
+    backend.clock.advance(WINDOW / 2 + timedelta(seconds=1))
+    report = backend.jobs()
+    assert report["sign_in_rows_pruned"] >= 2
+    left = subjects()
+    assert "recent@test.example" in left
+    assert not left & {"gone-1@test.example", "gone-2@test.example"}
+    assert "sign_in_rows_pruned" not in backend.jobs()  # nothing more to prune
