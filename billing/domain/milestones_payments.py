@@ -23,7 +23,6 @@ from billing.domain.milestones_model import (
     Milestone,
     MilestoneConflict,
     MilestoneInvalid,
-    MilestoneNotFound,
     MilestoneOrigin,
     MilestoneRequest,
     MilestoneState,
@@ -32,6 +31,7 @@ from billing.domain.milestones_model import (
 from billing.domain.milestones_rules import (
     TITLE_MAX,
     Outcome,
+    by_seq,
     check_amount,
     check_text,
     find_milestone,
@@ -76,15 +76,8 @@ def request_milestone(
     return Outcome(created_seq=request.seq)
 
 
-def _find_request(book: EscrowBook, seq: int) -> MilestoneRequest:
-    for request in book.requests:
-        if request.seq == seq:
-            return request
-    raise MilestoneNotFound(f"milestone request {seq} does not exist on this contract")
-
-
 def _pending_request(book: EscrowBook, seq: int) -> MilestoneRequest:
-    request = _find_request(book, seq)
+    request = by_seq(book.requests, seq, "milestone request")
     if request.state is not RequestState.PENDING:
         raise MilestoneConflict(f"milestone request {seq} is {request.state.value}, not pending")
     return request
@@ -118,17 +111,19 @@ def accept_request(book: EscrowBook, actor: Actor, seq: int, *, now: datetime) -
 def decline_request(book: EscrowBook, actor: Actor, seq: int, *, now: datetime) -> Outcome:
     """The client declines; nothing was ever paid."""
     require_actor(actor, Actor.CLIENT, doing="decline a milestone request")
-    request = _pending_request(book, seq)
-    request.state = RequestState.DECLINED
-    request.decided_at = now
-    return Outcome()
+    return _close_request(book, seq, RequestState.DECLINED, now)
 
 
 def withdraw_request(book: EscrowBook, actor: Actor, seq: int, *, now: datetime) -> Outcome:
     """The freelancer takes back a request still pending; nothing was ever paid."""
     require_actor(actor, Actor.FREELANCER, doing="withdraw a milestone request")
+    return _close_request(book, seq, RequestState.WITHDRAWN, now)
+
+
+def _close_request(book: EscrowBook, seq: int, state: RequestState, now: datetime) -> Outcome:
+    """A pending request ends without a payment (declined or withdrawn)."""
     request = _pending_request(book, seq)
-    request.state = RequestState.WITHDRAWN
+    request.state = state
     request.decided_at = now
     return Outcome()
 
@@ -154,10 +149,7 @@ def open_escrow_dispute(
 
 
 def find_dispute(book: EscrowBook, seq: int) -> EscrowDispute:
-    for dispute in book.disputes:
-        if dispute.seq == seq:
-            return dispute
-    raise MilestoneNotFound(f"escrow dispute {seq} does not exist on this contract")
+    return by_seq(book.disputes, seq, "escrow dispute")
 
 
 def check_escrow_message(book: EscrowBook, seq: int, body: str) -> str:

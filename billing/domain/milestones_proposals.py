@@ -20,7 +20,6 @@ from billing.domain.milestones_model import (
     Milestone,
     MilestoneConflict,
     MilestoneInvalid,
-    MilestoneNotFound,
     MilestoneOrigin,
     MilestoneState,
     Proposal,
@@ -29,6 +28,7 @@ from billing.domain.milestones_model import (
 )
 from billing.domain.milestones_rules import (
     Outcome,
+    by_seq,
     check_amount,
     check_text,
     check_title,
@@ -118,10 +118,7 @@ def _checked_changes(
 
 
 def _find_proposal(book: EscrowBook, seq: int) -> Proposal:
-    for proposal in book.proposals:
-        if proposal.seq == seq:
-            return proposal
-    raise MilestoneNotFound(f"proposal {seq} does not exist on this contract")
+    return by_seq(book.proposals, seq, "proposal")
 
 
 def _require_pending(proposal: Proposal) -> None:

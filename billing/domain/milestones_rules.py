@@ -6,8 +6,10 @@ operation leaves the book exactly as it was.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol, TypeVar
 
 from billing.domain.milestones_model import (
     FUNDED_STATES,
@@ -87,11 +89,23 @@ def check_amount(amount_cents: int, what: str = "the amount") -> int:
     return amount_cents
 
 
+class _Numbered(Protocol):
+    seq: int
+
+
+Numbered = TypeVar("Numbered", bound=_Numbered)
+
+
+def by_seq(items: Iterable[Numbered], seq: int, what: str) -> Numbered:
+    """The ``what`` (a milestone, a proposal …) that has number ``seq`` on this contract."""
+    for item in items:
+        if item.seq == seq:
+            return item
+    raise MilestoneNotFound(f"{what} {seq} does not exist on this contract")
+
+
 def find_milestone(book: EscrowBook, seq: int) -> Milestone:
-    for milestone in book.milestones:
-        if milestone.seq == seq:
-            return milestone
-    raise MilestoneNotFound(f"milestone {seq} does not exist on this contract")
+    return by_seq(book.milestones, seq, "milestone")
 
 
 def plan(book: EscrowBook) -> list[Milestone]:
