@@ -46,6 +46,7 @@ from billing.api.milestones_schemas import (
     present_book,
     present_transfers,
 )
+from billing.api.present import from_row
 from billing.api.responses import ADMIN_READ, ADMIN_WRITE, CONTRACT_READ, CONTRACT_WRITE
 from billing.api.uploads import spooled
 from billing.blob_http import blob_response
@@ -231,16 +232,8 @@ def end_contract(access: ContractParty, session: SessionDep, clock: ClockDep) ->
 
 
 def _attachment(row: FixedAttachment) -> AttachmentPublic:
-    return AttachmentPublic(
-        id=row.id,
-        milestone_seq=row.milestone_seq,
-        filename=row.filename,
-        content_type=row.content_type,
-        size_bytes=row.size_bytes,
-        sha256=row.sha256,
-        uploaded_at=row.uploaded_at,
-        url=f"/api/v1/contracts/{row.contract_id}/attachments/{row.id}",
-    )
+    url = f"/api/v1/contracts/{row.contract_id}/attachments/{row.id}"
+    return from_row(AttachmentPublic, row, url=url)
 
 
 @router.post(
