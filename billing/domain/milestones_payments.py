@@ -34,11 +34,13 @@ from billing.domain.milestones_rules import (
     by_seq,
     check_amount,
     check_text,
+    decide,
     find_milestone,
     fund,
     next_seq,
     open_dispute_on,
     pay_freelancer,
+    pending_by_seq,
     refund_to_client,
     require_actor,
     require_funded,
@@ -77,10 +79,7 @@ def request_milestone(
 
 
 def _pending_request(book: EscrowBook, seq: int) -> MilestoneRequest:
-    request = by_seq(book.requests, seq, "milestone request")
-    if request.state is not RequestState.PENDING:
-        raise MilestoneConflict(f"milestone request {seq} is {request.state.value}, not pending")
-    return request
+    return pending_by_seq(book.requests, seq, "milestone request", RequestState.PENDING)
 
 
 def accept_request(book: EscrowBook, actor: Actor, seq: int, *, now: datetime) -> Outcome:
@@ -111,21 +110,13 @@ def accept_request(book: EscrowBook, actor: Actor, seq: int, *, now: datetime) -
 def decline_request(book: EscrowBook, actor: Actor, seq: int, *, now: datetime) -> Outcome:
     """The client declines; nothing was ever paid."""
     require_actor(actor, Actor.CLIENT, doing="decline a milestone request")
-    return _close_request(book, seq, RequestState.DECLINED, now)
+    return decide(_pending_request(book, seq), RequestState.DECLINED, now)
 
 
 def withdraw_request(book: EscrowBook, actor: Actor, seq: int, *, now: datetime) -> Outcome:
     """The freelancer takes back a request still pending; nothing was ever paid."""
     require_actor(actor, Actor.FREELANCER, doing="withdraw a milestone request")
-    return _close_request(book, seq, RequestState.WITHDRAWN, now)
-
-
-def _close_request(book: EscrowBook, seq: int, state: RequestState, now: datetime) -> Outcome:
-    """A pending request ends without a payment (declined or withdrawn)."""
-    request = _pending_request(book, seq)
-    request.state = state
-    request.decided_at = now
-    return Outcome()
+    return decide(_pending_request(book, seq), RequestState.WITHDRAWN, now)
 
 
 def open_escrow_dispute(

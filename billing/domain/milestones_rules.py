@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, TypeVar
+from enum import Enum
+from typing import Any, Protocol, TypeVar
 
 from billing.domain.milestones_model import (
     FUNDED_STATES,
@@ -102,6 +103,30 @@ def by_seq(items: Iterable[Numbered], seq: int, what: str) -> Numbered:
         if item.seq == seq:
             return item
     raise MilestoneNotFound(f"{what} {seq} does not exist on this contract")
+
+
+class _Decided(Protocol):
+    seq: int
+    state: Any  # the record's own state enum (a proposal's, a request's)
+    decided_at: datetime | None
+
+
+Decided = TypeVar("Decided", bound=_Decided)
+
+
+def pending_by_seq(items: Iterable[Decided], seq: int, what: str, pending: Enum) -> Decided:
+    """:func:`by_seq`, refused unless it still waits for an answer (is ``pending``)."""
+    item = by_seq(items, seq, what)
+    if item.state is not pending:
+        raise MilestoneConflict(f"{what} {seq} is {item.state.value}, not pending")
+    return item
+
+
+def decide(record: _Decided, state: Enum, now: datetime) -> Outcome:
+    """A pending proposal or request ends in ``state`` without moving money."""
+    record.state = state
+    record.decided_at = now
+    return Outcome()
 
 
 def find_milestone(book: EscrowBook, seq: int) -> Milestone:
