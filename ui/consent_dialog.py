@@ -6,15 +6,14 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QGridLayout,
-    QHBoxLayout,
     QLabel,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from tracker.consent import CollectionTerms
 from tracker.contract import Contract
+from ui.dialog_parts import button, button_row, label
 
 
 class ConsentDialog(QDialog):
@@ -34,15 +33,10 @@ class ConsentDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(22, 20, 22, 18)
         layout.setSpacing(12)
-        title = QLabel(f"Before you start on “{contract.title}”")
-        title.setObjectName("title")
-        title.setWordWrap(True)
-        layout.addWidget(title)
-        intro = QLabel("While you track time on this contract, Workdiary records the "
-                       "following and sends it to the client's work diary:")
-        intro.setWordWrap(True)
-        intro.setObjectName("muted")
-        layout.addWidget(intro)
+        layout.addWidget(label(f"Before you start on “{contract.title}”", "title", wrap=True))
+        layout.addWidget(label("While you track time on this contract, Workdiary records the "
+                               "following and sends it to the client's work diary:",
+                               "muted", wrap=True))
         grid = QGridLayout()
         grid.setHorizontalSpacing(14)
         grid.setVerticalSpacing(8)
@@ -58,22 +52,13 @@ class ConsentDialog(QDialog):
             self.rows[what] = text
         grid.setColumnStretch(1, 1)
         layout.addLayout(grid)
-        note = QLabel("You are asked once per contract, and again if the client changes "
-                      "these settings.")
-        note.setWordWrap(True)
-        note.setObjectName("muted")
-        layout.addWidget(note)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        self.not_now_button = QPushButton("Not now")
-        self.not_now_button.clicked.connect(self.reject)
-        self.accept_button = QPushButton("Accept and start")
-        self.accept_button.setObjectName("primary")
-        self.accept_button.setDefault(True)
-        self.accept_button.clicked.connect(self._on_accept_clicked)
-        buttons.addWidget(self.not_now_button)
-        buttons.addWidget(self.accept_button)
-        layout.addLayout(buttons)
+        layout.addWidget(label("You are asked once per contract, and again if the client "
+                               "changes these settings.", "muted", wrap=True))
+        self.not_now_button = button("Not now", self.reject)
+        self.accept_button = button(
+            "Accept and start", self._on_accept_clicked, "primary", default=True
+        )
+        layout.addLayout(button_row(self.not_now_button, self.accept_button))
 
     def _on_accept_clicked(self) -> None:
         self.accepted_terms.emit(self.contract.id)

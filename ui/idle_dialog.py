@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout, QWidget
 
+from ui.dialog_parts import button, button_row, label
 from ui.formatting import hours_minutes_long, local_time
 from ui.icons import TrayState, state_icon
 
@@ -31,30 +32,21 @@ class IdlePromptDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(22, 20, 22, 18)
         layout.setSpacing(10)
-        title = QLabel(f"Idle for {hours_minutes_long(idle_minutes)}")
-        title.setObjectName("title")
-        layout.addWidget(title)
+        layout.addWidget(label(f"Idle for {hours_minutes_long(idle_minutes)}", "title"))
         self.span = QLabel(
             f"No keyboard or mouse input from {local_time(idle_since)} "
             f"to {local_time(returned_at)}."
         )
         self.span.setObjectName("idle_span")
         layout.addWidget(self.span)
-        hint = QLabel("Keep it if you were working away from the keyboard (a call, reading).\n"
-                      "Discarded minutes are removed from their slots and not billed.")
-        hint.setObjectName("muted")
-        layout.addWidget(hint)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        self.discard_button = QPushButton(f"Discard {hours_minutes_long(idle_minutes)}")
-        self.discard_button.setObjectName("danger")
-        self.discard_button.clicked.connect(lambda: self._answer(False))
-        self.keep_button = QPushButton("Keep the time")
-        self.keep_button.setObjectName("primary")
-        self.keep_button.clicked.connect(lambda: self._answer(True))
-        buttons.addWidget(self.discard_button)
-        buttons.addWidget(self.keep_button)
-        layout.addLayout(buttons)
+        layout.addWidget(label(
+            "Keep it if you were working away from the keyboard (a call, reading).\n"
+            "Discarded minutes are removed from their slots and not billed.", "muted"))
+        self.discard_button = button(
+            f"Discard {hours_minutes_long(idle_minutes)}", lambda: self._answer(False), "danger"
+        )
+        self.keep_button = button("Keep the time", lambda: self._answer(True), "primary")
+        layout.addLayout(button_row(self.discard_button, self.keep_button))
 
     def _answer(self, keep: bool) -> None:
         if self._answered:

@@ -13,12 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout, QWidget
 
 from tracker.clock import Clock
 from tracker.shot import CaptureProvenance, ShotCapturer
 from tracker.store import Store
 from ui.background import BackgroundTasks
+from ui.dialog_parts import button, button_row
 
 GRANT_SETTING = "screenshot_portal_granted"
 EXPLANATION = (
@@ -62,16 +63,9 @@ class PortalGrantDialog(QDialog):
         self.status.setObjectName("grant_status")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        self.later = QPushButton("Later")
-        self.later.clicked.connect(self.reject)
-        self.allow = QPushButton("Allow screenshots")
-        self.allow.setDefault(True)
-        self.allow.clicked.connect(self._on_allow_clicked)
-        buttons.addWidget(self.later)
-        buttons.addWidget(self.allow)
-        layout.addLayout(buttons)
+        self.later = button("Later", self.reject)
+        self.allow = button("Allow screenshots", self._on_allow_clicked, default=True)
+        layout.addLayout(button_row(self.later, self.allow))
 
     def _on_allow_clicked(self) -> None:
         self.allow.setEnabled(False)

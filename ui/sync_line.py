@@ -34,6 +34,14 @@ def sync_counts(sync: SyncStatus) -> str:
     return " · ".join(parts)
 
 
+def _until_next(sync: SyncStatus, now: datetime, lead: str, unplanned: str) -> str:
+    """``lead`` and how soon the next attempt is, or ``unplanned`` when none is set."""
+    if sync.next_attempt is None:
+        return unplanned
+    seconds = max(int((sync.next_attempt - now).total_seconds()), 0)
+    return f"{lead} {_in(seconds)}"
+
+
 def _head(sync: SyncStatus, now: datetime) -> str:
     if sync.state is SyncBadge.SIGNED_OUT:
         # the server's reason when it signed us out ("Signed out: session expired")
@@ -41,17 +49,11 @@ def _head(sync: SyncStatus, now: datetime) -> str:
     if sync.state is SyncBadge.UPLOADING:
         return "Uploading…"
     if sync.state is SyncBadge.OFFLINE:
-        if sync.next_attempt is not None:
-            seconds = max(int((sync.next_attempt - now).total_seconds()), 0)
-            return f"Offline — next try {_in(seconds)}"
-        return "Offline"
+        return _until_next(sync, now, "Offline — next try", "Offline")
     if sync.state is SyncBadge.ERROR:
         return f"Sync problem: {sync.message}"
     if sync.state is SyncBadge.WAITING:
-        if sync.next_attempt is not None:
-            seconds = max(int((sync.next_attempt - now).total_seconds()), 0)
-            return f"Next sync {_in(seconds)}"
-        return "Waiting to sync"
+        return _until_next(sync, now, "Next sync", "Waiting to sync")
     # up to date: all sent that may be sent; "✓" only if nothing is held either
     if sync.held_slots or sync.pending_slots:
         return "Sent all that is due"

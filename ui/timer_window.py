@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.activity_meter import ActivityMeter, activity_text
+from ui.dialog_parts import label
 from ui.formatting import clock_duration, hours_minutes, local_time, money
 from ui.icons import app_icon
 from ui.last_shot_panel import LastShotPanel
@@ -37,13 +38,6 @@ def _card() -> tuple[QFrame, QVBoxLayout]:
     layout.setContentsMargins(16, 14, 16, 14)
     layout.setSpacing(6)
     return frame, layout
-
-
-def _label(text: str, name: str = "") -> QLabel:
-    label = QLabel(text)
-    if name:
-        label.setObjectName(name)
-    return label
 
 
 class SignInPage(QWidget):
@@ -65,10 +59,10 @@ class SignInPage(QWidget):
         logo.setPixmap(app_icon().pixmap(48, 48))
         logo.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         outer.addWidget(logo)
-        title = _label("Sign in to Workdiary", "title")
+        title = label("Sign in to Workdiary", "title")
         title.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         outer.addWidget(title)
-        subtitle = _label("Track time on your hourly contracts.", "subtitle")
+        subtitle = label("Track time on your hourly contracts.", "subtitle")
         subtitle.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         outer.addWidget(subtitle)
 
@@ -90,7 +84,7 @@ class SignInPage(QWidget):
         form.addRow("Password", self.password)
         card_layout.addLayout(form)
 
-        self.error = _label("", "error")
+        self.error = label("", "error")
         self.error.setWordWrap(True)
         self.error.hide()
         card_layout.addWidget(self.error)
@@ -156,7 +150,7 @@ class TrackingPage(QWidget):
     def _build_header(self, outer: QVBoxLayout) -> None:
         """Who is signed in, and the contract being tracked."""
         header = QHBoxLayout()
-        self.account = _label("", "muted")
+        self.account = label("", "muted")
         header.addWidget(self.account, 1)
         self.sign_out_button = QPushButton("Sign out")
         self.sign_out_button.setObjectName("link")
@@ -168,7 +162,7 @@ class TrackingPage(QWidget):
         self.contract_box.setObjectName("contract")
         self.contract_box.currentIndexChanged.connect(self._on_contract_box_changed)
         outer.addWidget(self.contract_box)
-        self.contract_terms = _label("", "muted")
+        self.contract_terms = label("", "muted")
         outer.addWidget(self.contract_terms)
 
     def _build_today(self, outer: QVBoxLayout) -> None:
@@ -176,33 +170,33 @@ class TrackingPage(QWidget):
         shot."""
         today_card, today_layout = _card()
         caption_row = QHBoxLayout()
-        caption_row.addWidget(_label("CURRENT SESSION", "caption"))
+        caption_row.addWidget(label("CURRENT SESSION", "caption"))
         caption_row.addStretch(1)
-        self.state = _label("Stopped", "state_stopped")
+        self.state = label("Stopped", "state_stopped")
         caption_row.addWidget(self.state)
         today_layout.addLayout(caption_row)
-        self.session_clock = _label("0:00:00", "big_time")
+        self.session_clock = label("0:00:00", "big_time")
         today_layout.addWidget(self.session_clock)
-        self.since = _label("", "muted")
+        self.since = label("", "muted")
         today_layout.addWidget(self.since)
         totals = QHBoxLayout()
-        totals.addWidget(_label("Today", "muted"))
-        self.today = _label("0:00", "")
+        totals.addWidget(label("Today", "muted"))
+        self.today = label("0:00", "")
         self.today.setToolTip("Today on this contract")
         self.today.setStyleSheet("font-weight: 600;")
         totals.addWidget(self.today)
         totals.addStretch(1)
-        totals.addWidget(_label("All contracts", "muted"))
-        self.today_all = _label("0:00", "")
+        totals.addWidget(label("All contracts", "muted"))
+        self.today_all = label("0:00", "")
         self.today_all.setObjectName("today_all")
         self.today_all.setStyleSheet("font-weight: 600;")
         totals.addWidget(self.today_all)
         today_layout.addLayout(totals)
         activity_row = QHBoxLayout()
-        activity_row.addWidget(_label("This slot", "muted"))
+        activity_row.addWidget(label("This slot", "muted"))
         self.activity_meter = ActivityMeter()
         activity_row.addWidget(self.activity_meter, 1)
-        self.activity_text = _label("", "muted")
+        self.activity_text = label("", "muted")
         activity_row.addWidget(self.activity_text)
         today_layout.addLayout(activity_row)
         outer.addWidget(today_card)
@@ -217,10 +211,10 @@ class TrackingPage(QWidget):
         self.memo.setPlaceholderText("What are you working on?")
         self.memo.editingFinished.connect(self._on_memo_editing_finished)
         outer.addWidget(self.memo)
-        self.memo_hint = _label("", "muted")
+        self.memo_hint = label("", "muted")
         outer.addWidget(self.memo_hint)
 
-        self.notice = _label("", "notice")
+        self.notice = label("", "notice")
         self.notice.setWordWrap(True)
         self.notice.hide()
         outer.addWidget(self.notice)
@@ -235,22 +229,22 @@ class TrackingPage(QWidget):
         """This week's total against the cap."""
         week_card, week_layout = _card()
         week_row = QHBoxLayout()
-        week_row.addWidget(_label("THIS WEEK", "caption"))
+        week_row.addWidget(label("THIS WEEK", "caption"))
         week_row.addStretch(1)
-        self.week = _label("0:00", "")
+        self.week = label("0:00", "")
         self.week.setObjectName("week")
         week_row.addWidget(self.week)
         week_layout.addLayout(week_row)
         self.cap_bar = QProgressBar()
         self.cap_bar.setTextVisible(False)
         week_layout.addWidget(self.cap_bar)
-        self.cap_left = _label("", "muted")
+        self.cap_left = label("", "muted")
         week_layout.addWidget(self.cap_left)
         outer.addWidget(week_card)
 
     def _build_footer(self, outer: QVBoxLayout) -> None:
         """The sync line and the buttons to the diary and settings."""
-        self.sync_label = _label("", "muted")
+        self.sync_label = label("", "muted")
         self.sync_label.setObjectName("sync")
         self.sync_label.setWordWrap(True)
         outer.addWidget(self.sync_label)

@@ -8,11 +8,13 @@ change answers with a :class:`ChangePublic`: what it created, the transfers, the
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel
 
 from billing.api.deps import (
     AdminUser,
@@ -44,6 +46,7 @@ from billing.api.milestones_schemas import (
     present_book,
     present_transfers,
 )
+from billing.api.present import from_row
 from billing.api.responses import ADMIN_READ, ADMIN_WRITE, CONTRACT_READ, CONTRACT_WRITE
 from billing.api.uploads import spooled
 from billing.blob_http import blob_response
@@ -111,6 +114,87 @@ for method, tail, action, role in _BY_SEQ:
     )
 
 
+class _BodyRoute(NamedTuple):
+    """A route that acts on one milestone (or escrow dispute) by its seq with a body."""
+
+    method: str
+    tail: str
+    action: Callable[..., Change]
+    schema: type[BaseModel]
+    roles: tuple[Role, ...]
+    # the body's one field, passed on as the action's text; None: the fields as keywords
+    text_field: str | None = None
+    status_code: int = status.HTTP_200_OK
+
+
+_CLIENT = (Role.CLIENT,)
+_FREELANCER = (Role.FREELANCER,)
+_PARTY = (Role.FREELANCER, Role.CLIENT)
+_WITH_BODY = [
+    _BodyRoute("PATCH", "/milestones/{seq}", fixed_price.edit_milestone, MilestoneUpdate, _CLIENT),
+    _BodyRoute(
+        "POST", "/milestones/{seq}/submit", fixed_price.submit, Submission, _FREELANCER, "message"
+    ),
+    _BodyRoute(
+        "POST",
+        "/milestones/{seq}/request-changes",
+        fixed_price.request_changes,
+        ChangeRequest,
+        _CLIENT,
+        "message",
+    ),
+    _BodyRoute("POST", "/milestones/{seq}/approve", fixed_price.approve, Approval, _CLIENT),
+    _BodyRoute(
+        "POST",
+        "/milestones/{seq}/escrow-disputes",
+        fixed_price.open_escrow_dispute,
+        EscrowDisputeCreate,
+        _PARTY,
+        "reason",
+        status.HTTP_201_CREATED,
+    ),
+    _BodyRoute(
+        "POST",
+        "/escrow-disputes/{seq}/resolve",
+        fixed_price.resolve_escrow_dispute,
+        EscrowSplit,
+        (*_PARTY, Role.ADMIN),
+    ),
+]
+
+
+def _with_body(spec: _BodyRoute) -> Callable[..., ChangePublic]:
+    def route(
+        seq: Seq,
+        body: BaseModel,
+        session: SessionDep,
+        clock: ClockDep,
+        access: ContractAccess = Depends(contract_access(*spec.roles)),
+    ) -> ChangePublic:
+        if spec.text_field is None:
+            args: tuple[object, ...] = ()
+            fields = body.model_dump()
+        else:
+            args, fields = (getattr(body, spec.text_field),), {}
+        change = spec.action(session, access, seq, *args, **fields, now=clock.now())
+        return _changed(session, access, change)
+
+    route.__annotations__["body"] = spec.schema  # FastAPI reads the body's model from here
+    return route
+
+
+for spec in _WITH_BODY:
+    router.add_api_route(
+        "/contracts/{contract_id}" + spec.tail,
+        _with_body(spec),
+        methods=[spec.method],
+        name=spec.action.__name__,
+        description=inspect.cleandoc(spec.action.__doc__ or ""),
+        status_code=spec.status_code,
+        responses=CONTRACT_WRITE,
+    )
+
+
 # --- reading ------------------------------------------------------------------------------
 
 
@@ -137,46 +221,6 @@ def add_milestone(
     return _changed(session, access, change)
 
 
-@router.patch("/contracts/{contract_id}/milestones/{seq}", responses=CONTRACT_WRITE)
-def edit_milestone(
-    seq: Seq, body: MilestoneUpdate, access: ClientContract, session: SessionDep, clock: ClockDep
-) -> ChangePublic:
-    """Client: change a future milestone (not while a proposal is pending)."""
-    fields = body.model_dump()
-    change = fixed_price.edit_milestone(session, access, seq, **fields, now=clock.now())
-    return _changed(session, access, change)
-
-
-# --- the work ------------------------------------------------------------------------------
-
-
-@router.post("/contracts/{contract_id}/milestones/{seq}/submit", responses=CONTRACT_WRITE)
-def submit(
-    seq: Seq, body: Submission, access: FreelancerContract, session: SessionDep, clock: ClockDep
-) -> ChangePublic:
-    """Freelancer: hand in the work of the active milestone."""
-    change = fixed_price.submit(session, access, seq, body.message, now=clock.now())
-    return _changed(session, access, change)
-
-
-@router.post("/contracts/{contract_id}/milestones/{seq}/request-changes", responses=CONTRACT_WRITE)
-def request_changes(
-    seq: Seq, body: ChangeRequest, access: ClientContract, session: SessionDep, clock: ClockDep
-) -> ChangePublic:
-    """Client: send submitted work back; the milestone is active again."""
-    change = fixed_price.request_changes(session, access, seq, body.message, now=clock.now())
-    return _changed(session, access, change)
-
-
-@router.post("/contracts/{contract_id}/milestones/{seq}/approve", responses=CONTRACT_WRITE)
-def approve(
-    seq: Seq, body: Approval, access: ClientContract, session: SessionDep, clock: ClockDep
-) -> ChangePublic:
-    """Client: approve & pay, with an optional bonus and an optional smaller release."""
-    change = fixed_price.approve(session, access, seq, **body.model_dump(), now=clock.now())
-    return _changed(session, access, change)
-
-
 @router.post("/contracts/{contract_id}/escrow/end", responses=CONTRACT_WRITE)
 def end_contract(access: ContractParty, session: SessionDep, clock: ClockDep) -> ChangePublic:
     """Either side: end the contract; escrow left goes back to the client."""
@@ -188,16 +232,8 @@ def end_contract(access: ContractParty, session: SessionDep, clock: ClockDep) ->
 
 
 def _attachment(row: FixedAttachment) -> AttachmentPublic:
-    return AttachmentPublic(
-        id=row.id,
-        milestone_seq=row.milestone_seq,
-        filename=row.filename,
-        content_type=row.content_type,
-        size_bytes=row.size_bytes,
-        sha256=row.sha256,
-        uploaded_at=row.uploaded_at,
-        url=f"/api/v1/contracts/{row.contract_id}/attachments/{row.id}",
-    )
+    url = f"/api/v1/contracts/{row.contract_id}/attachments/{row.id}"
+    return from_row(AttachmentPublic, row, url=url)
 
 
 @router.post(
@@ -314,33 +350,6 @@ def request_milestone(
 
 
 # --- escrow disputes -----------------------------------------------------------------------
-
-
-@router.post(
-    "/contracts/{contract_id}/milestones/{seq}/escrow-disputes",
-    status_code=status.HTTP_201_CREATED,
-    responses=CONTRACT_WRITE,
-)
-def open_escrow_dispute(
-    seq: Seq,
-    body: EscrowDisputeCreate,
-    access: ContractParty,
-    session: SessionDep,
-    clock: ClockDep,
-) -> ChangePublic:
-    """Either side: dispute a funded milestone's escrow; it waits for an admin."""
-    change = fixed_price.open_escrow_dispute(session, access, seq, body.reason, now=clock.now())
-    return _changed(session, access, change)
-
-
-@router.post("/contracts/{contract_id}/escrow-disputes/{seq}/resolve", responses=CONTRACT_WRITE)
-def resolve_escrow_dispute(
-    seq: Seq, body: EscrowSplit, access: EscrowViewer, session: SessionDep, clock: ClockDep
-) -> ChangePublic:
-    """The assigned admin: split the escrow held between freelancer and client."""
-    fields = body.model_dump()
-    change = fixed_price.resolve_escrow_dispute(session, access, seq, **fields, now=clock.now())
-    return _changed(session, access, change)
 
 
 def _queued(

@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from billing.api.present import from_row
 from billing.db.milestones_tables import FixedEscrowDispute
 from billing.domain.milestones import next_to_activate
 from billing.domain.milestones_model import (
@@ -322,28 +323,11 @@ def _present_milestones(book: EscrowBook) -> list[MilestonePublic]:
     disputed = {d.milestone_seq for d in book.disputes if d.state.value == "open"}
     after = DEFAULT_POLICY.auto_approve_after
     return [
-        MilestonePublic(
-            seq=m.seq,
-            title=m.title,
-            description=m.description,
-            due_date=m.due_date,
-            amount_cents=m.amount_cents,
+        from_row(
+            MilestonePublic,
+            m,
             origin=m.origin.value,
             state=m.state.value,
-            escrow_cents=m.escrow_cents,
-            funded_cents=m.funded_cents,
-            carried_in_cents=m.carried_in_cents,
-            released_cents=m.released_cents,
-            refunded_cents=m.refunded_cents,
-            carried_out_cents=m.carried_out_cents,
-            bonus_cents=m.bonus_cents,
-            created_at=m.created_at,
-            activated_at=m.activated_at,
-            submitted_at=m.submitted_at,
-            submission_message=m.submission_message,
-            changes_requested_message=m.changes_requested_message,
-            released_at=m.released_at,
-            auto_approved=m.auto_approved,
             auto_approve_at=(
                 m.submitted_at + after
                 if m.state is MilestoneState.SUBMITTED and m.submitted_at is not None
@@ -356,25 +340,8 @@ def _present_milestones(book: EscrowBook) -> list[MilestonePublic]:
 
 
 def _present_proposal(proposal: Proposal) -> ProposalPublic:
-    return ProposalPublic(
-        seq=proposal.seq,
-        message=proposal.message,
-        state=proposal.state.value,
-        changes=[
-            ProposalChangePublic(
-                kind=c.kind.value,
-                milestone_seq=c.milestone_seq,
-                title=c.title,
-                description=c.description,
-                due_date=c.due_date,
-                amount_cents=c.amount_cents,
-                clear_due_date=c.clear_due_date,
-            )
-            for c in proposal.changes
-        ],
-        created_at=proposal.created_at,
-        decided_at=proposal.decided_at,
-    )
+    changes = [from_row(ProposalChangePublic, c, kind=c.kind.value) for c in proposal.changes]
+    return from_row(ProposalPublic, proposal, state=proposal.state.value, changes=changes)
 
 
 def _present_disputes(

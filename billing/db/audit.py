@@ -26,13 +26,14 @@ def record(
 def record_by_id(
     session: Session,
     at: datetime,
-    actor_id: int,
+    actor_id: int | None,
     action: str,
     contract_id: int | None,
     subject: str,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    """:func:`record` for an actor known by id (e.g. the contract's freelancer)."""
+    """:func:`record` for an actor known by id (e.g. the contract's freelancer); None: the
+    scheduled jobs acted, not a person."""
     session.add(
         AuditRecord(
             at=at,

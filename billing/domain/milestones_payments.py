@@ -23,7 +23,6 @@ from billing.domain.milestones_model import (
     Milestone,
     MilestoneConflict,
     MilestoneInvalid,
-    MilestoneNotFound,
     MilestoneOrigin,
     MilestoneRequest,
     MilestoneState,
@@ -32,13 +31,16 @@ from billing.domain.milestones_model import (
 from billing.domain.milestones_rules import (
     TITLE_MAX,
     Outcome,
+    by_seq,
     check_amount,
     check_text,
+    decide,
     find_milestone,
     fund,
     next_seq,
     open_dispute_on,
     pay_freelancer,
+    pending_by_seq,
     refund_to_client,
     require_actor,
     require_funded,
@@ -76,18 +78,8 @@ def request_milestone(
     return Outcome(created_seq=request.seq)
 
 
-def _find_request(book: EscrowBook, seq: int) -> MilestoneRequest:
-    for request in book.requests:
-        if request.seq == seq:
-            return request
-    raise MilestoneNotFound(f"milestone request {seq} does not exist on this contract")
-
-
 def _pending_request(book: EscrowBook, seq: int) -> MilestoneRequest:
-    request = _find_request(book, seq)
-    if request.state is not RequestState.PENDING:
-        raise MilestoneConflict(f"milestone request {seq} is {request.state.value}, not pending")
-    return request
+    return pending_by_seq(book.requests, seq, "milestone request", RequestState.PENDING)
 
 
 def accept_request(book: EscrowBook, actor: Actor, seq: int, *, now: datetime) -> Outcome:
@@ -118,19 +110,13 @@ def accept_request(book: EscrowBook, actor: Actor, seq: int, *, now: datetime) -
 def decline_request(book: EscrowBook, actor: Actor, seq: int, *, now: datetime) -> Outcome:
     """The client declines; nothing was ever paid."""
     require_actor(actor, Actor.CLIENT, doing="decline a milestone request")
-    request = _pending_request(book, seq)
-    request.state = RequestState.DECLINED
-    request.decided_at = now
-    return Outcome()
+    return decide(_pending_request(book, seq), RequestState.DECLINED, now)
 
 
 def withdraw_request(book: EscrowBook, actor: Actor, seq: int, *, now: datetime) -> Outcome:
     """The freelancer takes back a request still pending; nothing was ever paid."""
     require_actor(actor, Actor.FREELANCER, doing="withdraw a milestone request")
-    request = _pending_request(book, seq)
-    request.state = RequestState.WITHDRAWN
-    request.decided_at = now
-    return Outcome()
+    return decide(_pending_request(book, seq), RequestState.WITHDRAWN, now)
 
 
 def open_escrow_dispute(
@@ -154,10 +140,7 @@ def open_escrow_dispute(
 
 
 def find_dispute(book: EscrowBook, seq: int) -> EscrowDispute:
-    for dispute in book.disputes:
-        if dispute.seq == seq:
-            return dispute
-    raise MilestoneNotFound(f"escrow dispute {seq} does not exist on this contract")
+    return by_seq(book.disputes, seq, "escrow dispute")
 
 
 def check_escrow_message(book: EscrowBook, seq: int, body: str) -> str:

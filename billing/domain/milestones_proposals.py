@@ -20,7 +20,6 @@ from billing.domain.milestones_model import (
     Milestone,
     MilestoneConflict,
     MilestoneInvalid,
-    MilestoneNotFound,
     MilestoneOrigin,
     MilestoneState,
     Proposal,
@@ -32,11 +31,13 @@ from billing.domain.milestones_rules import (
     check_amount,
     check_text,
     check_title,
+    decide,
     find_milestone,
     fund,
     has_pending_proposal,
     next_seq,
     open_dispute_on,
+    pending_by_seq,
     require_actor,
     require_kind,
     require_open,
@@ -117,16 +118,8 @@ def _checked_changes(
     return tuple(_normalized(book, change) for change in changes)
 
 
-def _find_proposal(book: EscrowBook, seq: int) -> Proposal:
-    for proposal in book.proposals:
-        if proposal.seq == seq:
-            return proposal
-    raise MilestoneNotFound(f"proposal {seq} does not exist on this contract")
-
-
-def _require_pending(proposal: Proposal) -> None:
-    if proposal.state is not ProposalState.PENDING:
-        raise MilestoneConflict(f"proposal {proposal.seq} is {proposal.state.value}, not pending")
+def _pending_proposal(book: EscrowBook, seq: int) -> Proposal:
+    return pending_by_seq(book.proposals, seq, "proposal", ProposalState.PENDING)
 
 
 def propose(
@@ -179,8 +172,7 @@ def accept_proposal(book: EscrowBook, actor: Actor, seq: int, *, now: datetime) 
     """The client accepts every change of a pending proposal at once."""
     require_actor(actor, Actor.CLIENT, doing="accept a proposal")
     require_open(book)
-    proposal = _find_proposal(book, seq)
-    _require_pending(proposal)
+    proposal = _pending_proposal(book, seq)
     changes = _checked_changes(book, proposal.changes)
     transfers: list[EscrowTransfer] = []
     next_milestone = next_seq([m.seq for m in book.milestones])
@@ -213,19 +205,10 @@ def accept_proposal(book: EscrowBook, actor: Actor, seq: int, *, now: datetime) 
 def reject_proposal(book: EscrowBook, actor: Actor, seq: int, *, now: datetime) -> Outcome:
     """The client turns the whole proposal down."""
     require_actor(actor, Actor.CLIENT, doing="reject a proposal")
-    return _close_pending(book, seq, ProposalState.REJECTED, now)
+    return decide(_pending_proposal(book, seq), ProposalState.REJECTED, now)
 
 
 def withdraw_proposal(book: EscrowBook, actor: Actor, seq: int, *, now: datetime) -> Outcome:
     """The freelancer takes back their pending proposal."""
     require_actor(actor, Actor.FREELANCER, doing="withdraw a proposal")
-    return _close_pending(book, seq, ProposalState.WITHDRAWN, now)
-
-
-def _close_pending(book: EscrowBook, seq: int, state: ProposalState, now: datetime) -> Outcome:
-    """A pending proposal ends in ``state`` without changing the plan."""
-    proposal = _find_proposal(book, seq)
-    _require_pending(proposal)
-    proposal.state = state
-    proposal.decided_at = now
-    return Outcome()
+    return decide(_pending_proposal(book, seq), ProposalState.WITHDRAWN, now)

@@ -6,8 +6,11 @@ operation leaves the book exactly as it was.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
+from typing import Any, Protocol, TypeVar
 
 from billing.domain.milestones_model import (
     FUNDED_STATES,
@@ -87,11 +90,47 @@ def check_amount(amount_cents: int, what: str = "the amount") -> int:
     return amount_cents
 
 
+class _Numbered(Protocol):
+    seq: int
+
+
+Numbered = TypeVar("Numbered", bound=_Numbered)
+
+
+def by_seq(items: Iterable[Numbered], seq: int, what: str) -> Numbered:
+    """The ``what`` (a milestone, a proposal …) that has number ``seq`` on this contract."""
+    for item in items:
+        if item.seq == seq:
+            return item
+    raise MilestoneNotFound(f"{what} {seq} does not exist on this contract")
+
+
+class _Decided(Protocol):
+    seq: int
+    state: Any  # the record's own state enum (a proposal's, a request's)
+    decided_at: datetime | None
+
+
+Decided = TypeVar("Decided", bound=_Decided)
+
+
+def pending_by_seq(items: Iterable[Decided], seq: int, what: str, pending: Enum) -> Decided:
+    """:func:`by_seq`, refused unless it still waits for an answer (is ``pending``)."""
+    item = by_seq(items, seq, what)
+    if item.state is not pending:
+        raise MilestoneConflict(f"{what} {seq} is {item.state.value}, not pending")
+    return item
+
+
+def decide(record: _Decided, state: Enum, now: datetime) -> Outcome:
+    """A pending proposal or request ends in ``state`` without moving money."""
+    record.state = state
+    record.decided_at = now
+    return Outcome()
+
+
 def find_milestone(book: EscrowBook, seq: int) -> Milestone:
-    for milestone in book.milestones:
-        if milestone.seq == seq:
-            return milestone
-    raise MilestoneNotFound(f"milestone {seq} does not exist on this contract")
+    return by_seq(book.milestones, seq, "milestone")
 
 
 def plan(book: EscrowBook) -> list[Milestone]:

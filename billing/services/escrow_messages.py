@@ -8,11 +8,12 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from billing.access import ContractAccess
+from billing.db import audit
 from billing.db import escrow_messages as messages_db
 from billing.db import milestones as rows
 from billing.db.errors import Forbidden, NotFound
 from billing.db.milestones_tables import FixedEscrowDisputeMessage
-from billing.db.models import AuditRecord, Contract, Role, User
+from billing.db.models import Contract, Role, User
 from billing.domain import milestones as rules
 from billing.services.fixed_price import service_errors
 
@@ -30,16 +31,10 @@ def add_message(
     with service_errors():
         text = rules.check_escrow_message(loaded.book, seq, body)
     message = messages_db.add(session, row.id, on.user.id, text, now)
-    session.add(
-        AuditRecord(
-            at=now,
-            actor_id=on.user.id,
-            action="fixed_escrow_dispute_message",
-            contract_id=on.contract.id,
-            subject=f"escrow dispute {seq}",
-            detail={"message_id": message.id},
-        )
-    )
+    subject = f"escrow dispute {seq}"
+    detail = {"message_id": message.id}
+    action = "fixed_escrow_dispute_message"
+    audit.record(session, now, on.user, action, on.contract.id, subject, detail)
     session.commit()
     return message
 

@@ -23,13 +23,13 @@ from sqlalchemy.orm import Session
 
 from billing.access import ContractAccess
 from billing.blobs import BlobStore, Upload
-from billing.db import ledger
+from billing.db import audit, ledger
 from billing.db import milestones as rows
 from billing.db import milestones_attachments as attachments
 from billing.db.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from billing.db.milestones import LoadedBook
 from billing.db.milestones_tables import FixedAttachment, FixedEscrowDispute
-from billing.db.models import AuditRecord, Contract, Role, User
+from billing.db.models import Contract, Role, User
 from billing.domain import milestones as rules
 from billing.domain.milestones import PendingAction
 from billing.domain.milestones_ledger import ContractParties, to_ledger
@@ -83,27 +83,6 @@ def _as_service_errors() -> Iterator[None]:
 service_errors = _as_service_errors  # the sibling services map refusals the same way
 
 
-def _audit(
-    session: Session,
-    actor_id: int | None,
-    contract_id: int,
-    action: str,
-    subject: str,
-    now: datetime,
-    detail: dict[str, object],
-) -> None:
-    session.add(
-        AuditRecord(
-            at=now,
-            actor_id=actor_id,
-            action=action,
-            contract_id=contract_id,
-            subject=subject,
-            detail=detail,
-        )
-    )
-
-
 def _post(session: Session, loaded: LoadedBook, outcomes: list[Outcome], now: datetime) -> None:
     """Save the book and post the transfers its outcomes caused."""
     rows.save_book(session, loaded)
@@ -144,13 +123,13 @@ def _apply(
         outcome = rule(loaded.book, on.actor, *args, now=now, **kwargs)
     _post(session, loaded, [caught_up, outcome], now)
     created = "" if outcome.created_seq is None else f" #{outcome.created_seq}"
-    _audit(
+    audit.record_by_id(
         session,
-        on.user.id,
-        on.contract.id,
-        action,
-        f"contract {on.contract.id}{created}",
         now,
+        on.user.id,
+        action,
+        on.contract.id,
+        f"contract {on.contract.id}{created}",
         {"transfers": [t.key for t in outcome.transfers]},
     )
     session.commit()
@@ -382,13 +361,13 @@ def take_escrow_dispute(
     if row.assigned_admin_id not in (None, admin.id):
         raise Conflict("another admin handles this escrow dispute")
     row.assigned_admin_id = admin.id
-    _audit(
+    audit.record_by_id(
         session,
-        admin.id,
-        row.contract_id,
-        "fixed_escrow_dispute_assigned",
-        f"escrow dispute {row.seq}",
         now,
+        admin.id,
+        "fixed_escrow_dispute_assigned",
+        row.contract_id,
+        f"escrow dispute {row.seq}",
         {},
     )
     session.commit()
@@ -507,13 +486,13 @@ def add_attachment(
         blob_key=key,
         uploaded_at=now,
     )
-    _audit(
+    audit.record_by_id(
         session,
-        on.user.id,
-        on.contract.id,
-        "fixed_attachment_added",
-        f"milestone {seq}",
         now,
+        on.user.id,
+        "fixed_attachment_added",
+        on.contract.id,
+        f"milestone {seq}",
         {"filename": name, "sha256": upload.sha256},
     )
     session.commit()
@@ -581,13 +560,13 @@ def _run_due_on(session: Session, contract: Contract, now: datetime) -> tuple[in
     if not any(o.transfers for o in outcomes) and book.ended_at == ended_before:
         return 0, 0
     _post(session, loaded, outcomes, now)
-    _audit(
+    audit.record_by_id(
         session,
-        None,
-        contract.id,
-        "fixed_jobs",
-        f"contract {contract.id}",
         now,
+        None,
+        "fixed_jobs",
+        contract.id,
+        f"contract {contract.id}",
         {"transfers": [t.key for o in outcomes for t in o.transfers]},
     )
     return (

@@ -24,6 +24,7 @@ from billing.web.deps import (
     CsrfChecked,
     PageDep,
     SecretDep,
+    Viewer,
     ViewerDep,
     WebContract,
     load_contract,
@@ -122,9 +123,7 @@ def dispute_slots(
     slot: Annotated[list[int], Form()] = [],  # noqa: B006 — FastAPI copies defaults
     day: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    access = load_contract(session, viewer, contract_id, Role.CLIENT)
-    if not slot:
-        raise HTTPException(422, detail="Tick at least one slot to dispute.")
+    access = _ticked(session, viewer, contract_id, Role.CLIENT, slot, "dispute")
     if not reason.strip():
         raise HTTPException(422, detail="Say why you dispute these slots.")
     starts = hourly_reads.selected_starts(session, access.contract, slot)
@@ -132,13 +131,12 @@ def dispute_slots(
         session, access.contract, viewer.user, starts, reason.strip(), now=clock.now()
     )
     minutes = dispute.disputed_minutes
-    return redirect(
-        f"/web/contracts/{contract_id}/diary?day={day}"
-        if day
-        else f"/web/contracts/{contract_id}/diary",
-        flash=f"Disputed {count_text(len(starts), 'slot')}, {duration_text(minutes)} — taken "
+    return _to_day(
+        contract_id,
+        day,
+        f"Disputed {count_text(len(starts), 'slot')}, {duration_text(minutes)} — taken "
         "out of the invoice until an admin resolves the dispute.",
-        secret=secret,
+        secret,
     )
 
 
@@ -155,18 +153,33 @@ def delete_slots(
     slot: Annotated[list[int], Form()] = [],  # noqa: B006
     day: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    access = load_contract(session, viewer, contract_id, Role.FREELANCER)
-    if not slot:
-        raise HTTPException(422, detail="Tick at least one slot to delete.")
+    access = _ticked(session, viewer, contract_id, Role.FREELANCER, slot, "delete")
     starts = hourly_reads.selected_starts(session, access.contract, slot)
     hourly.delete_slots(session, blobs, access.contract, starts, actor=viewer.user, now=clock.now())
-    return redirect(
-        f"/web/contracts/{contract_id}/diary?day={day}"
-        if day
-        else f"/web/contracts/{contract_id}/diary",
-        flash=f"Deleted {count_text(len(starts), 'slot')}; their time is not billed.",
-        secret=secret,
-    )
+    deleted = f"Deleted {count_text(len(starts), 'slot')}; their time is not billed."
+    return _to_day(contract_id, day, deleted, secret)
+
+
+def _ticked(
+    session: SessionDep,
+    viewer: Viewer,
+    contract_id: int,
+    role: Role,
+    slot_ids: list[int],
+    doing: str,
+) -> WebContract:
+    """The contract, for ``role`` only, once the form ticked at least one slot on it."""
+    access = load_contract(session, viewer, contract_id, role)
+    if not slot_ids:
+        raise HTTPException(422, detail=f"Tick at least one slot to {doing}.")
+    return access
+
+
+def _to_day(contract_id: int, day: str, flash: str, secret: bytes) -> Response:
+    """Back to the diary on the day the form was posted from (today's when none)."""
+    url = f"/web/contracts/{contract_id}/diary"
+    response: Response = redirect(f"{url}?day={day}" if day else url, flash=flash, secret=secret)
+    return response
 
 
 def _cap_from_form(text: str) -> int | None:

@@ -33,13 +33,14 @@ from billing.domain.milestones import next_to_activate
 from billing.domain.milestones_model import (
     DEFAULT_POLICY,
     DisputeState,
+    EscrowBook,
     MilestoneState,
     ProposalState,
 )
 from billing.services import escrow_messages, fixed_price
 from billing.services.fixed_price import SeqAction, TextAction
 from billing.web import money_confirm
-from billing.web.confirm import Confirmed, confirm_page, is_confirmed
+from billing.web.confirm import Confirmation, Confirmed, confirm_page, is_confirmed
 from billing.web.deps import CsrfChecked, PageDep, SecretDep, ViewedContract, ViewerDep
 from billing.web.formatting import money_text
 from billing.web.milestone_forms import blank_as_none, minor_units, validated
@@ -74,6 +75,19 @@ def _to_plan(contract_id: int, message: str, secret: bytes) -> Response:
     """Back to the contract's plan, saying what happened."""
     response: Response = redirect(_plan_url(contract_id), flash=message, secret=secret)
     return response
+
+
+def _ask(
+    page: PageDep,
+    session: SessionDep,
+    access: ViewedContract,
+    confirmation_of: Callable[[EscrowBook], Confirmation],
+    fields: dict[str, str] | None = None,
+) -> Response:
+    """The confirm step of a form that moves money, worded from the book as it is now;
+    ``fields`` are posted again on confirming."""
+    asked = confirmation_of(fixed_price.read_book(session, access.contract))
+    return confirm_page(page, asked, back=_plan_url(access.contract.id), fields=fields)
 
 
 def _post(path: str) -> Callable[[Handler], Handler]:
@@ -237,9 +251,8 @@ def activate(
     confirmed: Confirmed = "",
 ) -> Response:
     if not is_confirmed(confirmed):
-        book = fixed_price.read_book(session, access.contract)
-        asked = money_confirm.activation(book, seq, access.contract.currency)
-        return confirm_page(page, asked, back=_plan_url(access.contract.id))
+        currency = access.contract.currency
+        return _ask(page, session, access, lambda b: money_confirm.activation(b, seq, currency))
     fixed_price.activate(session, access, seq, now=clock.now())
     return _back(access, f"Milestone {seq} is active and funded in escrow.", page.secret)
 
@@ -290,10 +303,11 @@ def approve(
         end_contract=end_contract == "yes",
     )
     if not is_confirmed(confirmed):
-        book = fixed_price.read_book(session, access.contract)
-        asked = money_confirm.approval(book, seq, body, access.contract.currency)
         fields = {"release": release, "bonus": bonus, "end_contract": end_contract}
-        return confirm_page(page, asked, back=_plan_url(access.contract.id), fields=fields)
+        currency = access.contract.currency
+        return _ask(
+            page, session, access, lambda b: money_confirm.approval(b, seq, body, currency), fields
+        )
     secret = page.secret
     fixed_price.approve(session, access, seq, **body.model_dump(), now=clock.now())
     bonus_text = money_text(body.bonus_cents, access.contract.currency)
@@ -312,9 +326,8 @@ def end_contract(
     confirmed: Confirmed = "",
 ) -> Response:
     if not is_confirmed(confirmed):
-        book = fixed_price.read_book(session, access.contract)
-        asked = money_confirm.ending(book, access.contract.currency, access.role.value)
-        return confirm_page(page, asked, back=_plan_url(access.contract.id))
+        currency, role = access.contract.currency, access.role.value
+        return _ask(page, session, access, lambda b: money_confirm.ending(b, currency, role))
     fixed_price.end_contract(session, access, now=clock.now())
     done = "The contract has ended; escrow left was refunded to the client."
     return _back(access, done, page.secret)
