@@ -52,9 +52,7 @@ def test_the_weeks_bound_selects_exactly_the_weeks_past_their_period() -> None:
         bound = retention.expired_weeks_bound(now)
         for offset in range(-3, 4):
             week = week_start(now - timedelta(days=365 + 12)) + timedelta(weeks=offset)
-            due = retention.is_due(
-                WeekTimeline(week).finalize_at, now, under_open_dispute=False
-            )
+            due = retention.is_due(WeekTimeline(week).finalize_at, now, under_open_dispute=False)
             assert (week <= bound) == due, (now, week)
     assert retention.week_expires_at(utc(2026, 11, 5, 9)) == FINALIZED + timedelta(days=365)
 
