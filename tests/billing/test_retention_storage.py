@@ -14,7 +14,9 @@ from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import func, select, text
 
-from billing.blobs import LocalBlobStore
+from billing.blob_s3 import S3BlobStore, S3Location, make_s3_client
+from billing.blob_sweep import sweep_orphan_blobs
+from billing.blobs import BlobStore, LocalBlobStore
 from billing.config import Settings
 from billing.db.accounts import create_user
 from billing.db.contracts import create_hourly_contract
@@ -29,6 +31,15 @@ from billing.passwords import Passwords
 from billing.services.hourly import put_slot, shot_key
 from billing.services.retention import AUDIT_ACTION
 from tests.support.db import migrated_engine
+from tests.support.s3 import (
+    ACCESS_KEY,
+    REGION,
+    SECRET_KEY,
+    fresh_bucket,
+    moto_endpoint,  # noqa: F401
+    s3_client,
+)
+from tests.support.server import free_port
 from tracker.clock import utc
 
 MONDAY = utc(2026, 11, 2)
@@ -37,7 +48,7 @@ IMAGE = b"\xff\xd8\xff" + b"evidence" * 64
 SHA = hashlib.sha256(IMAGE).hexdigest()
 
 
-def _contracts_with_a_shot_each(url: str, blobs: LocalBlobStore, contracts: int) -> list[str]:
+def _contracts_with_a_shot_each(url: str, blobs: BlobStore, contracts: int) -> list[str]:
     """``contracts`` hourly contracts, each with one slot on Tuesday and its shot stored."""
     engine = migrated_engine(url)
     factory = make_session_factory(engine)
@@ -107,6 +118,34 @@ def test_job_runners_side_by_side_delete_each_shot_once(database_url: str, tmp_p
             assert notes == {RETENTION_SHOT_NOTE}
             assert set(session.scalars(select(ContractWeek.shots_expired))) == {True}
         assert not (tmp_path / "unused").exists()  # the store given was used, no other
+    finally:
+        engine.dispose()
+
+
+def test_a_store_out_of_reach_leaves_the_blob_to_the_sweep(
+    tmp_path: Path,
+    moto_endpoint: str,  # noqa: F811
+) -> None:
+    url = f"sqlite:///{tmp_path / 'billing.sqlite3'}"
+    bucket = fresh_bucket(moto_endpoint)
+    store = S3BlobStore(s3_client(moto_endpoint), bucket)
+    [key] = _contracts_with_a_shot_each(url, store, 1)
+    nobody = S3Location(bucket, f"http://127.0.0.1:{free_port()}", REGION, ACCESS_KEY, SECRET_KEY)
+    out_of_reach = S3BlobStore(make_s3_client(nobody, max_attempts=1), bucket)
+    engine = migrated_engine(url)
+    factory = make_session_factory(engine)
+    settings = Settings(database_url=url, data_dir=tmp_path / "unused")
+    expiry = FINALIZED + timedelta(days=366)
+    try:
+        run_jobs(factory, FINALIZED, settings, blobs=store)
+        report = run_jobs(factory, expiry, settings, blobs=out_of_reach)
+        assert "shots_expired" not in report  # the run goes on; nothing was removed
+        with unit_of_work(factory) as session:
+            slot = session.scalars(select(Slot)).one()
+            assert (slot.shot_note, slot.shot_blob_key) == (RETENTION_SHOT_NOTE, None)
+        assert store.exists(key)  # no row names it any more: the sweep's to remove
+        assert sweep_orphan_blobs(factory, store, expiry + timedelta(hours=2)) == [key]
+        assert not store.exists(key)
     finally:
         engine.dispose()
 
