@@ -11,6 +11,7 @@ environment as ``WORKDIARY_<FIELD>`` (``WORKDIARY_WEB_SECRET``, ``WORKDIARY_BLOB
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal
@@ -20,6 +21,7 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from billing.db.session import SQLITE_SYNCHRONOUS, sqlite_url
+from billing.domain.retention import DEFAULT_RETENTION_DAYS, MAX_RETENTION_DAYS, ShotRetention
 
 MIB = 1024 * 1024
 
@@ -97,6 +99,9 @@ class Settings(BaseSettings):
     sign_in_window: timedelta = Field(default=timedelta(minutes=15), gt=timedelta(0))
     # PostgreSQL: weekly slot partitions the jobs keep created ahead of the current week
     slot_partitions_ahead: int = Field(default=4, ge=1, le=520)
+    # shots are deleted this many days after their week's finalization, except while an
+    # open dispute concerns the week (billing.services.retention, a job step)
+    shot_retention_days: int = DEFAULT_RETENTION_DAYS
 
     @field_validator(
         "database_url",
@@ -133,6 +138,21 @@ class Settings(BaseSettings):
         if mode not in SQLITE_SYNCHRONOUS:
             raise ValueError(f"must be one of {', '.join(SQLITE_SYNCHRONOUS)}")
         return mode
+
+    @field_validator("shot_retention_days", mode="before")
+    @classmethod
+    def _whole_days(cls, value: object) -> int:
+        # say what is wanted, not which parse failed (WORKDIARY_SHOT_RETENTION_DAYS=1.5)
+        text = "" if isinstance(value, bool) else str(value).strip()
+        if re.fullmatch(r"[0-9]{1,6}", text) is None or not 1 <= int(text) <= MAX_RETENTION_DAYS:
+            raise ValueError(
+                f"must be a whole number of days from 1 to {MAX_RETENTION_DAYS}, got {value!r}"
+            )
+        return int(text)
+
+    @property
+    def shot_retention(self) -> ShotRetention:
+        return ShotRetention.of_days(self.shot_retention_days)
 
     @property
     def url(self) -> str:

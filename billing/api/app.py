@@ -65,7 +65,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         scheduler = None
         if run_scheduler and settings.jobs_interval_seconds > 0:
-            scheduler = Scheduler(session_factory, clock, settings)
+            scheduler = Scheduler(session_factory, clock, settings, blobs=app.state.blobs)
             scheduler.start()
         try:
             yield

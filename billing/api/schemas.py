@@ -241,7 +241,10 @@ class SlotPublic(BaseModel):
     memo: str
     manual: bool
     shot: ShotPublic | None
-    shot_note: str | None
+    shot_note: str | None = Field(
+        description="why there is no image: the tracker's reason, or retention_deleted "
+        "(the server deleted the shot after the retention period; its sha256 stays)"
+    )
     clock_jump: bool = Field(description="the wall clock jumped during the slot; a signal")
     capture_source: str | None = Field(
         default=None, description="x11, portal or none:<reason>; null if not reported")

@@ -35,6 +35,7 @@ from billing.db.models import (
     User,
 )
 from billing.db.slots import HeldSlot
+from billing.domain.retention import RETENTION_SHOT_NOTE, RETENTION_SHOT_TEXT
 from billing.domain.slots import ContractTerms, SlotBody, is_audited_shrink, refusal
 from billing.domain.weeks import (
     FREELANCER_ANSWER_WINDOW,
@@ -419,17 +420,24 @@ def put_shot(
     try:
         with committed(session):
             slot = slots_db.live_slot(session, contract.id, slot_start, for_update=True)
+            _refuse_expired_shot(slot)  # the retention step may have run meanwhile
             created = slot.shot_blob_key != key
             slot.shot_blob_key = key
-    except NotFound:
+    except (NotFound, Conflict):
         blobs.delete(key)
         raise
     return slot, created
 
 
+def _refuse_expired_shot(slot: Slot) -> None:
+    if slot.shot_note == RETENTION_SHOT_NOTE:
+        raise Conflict(f"{RETENTION_SHOT_TEXT}: the server keeps no image for this slot")
+
+
 def _check_shot(slot: Slot, upload: Upload) -> None:
     if slot.shot_sha256 is None:
         raise Conflict("this slot was synced without a shot")
+    _refuse_expired_shot(slot)
     if upload.size == 0:
         raise Invalid("empty body: send the image bytes")
     if upload.sha256 != slot.shot_sha256:

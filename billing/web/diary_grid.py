@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from billing.domain.retention import RETENTION_SHOT_NOTE, RETENTION_SHOT_TEXT
 from billing.web.formatting import duration_text
 
 CELLS_PER_HOUR = 6
@@ -21,6 +22,7 @@ SHOT_NOTES = {
     "stopped_before_shot": "no shot: stopped first",
     "capture_unavailable": "capture unavailable",
     "screenshots_off": "screenshots off",
+    RETENTION_SHOT_NOTE: RETENTION_SHOT_TEXT,  # set by the server, not the tracker
 }
 SLOT_MINUTES = 10
 # how the tracker took the shot and counted activity (the tracker's capture_choice)
