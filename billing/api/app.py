@@ -21,6 +21,7 @@ from billing.api import (
     admin,
     auth,
     contracts,
+    devices,
     disputes,
     escrow_messages,
     invoices,
@@ -95,7 +96,9 @@ def create_app(
     app.add_middleware(ApiCacheControl, prefix=f"{API_PREFIX}/")
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, contracts, slots, invoices, disputes, admin, milestones, escrow_messages):
+    routers = (auth, devices, contracts, slots, invoices, disputes, admin, milestones,
+               escrow_messages)
+    for module in routers:
         api.include_router(module.router)
     app.include_router(api)
     web.install(app)

@@ -76,6 +76,7 @@ def slot(row: Slot, dispute_id: int | None) -> schemas.SlotPublic:
         clock_jump=row.clock_jump,
         capture_source=row.capture_source,
         activity_source=row.activity_source,
+        verified=row.verified,
         over_limit_minutes=row.over_limit_minutes,
         dispute_id=dispute_id,
     )
