@@ -24,6 +24,7 @@ from billing.api import (
     devices,
     disputes,
     escrow_messages,
+    evidence,
     invoices,
     milestones,
     slots,
@@ -96,8 +97,8 @@ def create_app(
     app.add_middleware(ApiCacheControl, prefix=f"{API_PREFIX}/")
 
     api = APIRouter(prefix=API_PREFIX)
-    routers = (auth, devices, contracts, slots, invoices, disputes, admin, milestones,
-               escrow_messages)
+    routers = (auth, devices, contracts, slots, evidence, invoices, disputes, admin,
+               milestones, escrow_messages)
     for module in routers:
         api.include_router(module.router)
     app.include_router(api)

@@ -72,3 +72,22 @@ def entries_of_contract(
                ChainEntryRow.slot_start >= start, ChainEntryRow.slot_start < end)
         .order_by(ChainEntryRow.id)
     ))
+
+
+def chain_segment(
+    session: Session, contract_id: int, start: datetime, end: datetime
+) -> list[tuple[ChainEntryRow, str]]:
+    """The contract's entries, with their device's key, from the first to the last one
+    received that records a slot in ``[start, end)``: a run that links in order even when
+    a late slot of another week was signed in between."""
+    week = entries_of_contract(session, contract_id, start, end)
+    if not week:
+        return []
+    rows = session.execute(
+        select(ChainEntryRow, Device.public_key)
+        .join(Device, Device.id == ChainEntryRow.device_id)
+        .where(ChainEntryRow.contract_id == contract_id,
+               ChainEntryRow.id >= week[0].id, ChainEntryRow.id <= week[-1].id)
+        .order_by(ChainEntryRow.id)
+    )
+    return [(row[0], row[1]) for row in rows]

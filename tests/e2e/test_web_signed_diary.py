@@ -5,12 +5,14 @@ real Chromium; the slots are signed and sent as the tracker's uploader sends the
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from playwright.sync_api import BrowserContext, expect
 
+from billing.domain.evidence_check import check_bundle
 from diarychain.chain import ChainEntry, append, to_wire
 from diarychain.keys import DeviceKey
 from diarychain.records import GapRecord
@@ -99,3 +101,8 @@ def test_the_diary_shows_signed_slots_the_weeks_state_and_a_break_for_a_gap(
         "3 of 4 slots signed and verified; 1 declared gap")
     assert accessibility_problems(page) == []
     save_screenshot(page, "signed-diary")
+    with page.expect_download() as download:
+        page.get_by_test_id("evidence-link").click()
+    findings = check_bundle(Path(download.value.path()).read_bytes())
+    assert all(finding.holds for finding in findings), findings
+    assert any("3 of 4 slots are the records" in finding.text for finding in findings)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import stat
+import subprocess
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,6 +21,7 @@ from diarychain.records import GENESIS
 from sync.credentials import CredentialStore
 from sync.service import SyncService
 from sync.wire import iso, slot_body
+from tests.support.server import SERVER
 from tests.sync.backend import PASSWORD, Backend
 from tests.sync.conftest import WEEK
 from tracker.clock import ManualClock
@@ -165,3 +167,49 @@ def test_a_slot_the_server_cannot_verify_stays_on_the_tracker_refused_with_the_r
     assert backend.slot_rows(seeded.contract_id) == []
 
 
+
+
+def _verify(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*SERVER, "verify", str(path)], capture_output=True, text=True,
+                          timeout=120, check=False)
+
+
+def test_a_weeks_evidence_bundle_verifies_offline_and_one_changed_byte_fails_it(
+    backend: Backend, data_dir: Path, tmp_path: Path
+) -> None:
+    seeded = backend.seed_contract(WEEK)
+    backend.set_time(NOON)
+    with Store(data_dir) as store:
+        for start in (_at(9), _at(9, 10), _at(9, 20)):
+            store.write_slot(_slot(seeded.contract_id, start))
+        service = _service(store, backend, tmp_path)
+        service.sign_in(seeded.freelancer_email, PASSWORD)
+        service.uploader.drain()
+        store.delete_slot(seeded.contract_id, _at(9, 20), NOON)
+        service.uploader.drain()
+    v1 = _slot(seeded.contract_id, _at(9, 30))
+    assert Api(backend, seeded.freelancer_email).put(v1, slot_body(v1, NOON)).status_code == 201
+    bundles = {}
+    for email in (seeded.freelancer_email, seeded.client_email):  # both parties may download
+        answer = requests.get(
+            f"{backend.url}/api/v1/contracts/{seeded.contract_id}/evidence",
+            params={"week": WEEK.date().isoformat()},
+            headers={"Authorization": f"Bearer {backend.token(email)}"}, timeout=30)
+        assert answer.status_code == 200 and answer.headers["content-type"] == "application/zip"
+        bundles[email] = answer.content
+    bundle = tmp_path / "week.zip"
+    bundle.write_bytes(bundles[seeded.client_email])
+    checked = _verify(bundle)
+    assert checked.returncode == 0, checked.stdout
+    assert "4 signed entries, signatures and links hold" in checked.stdout  # 3 slots, 1 deletion
+    assert "3 of 4 slots are the records their entries sign" in checked.stdout
+    original = bundle.read_bytes()
+    # one changed byte: in a record, in the first header, in the central directory
+    record_at = original.index(b'"memo": "signed work"') + 10
+    for offset in (record_at, 10, len(original) - 30):
+        changed = bytearray(original)
+        changed[offset] ^= 0x01
+        bundle.write_bytes(bytes(changed))
+        failed = _verify(bundle)
+        assert failed.returncode == 1, (offset, failed.stdout)
+        assert "the bundle does NOT verify" in failed.stdout
