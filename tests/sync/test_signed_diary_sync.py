@@ -213,3 +213,23 @@ def test_a_weeks_evidence_bundle_verifies_offline_and_one_changed_byte_fails_it(
         failed = _verify(bundle)
         assert failed.returncode == 1, (offset, failed.stdout)
         assert "the bundle does NOT verify" in failed.stdout
+
+
+def test_idle_discarded_after_sync_is_a_new_signed_entry_the_server_applies(
+    backend: Backend, data_dir: Path, tmp_path: Path
+) -> None:
+    seeded = backend.seed_contract(WEEK)
+    backend.set_time(NOON)
+    with Store(data_dir) as store:
+        store.write_slot(_slot(seeded.contract_id, _at(9)))
+        service = _service(store, backend, tmp_path)
+        service.sign_in(seeded.freelancer_email, PASSWORD)
+        service.uploader.drain()
+        store.remove_minutes(seeded.contract_id, _at(9), [7, 8, 9], NOON)
+        service.uploader.drain()
+        (kept,) = store.slots_between(WEEK, NOON)
+        assert kept.sync_state == "synced" and kept.minute_count == 7
+    (remote,) = backend.diary_week(backend.token(seeded.freelancer_email), seeded.contract_id,
+                                   WEEK.date())
+    assert (remote["minutes"], remote["verified"]) == (7, True)
+    assert [kind for kind, _, _, _ in backend.chain_entries(seeded.contract_id)] == ["slot"] * 2
