@@ -81,6 +81,7 @@ def slot_body(
 # server takes up to 500 slots, but a worst-case memo (1000 escaped characters) is ~12 KiB.
 BATCH_MAX_SLOTS = 100
 BATCH_MAX_BYTES = 400 * 1024
+SIGNED_OVERHEAD = 600  # device key, prev_hash, hash, signature and the JSON around them
 
 
 def batch_body(
@@ -105,8 +106,9 @@ def batches(
     chunk: list[Slot] = []
     size = 0
     for slot in slots:
-        # client_now has a fixed width, so any instant measures the same
-        item = len(json.dumps(slot_body(slot, slot.slot_start))) + 40
+        # client_now has a fixed width, so any instant measures the same; a signed slot
+        # also carries its record (about the body again) and the hashes and signature
+        item = 2 * len(json.dumps(slot_body(slot, slot.slot_start))) + SIGNED_OVERHEAD
         if chunk and (
             chunk[0].contract_id != slot.contract_id
             or len(chunk) >= max_slots
