@@ -22,6 +22,7 @@ import random
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -34,6 +35,7 @@ import tests.support.server
 from bench.ingest import login, make_contracts
 from billing.db.models import Slot as ServerSlot
 from billing.db.session import make_engine
+from diarychain.ingest import SignedRun
 from sync.api import ApiClient
 from sync.errors import ApiError
 from sync.retry import Backoff
@@ -94,7 +96,11 @@ class SinglePutsOnly(ApiClient):
     """The client as it was before the batch path: the batch endpoint 'is not there'."""
 
     def put_slots(
-        self, contract_id: int, slots: list[Slot], client_time: datetime
+        self,
+        contract_id: int,
+        slots: list[Slot],
+        client_time: datetime,
+        runs: Sequence[SignedRun | None] = (),
     ) -> list[BatchItem]:
         raise ApiError(404, "no batch endpoint")
 

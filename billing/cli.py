@@ -1,4 +1,5 @@
-"""``workdiary-server``: serve, migrate, run-jobs, sweep-blobs, create-user, create-contract, demo.
+"""``workdiary-server``: serve, migrate, run-jobs, sweep-blobs, create-user, create-contract, demo,
+verify.
 
 Every command takes ``--data-dir`` (default: the platform's user data dir for
 "Workdiary-server"); ``DATABASE_URL=postgresql+psycopg://…`` selects PostgreSQL.
@@ -23,6 +24,7 @@ from billing.db.errors import ServiceError
 from billing.db.migrate import upgrade
 from billing.db.models import Contract, ContractKind, Role, User
 from billing.db.session import make_engine, make_session_factory
+from billing.domain.evidence_check import check_bundle
 from billing.domain.money import check_currency, parse_minor
 from billing.passwords import Passwords
 from billing.services import accounts, hourly
@@ -353,7 +355,24 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("demo", parents=[common], help="create the demo data").set_defaults(
         run=cmd_demo
     )
+    _add_verify(commands)
     return parser
+
+
+def _add_verify(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    verify = commands.add_parser("verify", help="check a week's evidence bundle offline")
+    verify.add_argument("bundle", help="the zip downloaded from the diary or the API")
+    verify.set_defaults(run=cmd_verify)
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Print what holds in the bundle; exit 0 when everything does, 1 otherwise."""
+    findings = check_bundle(Path(args.bundle).read_bytes())
+    for finding in findings:
+        print(f"{'ok  ' if finding.holds else 'FAIL'} {finding.text}")
+    holds = all(finding.holds for finding in findings)
+    print("the bundle verifies" if holds else "the bundle does NOT verify")
+    return 0 if holds else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,4 +1,4 @@
-"""A thin ``requests`` client of the v1 wire contract (see ARCHITECTURE.md).
+"""A thin ``requests`` client of the wire contract (v1, plus v2's signed chain).
 
 Every call has a timeout; every answer >= 400 becomes :class:`ApiError` carrying the
 server's ``detail``. No retries here: :mod:`sync.retry` decides, the uploader repeats.
@@ -6,6 +6,7 @@ server's ``detail``. No retries here: :mod:`sync.retry` decides, the uploader re
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,12 +14,14 @@ from urllib.parse import quote
 
 import requests
 
+from diarychain.ingest import SignedRun
 from sync.errors import ApiError, WireError
 from sync.uploader import SlotReceipt
 from sync.wire import (
     BatchItem,
     batch_body,
     batch_receipt,
+    chain_body,
     hourly_contracts,
     iso,
     slot_body,
@@ -90,8 +93,18 @@ class ApiClient:
 
     # --- slots (the uploader's port) -------------------------------------------------
 
-    def put_slot(self, slot: Slot, client_time: datetime) -> SlotReceipt:
-        body = slot_body(slot, client_time)
+    def register_device(self, public_key: str) -> None:
+        """``POST /devices``: the server verifies what this key signs (idempotent)."""
+        self._request("POST", "/devices", json={"public_key": public_key})
+
+    def post_chain(self, contract_id: int, run: SignedRun) -> None:
+        """``POST /contracts/{id}/chain``: entries sent on their own (deletions, gaps)."""
+        self._request("POST", f"/contracts/{contract_id}/chain", json=chain_body(run))
+
+    def put_slot(
+        self, slot: Slot, client_time: datetime, run: SignedRun | None = None
+    ) -> SlotReceipt:
+        body = slot_body(slot, client_time, run)
         receipt = slot_receipt(
             self._json("PUT", _slot_path(slot.contract_id, slot.slot_start), json=body)
         )
@@ -100,11 +113,16 @@ class ApiClient:
         )
 
     def put_slots(
-        self, contract_id: int, slots: list[Slot], client_time: datetime
+        self,
+        contract_id: int,
+        slots: list[Slot],
+        client_time: datetime,
+        runs: Sequence[SignedRun | None] = (),
     ) -> list[BatchItem]:
         """``POST /contracts/{id}/slots``: the per-slot results, in the order sent."""
         answer = self._json(
-            "POST", f"/contracts/{contract_id}/slots", json=batch_body(slots, client_time)
+            "POST", f"/contracts/{contract_id}/slots",
+            json=batch_body(slots, client_time, runs),
         )
         return batch_receipt(answer, slots)
 

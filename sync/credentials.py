@@ -56,7 +56,7 @@ class CredentialStore:
     def __init__(
         self, backend: SecretBackend | None = None, config_dir: Path | None = None
     ) -> None:
-        self._backend: SecretBackend = backend if backend is not None else keyring.get_keyring()
+        self.backend: SecretBackend = backend if backend is not None else keyring.get_keyring()
         self._config_dir = config_dir if config_dir is not None else default_config_dir()
         self._warned = False
 
@@ -67,9 +67,9 @@ class CredentialStore:
     def save(self, credentials: Credentials) -> None:
         secret = json.dumps({"email": credentials.email, "token": credentials.token})
         try:
-            self._backend.set_password(SERVICE, credentials.server_url, secret)
+            self.backend.set_password(SERVICE, credentials.server_url, secret)
         except keyring.errors.KeyringError as error:
-            self._warn_fallback(error)
+            self.warn_fallback(error)
             entries = self._read_file()
             entries[credentials.server_url] = {
                 "email": credentials.email,
@@ -82,9 +82,9 @@ class CredentialStore:
 
     def load(self, server_url: str) -> Credentials | None:
         try:
-            secret = self._backend.get_password(SERVICE, server_url)
+            secret = self.backend.get_password(SERVICE, server_url)
         except keyring.errors.KeyringError as error:
-            self._warn_fallback(error)
+            self.warn_fallback(error)
             entry = self._read_file().get(server_url)
             return _credentials(server_url, entry)
         if secret is None:
@@ -98,16 +98,17 @@ class CredentialStore:
 
     def forget(self, server_url: str) -> None:
         try:
-            self._backend.delete_password(SERVICE, server_url)
+            self.backend.delete_password(SERVICE, server_url)
         except keyring.errors.PasswordDeleteError:
             pass  # nothing stored there
         except keyring.errors.KeyringError as error:
-            self._warn_fallback(error)
+            self.warn_fallback(error)
         self._drop_from_file(server_url)
 
     # --- the fallback file ---------------------------------------------------------
 
-    def _warn_fallback(self, error: Exception) -> None:
+    def warn_fallback(self, error: Exception) -> None:
+        """Say once per install that secrets go to 0600 files (the device key too)."""
         if self._warned:
             return
         self._warned = True
@@ -129,15 +130,11 @@ class CredentialStore:
 
     def _read_file(self) -> dict[str, dict[str, str]]:
         path = self.fallback_path
-        try:
-            mode = path.stat().st_mode & 0o777
-        except FileNotFoundError:
+        text = read_private_file(path)
+        if text is None:
             return {}
-        if mode & 0o077:
-            log.warning("%s was readable by others (mode %o); restricting it to 0600", path, mode)
-            path.chmod(0o600)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(text)
         except ValueError:
             log.error("%s is not valid JSON; ignoring it (sign in again)", path)
             return {}
@@ -147,18 +144,7 @@ class CredentialStore:
         return {key: value for key, value in data.items() if isinstance(value, dict)}
 
     def _write_file(self, entries: dict[str, dict[str, str]]) -> None:
-        self._config_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path = self.fallback_path
-        temporary = path.with_name(path.name + ".tmp")
-        # created 0600 from the first byte: never a moment where others could read it
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.fchmod(fd, 0o600)
-            os.write(fd, json.dumps(entries, indent=1).encode("utf-8"))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(temporary, path)
+        write_private_file(self.fallback_path, json.dumps(entries, indent=1))
 
     def _drop_from_file(self, server_url: str) -> None:
         entries = self._read_file()
@@ -168,6 +154,33 @@ class CredentialStore:
                 self._write_file(entries)
             else:
                 self.fallback_path.unlink(missing_ok=True)
+
+
+def read_private_file(path: Path) -> str | None:
+    """A secret's fallback file (None: there is none), made 0600 again if it was looser."""
+    try:
+        mode = path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        return None
+    if mode & 0o077:
+        log.warning("%s was readable by others (mode %o); restricting it to 0600", path, mode)
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8")
+
+
+def write_private_file(path: Path, text: str) -> None:
+    """Replace a secret's fallback file atomically; readable by the user only."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    temporary = path.with_name(path.name + ".tmp")
+    # created 0600 from the first byte: never a moment where others could read it
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, text.encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(temporary, path)
 
 
 def _credentials(server_url: str, entry: object) -> Credentials | None:

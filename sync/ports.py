@@ -6,11 +6,13 @@ store's SQLite module: an uploader test may pass any object with these methods.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
+from diarychain.chain import ChainEntry
+from diarychain.keys import DeviceKey
 from tracker.contract import Contract
 from tracker.model import Slot
 
@@ -66,6 +68,17 @@ class UploadQueue(Protocol):
     def mark_deletion_refused(self, contract_id: int, start: datetime, reason: str) -> None: ...
 
     def save_contracts(self, contracts: Sequence[Contract]) -> None: ...
+
+    # the signed diary (``tracker.store.chain_log``)
+    def sign_slots(
+        self, slots: Sequence[Slot], key: DeviceKey, now: datetime
+    ) -> list[tuple[ChainEntry, ...]]: ...
+
+    def sign_deletions(self, tombstones: Iterable[Slot], key: DeviceKey, now: datetime) -> None: ...
+
+    def unanswered_runs(self, key: DeviceKey) -> dict[int, tuple[ChainEntry, ...]]: ...
+
+    def mark_answered(self, hashes: Iterable[str]) -> None: ...
 
 
 class SyncStore(UploadQueue, Protocol):

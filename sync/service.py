@@ -13,10 +13,13 @@ import random
 from collections.abc import Callable
 from datetime import timedelta
 
+import requests
+
 from sync.api import DEFAULT_TIMEOUT, ApiClient
 from sync.auth import Account
 from sync.credentials import Credentials, CredentialStore
-from sync.errors import NotSignedIn
+from sync.device_key import DeviceKeyStore
+from sync.errors import ApiError, NotSignedIn
 from sync.lock import UploaderLock
 from sync.ports import SyncStore
 from sync.retry import Backoff
@@ -61,11 +64,9 @@ class SyncService:
         self.clock = clock if clock is not None else SystemClock()
         self.signals = SyncSignals()
         self._timeout = timeout
-        self.account = Account(
-            server_url,
-            credentials if credentials is not None else CredentialStore(),
-            self._client,
-        )
+        credentials = credentials if credentials is not None else CredentialStore()
+        self.account = Account(server_url, credentials, self._client)
+        self.device_keys = DeviceKeyStore(credentials)
         self._lock = UploaderLock(store.db_path)
         self._pause = pause
         self.uploader = Uploader(
@@ -75,6 +76,7 @@ class SyncService:
             Backoff(rng if rng is not None else random.Random(), cap_seconds=backoff_cap_seconds),
             signals=self.signals,
             hold=hold,
+            signer=self.device_keys.key,
         )
         self._thread: UploaderThread | None = None
         if self.account.current() is None:
@@ -94,10 +96,22 @@ class SyncService:
         connection error. On success the uploader (if started) resumes at once."""
         credentials = self.account.sign_in(email, password)
         self.store.set_setting(SERVER_URL_SETTING, self.account.server_url)
+        self._register_device()
         self.uploader.signed_in(self.account.client())
         self.signals.update(phase=SyncPhase.WAITING, last_error=None)
         self.nudge()
         return credentials
+
+    def _register_device(self) -> None:
+        """Register this install's public key, so the server verifies what it signs. Best
+        effort: the uploader registers it again before its first upload."""
+        client = self.account.client()
+        try:
+            client.register_device(self.device_keys.key().public_hex())
+        except (ApiError, requests.RequestException) as error:
+            log.warning("could not register this device's key yet: %s", error)
+        finally:
+            client.close()
 
     def sign_out(self) -> bool:
         """Blocking. Stops uploading, revokes the token on the server (best effort) and

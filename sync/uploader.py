@@ -11,6 +11,11 @@ pass. Because the may-hold mark is committed before the first byte is sent, a
 slot deleted at any point after that leaves a tombstone in the store, and the DELETE
 goes out on a later pass, across restarts (404: the server never held it, also done).
 
+Signed diary (wire v2), when the uploader has a device key: each pass first registers
+the key (once per sign-in), signs a deletion entry for each tombstone, and sends the
+entries no answered request carried yet (``POST /contracts/{id}/chain``). Each slot is
+signed in the store when it is committed for sending, and its body carries its entry.
+
 A slot whose minutes shrank after it was sent (idle discarded) is simply PUT again:
 the server applies a strict shrink of the body it holds as an audited change (see the
 wire contract in ``billing.api.schemas.SlotPut``).
@@ -52,6 +57,8 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Protocol
 
+from diarychain.ingest import SignedRun
+from diarychain.keys import DeviceKey
 from sync.errors import ApiError, signed_out_message
 from sync.ports import UploadQueue
 from sync.retry import Backoff, Decision, Operation, Verdict, decide, verdict_for_status
@@ -84,11 +91,21 @@ class SlotReceipt:
 class SlotApi(Protocol):
     """The requests the uploader needs (``sync.api.ApiClient`` is the real one)."""
 
-    def put_slot(self, slot: Slot, client_time: datetime) -> SlotReceipt: ...
+    def put_slot(
+        self, slot: Slot, client_time: datetime, run: SignedRun | None = None
+    ) -> SlotReceipt: ...
 
     def put_slots(
-        self, contract_id: int, slots: list[Slot], client_time: datetime
+        self,
+        contract_id: int,
+        slots: list[Slot],
+        client_time: datetime,
+        runs: Sequence[SignedRun | None] = (),
     ) -> list[BatchItem]: ...
+
+    def register_device(self, public_key: str) -> None: ...
+
+    def post_chain(self, contract_id: int, run: SignedRun) -> None: ...
 
     def health(self) -> None: ...
 
@@ -148,6 +165,8 @@ class Uploader:
     ``clock`` gives ``now`` (hold window, synced_at, the clock reading sent with each
     slot) and the monotonic time backoff is measured in. ``hold`` is the hold window, or
     a function giving it: it is read at every pass, so a changed setting applies at once.
+    ``signer`` gives the device key that signs the diary (None: v1 bodies, unsigned);
+    it is asked for at the first pass, so the keyring is not touched before.
     """
 
     def __init__(
@@ -162,6 +181,7 @@ class Uploader:
         batch_size: int = 500,
         idle_interval: float = 30.0,
         contracts_every: float = 300.0,
+        signer: Callable[[], DeviceKey] | None = None,
     ) -> None:
         self.store = store
         self.api = api
@@ -178,6 +198,10 @@ class Uploader:
         self._paused_for_sign_in = False
         self._told_refused_deletions = False
         self._last_contact: float | None = None  # monotonic: the server last answered
+        self._signer = signer
+        self._key: DeviceKey | None = None
+        self._registered = False  # the key was registered since the last sign-in
+        self._runs: dict[SlotId, SignedRun] = {}  # this pass's signed slots
 
     @property
     def hold(self) -> timedelta:
@@ -196,6 +220,7 @@ class Uploader:
         """A fresh token: resume after a 401."""
         self.api = api
         self._paused_for_sign_in = False
+        self._registered = False
         self._attempts.queue_failures = 0
 
     # --- one pass -----------------------------------------------------------------
@@ -216,6 +241,8 @@ class Uploader:
                 self._probe_if_idle()
             self.signals.update(phase=SyncPhase.UPLOADING)
             self._tell_refused_deletions_once()
+            self._runs.clear()
+            self._send_signed_entries(deletions)
             self._send_deletions(deletions, result)
             self._send_slots(queue, result)
         except _PassAborted as aborted:
@@ -381,6 +408,72 @@ class Uploader:
             log.warning("the server refused the contract list: %s", decision.reason)
             self._contracts_due_at = self.clock.monotonic() + self.contracts_every
 
+    # --- the signed diary -------------------------------------------------------------
+
+    def _device_key(self) -> DeviceKey | None:
+        if self._key is None and self._signer is not None:
+            self._key = self._signer()
+        return self._key
+
+    def _send_signed_entries(self, deletions: list[Slot]) -> None:
+        """Register the key (once per sign-in), sign the tombstones' deletions, and send
+        every entry no answered request carried yet, per contract."""
+        key = self._device_key()
+        if key is None:
+            return
+        if not self._registered:
+            decision = self._attempt(
+                Operation.READ, (), partial(self.api.register_device, key.public_hex())
+            )
+            if decision.verdict is not Verdict.DONE:
+                log.error("the server refused this device's key: %s", decision.reason)
+            self._registered = True
+        if deletions:
+            self.store.sign_deletions(deletions, key, self.clock.now())
+        for contract_id, entries in self.store.unanswered_runs(key).items():
+            run = SignedRun(key.public_hex(), entries)
+            decision = self._attempt(
+                Operation.PUT_SLOT, (), partial(self.api.post_chain, contract_id, run)
+            )
+            if decision.verdict is Verdict.DONE:
+                self.store.mark_answered(entry.hash for entry in entries)
+            else:
+                log.error("the server refused signed entries of contract %s: %s",
+                          contract_id, decision.reason)
+
+    def _sign(self, slots: Sequence[Slot]) -> list[SignedRun | None]:
+        """Sign ``slots`` as they will be sent (committed before anything is sent)."""
+        key = self._device_key()
+        if key is None:
+            return [None] * len(slots)
+        runs = self.store.sign_slots(slots, key, self.clock.now())
+        signed: list[SignedRun | None] = []
+        for slot, entries in zip(slots, runs, strict=True):
+            run = SignedRun(key.public_hex(), entries)
+            self._runs[(slot.contract_id, slot.slot_start)] = run
+            signed.append(run)
+        return signed
+
+    def _put(self, slot: Slot) -> SlotReceipt:
+        """The single PUT of ``slot``, with its signed run when it has one."""
+        run = self._runs.get((slot.contract_id, slot.slot_start))
+        if run is None:
+            return self.api.put_slot(slot, self.clock.now())
+        receipt = self.api.put_slot(slot, self.clock.now(), run)
+        self.store.mark_answered(entry.hash for entry in run.entries)
+        return receipt
+
+    def _put_batch(self, contract_id: int, sent: list[Slot]) -> list[BatchItem]:
+        runs = self._sign(sent)
+        if self._key is None:
+            return self.api.put_slots(contract_id, sent, self.clock.now())
+        items = self.api.put_slots(contract_id, sent, self.clock.now(), runs)
+        self.store.mark_answered(
+            entry.hash for item, run in zip(items, runs, strict=True)
+            if run is not None and 200 <= item.status < 300 for entry in run.entries
+        )
+        return items
+
     # --- deletions ----------------------------------------------------------------
 
     def _send_deletions(self, deletions: list[Slot], result: PassResult) -> None:
@@ -449,6 +542,7 @@ class Uploader:
             self.store.mark_sending(slot.contract_id, slot.slot_start)
         except SlotNotFound:
             return False, None  # deleted before we sent anything: the server never saw it
+        self._sign([slot])
         return True, image
 
     def _send_batch(
@@ -473,7 +567,7 @@ class Uploader:
         decision = self._attempt(
             Operation.PUT_SLOTS,
             [(slot.contract_id, slot.slot_start) for slot in sent],
-            lambda: answer.append(self.api.put_slots(contract_id, sent, self.clock.now())),
+            lambda: answer.append(self._put_batch(contract_id, sent)),
         )
         if decision.verdict is not Verdict.DONE:
             # refused as a whole (a malformed item, no batch endpoint here): one by one,
@@ -497,7 +591,7 @@ class Uploader:
             # maybe our own lost earlier copy won a race: the single PUT asks once more
             receipt: list[SlotReceipt] = []
             decision = self._confirm(
-                slot, lambda: receipt.append(self.api.put_slot(slot, self.clock.now()))
+                slot, lambda: receipt.append(self._put(slot))
             )
             if decision.verdict is Verdict.DONE:
                 return receipt[0]
@@ -528,7 +622,7 @@ class Uploader:
         decision = self._attempt(
             Operation.PUT_SLOT,
             [(slot.contract_id, slot.slot_start)],
-            lambda: receipt.append(self.api.put_slot(slot, self.clock.now())),
+            lambda: receipt.append(self._put(slot)),
         )
         if decision.verdict is not Verdict.DONE:
             self._reject(slot, decision.reason, result)

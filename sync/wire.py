@@ -1,4 +1,7 @@
-"""Translation between the tracker's objects and the v1 wire bodies (no HTTP here).
+"""Translation between the tracker's objects and the wire bodies (no HTTP here).
+
+Wire v2 adds ``chain`` to a slot body: the device key and the signed entries it
+carries (:func:`chain_body`); without it the body is v1, which the server still takes.
 
 The server's OpenAPI document (``billing.api.schemas``) is the contract: ``SlotPut``
 for a slot, ``ContractPublic`` for a contract. Only this module knows field names.
@@ -12,9 +15,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from diarychain.chain import to_wire
+from diarychain.ingest import SignedRun
 from sync.errors import WireError
 from tracker.contract import Contract
 from tracker.model import Slot
+from tracker.signed_diary import shot_note
 
 
 def iso(instant: datetime) -> str:
@@ -37,18 +43,17 @@ def instant_from_wire(text: object) -> datetime:
     return instant.astimezone(UTC)
 
 
-def shot_note(slot: Slot) -> str | None:
-    """Why a slot has no shot, in the server's words (None when it has one, or manual)."""
-    if slot.shot is not None or slot.manual:
-        return None
-    if slot.shot_state == "unavailable":
-        return "capture_unavailable"
-    return "screenshots_off" if slot.shot_state == "off" else "stopped_before_shot"
+def chain_body(run: SignedRun) -> dict[str, Any]:
+    """The ``SignedChain`` body: the device key and the entries, in chain order."""
+    return {"device_key": run.device_key, "entries": [to_wire(e) for e in run.entries]}
 
 
-def slot_body(slot: Slot, client_now: datetime) -> dict[str, Any]:
-    """The ``SlotPut`` body. Everything but ``client_now`` is fixed by the slot, so a
-    replay after a lost answer is recognised by the server as the same slot."""
+def slot_body(
+    slot: Slot, client_now: datetime, run: SignedRun | None = None
+) -> dict[str, Any]:
+    """The ``SlotPut`` body, with the signed ``run`` ending in the slot's own entry (v2).
+    Everything but ``client_now`` is fixed by the slot, so a replay after a lost answer
+    is recognised by the server as the same slot."""
     minutes = sorted(slot.minutes, key=lambda m: m.index)
     body: dict[str, Any] = {
         "minutes": len(minutes),
@@ -67,6 +72,8 @@ def slot_body(slot: Slot, client_now: datetime) -> dict[str, Any]:
         # how the shot was taken and activity counted (X11/Wayland); a signal as well
         "provenance": {"capture": slot.capture_source, "activity": slot.activity_source},
     }
+    if run is not None:
+        body["chain"] = chain_body(run)
     return body
 
 
@@ -74,13 +81,18 @@ def slot_body(slot: Slot, client_now: datetime) -> dict[str, Any]:
 # server takes up to 500 slots, but a worst-case memo (1000 escaped characters) is ~12 KiB.
 BATCH_MAX_SLOTS = 100
 BATCH_MAX_BYTES = 400 * 1024
+SIGNED_OVERHEAD = 600  # device key, prev_hash, hash, signature and the JSON around them
 
 
-def batch_body(slots: Sequence[Slot], client_now: datetime) -> dict[str, Any]:
-    """The ``SlotBatch`` body: each slot's ``SlotPut`` body plus its ``slot_start``."""
+def batch_body(
+    slots: Sequence[Slot], client_now: datetime, runs: Sequence[SignedRun | None] = ()
+) -> dict[str, Any]:
+    """The ``SlotBatch`` body: each slot's ``SlotPut`` body plus its ``slot_start``
+    (``runs``: each slot's signed run, in the same order; empty: v1 bodies)."""
+    signed = list(runs) or [None] * len(slots)
     return {
-        "slots": [{"slot_start": iso(slot.slot_start), **slot_body(slot, client_now)}
-                  for slot in slots]
+        "slots": [{"slot_start": iso(slot.slot_start), **slot_body(slot, client_now, run)}
+                  for slot, run in zip(slots, signed, strict=True)]
     }
 
 
@@ -94,8 +106,9 @@ def batches(
     chunk: list[Slot] = []
     size = 0
     for slot in slots:
-        # client_now has a fixed width, so any instant measures the same
-        item = len(json.dumps(slot_body(slot, slot.slot_start))) + 40
+        # client_now has a fixed width, so any instant measures the same; a signed slot
+        # also carries its record (about the body again) and the hashes and signature
+        item = 2 * len(json.dumps(slot_body(slot, slot.slot_start))) + SIGNED_OVERHEAD
         if chunk and (
             chunk[0].contract_id != slot.contract_id
             or len(chunk) >= max_slots

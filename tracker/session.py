@@ -34,6 +34,7 @@ from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from diarychain.keys import DeviceKey
 from timekeeping.wording import duration
 from tracker import events as ev
 from tracker.activity import ActivityCounter, ActivityCounts, InputSource, NamedActivitySource
@@ -139,6 +140,7 @@ class TrackingSession:
         store_executor: Executor | None = None,
         idle_threshold: timedelta = DEFAULT_IDLE_THRESHOLD,
         jump_tolerance_seconds: float = DEFAULT_JUMP_TOLERANCE_SECONDS,
+        signer: Callable[[], DeviceKey] | None = None,
     ) -> None:
         self._clock = clock
         self._rng = rng
@@ -150,7 +152,9 @@ class TrackingSession:
         self._jump_tolerance = jump_tolerance_seconds
         self._listeners: list[Listener] = []
         # finished slots go to the store through this queue (kept and retried on failure)
-        self._writer = SlotWriter(store, store_executor or SynchronousExecutor(), self._emit)
+        self._writer = SlotWriter(
+            store, store_executor or SynchronousExecutor(), self._emit, signer=signer
+        )
         now = clock.now()
         self._idle = IdleWatch(idle_threshold, now)
         self._contract: Contract | None = None

@@ -12,17 +12,23 @@ Emits (through ``emit``): :class:`~tracker.events.SlotClosed` once a slot is sto
 :class:`~tracker.events.SlotDropped` for a slot the store refuses for good,
 :class:`~tracker.events.StoreWriteFailed` when writing starts failing (or the cause
 changes) and :class:`~tracker.events.StoreWriteRecovered` when the queue is empty again.
+
+A slot dropped after a week of failed writes is lost: with a ``signer`` (the device
+key), it becomes a signed *declared gap* in the diary as soon as the store takes a write
+again, so the server and the client see a stated loss rather than a silent hole.
 """
 
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from diarychain.keys import DeviceKey
 from tracker import events as ev
 from tracker.model import Slot
 from tracker.slots import SLOT_MINUTES
@@ -43,6 +49,7 @@ class SlotWriter:
         executor: Executor,
         emit: Callable[[ev.Event], None],
         capacity: int = WEEK_OF_SLOTS,
+        signer: Callable[[], DeviceKey] | None = None,
     ) -> None:
         self._store = store
         self._executor = executor
@@ -53,6 +60,9 @@ class SlotWriter:
         self._fault: WriteFault | None = None
         self._retry_at: datetime | None = None
         self._saved_since_fault = 0
+        self._signer = signer
+        # (contract, slot start, why, when) of dropped slots, declared once writes work
+        self._lost: deque[tuple[int, datetime, str, datetime]] = deque()
 
     @property
     def fault(self) -> WriteFault | None:
@@ -69,13 +79,10 @@ class SlotWriter:
         while len(self._queue) > self._capacity:
             dropped = self._queue.popleft()
             cause = self._fault.cause if self._fault else "the store is not writable"
-            self._emit(
-                ev.SlotDropped(
-                    dropped.contract_id,
-                    dropped.slot_start,
-                    f"not saved for a week ({cause}); memory holds {self._capacity} slots",
-                )
-            )
+            reason = f"not saved for a week ({cause}); memory holds {self._capacity} slots"
+            self._emit(ev.SlotDropped(dropped.contract_id, dropped.slot_start, reason))
+            if self._signer is not None:
+                self._lost.append((dropped.contract_id, dropped.slot_start, reason, now))
         self.pump(now)
 
     def pump(self, now: datetime) -> None:
@@ -128,12 +135,24 @@ class SlotWriter:
         return False
 
     def _on_saved(self, now: datetime) -> None:
+        self._declare_lost()
         if self._fault is None:
             return
         self._saved_since_fault += 1
         if not self._queue:
             saved, self._saved_since_fault, self._fault = self._saved_since_fault, 0, None
             self._emit(ev.StoreWriteRecovered(now, saved))
+
+    def _declare_lost(self) -> None:
+        """The store takes writes again: each dropped slot becomes a signed gap entry
+        (kept for the next saved slot if this write fails too)."""
+        while self._lost and self._signer is not None:
+            contract_id, start, reason, at = self._lost[0]
+            try:
+                self._store.declare_gap(contract_id, start, reason, self._signer(), at)
+            except (sqlite3.Error, OSError):  # still not writable: the next saved slot retries
+                return
+            self._lost.popleft()
 
     def report_failure(self, error: BaseException, now: datetime) -> None:
         """A store write failed (here or elsewhere in the session): alert, retry later."""

@@ -20,6 +20,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from diarychain.keys import DeviceKey
 from tracker.clock import Clock, SystemClock
 from tracker.session import TrackingSession
 from tracker.store import Store, StoreError, open_store
@@ -85,6 +86,7 @@ def compose(
     use_tray: bool | None = None,
     autostart_dir: Path | None = None,
     rng: random.Random | None = None,
+    signer: Callable[[], DeviceKey] | None = None,
 ) -> Composition:
     """Build controller + shell around the given adapters (tests pass fakes here).
 
@@ -106,6 +108,7 @@ def compose(
         capture_executor=tasks.executor,
         store_executor=tasks.executor,
         idle_threshold=timedelta(minutes=settings.idle_threshold_minutes),
+        signer=signer,
     )
     controller = AppController(
         clock=clock, session=session, store=store, tasks=tasks, account=account,
@@ -126,6 +129,16 @@ def real_account(
         log.warning("sync client unavailable: %s", error)
         return None
     return SyncAccount(store, clock, lambda: current_settings().hold_window_minutes)
+
+
+def real_signer() -> Callable[[], DeviceKey] | None:
+    """This install's device key (asked for only when a lost slot is declared)."""
+    try:
+        from sync.credentials import CredentialStore
+        from sync.device_key import DeviceKeyStore
+    except ImportError:  # a build without sync/: nothing is signed
+        return None
+    return DeviceKeyStore(CredentialStore()).key
 
 
 def _real_input_source(clock: Clock) -> object | None:
@@ -177,6 +190,7 @@ def _compose_real(store_dir: Path, settings_dir: Path) -> Composition:
         account=real_account,
         capturer=capturer,
         input_source=_real_input_source(clock),
+        signer=real_signer(),
     )
 
 

@@ -21,8 +21,10 @@ from billing.api import (
     admin,
     auth,
     contracts,
+    devices,
     disputes,
     escrow_messages,
+    evidence,
     invoices,
     milestones,
     slots,
@@ -95,7 +97,9 @@ def create_app(
     app.add_middleware(ApiCacheControl, prefix=f"{API_PREFIX}/")
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, contracts, slots, invoices, disputes, admin, milestones, escrow_messages):
+    routers = (auth, devices, contracts, slots, evidence, invoices, disputes, admin,
+               milestones, escrow_messages)
+    for module in routers:
         api.include_router(module.router)
     app.include_router(api)
     web.install(app)

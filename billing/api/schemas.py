@@ -9,7 +9,7 @@ KWD; :mod:`billing.domain.money`); instants are ISO-8601 with a zone (UTC on out
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
@@ -141,6 +141,47 @@ class Provenance(Input):
         description="keyboard/mouse event counts, or the desktop's idle time (Wayland)")
 
 
+DeviceKey = Field(pattern=r"^[0-9a-f]{64}$",
+                  description="the device's Ed25519 public key, raw 32 bytes in lower-case hex")
+
+
+class ChainEntryPut(Input):
+    """One signed diary entry (``diarychain``): ``hash`` is the SHA-256 of the record's
+    canonical encoding with ``prev_hash``; ``signature`` is the device's Ed25519
+    signature of ``hash`` (its 64 ASCII hex digits)."""
+
+    record: dict[str, Any] = Field(
+        description="kind slot | deletion | gap, contract_id, slot_start, client_clock, "
+        "and per kind: memo, manual, minutes [[index, keys, mouse]…], shot_sha256, "
+        "capture_note, provenance (slot); reason (gap)")
+    prev_hash: str = Sha256
+    hash: str = Sha256
+    signature: str = Field(pattern=r"^[0-9a-f]{128}$", description="hex Ed25519 signature")
+
+
+class SignedChain(Input):
+    """Wire v2: the device key and the entries the server may not hold yet, in chain
+    order. On a slot, its own entry comes last and must record the slot's body."""
+
+    device_key: str = DeviceKey
+    entries: list[ChainEntryPut] = Field(min_length=1, max_length=200)
+
+
+class DeviceCreate(Input):
+    public_key: str = DeviceKey
+
+
+class DevicePublic(BaseModel):
+    id: int
+    public_key: str
+    registered_at: datetime
+    created: bool = Field(description="false when this key was already registered to you")
+
+
+class ChainReceipt(BaseModel):
+    kept: int = Field(description="entries new to the server (the rest it held already)")
+
+
 class SlotPut(Input):
     """One 10-minute slot as the tracker holds it.
 
@@ -166,6 +207,11 @@ class SlotPut(Input):
     ``provenance`` (optional) says how the shot was taken and where the activity came
     from. Like ``clock_jump`` it is outside the body's identity and kept once known;
     a tracker from before it sends none, which reads as "not reported".
+
+    ``chain`` (wire v2, optional) carries the slot's signed diary entry, after any
+    entries of the device the server may not hold yet (see ``SignedChain``). The entry's
+    record must be this body (409/422 otherwise, with the reason); the slot is then
+    *verified*. A v1 tracker sends no chain: its slots are accepted, *unverified*.
     """
 
     minutes: int = Field(ge=1, le=10)
@@ -177,6 +223,7 @@ class SlotPut(Input):
     client_now: Instant
     clock_jump: bool = False
     provenance: Provenance | None = None
+    chain: SignedChain | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> SlotPut:
@@ -250,6 +297,8 @@ class SlotPublic(BaseModel):
         default=None, description="x11, portal or none:<reason>; null if not reported")
     activity_source: str | None = Field(
         default=None, description="input-counts or idle-watch; null if not reported")
+    verified: bool = Field(
+        default=False, description="the body came with a device-signed entry that verified")
     over_limit_minutes: int
     dispute_id: int | None
 

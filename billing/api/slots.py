@@ -23,7 +23,10 @@ from billing.blob_http import blob_response
 from billing.db.errors import Invalid, NotFound
 from billing.domain.slots import SlotBody
 from billing.domain.weeks import WEEK, week_start_of_date
-from billing.services import hourly, hourly_reads
+from billing.services import hourly, hourly_reads, signed_diary
+from diarychain.chain import from_wire
+from diarychain.ingest import SignedRun
+from diarychain.records import RecordError
 
 router = APIRouter(tags=["slots"])
 
@@ -45,6 +48,15 @@ _IMAGE_BODY = {
 _MEDIA = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png", b"RIFF": "image/webp"}
 
 
+def signed_run(chain: schemas.SignedChain) -> SignedRun:
+    """The wire's chain as the domain reads it; a malformed entry is a 422."""
+    try:
+        entries = tuple(from_wire(entry.model_dump()) for entry in chain.entries)
+    except RecordError as error:
+        raise Invalid(f"malformed chain entry: {error}") from None
+    return SignedRun(chain.device_key, entries)
+
+
 def _body(put: schemas.SlotPut) -> SlotBody:
     return SlotBody(
         minutes=put.minutes,
@@ -58,6 +70,7 @@ def _body(put: schemas.SlotPut) -> SlotBody:
         clock_jump=put.clock_jump,
         capture_source=put.provenance.capture if put.provenance else None,
         activity_source=put.provenance.activity if put.provenance else None,
+        chain=None if put.chain is None else signed_run(put.chain),
     )
 
 
@@ -221,6 +234,26 @@ def delete_slot(
     hourly.delete_slots(
         session, blobs, access.contract, [slot_start], actor=access.user, now=clock.now()
     )
+
+
+@router.post(
+    "/contracts/{contract_id}/chain",
+    responses={
+        **CONTRACT_WRITE,
+        409: {"model": Problem, "description": "an entry links to none the server holds"},
+        422: {"model": Problem, "description": "a malformed entry, a bad hash or signature, "
+              "another contract's entry, or a device key not registered to you"},
+    },
+)
+def post_chain(
+    chain: schemas.SignedChain, access: FreelancerContract, session: SessionDep, clock: ClockDep
+) -> schemas.ChainReceipt:
+    """Signed diary entries sent on their own: a deletion ("slot S deleted at T") or a
+    declared gap (a slot lost on the machine). Verified and kept, or refused whole; the
+    entries before the first bad one are kept. The same entries again: nothing new."""
+    kept = signed_diary.keep_entries(session, access.contract, signed_run(chain),
+                                     now=clock.now())
+    return schemas.ChainReceipt(kept=kept)
 
 
 @router.get("/contracts/{contract_id}/diary", responses=CONTRACT_READ)

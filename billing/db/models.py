@@ -223,6 +223,42 @@ class Slot(Base):
     received_at: Mapped[datetime]
     deleted_at: Mapped[datetime | None]
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # the body came with a device-signed chain entry that verified (wire v2); false: a
+    # v1 tracker's slot, "unverified". ``chain_hash`` names that entry.
+    verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    chain_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class Device(Base):
+    """A tracker install's Ed25519 public key, registered by its user at sign-in."""
+
+    __tablename__ = "devices"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    public_key: Mapped[str] = mapped_column(String(64), unique=True)
+    registered_at: Mapped[datetime]
+
+
+class ChainEntryRow(Base):
+    """A signed diary entry as received (slot, deletion or declared gap), with the
+    server's receipt: its receive time beside the client's clock reading."""
+
+    __tablename__ = "chain_entries"
+    __table_args__ = (
+        UniqueConstraint("device_id", "hash"),
+        Index("ix_chain_entries_contract_slot", "contract_id", "slot_start"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"))
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"))
+    kind: Mapped[str] = mapped_column(String(10))
+    slot_start: Mapped[datetime]
+    record: Mapped[dict[str, Any]] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))
+    client_clock: Mapped[datetime]
+    received_at: Mapped[datetime]
 
 
 class Invoice(Base):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from billing.domain.weeks import SLOT, WeekTimeline, as_utc, is_slot_aligned, slot_floor
+from diarychain.ingest import SignedRun
 
 # A slot's capture provenance as the tracker sends it (the tracker's capture_choice).
 CAPTURE_SOURCE_PATTERN = r"^(x11|portal|none:[a-z0-9][a-z0-9-]{0,39})$"
@@ -38,6 +39,9 @@ class SlotBody:
     # outside the identity for the same reasons as ``clock_jump``.
     capture_source: str | None = field(default=None, compare=False)
     activity_source: str | None = field(default=None, compare=False)
+    # wire v2: the signed chain entries that come with the body (None: a v1 tracker,
+    # stored "unverified"); how the body was vouched for, not what it is
+    chain: SignedRun | None = field(default=None, compare=False)
 
     @property
     def active_minutes(self) -> int:

@@ -36,6 +36,7 @@ from billing.db.models import (
 )
 from billing.db.slots import HeldSlot
 from billing.domain.retention import RETENTION_SHOT_NOTE, RETENTION_SHOT_TEXT
+from billing.domain.signed_slots import body_mismatch
 from billing.domain.slots import ContractTerms, SlotBody, is_audited_shrink, refusal
 from billing.domain.weeks import (
     FREELANCER_ANSWER_WINDOW,
@@ -46,6 +47,7 @@ from billing.domain.weeks import (
     split_over_cap,
     week_start,
 )
+from billing.services.signed_diary import check_run
 from billing.services.transaction import committed, in_transaction
 from billing.services.week_totals import recompute_hours, refresh_draft, resplit_over_cap
 
@@ -110,6 +112,8 @@ class _Ingest:
     weeks: dict[datetime, _Week] = field(default_factory=dict)
     rows: list[dict[str, object]] = field(default_factory=list)
     shrunk: dict[datetime, Slot] = field(default_factory=dict)
+    # slots whose body came with a chain entry that verified: the entry's hash
+    verified: dict[datetime, str] = field(default_factory=dict)
 
 
 def put_slot(
@@ -126,10 +130,12 @@ def put_slot(
         (outcome,) = _ingest(
             session, contract, [(slot_start, body)], now=now, future_skew=future_skew
         )
-        if outcome.slot is None:
-            assert outcome.detail is not None
-            raise Conflict(outcome.detail) if outcome.status == 409 else Invalid(outcome.detail)
-        return SlotOutcome(outcome.slot, outcome.status == 201, outcome.week_logged_minutes)
+    # raised after the commit: a refused slot wrote nothing but the chain entries that
+    # verified, which the server keeps so the tracker's next entries still link
+    if outcome.slot is None:
+        assert outcome.detail is not None
+        raise Conflict(outcome.detail) if outcome.status == 409 else Invalid(outcome.detail)
+    return SlotOutcome(outcome.slot, outcome.status == 201, outcome.week_logged_minutes)
 
 
 def _ingest(
@@ -190,8 +196,12 @@ def _screen(
     terms = _terms(work.contract)
     seen: set[datetime] = set()
     for index, (raw_start, body) in enumerate(items):
-        refused = refusal(raw_start, body, terms, now=work.now, future_skew=future_skew)
         start = as_utc(raw_start)
+        unsigned = _chain_refusal(session, work, start, body)
+        if unsigned is not None:
+            work.outcomes[index] = unsigned
+            continue
+        refused = refusal(raw_start, body, terms, now=work.now, future_skew=future_skew)
         if refused is not None:
             replay = _replay(session, work.contract, start, body) if refused[0] == 409 else None
             work.outcomes[index] = replay or BatchItemOutcome(start, refused[0], refused[1])
@@ -202,6 +212,35 @@ def _screen(
         else:
             seen.add(start)
             work.valid.append((index, start, body))
+
+
+def _chain_refusal(
+    session: Session, work: _Ingest, start: datetime, body: SlotBody
+) -> BatchItemOutcome | None:
+    """Wire v2: the body must be its signed entry's record, and the entries must verify
+    (:func:`check_run`). A v1 body (no chain) passes, to be stored unverified."""
+    if body.chain is None or not body.chain.entries:
+        return None
+    mismatch = body_mismatch(body.chain.entries[-1].record, work.contract.id, start, body)
+    if mismatch is not None:
+        return BatchItemOutcome(start, 422, mismatch)
+    last, refused = check_run(session, work.contract, body.chain, now=work.now)
+    if refused is not None:
+        return BatchItemOutcome(start, refused[0], refused[1])
+    assert last is not None
+    work.verified[start] = last
+    return None
+
+
+def _keep_verification(session: Session, work: _Ingest, start: datetime, row: HeldSlot) -> None:
+    """A held slot sent again with an entry that verified (its first signed copy, or the
+    entry of its shrunk body) is verified from now on; a v1 resend changes nothing."""
+    chain_hash = work.verified.get(start)
+    if chain_hash is None:
+        return
+    held = session.get(Slot, row.id)
+    assert held is not None
+    held.verified, held.chain_hash = True, chain_hash
 
 
 def _stored(start: datetime, row: HeldSlot) -> StoredSlot:
@@ -234,6 +273,7 @@ def _held_outcome(
         _keep_clock_jump(session, row)
     if body.capture_source is not None or body.activity_source is not None:
         _keep_provenance(session, row, body)
+    _keep_verification(session, work, start, row)
     return BatchItemOutcome(start, 200, None, _stored(start, row))
 
 
@@ -340,6 +380,8 @@ def _plan_insert(work: _Ingest, start: datetime, body: SlotBody) -> BatchItemOut
             "over_limit_minutes": over_limit,
             "body_sha256": body.fingerprint(),
             "received_at": work.now,
+            "verified": start in work.verified,
+            "chain_hash": work.verified.get(start),
         }
     )
     return BatchItemOutcome(start, 201, None, StoredSlot(start, over_limit, body.shot_sha256, None))

@@ -6,11 +6,12 @@ writes or commits; the pages lay these answers out.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from billing.db import chain as chain_db
 from billing.db import disputes as disputes_db
 from billing.db import invoices as invoices_db
 from billing.db import slots as slots_db
@@ -92,6 +93,8 @@ class DiaryRange:
     reviews: dict[datetime, WeekReview]
     cap_minutes: int | None
     next_cap_minutes: int | None
+    # the declared gaps of the signed diary in the range: (slot_start, reason)
+    gaps: list[tuple[datetime, str]] = field(default_factory=list)
 
 
 def week_review(session: Session, contract: Contract, week: datetime, now: datetime) -> WeekReview:
@@ -126,6 +129,9 @@ def diary_range(
         reviews={week: week_review(session, contract, week, now) for week in sorted(weeks)},
         cap_minutes=cap_for_week(session, contract.id, this_week),
         next_cap_minutes=cap_for_week(session, contract.id, this_week + WEEK),
+        gaps=[(row.slot_start, str(row.record.get("reason", "")))
+              for row in chain_db.entries_of_contract(session, contract.id, start, end)
+              if row.kind == "gap"],
     )
 
 

@@ -13,6 +13,7 @@ from billing.web import (
     diary,
     disputes,
     earnings,
+    evidence,
     invoices,
     milestones,
     shots,
@@ -22,7 +23,8 @@ from billing.web.render import STATIC_DIR
 
 def build_router() -> APIRouter:
     router = APIRouter(prefix="/web")
-    for module in (auth, contracts, diary, shots, invoices, disputes, earnings, milestones):
+    for module in (auth, contracts, diary, shots, evidence, invoices, disputes, earnings,
+                   milestones):
         router.include_router(module.router)
     return router
 

@@ -29,7 +29,13 @@ from billing.web.deps import (
     WebContract,
     load_contract,
 )
-from billing.web.diary_grid import build_day, local_day_bounds, minutes_per_local_day
+from billing.web.diary_grid import (
+    Gap,
+    build_day,
+    local_day_bounds,
+    minutes_per_local_day,
+    trust_of,
+)
 from billing.web.formatting import calendar_date_text, cap_text, count_text, duration_text
 from billing.web.render import redirect, safe_next
 from billing.web.route import WebRoute
@@ -86,7 +92,8 @@ def diary_page(
     selectable = _selectable(access, shown)
     disputed_ids = frozenset(slot.id for slot, dispute_id in shown.live if dispute_id is not None)
     all_slots = [slot for slot, _ in shown.live] + shown.deleted
-    hour_rows, totals = build_day(all_slots, shown_day, zone, disputed_ids, selectable)
+    gaps = [Gap(start, reason) for start, reason in shown.gaps]
+    hour_rows, totals = build_day(all_slots, shown_day, zone, disputed_ids, selectable, gaps)
     per_day = minutes_per_local_day(all_slots, week_days, zone)
     return page.render(
         "diary.html",
@@ -100,6 +107,7 @@ def diary_page(
         week_minutes=sum(per_day.values()),
         hour_rows=hour_rows,
         totals=totals,
+        trust=trust_of(all_slots, gaps),
         reviews=list(shown.reviews.values()),
         selectable=bool(selectable),
         cap_minutes=shown.cap_minutes,

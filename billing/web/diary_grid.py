@@ -48,6 +48,33 @@ class SlotRow(Protocol):
     activity_source: str | None
     over_limit_minutes: int
     deleted_at: datetime | None
+    verified: bool
+    received_at: datetime
+
+
+# an upload this long after the slot ended is shown as late (the hold window is ≤ 24 h)
+LATE_SYNC = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A declared gap of the signed diary: the tracker lost the slot at ``slot_start``."""
+
+    slot_start: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class DiaryTrust:
+    """The signed diary over the days shown: slots signed and verified, gaps declared."""
+
+    slots: int
+    verified: int
+    gaps: int
+
+    @property
+    def holds(self) -> bool:
+        return self.slots > 0 and self.verified == self.slots and self.gaps == 0
 
 
 @dataclass(frozen=True)
@@ -70,6 +97,9 @@ class Cell:
     deleted: bool = False
     over_limit: bool = False
     selectable: bool = False  # the viewer may tick it (dispute, delete)
+    verified: bool = False  # came with a device-signed entry that verified
+    late_note: str = ""  # "synced 2 d late": the capture-to-upload delay, a signal
+    gap_reason: str = ""  # an untracked cell the signed diary declares lost
 
     @property
     def label(self) -> str:
@@ -124,14 +154,30 @@ def _markers(slot: SlotRow, disputed: bool) -> tuple[tuple[str, str], ...]:
     return tuple(markers)
 
 
+def late_note(slot: SlotRow) -> str:
+    """How late the slot reached the server, when later than :data:`LATE_SYNC`."""
+    delay = slot.received_at - (slot.slot_start + timedelta(minutes=SLOT_MINUTES))
+    if delay < LATE_SYNC:
+        return ""
+    hours = int(delay.total_seconds() // 3600)
+    return f"synced {hours // 24} d late" if hours >= 48 else f"synced {hours} h late"
+
+
+def trust_of(slots: Iterable[SlotRow], gaps: Sequence[Gap]) -> DiaryTrust:
+    live = [slot for slot in slots if slot.deleted_at is None]
+    return DiaryTrust(len(live), sum(1 for slot in live if slot.verified), len(gaps))
+
+
 def build_day(
     slots: Iterable[SlotRow],
     day: date,
     zone: ZoneInfo,
     disputed_slot_ids: frozenset[int] = frozenset(),
     selectable_slot_ids: frozenset[int] = frozenset(),
+    gaps: Sequence[Gap] = (),
 ) -> tuple[list[HourRow], DayTotals]:
-    """Hour rows for the local ``day`` (only hours with tracked time) and the day's totals."""
+    """Hour rows for the local ``day`` (only hours with tracked time or a declared gap)
+    and the day's totals."""
     by_local_start: dict[datetime, SlotRow] = {}
     for slot in slots:
         local_start = slot.slot_start.astimezone(zone)
@@ -162,6 +208,8 @@ def build_day(
             deleted=is_deleted,
             over_limit=slot.over_limit_minutes > 0,
             selectable=slot.id in selectable_slot_ids,
+            verified=slot.verified,
+            late_note=late_note(slot),
         )
         row.cells.append(cell)
         if not is_deleted:
@@ -175,10 +223,25 @@ def build_day(
             else:
                 billable += slot.minutes - slot.over_limit_minutes
 
+    _place_gaps(rows, gaps, day, zone, set(by_local_start))
     for row in rows.values():
         row.cells = _fill_hour(row)
     totals = DayTotals(tracked, billable, over, disputed_total, manual)
     return [rows[hour] for hour in sorted(rows)], totals
+
+
+def _place_gaps(rows: dict[datetime, HourRow], gaps: Sequence[Gap], day: date,
+                zone: ZoneInfo, taken: set[datetime]) -> None:
+    """A cell with a break marker for each gap of ``day`` where no slot is held."""
+    for gap in gaps:
+        local_start = gap.slot_start.astimezone(zone)
+        if local_start.date() != day or local_start in taken:
+            continue
+        hour = local_start.replace(minute=0, second=0, microsecond=0)
+        row = rows.setdefault(hour, HourRow(local_hour=hour))
+        row.cells.append(Cell(local_start=local_start, gap_reason=gap.reason))
+    for row in rows.values():
+        row.cells.sort(key=lambda cell: cell.local_start)
 
 
 def source_note(capture_source: str | None, activity_source: str | None) -> str:

@@ -64,6 +64,17 @@ def _a_week_with_a_shot_an_invoice_and_an_assigned_dispute(
     return invoice_id, dispute
 
 
+def _signed_diary_endpoints(party: frozenset[str]) -> list[Endpoint]:
+    entry = {"record": {}, "prev_hash": "0" * 64, "hash": "0" * 64, "signature": "0" * 128}
+    return [
+        Endpoint("GET", "/contracts/{c}/evidence?week=2026-11-03", party),
+        Endpoint("POST", "/contracts/{c}/chain", frozenset({"freelancer"}),
+                 {"device_key": "ab" * 32, "entries": [entry]}),
+        # any signed-in user registers a device key (the first caller; then 409 for others)
+        Endpoint("POST", "/devices", frozenset({"any"}), {"public_key": "cd" * 32}),
+    ]
+
+
 def _endpoints_and_who_may_call_them(now: datetime) -> list[Endpoint]:
     """The matrix; ``now`` is the client's clock in the slot bodies."""
     new_slot = iso(utc(2026, 11, 12, 10))
@@ -87,6 +98,7 @@ def _endpoints_and_who_may_call_them(now: datetime) -> list[Endpoint]:
         Endpoint("GET", "/contracts/{c}/slots/{slot}/shot", party),
         Endpoint("DELETE", "/contracts/{c}/slots/" + new_slot, frozenset({"freelancer"})),
         Endpoint("GET", "/contracts/{c}/diary?week=2026-11-03", party),
+        *_signed_diary_endpoints(party),
         Endpoint("GET", "/contracts/{c}/invoices", frozenset({"freelancer", "client"})),
         Endpoint("GET", "/contracts/{c}/invoices/{invoice}", frozenset({"freelancer", "client"})),
         Endpoint(

@@ -50,6 +50,8 @@ LATER_SLOT_COLUMNS = (  # name, definition
     ("clock_jump", "boolean NOT NULL DEFAULT false"),  # 0005
     ("capture_source", "varchar(48)"),  # 0009_capture_provenance
     ("activity_source", "varchar(16)"),
+    ("verified", "boolean NOT NULL DEFAULT false"),  # 0010_signed_diary
+    ("chain_hash", "varchar(64)"),
 )
 WEEKS = [utc(2026, 10, 19), utc(2026, 10, 26), utc(2026, 11, 2)]  # Mondays
 SKEW = timedelta(minutes=5)

@@ -39,6 +39,8 @@ class FakeSlot:
     deleted_at: datetime | None = None
     capture_source: str | None = None
     activity_source: str | None = None
+    verified: bool = False
+    received_at: datetime = datetime(2026, 11, 23, tzinfo=UTC)
 
 
 def test_a_signed_session_round_trips_and_any_tampering_is_rejected() -> None:

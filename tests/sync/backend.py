@@ -237,6 +237,18 @@ class Backend:
             ).all()
         return sorted((row[0], row[1] is not None) for row in rows)
 
+    def chain_entries(self, contract_id: int) -> list[tuple[str, datetime, datetime, datetime]]:
+        """The signed entries the server kept: (kind, slot_start, client clock, received)."""
+        from billing.db.models import ChainEntryRow
+
+        with unit_of_work(self._sessions) as session:
+            rows = session.execute(
+                select(ChainEntryRow.kind, ChainEntryRow.slot_start, ChainEntryRow.client_clock,
+                       ChainEntryRow.received_at)
+                .where(ChainEntryRow.contract_id == contract_id).order_by(ChainEntryRow.id)
+            ).all()
+        return [(row[0], row[1], row[2], row[3]) for row in rows]
+
 
 @contextlib.contextmanager
 def running_backend(data_dir: Path, now: datetime) -> Iterator[Backend]:

@@ -142,7 +142,7 @@ def test_a_schema_3_store_upgrades_and_its_slots_read_as_not_recorded(
     conn.commit()
     conn.close()
     with Store(v3_dir) as store:
-        assert store._conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+        assert store._conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
         (upgraded,) = store.slots_between(MONDAY, MONDAY + timedelta(days=1))
         assert (upgraded.capture_source, upgraded.activity_source) == (None, "input-counts")
         assert upgraded.memo == "before"

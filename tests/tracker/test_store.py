@@ -266,4 +266,4 @@ def test_schema_1_database_gains_the_clock_jump_flag_and_keeps_its_slots(tmp_pat
         jumped = store.get_slot(7, at(9, 10))
         assert jumped is not None and jumped.clock_jump
         version = store._conn.execute("PRAGMA user_version").fetchone()[0]
-        assert version == SCHEMA_VERSION == 5  # 1 -> 2 -> 3 -> 4 -> 5
+        assert version == SCHEMA_VERSION == 6  # 1 -> 2 -> 3 -> 4 -> 5 -> 6

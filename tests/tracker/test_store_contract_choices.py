@@ -38,7 +38,7 @@ def test_a_schema_3_file_gains_the_tables_and_keeps_its_slots(tmp_path: Path) ->
     conn.commit()
     conn.close()
     with Store(tmp_path / "data") as store:
-        assert store._conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+        assert store._conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
         kept = store.get_slot(7, MONDAY)
         assert kept is not None and kept.minute_count == 10
         store.remember_memo(7, "After the upgrade", MONDAY)

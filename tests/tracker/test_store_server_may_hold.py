@@ -78,7 +78,7 @@ def test_a_version_1_store_is_upgraded_in_place_and_its_tombstones_still_go_out(
     conn.close()
     with Store(tmp_path) as upgraded:
         version = upgraded._conn.execute("PRAGMA user_version").fetchone()[0]
-        assert version == SCHEMA_VERSION == 5  # 1 -> 2 -> 3 -> 4 -> 5
+        assert version == SCHEMA_VERSION == 6  # 1 -> 2 -> 3 -> 4 -> 5 -> 6
         assert [s.slot_start for s in upgraded.pending_deletions()] == [at(9, 10)]
         synced, pending = upgraded.get_slot(7, at(9)), upgraded.get_slot(7, at(9, 20))
         assert synced is not None and synced.server_may_hold

@@ -49,7 +49,7 @@ def test_a_schema_2_store_reads_its_screenshots_off_slots_as_off_and_keeps_the_r
     ]
     _schema_2_file(data_dir, rows)
     with Store(data_dir) as store:
-        assert store._conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+        assert store._conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
         assert store._conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         states = {(s.contract_id, s.slot_start): s for s in store.slots_between(at(0), at(23))}
         assert {key: s.shot_state for key, s in states.items()} == {

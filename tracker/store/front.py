@@ -1,10 +1,11 @@
 """The store's front: one object over the database, shot files, slots, sync queue,
-contract cache, per-contract choices and settings of one data dir."""
+contract cache, per-contract choices, signed diary and settings of one data dir."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from tracker.store.chain_log import ChainLog
 from tracker.store.contract_choices import ContractChoices
 from tracker.store.contracts import ContractCache
 from tracker.store.settings import Settings
@@ -13,7 +14,9 @@ from tracker.store.slot_edits import SlotEdits
 from tracker.store.sync_queue import SyncQueue
 
 
-class Store(SlotEdits, ShotEdits, SyncQueue, ContractCache, ContractChoices, Settings):
+class Store(
+    SlotEdits, ShotEdits, SyncQueue, ChainLog, ContractCache, ContractChoices, Settings
+):
     """The SQLite database and shot files of one data dir. Use as a context manager.
 
     Raises :class:`CorruptStoreError` or :class:`ForeignSchemaError` (naming the file)

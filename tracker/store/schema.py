@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from tracker.slots import SLOT_MINUTES
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 def slots_table(name: str) -> str:
@@ -111,6 +111,27 @@ _PROVENANCE_COLUMNS = (
 )
 SCHEMA += "".join(f"{statement};\n" for statement in _PROVENANCE_COLUMNS)
 
+# Schema 6 (the signed diary, wire v2): this device's chain entries per contract, in the
+# order they were signed. ``entry`` is the wire form (record, prev_hash, hash,
+# signature); ``acked``: the server answered a request that carried it. A slot's entry
+# is its latest one of kind 'slot'; a deletion or a declared gap is an entry of its own.
+# IF NOT EXISTS: the tests make older files from a new one by undoing only their step.
+_CHAIN_V6 = (
+    """CREATE TABLE IF NOT EXISTS chain_entries (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    contract_id INTEGER NOT NULL,
+    device_key  TEXT NOT NULL,                  -- hex Ed25519 public key that signed it
+    slot_start  TEXT NOT NULL,                  -- slot key
+    kind        TEXT NOT NULL CHECK (kind IN ('slot','deletion','gap')),
+    entry       TEXT NOT NULL,
+    hash        TEXT NOT NULL UNIQUE,
+    acked       INTEGER NOT NULL DEFAULT 0
+)""",
+    "CREATE INDEX IF NOT EXISTS chain_entries_slot "
+    "ON chain_entries (contract_id, slot_start, seq)",
+)
+SCHEMA += "".join(f"{statement};\n" for statement in _CHAIN_V6)
+
 
 _SLOT_COLUMNS_V2 = (
     "contract_id, slot_start, memo, manual, shot_state, shot_path, thumb_path, shot_sha256, "
@@ -151,4 +172,7 @@ UPGRADES: dict[int, tuple[str, ...]] = {
     # 4 → 5: capture provenance and activity source; older slots were X11 grabs or
     # none, which is not known now, so their provenance stays NULL ("not recorded").
     4: _PROVENANCE_COLUMNS,
+    # 5 → 6: the signed diary's chain entries (a new table; older slots have no entry
+    # and are signed when they are next sent)
+    5: _CHAIN_V6,
 }

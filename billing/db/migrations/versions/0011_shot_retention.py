@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011_shot_retention"
-down_revision: str | Sequence[str] | None = "0009_capture_provenance"
+down_revision: str | Sequence[str] | None = "0010_signed_diary"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

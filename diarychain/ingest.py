@@ -1,0 +1,48 @@
+"""What a receiver checks on a run of entries it is sent: each entry on its own (its
+hash is its record's, the device signed it), and that each links to an entry the
+receiver already holds, to the entry before it in the run, or starts a chain.
+
+The receiver (the billing server on ingest) keeps every entry that passes, whatever
+becomes of the slot it carries, so the next run links to it. A run may repeat entries
+already held (the sender lost an answer): they are skipped, not a break.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from diarychain.chain import Break, ChainEntry, check_entry
+from diarychain.records import GENESIS
+
+MAX_RUN = 200  # entries one request may carry
+
+
+def new_entries(
+    run: Sequence[ChainEntry], public_hex: str, held: Collection[str]
+) -> tuple[list[ChainEntry], Break | None]:
+    """The entries of ``run`` not in ``held`` (hashes), in order, and the first break;
+    the entries before a break are still good to keep."""
+    fresh: list[ChainEntry] = []
+    known = set(held)
+    for index, entry in enumerate(run):
+        problem = check_entry(entry, public_hex)
+        if problem is not None:
+            return fresh, Break(index, problem.kind, problem.detail)
+        if entry.hash in known:
+            continue
+        if entry.prev_hash != GENESIS and entry.prev_hash not in known:
+            return fresh, Break(index, "link", "its prev_hash names no entry the server holds "
+                                "(an entry was dropped, or sent out of order)")
+        fresh.append(entry)
+        known.add(entry.hash)
+    return fresh, None
+
+
+@dataclass(frozen=True)
+class SignedRun:
+    """What a v2 request carries: the sending device's public key (hex) and the entries
+    the server may not hold yet, in chain order; a slot's own entry comes last."""
+
+    device_key: str
+    entries: tuple[ChainEntry, ...]
