@@ -3,17 +3,22 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from tests.support.shot_keys import OTHER_SHOT_KEYS
 from tests.ui.harness import ACME, MONDAY_9, tray_app
+from tracker.capture import ShotFormat, encode_shot
+from tracker.shot import ShotFile
 from tracker.shot_seal import is_sealed
+from tracker.store import MinuteActivity, Slot, Store
 from ui.diary_window import ShotViewer
 
 
@@ -87,3 +92,33 @@ def test_without_any_key_no_shot_is_saved_and_the_slot_says_why(
         assert stored.shot is None and stored.shot_state == "unavailable"
         assert stored.capture_note == "shot not saved: no key to encrypt it with"
         assert not list((tmp_path / "data").rglob("*.avif"))
+
+
+def test_plain_shots_of_an_older_version_are_sealed_at_start_and_still_show(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    encoded = encode_shot(Image.new("RGB", (640, 360), (30, 120, 200)), MONDAY_9, False,
+                          ShotFormat(media_type="image/webp"))
+    folder = tmp_path / "data" / "shots" / str(ACME.id) / "2026-11-23"
+    folder.mkdir(parents=True)
+    plain = ShotFile(path=folder / "0900-old.webp", thumbnail_path=folder / "0900-old.thumb.jpg",
+                     sha256=hashlib.sha256(encoded.image_bytes).hexdigest(),
+                     size_bytes=len(encoded.image_bytes), media_type="image/webp",
+                     width=640, height=360, taken_at=MONDAY_9)
+    plain.path.write_bytes(encoded.image_bytes)  # as versions before sealing wrote them
+    plain.thumbnail_path.write_bytes(encoded.thumbnail_bytes)
+    with Store(tmp_path / "data", None) as older:  # an older version had no key
+        older.write_slot(Slot(contract_id=ACME.id, slot_start=MONDAY_9, memo="old",
+                              minutes=tuple(MinuteActivity(i, 1, 1) for i in range(10)),
+                              shot=plain, shot_state="taken"))
+    with tray_app(qtbot, tmp_path) as app:
+        qtbot.waitUntil(lambda: is_sealed(plain.path.read_bytes())
+                        and is_sealed(plain.thumbnail_path.read_bytes()), timeout=10_000)
+        app.sign_in()
+        app.shell.show_diary(MONDAY_9)
+        cell = next(c for c in app.shell.diary_window.cells() if c.slot is not None)
+        thumbnail = cell.thumbnail.pixmap()
+        assert thumbnail is not None and not thumbnail.isNull()
+        stored = app.controller.store.get_slot(ACME.id, MONDAY_9)
+        assert stored is not None and app.controller.store.read_shot(stored) == (
+            encoded.image_bytes)
