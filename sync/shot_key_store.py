@@ -66,13 +66,13 @@ class ShotKeyStore:
                 if in_file is None:
                     self._write_file(key)
                 return ShotKeys(key)
-            self.fallback_path.unlink(missing_ok=True)  # it is in the keyring now
+            self._drop_file()  # it is in the keyring now
             return ShotKeys(key)
         if in_file is not None and in_file != in_keyring:
             log.info("%s holds an older shot key; it is kept to open the shots it sealed",
                      self.fallback_path)
             return ShotKeys(in_keyring, (in_file,))
-        self.fallback_path.unlink(missing_ok=True)
+        self._drop_file()
         return ShotKeys(in_keyring)
 
     def _read_keyring(self) -> bytes | None:
@@ -125,6 +125,15 @@ class ShotKeyStore:
         if key is None:
             raise ShotKeyUnavailable(f"{path} does not hold a readable shot key")
         return key
+
+    def _drop_file(self) -> None:
+        try:
+            self.fallback_path.unlink()
+        except (FileNotFoundError, NotADirectoryError):
+            pass
+        except OSError as error:  # the key is safe in the keyring; say the copy lingers
+            log.warning("cannot remove %s (the key is in the OS keyring now): %s",
+                        self.fallback_path, error)
 
     def _write_file(self, key: bytes) -> None:
         try:

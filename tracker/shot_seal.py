@@ -56,8 +56,9 @@ class ShotKeys:
     """The key new files are sealed with, and older keys still accepted for reading (a
     key kept in the fallback file while the keyring was away, for instance)."""
 
-    sealing: bytes
-    also_opening: tuple[bytes, ...] = ()
+    # never in a repr: a logged ShotKeys must not carry the keys into the log
+    sealing: bytes = field(repr=False)
+    also_opening: tuple[bytes, ...] = field(default=(), repr=False)
     _by_id: dict[bytes, bytes] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -170,3 +170,10 @@ def test_an_unknown_format_version_is_named() -> None:
         unseal(newer, TEST_SHOT_KEYS, 7, at(9), "shot", Path("x"))
     # each file its own nonce: the same picture seals to different bytes
     assert sealed != seal(b"picture", TEST_SHOT_KEYS.sealing, 7, at(9), "shot")
+
+
+def test_keys_stay_out_of_their_repr() -> None:
+    assert TEST_SHOT_KEYS.sealing.hex() not in repr(TEST_SHOT_KEYS)
+    assert repr(TEST_SHOT_KEYS.sealing) not in repr(TEST_SHOT_KEYS)
+    with pytest.raises(ValueError, match="32 bytes"):
+        ShotKeys(b"short")
