@@ -73,7 +73,8 @@ def main() -> int:
         clock=SystemClock(), store_dir=Path(args.data_dir),
         settings_file=SettingsFile(Path(args.config_dir) / "settings.json"),
         account=tray_app.real_account, capturer=ProcessCapturer(),
-        input_source=tray_app._real_input_source(SystemClock()))
+        input_source=tray_app._real_input_source(SystemClock()),
+        shot_keys=tray_app.real_shot_keys(Path(args.config_dir)))
     controller, shell = built.controller, built.shell
     shell.start(restore_account=False)
     controller.signed_in.connect(lambda _account: controller.start())

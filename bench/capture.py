@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.shot_corpus import DEFAULT_DIR, build  # noqa: E402
+from tests.support.shot_keys import TEST_SHOT_KEYS  # noqa: E402
 from tests.support.xvfb import xvfb  # noqa: E402
 from tracker.capture import DEFAULT_FORMAT, ScreenCapturer, encode_image  # noqa: E402
 from tracker.capture_mss import MssGrabber  # noqa: E402
@@ -90,7 +91,7 @@ def bench_resolution(screen_png: Path, runs: int) -> dict[str, float]:
         capturer = ScreenCapturer(grabber)
         frame = grabber.grab()
         assert frame.size == (width, height)
-        with tempfile.TemporaryDirectory() as folder, Store(Path(folder)) as store:
+        with tempfile.TemporaryDirectory() as folder, Store(Path(folder), TEST_SHOT_KEYS) as store:
             taken_at = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
             sizes: list[tuple[int, int]] = []
 

@@ -44,6 +44,7 @@ from sync.wire import BatchItem
 from tests.support.db import fresh_database_url
 from tests.support.faulty_proxy import FaultPlan, FaultyProxy
 from tests.support.server import running_server
+from tests.support.shot_keys import TEST_SHOT_KEYS
 from timekeeping.clock import utc
 from tracker.clock import ManualClock
 from tracker.shot import EncodedShot
@@ -115,7 +116,7 @@ def catch_up(
     client: type[ApiClient],
     work: Path,
 ) -> dict[str, float]:
-    with Store(work / f"tracker-{contract_id}") as store:
+    with Store(work / f"tracker-{contract_id}", TEST_SHOT_KEYS) as store:
         write_offline(store, contract_id, slots, kib, random.Random(contract_id))
         clock = ManualClock(now)
         with FaultyProxy(_address(url), random.Random(1), NO_FAULTS) as proxy:

@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.support.capture_helpers import paint_checkerboard  # noqa: E402
+from tests.support.shot_keys import TEST_SHOT_KEYS  # noqa: E402
 from tests.support.xvfb import xvfb  # noqa: E402
 from tracker.capture_process import ProcessCapturer  # noqa: E402
 from tracker.model import MinuteActivity, Slot  # noqa: E402
@@ -96,7 +97,7 @@ def seed_diary(tracker_dir: Path, display: str, day: date) -> None:
     paint_checkerboard(display)
     shot = ProcessCapturer(display=display).capture(datetime.now(UTC), blur=False)
     first = datetime.combine(day, clock_time(8)).astimezone(UTC)
-    with Store(tracker_dir) as store:
+    with Store(tracker_dir, TEST_SHOT_KEYS) as store:
         for n in range(DIARY_SLOTS):
             start = first + timedelta(minutes=10 * n)
             saved = store.save_shot(1, start, shot)

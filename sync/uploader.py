@@ -69,6 +69,7 @@ from tracker.cap import week_start
 from tracker.clock import Clock
 from tracker.contract import Contract
 from tracker.model import DEFAULT_HOLD, Slot, SlotNotFound
+from tracker.shot_seal import ShotUnreadable
 from tracker.slots import SLOT_LENGTH
 
 log = logging.getLogger(__name__)
@@ -117,7 +118,8 @@ class SlotApi(Protocol):
 
 
 class LocalShotBroken(Exception):
-    """The shot file of a slot is missing or no longer matches its recorded sha256."""
+    """The shot file of a slot is missing, cannot be decrypted, or no longer matches its
+    recorded sha256."""
 
 
 @dataclass
@@ -703,6 +705,10 @@ class Uploader:
             image = self.store.read_shot(slot)
         except OSError as error:
             raise LocalShotBroken(f"the shot file is missing on this computer ({error})") from None
+        except ShotUnreadable as error:  # key missing, or the sealed file was changed
+            raise LocalShotBroken(f"the shot file on this computer is unreadable: {error.reason}"
+                                  f" ({error.path})") from None
+        # over the plain picture, as recorded when it was taken: what the server checks
         if hashlib.sha256(image).hexdigest() != slot.shot.sha256:
             raise LocalShotBroken("the shot file on this computer is damaged (sha256 differs)")
         return image

@@ -23,7 +23,6 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from PIL import Image
@@ -117,11 +116,12 @@ def encode_image(image: Image.Image, shot_format: ShotFormat = DEFAULT_FORMAT) -
     return buffer.getvalue()
 
 
-def display_copy(path: Path, bound: tuple[int, int]) -> bytes | None:
-    """A PNG of the shot at ``path`` scaled down to fit ``bound``, for a viewer that cannot
-    decode every shot format itself (Qt has no AVIF plugin); None if it is unreadable."""
+def display_copy(picture_bytes: bytes, bound: tuple[int, int]) -> bytes | None:
+    """A PNG of the shot picture ``picture_bytes`` scaled down to fit ``bound``, for a
+    viewer that cannot decode every shot format itself (Qt has no AVIF plugin); None if
+    it is not a readable image."""
     try:
-        with Image.open(path) as shot:
+        with Image.open(io.BytesIO(picture_bytes)) as shot:
             shot.draft("RGB", bound)  # cheap size reduction where the format allows it
             picture = shot.convert("RGB")
     except (OSError, ValueError):  # missing, truncated or not an image
@@ -155,11 +155,11 @@ def encode_shot(
 
 
 def blur_stored_shot(
-    path: Path, taken_at: datetime, shot_format: ShotFormat = DEFAULT_FORMAT
+    picture_bytes: bytes, taken_at: datetime, shot_format: ShotFormat = DEFAULT_FORMAT
 ) -> EncodedShot:
-    """The shot at ``path`` blurred and encoded again (the freelancer's Blur, before
-    upload). Raises OSError when the file cannot be read."""
-    with Image.open(path) as stored:
+    """The stored shot's picture (decrypted by the store, in memory) blurred and encoded
+    again (the freelancer's Blur, before upload). Raises OSError when it is no image."""
+    with Image.open(io.BytesIO(picture_bytes)) as stored:
         picture = stored.convert("RGB")
     return encode_shot(picture, taken_at, True, shot_format)
 

@@ -64,7 +64,7 @@ from tracker.slots import (
     slot_start,
     whole_minutes,
 )
-from tracker.store import Store
+from tracker.store import ShotKeyMissing, Store
 from tracker.write_fault import WriteFault, write_fault
 
 DEFAULT_JUMP_TOLERANCE_SECONDS = 5.0
@@ -756,4 +756,6 @@ def _capture_reason(error: BaseException) -> str:
         return str(error)
     if isinstance(error, OSError | sqlite3.Error):
         return f"shot not saved: {write_fault(error).cause}"
+    if isinstance(error, ShotKeyMissing):
+        return "shot not saved: no key to encrypt it with"
     return f"capture failed: {error!r}"

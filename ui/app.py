@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from diarychain.keys import DeviceKey
 from tracker.clock import Clock, SystemClock
 from tracker.session import TrackingSession
+from tracker.shot_seal import ShotKeys
 from tracker.store import Store, StoreError, open_store
 from ui.background import BackgroundTasks
 from ui.controller import AppController
@@ -87,15 +88,17 @@ def compose(
     autostart_dir: Path | None = None,
     rng: random.Random | None = None,
     signer: Callable[[], DeviceKey] | None = None,
+    shot_keys: ShotKeys | None = None,
 ) -> Composition:
     """Build controller + shell around the given adapters (tests pass fakes here).
 
     ``account`` is the sync port, or a factory given the opened store (the real one
-    shares the store with the session)."""
+    shares the store with the session). ``shot_keys`` seal the shot files; without
+    them no shot is saved (the slots say why)."""
     settings = settings_file.load()
     tasks = BackgroundTasks()  # the store's worker: captures and slot writes
     network = BackgroundTasks(thread_name="workdiary-network")  # sign-in, contracts
-    store = open_store(store_dir)
+    store = open_store(store_dir, shot_keys)
     controllers: list[AppController] = []
     if callable(account):
         account = account(store, clock, lambda: controllers[0].settings)
@@ -115,6 +118,9 @@ def compose(
         settings_file=settings_file, settings=settings, network=network,
     )
     controllers.append(controller)
+    # shots older versions wrote in the clear: sealed once, off the GUI thread
+    tasks.submit("seal plain shot files", store.seal_plain_shot_files,
+                 on_error=lambda error: log.error("shot files not sealed: %s", error))
     shell = Shell(controller, SecondTicker(clock), store_dir, use_tray=use_tray,
                   autostart_dir=autostart_dir)
     return Composition(controller, shell, tasks, capturer)
@@ -139,6 +145,18 @@ def real_signer() -> Callable[[], DeviceKey] | None:
     except ImportError:  # a build without sync/: nothing is signed
         return None
     return DeviceKeyStore(CredentialStore()).key
+def real_shot_keys(settings_dir: Path) -> ShotKeys | None:
+    """The install's shot key from the OS keyring (or its 0600 file in the config dir)."""
+    try:
+        from sync.shot_key_store import ShotKeyStore, ShotKeyUnavailable
+    except ImportError as error:  # a build without sync/: no keyring client
+        log.error("no shot key (keyring client unavailable: %s); shots are not saved", error)
+        return None
+    try:
+        return ShotKeyStore(settings_dir).load_or_create()
+    except ShotKeyUnavailable as error:
+        log.error("no shot key: %s; shots are not saved", error)
+        return None
 
 
 def _real_input_source(clock: Clock) -> object | None:
@@ -191,6 +209,7 @@ def _compose_real(store_dir: Path, settings_dir: Path) -> Composition:
         capturer=capturer,
         input_source=_real_input_source(clock),
         signer=real_signer(),
+        shot_keys=real_shot_keys(settings_dir),
     )
 
 

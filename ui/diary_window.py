@@ -27,6 +27,7 @@ from ui.formatting import hours_minutes, hours_minutes_long, local_day, local_ti
 from ui.icons import app_icon
 from ui.manual_time_dialog import ask_manual_time
 from ui.memory import give_back_memory
+from ui.shot_pictures import PictureReader, read_for_display
 from ui.view_state import DiaryDay, DiarySlot, SlotSyncState
 
 THUMB_SIZE = QSize(144, 81)
@@ -95,9 +96,11 @@ class SlotCell(QFrame):
     delete_clicked = Signal(object)
     shot_clicked = Signal(object)
 
-    def __init__(self, slot: DiarySlot | None, slot_start: datetime, parent: QWidget | None = None):
+    def __init__(self, slot: DiarySlot | None, slot_start: datetime, pictures: PictureReader,
+                 parent: QWidget | None = None):
         super().__init__(parent)
         self.slot = slot
+        self._pictures = pictures
         self.setObjectName("slot_cell")
         self.setFixedWidth(THUMB_SIZE.width() + 16)
         layout = QVBoxLayout(self)
@@ -199,8 +202,13 @@ class SlotCell(QFrame):
         elif slot.thumbnail_path is None:
             placeholder = "No screenshot"
         else:
-            pixmap = QPixmap(str(slot.thumbnail_path))
-            if pixmap.isNull():
+            picture, problem = read_for_display(self._pictures, slot.contract_id,
+                                                slot.slot_start, slot.thumbnail_path, "thumbnail")
+            pixmap = QPixmap()
+            if problem:  # the slot and its time stay; the file is named in the log
+                placeholder = f"Shot unreadable:\n{problem}"
+                self.thumbnail.setToolTip(f"{slot.thumbnail_path}: shot unreadable: {problem}")
+            elif not pixmap.loadFromData(picture):
                 placeholder = "Screenshot\nmissing"
             else:
                 self.thumbnail.setPixmap(
@@ -221,7 +229,8 @@ class SlotCell(QFrame):
 class ShotViewer(QDialog):
     """The full screenshot of a slot, scaled to fit the screen."""
 
-    def __init__(self, slot: DiarySlot, parent: QWidget | None = None) -> None:
+    def __init__(self, slot: DiarySlot, pictures: PictureReader,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Screenshot {local_time(slot.slot_start)} — {slot.memo}")
         layout = QVBoxLayout(self)
@@ -231,8 +240,14 @@ class ShotViewer(QDialog):
         from tracker.capture import display_copy
 
         pixmap = QPixmap()
-        shown = display_copy(slot.shot_path, (1280, 800)) if slot.shot_path else None
-        if shown is None or not pixmap.loadFromData(shown, "PNG"):
+        shown, problem = None, "file missing"
+        if slot.shot_path is not None:
+            image, problem = read_for_display(pictures, slot.contract_id, slot.slot_start,
+                                              slot.shot_path, "shot")
+            shown = display_copy(image, (1280, 800)) if image else None
+        if problem:
+            picture.setText(f"The screenshot is unreadable: {problem}.")
+        elif shown is None or not pixmap.loadFromData(shown, "PNG"):
             picture.setText("The screenshot file is missing.")
         else:
             picture.setPixmap(pixmap)
@@ -260,8 +275,9 @@ class DiaryWindow(QWidget):
     delete_requested = Signal(object)
     manual_time_requested = Signal(int, object, object, str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, pictures: PictureReader, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._pictures = pictures  # the store: shot files are decrypted in memory
         self.setWindowTitle("Work diary — Workdiary")
         self.setWindowIcon(app_icon())
         self.setObjectName("page")
@@ -357,7 +373,7 @@ class DiaryWindow(QWidget):
                 start = hour + timedelta(minutes=10 * index)
                 slot = by_start.get(start)
                 hour_minutes += slot.minutes if slot else 0
-                cell = SlotCell(slot, start)
+                cell = SlotCell(slot, start, self._pictures)
                 cell.delete_clicked.connect(self._on_cell_delete_clicked)
                 cell.shot_clicked.connect(self._on_cell_shot_clicked)
                 row.addWidget(cell)
@@ -404,7 +420,7 @@ class DiaryWindow(QWidget):
             self.delete_requested.emit(slot)
 
     def _on_cell_shot_clicked(self, slot: DiarySlot) -> None:
-        viewer = ShotViewer(slot, self)
+        viewer = ShotViewer(slot, self._pictures, self)
         viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         viewer.show()
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -20,6 +21,7 @@ from tracker.session import SessionError, TrackingSession
 from tracker.slots import slot_end
 from tracker.store import SlotNotFound, Store, StoreError
 from ui.background import BackgroundTasks
+from ui.shot_pictures import read_for_display
 from ui.view_state import LastShotView
 
 log = logging.getLogger(__name__)
@@ -55,6 +57,8 @@ class LastShot(QObject):
         self._queued: dict[Key, str] = {}
         self._blurred: set[Key] = set()
         self._problem = ""
+        # the thumbnail shown, decrypted once per file (the view is asked every second)
+        self._thumbnail: tuple[Path, bytes, str] | None = None
         session.subscribe(self._on_session_event)
 
     # -- what the preview shows ------------------------------------------------------
@@ -76,14 +80,25 @@ class LastShot(QObject):
         held_by_idle = (stored is not None and stored.idle_hold) or status.idle_prompt is not None
         thumbnail = stored.shot.thumbnail_path if stored is not None and stored.shot else (
             shot.thumbnail_path)
+        picture, unreadable = self._thumbnail_picture(shot.contract_id, shot.slot_start, thumbnail)
         return LastShotView(
             contract_id=shot.contract_id, slot_start=shot.slot_start, taken_at=shot.taken_at,
-            thumbnail_path=thumbnail, in_progress=open_now or stored is None,
+            thumbnail_path=thumbnail, thumbnail=picture, thumbnail_problem=unreadable,
+            in_progress=open_now or stored is None,
             upload_after=None if held_by_idle else slot_end(shot.slot_start) + self._hold(),
             sent=sent, blur_allowed=blur_allowed(shot.contract_id),
             blurred=key in self._blurred, queued=self._queued.get(key, ""),
             problem=self._problem,
         )
+
+    def _thumbnail_picture(self, contract_id: int, slot_start: datetime,
+                           path: Path) -> tuple[bytes, str]:
+        cached = self._thumbnail
+        if cached is None or cached[0] != path:
+            picture, unreadable = read_for_display(self._store, contract_id, slot_start, path,
+                                                   "thumbnail")
+            cached = self._thumbnail = (path, picture, unreadable)
+        return cached[1], cached[2]
 
     # -- intents -----------------------------------------------------------------------
     def delete(self, contract_id: int, slot_start: datetime) -> None:
@@ -115,14 +130,16 @@ class LastShot(QObject):
         if stored is None or stored.shot is None:
             self._fail("Not blurred: the screenshot is gone")
             return
-        shot = stored.shot
+        taken_at = stored.shot.taken_at
 
         def work() -> None:
             # Pillow and the encoder load only when a shot is blurred: the tray app does
             # not carry them while it tracks (issue 13, lean app)
             from tracker.capture import blur_stored_shot
 
-            self._store.replace_shot(key[0], key[1], blur_stored_shot(shot.path, shot.taken_at))
+            # decrypted in memory here, sealed again by the store: no plain file on the way
+            picture = self._store.read_shot(stored)
+            self._store.replace_shot(key[0], key[1], blur_stored_shot(picture, taken_at))
 
         self._tasks.submit("blur shot", work, on_done=lambda _none: self._on_blurred(key),
                            on_error=lambda error: self._fail(f"Not blurred: {error}"))

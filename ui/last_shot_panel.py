@@ -73,8 +73,11 @@ class LastShotPanel(QFrame):
         path = str(shot.thumbnail_path)
         if path != self._thumbnail_shown:
             self._thumbnail_shown = path
-            pixmap = QPixmap(path)
-            if pixmap.isNull():
+            pixmap = QPixmap()
+            if shot.thumbnail_problem:
+                self.thumbnail.setText(f"Shot unreadable:\n{shot.thumbnail_problem}")
+                self.thumbnail.setToolTip(f"{path}: shot unreadable: {shot.thumbnail_problem}")
+            elif not pixmap.loadFromData(shot.thumbnail):
                 self.thumbnail.setText("Screenshot\nmissing")
             else:
                 self.thumbnail.setPixmap(pixmap.scaled(

@@ -70,7 +70,7 @@ class Shell(QObject):
         self.data_dir = data_dir
         self.autostart_dir = autostart_dir or xdg_autostart_dir()
         self.timer_window = TimerWindow()
-        self.diary_window = DiaryWindow()
+        self.diary_window = DiaryWindow(controller.store)
         self.idle_dialog: IdlePromptDialog | None = None
         self.settings_dialog: SettingsDialog | None = None
         self.tray: TrayMenu | None = None

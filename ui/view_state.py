@@ -144,3 +144,6 @@ class LastShotView:
     blurred: bool = False
     queued: str = ""  # "delete" or "blur": waiting for the slot to end
     problem: str = ""  # why the last Delete or Blur did not happen
+    # the thumbnail decrypted in memory (shot files are sealed), or why it cannot be shown
+    thumbnail: bytes = b""
+    thumbnail_problem: str = ""

@@ -26,6 +26,7 @@ from sync.api import ApiClient
 from sync.retry import Backoff
 from sync.uploader import Uploader
 from tests.support.server import RunningServer, running_server
+from tests.support.shot_keys import TEST_SHOT_KEYS
 from tests.sync.diary import write_slot
 from tracker.clock import ManualClock, utc
 from tracker.store import Store
@@ -116,7 +117,7 @@ def shrinking(
     clock = ManualClock(NINE + timedelta(hours=3))
     with (
         running_server(tmp_path / "server", database_url, now=clock.now()) as server,
-        Store(tmp_path / "tracker") as store,
+        Store(tmp_path / "tracker", TEST_SHOT_KEYS) as store,
     ):
         contract_id = _seed(database_url, cap_minutes)
         token = requests.post(

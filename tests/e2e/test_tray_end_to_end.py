@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import keyring.backends.fail
 import pytest
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -32,8 +32,8 @@ from tests.ui.fakes import TypingHands
 from tracker.capture import ScreenCapturer
 from tracker.capture_mss import MssGrabber
 from tracker.clock import ManualClock, utc
-from tracker.store import Slot
-from ui.app import Composition, compose, real_account
+from tracker.store import Slot, Store
+from ui.app import Composition, compose, real_account, real_shot_keys
 from ui.controller import AppController
 from ui.settings import SettingsFile
 from ui.view_state import DiarySlot
@@ -80,10 +80,10 @@ def _advance(
     composition.controller.tick()
 
 
-def _shows_checkerboard(path: Path, x_server: XServer) -> bool:
+def _shows_checkerboard(picture: bytes, x_server: XServer) -> bool:
     """Most pattern squares of the screen's lower right (away from the app's window) are
     where and what colour the checkerboard painted on the root window puts them."""
-    with Image.open(io.BytesIO(path.read_bytes())) as shot:
+    with Image.open(io.BytesIO(picture)) as shot:
         image = shot.convert("RGB")
     scale = image.width / x_server.width
     assert abs(image.height / image.width - x_server.height / x_server.width) < 0.01
@@ -130,6 +130,7 @@ def _compose_the_tray_app(
         use_tray=False,
         autostart_dir=tmp_path / "autostart",
         rng=random.Random(5),
+        shot_keys=real_shot_keys(tmp_path / "config"),
     )
 
 
@@ -153,9 +154,14 @@ def _track_the_slots_of_the_real_screen(
         START + timedelta(minutes=10 * index) for index in range(SLOTS)
     ]
     assert all(slot.minute_count == 10 for slot in local)
-    for slot in local:  # each shot is a picture of the real X screen
+    for slot in local:  # each shot is a picture of the real X screen, sealed on disk
         assert slot.shot is not None, slot.capture_note
-        assert _shows_checkerboard(slot.shot.path, x_server)
+        picture = controller.store.read_shot(slot)
+        assert _shows_checkerboard(picture, x_server)
+        on_disk = slot.shot.path.read_bytes()
+        assert picture[:4096] not in on_disk
+        with pytest.raises(UnidentifiedImageError):
+            Image.open(slot.shot.path)
     return local
 
 
@@ -193,6 +199,7 @@ def _the_server_holds_the_same_slots_and_shots(
     contract_id: int,
     local: list[Slot],
     deleted: DiarySlot,
+    controller_store: Store,
 ) -> None:
     """Once the uploader drained: the server's diary of the day, read as the freelancer,
     has the same slots and minutes, each shot byte for byte, and not the deleted slot."""
@@ -213,7 +220,9 @@ def _the_server_holds_the_same_slots_and_shots(
         for mine, theirs in zip(local, remote, strict=True):
             assert theirs["minutes"] == mine.minute_count
             assert mine.shot is not None
-            local_sha = hashlib.sha256(mine.shot.path.read_bytes()).hexdigest()
+            # over the plain picture, decrypted in memory: what was recorded and sent
+            local_sha = hashlib.sha256(controller_store.read_shot(mine)).hexdigest()
+            assert local_sha == mine.shot.sha256
             answer = api.get(theirs["shot"]["url"], headers={"Authorization": f"Bearer {token}"})
             answer.raise_for_status()
             assert hashlib.sha256(answer.content).hexdigest() == local_sha
@@ -246,7 +255,9 @@ def test_tracked_slots_reach_the_server_slot_for_slot(
         )
         deleted, local = _delete_the_second_slot_from_the_diary(controller, local, demo.hourly_id)
         _pass_the_hold_window_and_nudge_the_uploader(controller, clock, server)
-        _the_server_holds_the_same_slots_and_shots(qtbot, server, demo.hourly_id, local, deleted)
+        _the_server_holds_the_same_slots_and_shots(
+            qtbot, server, demo.hourly_id, local, deleted, controller.store
+        )
     finally:
         composition.shell.close_all()
         controller.shutdown()

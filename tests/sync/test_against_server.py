@@ -18,6 +18,7 @@ from sync.retry import Backoff
 from sync.service import SyncService
 from sync.uploader import Uploader
 from tests.support.faulty_proxy import Fault, FaultPlan, FaultyProxy
+from tests.support.shot_keys import TEST_SHOT_KEYS
 from tests.sync.backend import PASSWORD, Backend
 from tests.sync.conftest import WEEK
 from tests.sync.diary import write_workday
@@ -56,8 +57,10 @@ def assert_server_holds_exactly(
             assert theirs["shot"] is None
         else:
             assert theirs["shot"]["uploaded"] is True
-            local_sha = hashlib.sha256(mine.shot.path.read_bytes()).hexdigest()
-            assert backend.shot_sha256(token, theirs["shot"]["url"]) == local_sha
+            # the recorded sha256, taken over the plain picture when it was encoded: the
+            # upload sent that picture, decrypted in memory, not the sealed file
+            assert backend.shot_sha256(token, theirs["shot"]["url"]) == mine.shot.sha256
+            assert hashlib.sha256(mine.shot.path.read_bytes()).hexdigest() != mine.shot.sha256
     # and nothing else: one row per slot, the only deleted rows those deleted locally
     rows = backend.slot_rows(contract_id)
     live = [start for start, gone in rows if not gone]
@@ -73,7 +76,7 @@ def test_a_week_of_slots_arrives_slot_for_slot(
     friday_evening = WEEK + timedelta(days=4, hours=18)
     backend.set_time(friday_evening)
     clock = ManualClock(friday_evening)
-    with Store(data_dir) as store:
+    with Store(data_dir, TEST_SHOT_KEYS) as store:
         local = []
         for day in range(5):
             local += write_workday(
@@ -111,7 +114,10 @@ def test_through_a_proxy_that_drops_and_delays_every_slot_arrives_exactly_once(
     clock = ManualClock(tuesday_evening)
     token = backend.token(seeded.freelancer_email)
     plan = FaultPlan(drop_before=0.15, drop_after=0.15, delay=0.2, stall=0.03, stall_seconds=0.6)
-    with Store(data_dir) as store, FaultyProxy(backend.address, random.Random(11), plan) as proxy:
+    with (
+        Store(data_dir, TEST_SHOT_KEYS) as store,
+        FaultyProxy(backend.address, random.Random(11), plan) as proxy,
+    ):
         for day in range(2):
             write_workday(store, seeded.contract_id, WEEK + timedelta(days=day, hours=9), 4, rng)
         uploader = _uploader(store, proxy.url, token, clock, seed=3)
@@ -126,7 +132,7 @@ def test_through_a_proxy_that_drops_and_delays_every_slot_arrives_exactly_once(
     assert stats.dropped / stats.total >= 0.2
     assert stats.exchanges[Fault.DROP_BEFORE] and stats.exchanges[Fault.DROP_AFTER]
     assert stats.exchanges[Fault.STALL]
-    with Store(data_dir) as store:
+    with Store(data_dir, TEST_SHOT_KEYS) as store:
         assert store.sync_queue(clock.now()) == [] and store.pending_deletions() == []
         local = store.slots_between(WEEK, WEEK + timedelta(days=7))
         assert len(local) == 48 - 5 and all(s.sync_state == "synced" for s in local)
@@ -153,7 +159,7 @@ def test_killed_mid_batch_at_random_points_then_restarted_every_slot_arrives_onc
     wednesday_evening = WEEK + timedelta(days=2, hours=19)
     backend.set_time(wednesday_evening)
     token = backend.token(seeded.freelancer_email)
-    with Store(data_dir) as store:
+    with Store(data_dir, TEST_SHOT_KEYS) as store:
         write_workday(store, seeded.contract_id, WEEK + timedelta(days=2, hours=9), 5, rng)
     kills: list[tuple[int, str]] = []
     unacknowledged: list[int] = []
@@ -173,7 +179,7 @@ def test_killed_mid_batch_at_random_points_then_restarted_every_slot_arrives_onc
         child.kill()
         child.wait(timeout=10)
         child.stdout.close()
-        with Store(data_dir) as store:
+        with Store(data_dir, TEST_SHOT_KEYS) as store:
             marked = len(
                 [
                     s
@@ -191,7 +197,7 @@ def test_killed_mid_batch_at_random_points_then_restarted_every_slot_arrives_onc
     final = _run_child(data_dir, backend, token, wednesday_evening)
     out, _ = final.communicate(timeout=60)
     assert final.returncode == 0 and out.endswith("drained\n")
-    with Store(data_dir) as store:
+    with Store(data_dir, TEST_SHOT_KEYS) as store:
         local = store.slots_between(WEEK, WEEK + timedelta(days=7))
         assert len(local) == 30 and all(s.sync_state == "synced" for s in local)
     assert_server_holds_exactly(backend, token, seeded.contract_id, local)

@@ -16,6 +16,7 @@ from sync.state import SlotRejected, SyncPhase
 from sync.uploader import Uploader
 from sync.wire import iso, slot_body
 from tests.support.faulty_proxy import Fault, FaultPlan, FaultyProxy
+from tests.support.shot_keys import TEST_SHOT_KEYS
 from tests.sync.backend import Backend
 from tests.sync.conftest import WEEK
 from tests.sync.diary import write_slot
@@ -48,7 +49,7 @@ def test_a_batch_whose_reply_is_lost_is_sent_again_and_every_slot_lands_once(
     clock = ManualClock(now)
     token = backend.token(seeded.freelancer_email)
     with (
-        Store(data_dir) as store,
+        Store(data_dir, TEST_SHOT_KEYS) as store,
         FaultyProxy(backend.address, random.Random(1), LOSE_EVERY_REPLY) as proxy,
     ):
         local = _slots(store, seeded.contract_id, WEEK + timedelta(days=1, hours=9), 12, 41)
@@ -66,7 +67,7 @@ def test_a_batch_whose_reply_is_lost_is_sent_again_and_every_slot_lands_once(
         proxy.plan = NO_FAULTS
         uploader.drain(sleep=clock.advance)
         assert proxy.stats.exchanges[Fault.DROP_AFTER] == 1
-    with Store(data_dir) as store:
+    with Store(data_dir, TEST_SHOT_KEYS) as store:
         synced = store.slots_between(WEEK, now)
         assert [s.slot_start for s in synced] == [s.slot_start for s in local]
         assert all(s.sync_state == "synced" for s in synced)
@@ -83,7 +84,7 @@ def test_a_409_and_a_422_in_one_batch_do_not_block_the_others_and_are_shown(
     backend.set_time(server_now)
     clock = ManualClock(server_now + timedelta(hours=1))  # this computer runs an hour ahead
     with (
-        Store(data_dir) as store,
+        Store(data_dir, TEST_SHOT_KEYS) as store,
         FaultyProxy(backend.address, random.Random(1), NO_FAULTS) as counter,
     ):
         local = _slots(store, seeded.contract_id, WEEK + timedelta(days=2, hours=9), 10, 43)
@@ -115,7 +116,7 @@ def test_a_409_and_a_422_in_one_batch_do_not_block_the_others_and_are_shown(
     assert state.last_error is not None and "slot" in state.last_error
     # one batch, one confirming PUT of the clash, nine shots, the contract list
     assert exchanges <= 1 + 1 + 9 + 2
-    with Store(data_dir) as store:
+    with Store(data_dir, TEST_SHOT_KEYS) as store:
         by_start = {s.slot_start: s for s in store.slots_between(WEEK, clock.now())}
         assert by_start[clash.slot_start].sync_state == "rejected"
         assert "different" in (by_start[clash.slot_start].sync_reason or "")
@@ -135,7 +136,7 @@ def test_offline_is_noticed_at_once_probed_within_30_s_and_caught_up_on_the_firs
     clock = ManualClock(now)
     token = backend.token(seeded.freelancer_email)
     with (
-        Store(data_dir) as store,
+        Store(data_dir, TEST_SHOT_KEYS) as store,
         FaultyProxy(backend.address, random.Random(1), NO_FAULTS) as proxy,
     ):
         uploader = _uploader(store, proxy.url, token, clock)
@@ -163,7 +164,7 @@ def test_offline_is_noticed_at_once_probed_within_30_s_and_caught_up_on_the_firs
         back = uploader.run_pass()
         assert back.failure is None and back.uploaded == 6 and back.remaining == 0
         assert uploader.signals.state.phase is SyncPhase.UP_TO_DATE
-    with Store(data_dir) as store:
+    with Store(data_dir, TEST_SHOT_KEYS) as store:
         assert all(s.sync_state == "synced" for s in store.slots_between(WEEK, clock.now()))
 
 
@@ -177,7 +178,7 @@ def test_catching_up_after_six_hours_offline_sends_every_slot_exactly_once_in_on
     clock = ManualClock(now)
     token = backend.token(seeded.freelancer_email)
     with (
-        Store(data_dir) as store,
+        Store(data_dir, TEST_SHOT_KEYS) as store,
         FaultyProxy(backend.address, random.Random(1), NO_FAULTS) as proxy,
     ):
         _slots(store, seeded.contract_id, WEEK + timedelta(days=4, hours=9), 36, 53)
@@ -190,7 +191,7 @@ def test_catching_up_after_six_hours_offline_sends_every_slot_exactly_once_in_on
         # the probe, one batch, 36 shots, the contract list: nothing sent twice
         assert proxy.stats.total == 1 + 1 + 36 + 1
         assert uploader.signals.state.synced_this_week == 36
-    with Store(data_dir) as store:
+    with Store(data_dir, TEST_SHOT_KEYS) as store:
         local = store.slots_between(WEEK, now)
         assert len(local) == 36 and all(s.sync_state == "synced" for s in local)
     assert_server_holds_exactly(backend, token, seeded.contract_id, local)

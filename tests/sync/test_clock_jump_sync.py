@@ -9,6 +9,7 @@ from pathlib import Path
 from sync.api import ApiClient
 from sync.retry import Backoff
 from sync.uploader import Uploader
+from tests.support.shot_keys import TEST_SHOT_KEYS
 from tests.sync.backend import Backend
 from tests.sync.conftest import WEEK
 from tracker.clock import ManualClock
@@ -24,7 +25,7 @@ def test_a_slot_flagged_clock_jump_reaches_the_server_flagged(
     backend.set_time(noon)
     jumped, plain = WEEK + timedelta(hours=9), WEEK + timedelta(hours=9, minutes=10)
     minutes = tuple(MinuteActivity(index, 2, 30) for index in range(10))
-    with Store(data_dir) as store:
+    with Store(data_dir, TEST_SHOT_KEYS) as store:
         for start, clock_jump in ((jumped, True), (plain, False)):
             store.write_slot(
                 Slot(

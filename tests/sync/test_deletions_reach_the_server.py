@@ -22,6 +22,7 @@ from sync.retry import Backoff
 from sync.uploader import SlotReceipt, Uploader
 from sync.wire import BatchItem
 from tests.support.faulty_proxy import Fault, FaultPlan, FaultyProxy
+from tests.support.shot_keys import TEST_SHOT_KEYS
 from tests.sync.backend import Backend
 from tests.sync.conftest import WEEK
 from tests.sync.diary import write_slot
@@ -119,12 +120,12 @@ class RestartingApp:
 
     def __init__(self, data_dir: Path, clock: ManualClock, seed: int) -> None:
         self.data_dir, self.clock, self.seed = data_dir, clock, seed
-        self.store = Store(data_dir)
+        self.store = Store(data_dir, TEST_SHOT_KEYS)
         self.api: DeletingFreelancer | None = None
 
     def restart(self) -> None:
         self.store.close()
-        self.store = Store(self.data_dir)
+        self.store = Store(self.data_dir, TEST_SHOT_KEYS)
 
     def _uploader(self) -> Uploader:
         assert self.api is not None

@@ -13,6 +13,7 @@ from PIL import Image, ImageDraw
 from sync.credentials import CredentialStore
 from sync.service import SyncService
 from sync.state import OverLimit, SyncPhase
+from tests.support.shot_keys import TEST_SHOT_KEYS
 from tests.sync.backend import PASSWORD, Backend
 from tests.sync.conftest import WEEK
 from tests.sync.diary import write_slot
@@ -58,7 +59,7 @@ def test_a_day_with_the_server_down_tracking_goes_on_and_every_slot_arrives(
     wednesday = WEEK + timedelta(days=2, hours=8)
     clock = ManualClock(wednesday)
     backend.set_time(wednesday)
-    with Store(data_dir) as store:
+    with Store(data_dir, TEST_SHOT_KEYS) as store:
         service = _service(store, backend, clock, tmp_path / "config")
         service.sign_in(seeded.freelancer_email, PASSWORD)
         service.refresh_contracts()
@@ -117,7 +118,10 @@ def test_the_cap_is_reconciled_across_two_machines_and_over_limit_is_respected(
     monday_noon = WEEK + timedelta(hours=12)
     clock = ManualClock(monday_noon)
     backend.set_time(monday_noon)
-    with Store(tmp_path / "laptop") as laptop, Store(tmp_path / "desktop") as desktop:
+    with (
+        Store(tmp_path / "laptop", TEST_SHOT_KEYS) as laptop,
+        Store(tmp_path / "desktop", TEST_SHOT_KEYS) as desktop,
+    ):
         on_laptop = _service(laptop, backend, clock, tmp_path / "laptop-config")
         on_desktop = _service(desktop, backend, clock, tmp_path / "desktop-config")
         for service in (on_laptop, on_desktop):

@@ -10,6 +10,7 @@ from sync.api import ApiClient
 from sync.retry import Backoff
 from sync.uploader import Uploader
 from sync.wire import slot_body
+from tests.support.shot_keys import TEST_SHOT_KEYS
 from tests.sync.backend import Backend
 from tests.sync.conftest import WEEK
 from tracker.clock import ManualClock
@@ -31,7 +32,7 @@ def test_provenance_reaches_the_server(backend: Backend, data_dir: Path) -> None
     ]
     assert slot_body(slots[0], noon)["provenance"] == {"capture": "portal",
                                                        "activity": "idle-watch"}
-    with Store(data_dir) as store:
+    with Store(data_dir, TEST_SHOT_KEYS) as store:
         for slot in slots:
             store.write_slot(slot)
         api = ApiClient(backend.url, backend.token(seeded.freelancer_email), timeout=(2.0, 5.0))

@@ -17,6 +17,7 @@ from sync.service import SyncService
 from sync.state import SyncPhase
 from sync.uploader import Uploader
 from tests.support.faulty_proxy import FaultPlan, FaultyProxy
+from tests.support.shot_keys import TEST_SHOT_KEYS
 from tests.sync.backend import PASSWORD, Backend
 from tests.sync.conftest import WEEK
 from tests.sync.diary import write_slot
@@ -56,7 +57,7 @@ def test_locked_and_finalized_weeks_refuse_uploads_and_deletions_once(
     clock = ManualClock(tuesday)
     backend.set_time(tuesday)
     with (
-        Store(data_dir) as store,
+        Store(data_dir, TEST_SHOT_KEYS) as store,
         FaultyProxy(backend.address, random.Random(1), NO_FAULTS) as counter,
     ):
         synced = _hour(store, seeded.contract_id, WEEK + timedelta(hours=9), rng)
@@ -104,7 +105,7 @@ def test_an_ended_contract_refuses_slots_after_its_end(backend: Backend, data_di
     evening = WEEK + timedelta(days=1, hours=18)
     backend.set_time(evening)
     clock = ManualClock(evening)
-    with Store(data_dir) as store:
+    with Store(data_dir, TEST_SHOT_KEYS) as store:
         slots = _hour(store, seeded.contract_id, ended_at - timedelta(minutes=30), rng)
         uploader = _uploader(store, backend.url, token, clock)
         uploader.drain()
@@ -123,7 +124,7 @@ def test_a_slot_from_the_future_is_refused_with_the_servers_words(
     server_now = WEEK + timedelta(days=2, hours=10)
     backend.set_time(server_now)
     clock = ManualClock(server_now + timedelta(hours=1))  # this computer runs an hour ahead
-    with Store(data_dir) as store:
+    with Store(data_dir, TEST_SHOT_KEYS) as store:
         slot = write_slot(
             store, seeded.contract_id, server_now + timedelta(minutes=30), random.Random(3)
         )
@@ -144,7 +145,7 @@ def test_a_revoked_token_pauses_uploads_until_sign_in_and_loses_nothing(
     clock = ManualClock(thursday)
     credentials = CredentialStore(keyring.backends.fail.Keyring(), tmp_path / "config")
     with (
-        Store(data_dir) as store,
+        Store(data_dir, TEST_SHOT_KEYS) as store,
         FaultyProxy(backend.address, random.Random(1), NO_FAULTS) as counter,
     ):
         service = SyncService(store, counter.url, clock=clock, credentials=credentials)

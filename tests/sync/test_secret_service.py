@@ -3,6 +3,7 @@ unlocked on a private D-Bus session bus. And the fallback file warns once per in
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
 import shutil
@@ -18,6 +19,7 @@ import pytest
 import secretstorage
 
 from sync.credentials import Credentials, CredentialStore, SecretBackend
+from sync.shot_key_store import KEY_NAME, ShotKeyStore
 from tests.support.session_bus import private_session_bus
 
 URL = "https://billing.example.test"
@@ -86,10 +88,10 @@ def _fail_backend() -> SecretBackend:
     return keyring.backends.fail.Keyring()  # type: ignore[no-untyped-call]
 
 
-def _lookup(env: dict[str, str], server_url: str) -> str:
+def _lookup(env: dict[str, str], username: str) -> str:
     """Ask the Secret Service directly, with libsecret's own tool (not our code)."""
     done = subprocess.run(["secret-tool", "lookup", "service", "Workdiary",
-                           "username", server_url], env=env, capture_output=True,
+                           "username", username], env=env, capture_output=True,
                           text=True, timeout=15)
     return done.stdout
 
@@ -106,6 +108,18 @@ def test_the_token_is_stored_in_the_secret_service_not_in_the_file(
     assert again.load(URL) == Credentials(URL, "f@demo.test", "tok-in-the-keyring")
     again.forget(URL)
     assert _lookup(secret_service, URL) == ""
+
+
+@pytest.mark.slow
+def test_the_shot_key_is_stored_in_the_secret_service_not_in_a_file(
+    tmp_path: Path, secret_service: dict[str, str]
+) -> None:
+    keys = ShotKeyStore(tmp_path / "config", _secret_service_backend()).load_or_create()
+    assert not (tmp_path / "config").exists()
+    stored = _lookup(secret_service, KEY_NAME)
+    assert base64.b64decode(stored) == keys.sealing
+    again = ShotKeyStore(tmp_path / "config", _secret_service_backend()).load_or_create()
+    assert again == keys  # the next start opens the same shots
 
 
 def test_the_fallback_warns_once_per_install_not_at_every_sign_in(

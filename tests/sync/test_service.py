@@ -16,6 +16,7 @@ from sync.credentials import CredentialStore
 from sync.errors import AnotherUploaderRunning, ApiError, NotSignedIn
 from sync.service import SyncService, remembered_server_url
 from sync.state import SyncPhase, UploaderStatus
+from tests.support.shot_keys import TEST_SHOT_KEYS
 from tests.sync.backend import PASSWORD, Backend
 from tests.sync.conftest import WEEK
 from tests.sync.diary import write_slot
@@ -35,7 +36,7 @@ def test_sign_in_keeps_the_token_and_sign_out_revokes_it_on_the_server(
     clock = ManualClock(WEEK + timedelta(hours=10))
     backend.set_time(clock.now())
     credentials = _credentials(tmp_path)
-    with Store(data_dir) as store:
+    with Store(data_dir, TEST_SHOT_KEYS) as store:
         service = SyncService(store, backend.url, clock=clock, credentials=credentials)
         assert service.signals.state.phase is SyncPhase.SIGNED_OUT
         with pytest.raises(NotSignedIn):
@@ -68,7 +69,10 @@ def test_one_uploader_per_store_and_the_thread_drains_by_itself(
     clock = ManualClock(WEEK + timedelta(days=1, hours=12))
     backend.set_time(clock.now())
     rng = random.Random(41)
-    with Store(data_dir) as store, Store(data_dir) as same_store_second_app:
+    with (
+        Store(data_dir, TEST_SHOT_KEYS) as store,
+        Store(data_dir, TEST_SHOT_KEYS) as same_store_second_app,
+    ):
         for n in range(6):
             write_slot(
                 store, seeded.contract_id, WEEK + timedelta(days=1, hours=9) + n * SLOT_LENGTH, rng

@@ -10,6 +10,7 @@ from sync.api import ApiClient
 from sync.retry import Backoff
 from sync.uploader import Uploader
 from sync.wire import slot_body
+from tests.support.shot_keys import TEST_SHOT_KEYS
 from tests.sync.backend import Backend
 from tests.sync.conftest import WEEK
 from tracker.clock import ManualClock
@@ -38,7 +39,7 @@ def test_a_fresh_uploader_sends_screenshots_off_before_it_has_fetched_any_contra
     noon = WEEK + timedelta(hours=12)
     backend.set_time(noon)
     clock = ManualClock(noon)
-    with Store(data_dir) as store:
+    with Store(data_dir, TEST_SHOT_KEYS) as store:
         store.write_slot(_slot("off", WEEK + timedelta(hours=9), seeded.contract_id))
         api = ApiClient(backend.url, backend.token(seeded.freelancer_email), timeout=(2.0, 5.0))
         uploader = Uploader(store, api, clock, Backoff(random.Random(1)))

@@ -21,6 +21,7 @@ from sync.retry import Backoff
 from sync.state import OverLimit, SlotRejected, SyncPhase, UploaderStatus
 from sync.uploader import SlotReceipt, Uploader, UploaderThread
 from sync.wire import BatchItem
+from tests.support.shot_keys import OTHER_SHOT_KEYS, TEST_SHOT_KEYS
 from tests.sync.diary import write_slot
 from tracker.clock import ManualClock, utc
 from tracker.contract import Contract
@@ -117,7 +118,7 @@ class FakeServer:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    with Store(tmp_path / "data") as opened:
+    with Store(tmp_path / "data", TEST_SHOT_KEYS) as opened:
         yield opened
 
 
@@ -308,6 +309,51 @@ def test_a_damaged_local_shot_is_reported_not_uploaded(store: Store, clock: Manu
     assert stored is not None and stored.sync_state == "rejected"
     assert "damaged" in (stored.sync_reason or "")
     assert server.calls == ["my_contracts"]
+
+
+def test_a_sealed_shot_that_was_altered_is_reported_by_name_not_uploaded(
+    store: Store, clock: ManualClock
+) -> None:
+    slot = _hour(store, random.Random(9), 1)[0]
+    assert slot.shot is not None
+    sealed = bytearray(slot.shot.path.read_bytes())
+    sealed[-1] ^= 0x80  # one bit of the tag
+    slot.shot.path.write_bytes(bytes(sealed))
+    server = FakeServer()
+    _uploader(store, server, clock).drain()
+    stored = store.get_slot(slot.contract_id, slot.slot_start)
+    assert stored is not None and stored.sync_state == "rejected"
+    assert stored.sync_reason == ("the shot file on this computer is unreadable: damaged, "
+                                  f"altered or not this slot's file ({slot.shot.path})")
+    assert stored.minute_count == slot.minute_count  # the time stays, shown with the reason
+    assert server.calls == ["my_contracts"]
+
+
+def test_a_shot_sealed_with_a_key_this_computer_lost_is_reported(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    with Store(tmp_path / "data", TEST_SHOT_KEYS) as store:
+        slot = _hour(store, random.Random(9), 1)[0]
+    with Store(tmp_path / "data", OTHER_SHOT_KEYS) as reopened:
+        server = FakeServer()
+        _uploader(reopened, server, clock).drain()
+        stored = reopened.get_slot(slot.contract_id, slot.slot_start)
+    assert stored is not None and stored.sync_state == "rejected"
+    assert "unreadable: key missing" in (stored.sync_reason or "")
+    assert server.calls == ["my_contracts"]
+
+
+def test_the_upload_sends_the_plain_picture_its_sha256_names(
+    store: Store, clock: ManualClock
+) -> None:
+    slots = _hour(store, random.Random(4), 2)
+    server = FakeServer()
+    _uploader(store, server, clock).drain()
+    for slot in slots:
+        assert slot.shot is not None
+        # the sha256 of what was sent is the recorded one, of the plain picture
+        assert server.shots[(slot.contract_id, slot.slot_start)] == slot.shot.sha256
+        assert hashlib.sha256(slot.shot.path.read_bytes()).hexdigest() != slot.shot.sha256
 
 
 def test_over_limit_answers_mark_the_slot_and_tell_the_ui(store: Store, clock: ManualClock) -> None:

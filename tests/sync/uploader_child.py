@@ -17,6 +17,7 @@ from sync.lock import UploaderLock
 from sync.retry import Backoff
 from sync.uploader import SlotReceipt, Uploader
 from sync.wire import BatchItem
+from tests.support.shot_keys import TEST_SHOT_KEYS
 from tracker.clock import ManualClock
 from tracker.contract import Contract
 from tracker.store import Slot, Store
@@ -71,7 +72,7 @@ class AnnouncingApi:
 def main(argv: list[str]) -> int:
     data_dir, url, token, now_iso = argv
     clock = ManualClock(datetime.fromisoformat(now_iso))
-    with Store(Path(data_dir)) as store, UploaderLock(store.db_path):
+    with Store(Path(data_dir), TEST_SHOT_KEYS) as store, UploaderLock(store.db_path):
         api = AnnouncingApi(ApiClient(url, token, timeout=(2.0, 10.0)))
         uploader = Uploader(store, api, clock, Backoff(random.Random(1), 0.05, 1.0))
         uploader.drain(sleep=clock.advance)

@@ -13,6 +13,7 @@ from typing import TypeVar
 import pytest
 from PIL import Image, ImageDraw
 
+from tests.support.shot_keys import TEST_SHOT_KEYS
 from tracker import events as ev
 from tracker.capture import ScreenCapturer
 from tracker.clock import ManualClock, utc
@@ -105,7 +106,7 @@ def make_rig(data_dir: Path) -> Iterator[Callable[..., Rig]]:
         data_dir: Path = data_dir,
     ) -> Rig:
         clock = ManualClock(start)
-        store = Store(data_dir)
+        store = Store(data_dir, TEST_SHOT_KEYS)
         stores.append(store)
         grabber = PictureGrabber()
         session = TrackingSession(

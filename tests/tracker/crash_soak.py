@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from tests.support.shot_keys import TEST_SHOT_KEYS
 from tracker.slots import parse_slot_key
 from tracker.store import Slot, Store
 
@@ -50,7 +51,7 @@ class Finished:
     sha256: str  # "-" for a slot without a shot
 
 
-def _check_slot(key: str, want: Finished, slot: Slot | None) -> str | None:
+def _check_slot(store: Store, key: str, want: Finished, slot: Slot | None) -> str | None:
     """Why the stored slot is not the one reported finished (None: it is)."""
     if slot is None:
         return f"finished slot {key} lost"
@@ -60,7 +61,8 @@ def _check_slot(key: str, want: Finished, slot: Slot | None) -> str | None:
         return None if slot.shot is None else f"slot {key}: a shot nobody reported"
     if slot.shot is None or slot.shot.sha256 != want.sha256:
         return f"slot {key}: shot missing or another one"
-    if hashlib.sha256(slot.shot.path.read_bytes()).hexdigest() != want.sha256:
+    # the file is sealed: its sha256 is of the picture the store decrypts from it
+    if hashlib.sha256(store.read_shot(slot)).hexdigest() != want.sha256:
         return f"slot {key}: shot file does not match its sha256"
     if slot.shot.thumbnail_path.stat().st_size == 0:
         return f"slot {key}: empty thumbnail"
@@ -121,12 +123,13 @@ class CrashSoak:
         for day in range(self.result.kill_points, self.result.kill_points + kill_points):
             reported = self._kill_once(day)
             self.result.kill_points += 1
-            with Store(self.data_dir) as store:  # opening runs its integrity check
+            # opening runs its integrity check
+            with Store(self.data_dir, TEST_SHOT_KEYS) as store:
                 for key, want in reported:
                     if key in self.finished:
                         self._problem(f"slot {key} reported twice", doubled=True)
                     self.finished[key] = want
-                    problem = _check_slot(key, want, store.get_slot(7, parse_slot_key(key)))
+                    problem = _check_slot(store, key, want, store.get_slot(7, parse_slot_key(key)))
                     if problem is not None:
                         self._problem(f"after kill {day}: {problem}", lost=True)
         self.result.seconds += time.monotonic() - began
@@ -136,13 +139,13 @@ class CrashSoak:
         """Every slot ever reported, the raw file's integrity, rows without a slot."""
         result = self.result
         result.finished_slots = len(self.finished)
-        with Store(self.data_dir) as store:
+        with Store(self.data_dir, TEST_SHOT_KEYS) as store:
             stored = store.slots_between(MONDAY, MONDAY + timedelta(days=result.kill_points + 1))
             keys = [slot.key for slot in stored]
             result.doubled += len(keys) - len(set(keys))
             by_key = {slot.key: slot for slot in stored}
             for key, want in self.finished.items():
-                problem = _check_slot(key, want, by_key.get(key))
+                problem = _check_slot(store, key, want, by_key.get(key))
                 if problem is not None:
                     self._problem(f"at the end: {problem}", lost=True)
         conn = sqlite3.connect(self.data_dir / "tracker.sqlite3")

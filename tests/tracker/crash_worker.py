@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 
 from PIL import Image, ImageDraw
 
+from tests.support.shot_keys import TEST_SHOT_KEYS
 from tracker import events as ev
 from tracker.capture import ScreenCapturer, ShotFormat
 from tracker.clock import ManualClock
@@ -51,7 +52,7 @@ def _say(line: str) -> None:
 def track_until_killed(data_dir: str, start_text: str, seed_text: str) -> None:
     rng = random.Random(int(seed_text))
     clock = ManualClock(datetime.fromisoformat(start_text))
-    store = Store(data_dir)
+    store = Store(data_dir, TEST_SHOT_KEYS)
     session = TrackingSession(
         clock=clock, rng=rng, store=store,
         capturer=ScreenCapturer(NoisyGrabber(rng), SHOT_FORMAT),

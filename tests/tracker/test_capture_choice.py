@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.shot_keys import TEST_SHOT_KEYS
 from tests.tracker.conftest import MONDAY, Rig, contract
 from tracker.activity import ActivityCounter
 from tracker.capture import ScreenCapturer
@@ -141,7 +142,7 @@ def test_a_schema_3_store_upgrades_and_its_slots_read_as_not_recorded(
     conn.execute("PRAGMA user_version=3")
     conn.commit()
     conn.close()
-    with Store(v3_dir) as store:
+    with Store(v3_dir, TEST_SHOT_KEYS) as store:
         assert store._conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
         (upgraded,) = store.slots_between(MONDAY, MONDAY + timedelta(days=1))
         assert (upgraded.capture_source, upgraded.activity_source) == (None, "input-counts")

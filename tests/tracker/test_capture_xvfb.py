@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 from tests.support.capture_helpers import (
     expected_colour,
@@ -17,6 +17,7 @@ from tests.support.capture_helpers import (
     run_x,
     square_centres,
 )
+from tests.support.shot_keys import TEST_SHOT_KEYS
 from tests.support.xvfb import XServer, xvfb
 from tests.tracker.conftest import MONDAY
 from tracker.capture import (
@@ -71,15 +72,20 @@ def test_full_hd_capture_is_saved_with_the_screen_content(
     paint_checkerboard(screen_1080p.display)
     capturer = ScreenCapturer(MssGrabber(display=screen_1080p.display))
     encoded = capturer.capture(MONDAY, blur=False)
-    with Store(tmp_path) as store:
+    with Store(tmp_path, TEST_SHOT_KEYS) as store:
         shot = store.save_shot(7, MONDAY, encoded)
+        picture = store.read_picture(7, MONDAY, shot.path, "shot")
+        small = store.read_picture(7, MONDAY, shot.thumbnail_path, "thumbnail")
     assert shot.size_bytes <= 60 * 1024  # the issue 13 target for a 1080p shot
     assert stat.S_IMODE(shot.path.stat().st_mode) == 0o600
     assert stat.S_IMODE(shot.thumbnail_path.stat().st_mode) == 0o600
-    with Image.open(shot.path) as saved:
+    for sealed in (shot.path, shot.thumbnail_path):  # at rest: no image without the key
+        with pytest.raises(UnidentifiedImageError):
+            Image.open(sealed)
+    with Image.open(io.BytesIO(picture)) as saved:
         assert saved.format == "AVIF" and saved.size == (1920, 1080)
         assert_checkerboard(saved.convert("RGB"), 0, 0, 1920, 1080)
-    with Image.open(shot.thumbnail_path) as thumbnail:
+    with Image.open(io.BytesIO(small)) as thumbnail:
         assert thumbnail.format == "JPEG" and thumbnail.size == (THUMBNAIL_WIDTH, 180)
 
 
@@ -116,14 +122,16 @@ def test_two_monitors_are_captured_as_one_image(two_monitors: XServer, tmp_path:
     encoded = ScreenCapturer(grabber).capture(MONDAY, blur=False)
     assert (0, 0, 1920, 1080) in grabber.monitor_boxes()
     assert (1920, 0, 3200, 1024) in grabber.monitor_boxes()
-    with Store(tmp_path) as store:
+    with Store(tmp_path, TEST_SHOT_KEYS) as store:
         shot = store.save_shot(7, MONDAY, encoded)
-    with Image.open(shot.path) as saved:
+        picture = store.read_picture(7, MONDAY, shot.path, "shot")
+        small = store.read_picture(7, MONDAY, shot.thumbnail_path, "thumbnail")
+    with Image.open(io.BytesIO(picture)) as saved:
         assert saved.size == (3200, 1080)
         rgb = saved.convert("RGB")
         assert_checkerboard(rgb, 0, 0, 1920, 1080)
         assert_checkerboard(rgb, 1920, 0, 1280, 1024)
-    with Image.open(shot.thumbnail_path) as thumbnail:
+    with Image.open(io.BytesIO(small)) as thumbnail:
         assert thumbnail.size == (THUMBNAIL_WIDTH, 108)
 
 
@@ -175,9 +183,7 @@ def test_old_webp_and_new_avif_shots_both_display(screen_1080p: XServer, tmp_pat
         ("old.webp", ShotFormat(media_type="image/webp")),
         ("new.avif", ShotFormat()),
     ):
-        path = tmp_path / name
-        path.write_bytes(encode_image(frame, shot_format))
-        shown = display_copy(path, (1280, 800))
+        shown = display_copy(encode_image(frame, shot_format), (1280, 800))
         assert shown is not None, name
         with Image.open(io.BytesIO(shown)) as picture:
             assert picture.format == "PNG" and picture.size == (1280, 720)
@@ -186,8 +192,6 @@ def test_old_webp_and_new_avif_shots_both_display(screen_1080p: XServer, tmp_pat
             assert isinstance(pixel, tuple) and close_to(pixel, expected_colour(0, 0)), name
 
 
-def test_a_missing_or_broken_shot_has_no_display_copy(tmp_path: Path) -> None:
-    broken = tmp_path / "broken.avif"
-    broken.write_bytes(b"\x00\x00\x00 ftypavif" + b"\x00" * 40)
-    assert display_copy(broken, (1280, 800)) is None
-    assert display_copy(tmp_path / "gone.avif", (1280, 800)) is None
+def test_a_broken_or_empty_shot_has_no_display_copy() -> None:
+    assert display_copy(b"\x00\x00\x00 ftypavif" + b"\x00" * 40, (1280, 800)) is None
+    assert display_copy(b"", (1280, 800)) is None

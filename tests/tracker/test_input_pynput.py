@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.support.capture_helpers import run_x
+from tests.support.shot_keys import TEST_SHOT_KEYS
 from tests.support.xvfb import XServer
 from tests.tracker.conftest import PictureGrabber, contract
 from tracker.activity import ActivityCounter, ActivityCounts
@@ -76,7 +77,7 @@ def test_keys_clicks_and_throttled_moves_are_counted(x_server: XServer) -> None:
 def test_no_key_value_is_kept_anywhere(x_server: XServer, tmp_path: Path) -> None:
     from tracker.input_pynput import PynputInputSource
 
-    store = Store(tmp_path)
+    store = Store(tmp_path, TEST_SHOT_KEYS)
     source = PynputInputSource()
     session = TrackingSession(
         clock=SystemClock(),

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from tests.support.shot_keys import TEST_SHOT_KEYS
 from tests.tracker.conftest import MONDAY, PictureGrabber, Recorder, Rig, contract
 from tracker import events as ev
 from tracker.capture import ScreenCapturer
@@ -353,7 +354,7 @@ def test_capture_on_a_worker_thread_is_collected_by_a_later_tick(data_dir: objec
             return super().grab()
 
     clock = ManualClock(at(9, 0))
-    with Store(data_dir) as store, ThreadPoolExecutor(max_workers=1) as pool:  # type: ignore[arg-type]
+    with Store(data_dir, TEST_SHOT_KEYS) as store, ThreadPoolExecutor(max_workers=1) as pool:  # type: ignore[arg-type]
         session = TrackingSession(
             clock=clock,
             rng=random.Random(3),

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.support.shot_keys import TEST_SHOT_KEYS
 from tests.tracker.conftest import MONDAY, contract
 from tracker.shot import EncodedShot
 from tracker.store import (
@@ -50,7 +51,7 @@ def mode(path: Path) -> int:
 
 
 def test_database_is_wal_full_sync_versioned_and_files_are_private(tmp_path: Path) -> None:
-    with Store(tmp_path / "data") as store:
+    with Store(tmp_path / "data", TEST_SHOT_KEYS) as store:
         shot = store.save_shot(7, at(9), encoded(at(9, 4)))
         store.write_slot(slot(at(9), shot=shot, shot_state="taken"))
         conn = sqlite3.connect(store.db_path)
@@ -67,8 +68,8 @@ def test_database_is_wal_full_sync_versioned_and_files_are_private(tmp_path: Pat
         ):
             assert mode(directory) == 0o700
         assert not [p for p in store.shots_dir.rglob("*.tmp")]
-        assert shot.path.read_bytes() == b"RIFF-fake-webp"
-    with Store(tmp_path / "data") as reopened:
+        assert store.read_shot(slot(at(9), shot=shot)) == b"RIFF-fake-webp"
+    with Store(tmp_path / "data", TEST_SHOT_KEYS) as reopened:
         again = reopened.get_slot(7, at(9))
         assert again is not None and again.shot == shot
         assert again.minutes[3] == MinuteActivity(3, 3, 6)
@@ -85,7 +86,7 @@ def test_data_dir_comes_from_argument_then_environment_then_platform(
 
 
 def test_writing_a_slot_again_merges_minutes_and_keeps_the_first_shot(tmp_path: Path) -> None:
-    with Store(tmp_path) as store:
+    with Store(tmp_path, TEST_SHOT_KEYS) as store:
         first = store.save_shot(7, at(9), encoded(at(9, 2), b"first"))
         second = store.save_shot(7, at(9), encoded(at(9, 8), b"second"))
         store.write_slot(slot(at(9), range(0, 4), shot=first, shot_state="taken"))
@@ -102,7 +103,7 @@ def test_writing_a_slot_again_merges_minutes_and_keeps_the_first_shot(tmp_path: 
 
 
 def test_sync_queue_holds_finished_slots_for_the_hold_window(tmp_path: Path) -> None:
-    with Store(tmp_path) as store:
+    with Store(tmp_path, TEST_SHOT_KEYS) as store:
         for start in (at(9), at(9, 10), at(9, 20)):
             store.write_slot(slot(start))
         store.write_slot(slot(at(9, 30), idle_hold=True))
@@ -130,7 +131,7 @@ def test_sync_queue_holds_finished_slots_for_the_hold_window(tmp_path: Path) -> 
 
 
 def test_deleting_unsynced_removes_everything_and_synced_leaves_a_tombstone(tmp_path: Path) -> None:
-    with Store(tmp_path) as store:
+    with Store(tmp_path, TEST_SHOT_KEYS) as store:
         for start in (at(9), at(9, 10)):
             shot = store.save_shot(7, start, encoded(start))
             store.write_slot(slot(start, shot=shot, shot_state="taken"))
@@ -152,7 +153,7 @@ def test_deleting_unsynced_removes_everything_and_synced_leaves_a_tombstone(tmp_
 
 
 def test_removing_minutes_from_a_synced_slot_marks_it_for_replacement(tmp_path: Path) -> None:
-    with Store(tmp_path) as store:
+    with Store(tmp_path, TEST_SHOT_KEYS) as store:
         store.write_slot(slot(at(9)))
         store.mark_synced(7, at(9), at(9, 30))
         changed = store.remove_minutes(7, at(9), [7, 8, 9], now=at(10))
@@ -163,7 +164,7 @@ def test_removing_minutes_from_a_synced_slot_marks_it_for_replacement(tmp_path: 
 
 
 def test_diary_by_local_day_and_week_minutes_per_contract(tmp_path: Path) -> None:
-    with Store(tmp_path) as store:
+    with Store(tmp_path, TEST_SHOT_KEYS) as store:
         store.write_slot(slot(at(22, 50)))  # Monday 23:50 in Berlin
         store.write_slot(slot(at(23, 0)))  # Tuesday 00:00 in Berlin
         store.write_slot(Slot(8, at(23, 0), "other", (MinuteActivity(0),)))
@@ -184,10 +185,10 @@ def test_contract_cache_and_settings_survive_a_restart(tmp_path: Path) -> None:
         server_week_start=MONDAY,
         fetched_at=fetched,
     )
-    with Store(tmp_path) as store:
+    with Store(tmp_path, TEST_SHOT_KEYS) as store:
         store.save_contracts([cached, contract(id=9, title="Beta", weekly_cap_minutes=None)])
         store.set_setting("idle_threshold_minutes", "15")
-    with Store(tmp_path) as store:
+    with Store(tmp_path, TEST_SHOT_KEYS) as store:
         assert store.contract(7) == cached
         assert [c.id for c in store.contracts()] == [7, 9]
         assert store.get_setting("idle_threshold_minutes") == "15"
@@ -195,7 +196,7 @@ def test_contract_cache_and_settings_survive_a_restart(tmp_path: Path) -> None:
 
 
 def test_orphan_shot_files_are_removed(tmp_path: Path) -> None:
-    with Store(tmp_path) as store:
+    with Store(tmp_path, TEST_SHOT_KEYS) as store:
         kept = store.save_shot(7, at(9), encoded(at(9)))
         store.write_slot(slot(at(9), shot=kept, shot_state="taken"))
         orphan = store.save_shot(7, at(9, 10), encoded(at(9, 12)))
@@ -216,7 +217,7 @@ def test_corrupt_database_is_reported_with_its_name_and_left_untouched(
 ) -> None:
     tmp_path.joinpath("tracker.sqlite3").write_bytes(content)
     with pytest.raises(CorruptStoreError) as caught:
-        Store(tmp_path)
+        Store(tmp_path, TEST_SHOT_KEYS)
     assert str(tmp_path / "tracker.sqlite3") in str(caught.value)
     assert tmp_path.joinpath("tracker.sqlite3").read_bytes() == content
     assert not tmp_path.joinpath("shots").exists()
@@ -231,7 +232,7 @@ def test_foreign_schema_version_is_reported_and_left_untouched(tmp_path: Path) -
     conn.close()
     before = path.read_bytes()
     with pytest.raises(ForeignSchemaError, match=r"schema version 99") as caught:
-        Store(tmp_path)
+        Store(tmp_path, TEST_SHOT_KEYS)
     assert caught.value.path == path and str(path) in str(caught.value)
     assert path.read_bytes() == before
     assert not (tmp_path / "tracker.sqlite3-wal").exists()
@@ -245,12 +246,12 @@ def test_unrelated_sqlite_database_is_refused(tmp_path: Path) -> None:
     conn.close()
     before = path.read_bytes()
     with pytest.raises(ForeignSchemaError, match="version 0"):
-        Store(tmp_path)
+        Store(tmp_path, TEST_SHOT_KEYS)
     assert path.read_bytes() == before
 
 
 def test_schema_1_database_gains_the_clock_jump_flag_and_keeps_its_slots(tmp_path: Path) -> None:
-    with Store(tmp_path / "data") as store:
+    with Store(tmp_path / "data", TEST_SHOT_KEYS) as store:
         store.write_slot(slot(at(9)))
         db_path = store.db_path
     conn = sqlite3.connect(db_path)  # make it the schema-1 file an older build wrote
@@ -259,7 +260,7 @@ def test_schema_1_database_gains_the_clock_jump_flag_and_keeps_its_slots(tmp_pat
     conn.execute("PRAGMA user_version=1")
     conn.commit()
     conn.close()
-    with Store(tmp_path / "data") as store:
+    with Store(tmp_path / "data", TEST_SHOT_KEYS) as store:
         kept = store.get_slot(7, at(9))
         assert kept is not None and kept.minute_count == 10 and not kept.clock_jump
         store.write_slot(slot(at(9, 10), clock_jump=True))

@@ -6,6 +6,7 @@ import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
+from tests.support.shot_keys import TEST_SHOT_KEYS
 from tests.tracker.conftest import contract
 from tests.tracker.test_store import at, slot
 from tracker.store import DATABASE_NAME, SCHEMA_VERSION, Store
@@ -48,7 +49,7 @@ def test_a_schema_2_store_reads_its_screenshots_off_slots_as_off_and_keeps_the_r
         slot_values(replace(slot(at(9), range(1)), contract_id=8), data_dir),  # 8: stopped early
     ]
     _schema_2_file(data_dir, rows)
-    with Store(data_dir) as store:
+    with Store(data_dir, TEST_SHOT_KEYS) as store:
         assert store._conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
         assert store._conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         states = {(s.contract_id, s.slot_start): s for s in store.slots_between(at(0), at(23))}
@@ -68,7 +69,7 @@ def test_a_schema_2_store_reads_its_screenshots_off_slots_as_off_and_keeps_the_r
 
 
 def test_a_new_store_keeps_off_apart_from_none(tmp_path: Path) -> None:
-    with Store(tmp_path / "data") as store:
+    with Store(tmp_path / "data", TEST_SHOT_KEYS) as store:
         store.save_contracts([contract(screenshots_enabled=False)])
         store.write_slot(slot(at(9), shot_state="off"))
         store.write_slot(slot(at(9, 10)))

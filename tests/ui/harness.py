@@ -11,11 +11,13 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
+from tests.support.shot_keys import TEST_SHOT_KEYS
 from tests.ui.fakes import FakeAccount, PaintedScreen, TypingHands
 from tracker.capture import ScreenCapturer
 from tracker.clock import ManualClock, utc
 from tracker.consent import CollectionTerms
 from tracker.contract import Contract
+from tracker.shot_seal import ShotKeys
 from ui.app import AccountFactory, Composition, compose
 from ui.controller import AppController
 from ui.settings import AppSettings, SettingsFile
@@ -68,7 +70,8 @@ class TrayApp:
 def tray_app(qtbot: QtBot, tmp: Path, contracts: list[Contract] | None = None,
              settings: AppSettings | None = None, start: datetime = MONDAY_9,
              account_factory: AccountFactory | None = None,
-             use_tray: bool = False, consented: bool = True) -> Iterator[TrayApp]:
+             use_tray: bool = False, consented: bool = True,
+             shot_keys: ShotKeys | None = TEST_SHOT_KEYS) -> Iterator[TrayApp]:
     clock = ManualClock(start)
     settings_file = SettingsFile(tmp / "config" / "settings.json")
     if settings is not None:
@@ -80,7 +83,7 @@ def tray_app(qtbot: QtBot, tmp: Path, contracts: list[Contract] | None = None,
         clock=clock, store_dir=tmp / "data", settings_file=settings_file,
         account=account_factory or account,
         capturer=ScreenCapturer(screen), input_source=hands, use_tray=use_tray,
-        autostart_dir=tmp / "autostart", rng=random.Random(5),
+        autostart_dir=tmp / "autostart", rng=random.Random(5), shot_keys=shot_keys,
     )
     holder.append(composition)
     if consented:  # the freelancer accepted these contracts' terms in an earlier run

@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.support.portal_server import FakeScreenshotPortal
 from tests.support.session_bus import private_session_bus
+from tests.support.shot_keys import TEST_SHOT_KEYS
 from tests.ui.conftest import SCREENS_DIR
 from tracker.capture import ScreenCapturer
 from tracker.capture_portal import PortalGrabber
@@ -37,7 +38,7 @@ def test_the_first_grant_is_asked_once_with_the_window_in_front(
 ) -> None:
     capturer = ScreenCapturer(PortalGrabber(portal.address, timeout_s=5), provenance="portal")
     tasks = BackgroundTasks()
-    with Store(tmp_path / "data") as store:
+    with Store(tmp_path / "data", TEST_SHOT_KEYS) as store:
         try:
             assert needs_first_grant(capturer, store)
             assert not needs_first_grant(ScreenCapturer(PortalGrabber()), store)  # x11

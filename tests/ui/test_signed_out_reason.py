@@ -16,6 +16,7 @@ from sync.credentials import CredentialStore
 from sync.service import SyncService
 from sync.state import SyncPhase, UploaderStatus
 from tests.billing.support import make_backend
+from tests.support.shot_keys import TEST_SHOT_KEYS
 from tests.sync.diary import write_slot
 from tests.ui.conftest import SCREENS_DIR
 from tests.ui.harness import tray_app
@@ -32,7 +33,7 @@ def _expired_uploader_state(tmp_path: Path) -> UploaderStatus:
         contract = server.hourly(client, freelancer)
         clock = ManualClock(server.clock.now())
         credentials = CredentialStore(keyring.backends.fail.Keyring(), tmp_path / "config")
-        with Store(tmp_path / "data") as store:
+        with Store(tmp_path / "data", TEST_SHOT_KEYS) as store:
             service = SyncService(
                 store, server.client.base_url, clock=clock, credentials=credentials,
                 hold=timedelta(0),

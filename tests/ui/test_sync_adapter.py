@@ -13,6 +13,7 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from tests.support.shot_keys import TEST_SHOT_KEYS
 from tests.ui.harness import MONDAY_9, tray_app
 from tracker.clock import ManualClock
 from tracker.store import open_store
@@ -58,7 +59,7 @@ def _closed_port() -> int:
 def test_wrong_password_and_unreachable_server_read_clearly(
     tmp_path: Path, refusing_server: str
 ) -> None:
-    with open_store(tmp_path / "data") as store:
+    with open_store(tmp_path / "data", TEST_SHOT_KEYS) as store:
         account = SyncAccount(store, ManualClock(MONDAY_9), lambda: 10)
         with pytest.raises(SignInError, match=r"^Wrong email or password\.$"):
             account.sign_in(refusing_server, "freelancer@demo.test", "nope")

@@ -4,12 +4,13 @@ Delete and Blur while it is held."""
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -123,7 +124,10 @@ def test_blur_replaces_the_held_shot_and_is_gone_once_uploaded(
         assert after.shot.sha256 != before.shot.sha256 and after.shot.path.is_file()
         assert not before.shot.path.exists()
         assert after.minute_count == 10 and after.memo == "Backend"  # only the picture changed
-        with Image.open(after.shot.path) as picture:
+        # blurred from the decrypted picture and sealed again: still no image on disk
+        with pytest.raises(UnidentifiedImageError):
+            Image.open(after.shot.path)
+        with Image.open(io.BytesIO(app.controller.store.read_shot(after))) as picture:
             assert picture.size == (before.shot.width, before.shot.height)
         assert panel.when.text().startswith("Blurred.") and not panel.blur_button.isVisible()
         save_screen(app.shell.timer_window, screens_dir / "timer-last-shot-blurred.png")

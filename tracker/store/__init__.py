@@ -5,7 +5,8 @@ Where: ``data_dir`` argument, else ``$WORKDIARY_DATA_DIR``, else
 
 - ``schema``: the tables and the upgrade steps (version in ``PRAGMA user_version``);
 - ``database``: opening, checking and upgrading the file (WAL, ``synchronous=FULL``);
-- ``shots``: shot files under ``shots/<contract>/<day>/`` (0700 dirs, 0600 files);
+- ``shots``: shot files under ``shots/<contract>/<day>/`` (0700 dirs, 0600 files),
+  sealed with the key given at open (``shot_sealing`` seals older plain ones once);
 - ``slots`` and ``slot_edits``: writing, reading, deleting and shrinking slots;
 - ``sync_queue``: what sync sends next and what the server said;
 - ``contracts`` and ``settings``: the contract cache and named settings;
@@ -25,7 +26,13 @@ from tracker.model import (
     SyncState,
 )
 from tracker.store.database import DATA_DIR_ENV, DATABASE_NAME, resolve_data_dir
-from tracker.store.errors import CorruptStoreError, ForeignSchemaError, SlotConflict, StoreError
+from tracker.store.errors import (
+    CorruptStoreError,
+    ForeignSchemaError,
+    ShotKeyMissing,
+    SlotConflict,
+    StoreError,
+)
 from tracker.store.front import Store, open_store
 from tracker.store.schema import SCHEMA_VERSION
 
@@ -38,6 +45,7 @@ __all__ = [
     "CorruptStoreError",
     "ForeignSchemaError",
     "MinuteActivity",
+    "ShotKeyMissing",
     "ShotState",
     "Slot",
     "SlotConflict",

@@ -17,6 +17,7 @@ from typing import Self
 
 import platformdirs
 
+from tracker.shot_seal import ShotKeys
 from tracker.store.errors import CorruptStoreError, ForeignSchemaError, StoreError
 from tracker.store.schema import SCHEMA, SCHEMA_VERSION, UPGRADES
 
@@ -41,14 +42,19 @@ def make_private_dir(path: Path) -> None:
 
 
 class Database:
-    """The connection (``_conn``) and the lock every part of the store takes.
+    """The connection (``_conn``) and the lock every part of the store takes, and the
+    keys that seal shot files (None: shots can be read only if written in the clear by an
+    older version, and none can be saved).
 
     Raises :class:`CorruptStoreError` or :class:`ForeignSchemaError` (naming the file)
     when the existing database cannot be used; in that case nothing is written.
     """
 
-    def __init__(self, data_dir: Path | str | None = None) -> None:
+    def __init__(
+        self, data_dir: Path | str | None = None, shot_keys: ShotKeys | None = None
+    ) -> None:
         self.data_dir = resolve_data_dir(data_dir)
+        self.shot_keys = shot_keys
         self.db_path = self.data_dir / DATABASE_NAME
         self.shots_dir = self.data_dir / "shots"
         self._lock = threading.RLock()

@@ -33,3 +33,8 @@ class ForeignSchemaError(StoreError):
 
 class SlotConflict(StoreError):
     """A slot cannot be written or changed as asked (e.g. it is already synced)."""
+
+
+class ShotKeyMissing(StoreError):
+    """A shot cannot be saved: the store was opened without the key that seals shot
+    files, and a shot is never written in the clear."""

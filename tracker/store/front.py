@@ -5,17 +5,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tracker.shot_seal import ShotKeys
 from tracker.store.chain_log import ChainLog
 from tracker.store.contract_choices import ContractChoices
 from tracker.store.contracts import ContractCache
 from tracker.store.settings import Settings
 from tracker.store.shot_edits import ShotEdits
+from tracker.store.shot_sealing import PlainShotSealing
 from tracker.store.slot_edits import SlotEdits
 from tracker.store.sync_queue import SyncQueue
 
 
 class Store(
-    SlotEdits, ShotEdits, SyncQueue, ChainLog, ContractCache, ContractChoices, Settings
+    SlotEdits, ShotEdits, PlainShotSealing, SyncQueue, ChainLog, ContractCache, ContractChoices,
+    Settings
 ):
     """The SQLite database and shot files of one data dir. Use as a context manager.
 
@@ -25,6 +28,7 @@ class Store(
     """
 
 
-def open_store(data_dir: Path | str | None = None) -> Store:
-    """Open (creating if needed) the store in ``data_dir`` (see :func:`resolve_data_dir`)."""
-    return Store(data_dir)
+def open_store(data_dir: Path | str | None = None, shot_keys: ShotKeys | None = None) -> Store:
+    """Open (creating if needed) the store in ``data_dir`` (see :func:`resolve_data_dir`);
+    ``shot_keys`` seal the shot files (:mod:`tracker.shot_seal`)."""
+    return Store(data_dir, shot_keys)

@@ -1,5 +1,11 @@
 """Shot files beside the database: ``shots/<contract>/<day>/`` (dirs 0700, files 0600).
 
+Every file is sealed (AES-GCM, :mod:`tracker.shot_seal`) before it touches the disk, the
+temporary file included; the picture exists in the clear only in memory, for the diary
+and the upload. The sha256 and size recorded for a shot are those of the plain picture:
+what the server receives and checks. Files older versions wrote in the clear still read
+(:mod:`tracker.store.shot_sealing` seals them once).
+
 Each file is written to a temporary name, fsynced and ``os.replace``d before the slot
 row that names it is committed. A shot file saved for a slot that never got its row
 (crash mid-slot) is an orphan: :meth:`ShotFiles.remove_orphan_shot_files` clears those.
@@ -16,11 +22,13 @@ from pathlib import Path
 
 from tracker.model import Slot, SlotNotFound
 from tracker.shot import EncodedShot, ShotFile
+from tracker.shot_seal import ShotPart, seal, unseal
 from tracker.slots import slot_start
 from tracker.store.database import Database, make_private_dir
+from tracker.store.errors import ShotKeyMissing
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -28,7 +36,7 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _write_private_file(path: Path, payload: bytes) -> None:
+def write_private_file(path: Path, payload: bytes) -> None:
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
@@ -47,19 +55,26 @@ class ShotFiles(Database):
     """Saving, reading and clearing shot files."""
 
     def save_shot(self, contract_id: int, slot: datetime, encoded: EncodedShot) -> ShotFile:
-        """Write a shot and its thumbnail durably (0600 in 0700 dirs). Touches no table,
-        so a capture worker thread may call it while the GUI thread uses the database."""
+        """Seal a shot and its thumbnail and write them durably (0600 in 0700 dirs).
+        Touches no table, so a capture worker thread may call it while the GUI thread
+        uses the database. Raises :class:`ShotKeyMissing` without a key."""
         start = slot_start(slot)
+        if self.shot_keys is None:
+            raise ShotKeyMissing(self.shots_dir, "no key to encrypt shot files with; "
+                                 "the shot was not saved")
+        key = self.shot_keys.sealing
+        sealed_image = seal(encoded.image_bytes, key, contract_id, start, "shot")
+        sealed_thumbnail = seal(encoded.thumbnail_bytes, key, contract_id, start, "thumbnail")
         folder = self.shots_dir / str(contract_id) / start.strftime("%Y-%m-%d")
         for directory in (self.shots_dir, self.shots_dir / str(contract_id), folder):
             make_private_dir(directory)
         stem = f"{start.strftime('%H%M')}-{secrets.token_hex(4)}"
         path = folder / f"{stem}{encoded.file_suffix}"
         thumbnail_path = folder / f"{stem}.thumb{encoded.thumbnail_suffix}"
-        _write_private_file(path, encoded.image_bytes)
+        write_private_file(path, sealed_image)
         try:
-            _write_private_file(thumbnail_path, encoded.thumbnail_bytes)
-            _fsync_dir(folder)
+            write_private_file(thumbnail_path, sealed_thumbnail)
+            fsync_dir(folder)
         except BaseException:  # disk full half-way: leave no shot without its thumbnail
             with contextlib.suppress(OSError):
                 path.unlink()
@@ -82,9 +97,17 @@ class ShotFiles(Database):
                 path.unlink()
 
     def read_shot(self, slot: Slot) -> bytes:
+        """The slot's picture as it was encoded (its recorded sha256 is of these bytes).
+        Raises OSError for a missing file, :class:`ShotUnreadable` for one that cannot be
+        decrypted (key missing, damaged, another slot's file)."""
         if slot.shot is None:
             raise SlotNotFound(f"slot {slot.key} of contract {slot.contract_id} has no shot")
-        return slot.shot.path.read_bytes()
+        return self.read_picture(slot.contract_id, slot.slot_start, slot.shot.path, "shot")
+
+    def read_picture(self, contract_id: int, slot: datetime, path: Path, part: ShotPart) -> bytes:
+        """The picture in the shot file ``path`` of that slot (``part``: the shot or its
+        thumbnail), decrypted in memory; raises as :meth:`read_shot`."""
+        return unseal(path.read_bytes(), self.shot_keys, contract_id, slot, part, path)
 
     def remove_orphan_shot_files(self) -> list[Path]:
         """Delete shot files no slot row names, and leftover temporary files."""

@@ -1,0 +1,40 @@
+"""Reading a shot's picture for display: through the store, which decrypts it in memory
+(shot files are sealed at rest), and a problem in words when it cannot."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from tracker.shot_seal import ShotPart, ShotUnreadable
+
+log = logging.getLogger(__name__)
+
+_reported: set[Path] = set()  # each unreadable file is logged once, not at every refresh
+
+
+class PictureReader(Protocol):
+    """The store's reader of shot files (:meth:`tracker.store.Store.read_picture`)."""
+
+    def read_picture(
+        self, contract_id: int, slot: datetime, path: Path, part: ShotPart
+    ) -> bytes: ...
+
+
+def read_for_display(
+    reader: PictureReader, contract_id: int, slot_start: datetime, path: Path, part: ShotPart
+) -> tuple[bytes, str]:
+    """The picture, or ``b""`` and what is wrong ("key missing", "file missing" …); the
+    log names the file. Corrupt local state is shown, never silently dropped."""
+    try:
+        return reader.read_picture(contract_id, slot_start, path, part), ""
+    except ShotUnreadable as error:
+        problem, detail = error.reason, str(error)
+    except OSError as error:
+        problem, detail = "file missing", f"{path}: {error.strerror or error}"
+    if path not in _reported:
+        _reported.add(path)
+        log.warning("%s", detail)
+    return b"", problem
