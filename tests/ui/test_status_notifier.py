@@ -145,6 +145,10 @@ def test_the_tray_icon_is_a_status_notifier_item_with_our_icon_and_menu(
     app = _start_app(env)
     try:
         service, address = _our_item(bus)
+        # the item can register before the app has read its account (a loaded machine):
+        # the tooltip says "Not signed in" for that moment, then the app's state
+        _wait_for(lambda: _tooltip_title(bus, address).startswith("Workdiary — Stopped"),
+                  "the item's tooltip to say Stopped", timeout=30)
         _icon_name, pixmaps, title, _text = bus.get(address, "ToolTip")
         assert title.startswith("Workdiary — Stopped")
         assert pixmaps or bus.get(address, "IconPixmap")  # our PNGs, sent as pixels
