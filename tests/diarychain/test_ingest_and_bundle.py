@@ -48,8 +48,8 @@ def test_a_second_entry_after_one_the_receiver_holds_is_a_fork_and_refused(
     itself) links to an entry that already has its successor: refused there."""
     held = {entry.hash for entry in entries}
     followed = {entry.prev_hash for entry in entries}
-    at = data.draw(st.integers(0, len(entries) - 1))
-    rewritten = append(entries[at - 1] if at else None, data.draw(records(at + 40)), KEY)
+    at = data.draw(st.integers(1, len(entries) - 1))  # a second start is no fork
+    rewritten = append(entries[at - 1], data.draw(records(at + 40)), KEY)
     assert rewritten.hash not in held
     fresh, broken = new_entries([rewritten], KEY.public_hex(), held, followed)
     assert fresh == [] and broken is not None and broken.kind == "link"
