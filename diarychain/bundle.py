@@ -37,7 +37,9 @@ def unpack(data: bytes) -> dict[str, bytes]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             files = {info.filename: archive.read(info) for info in archive.infolist()}
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as error:
+    # NotImplementedError: zipfile's answer to a changed "version needed" or method field
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError,
+            NotImplementedError) as error:
         raise BundleError(f"not a readable zip: {error}") from error
     if pack(files) != data:
         raise BundleError("the zip's bytes differ from the bundle as written (changed)")

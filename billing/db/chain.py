@@ -37,6 +37,23 @@ def held_hashes(session: Session, device_id: int, hashes: Collection[str]) -> se
     return set(rows)
 
 
+def followed_links(
+    session: Session, device_id: int, contract_id: int, prev_hashes: Collection[str]
+) -> set[str]:
+    """Which of ``prev_hashes`` an entry the server holds on this device's chain for the
+    contract already links to (a chain is one line: each is followed at most once)."""
+    if not prev_hashes:
+        return set()
+    rows = session.scalars(
+        select(ChainEntryRow.prev_hash).where(
+            ChainEntryRow.device_id == device_id,
+            ChainEntryRow.contract_id == contract_id,
+            ChainEntryRow.prev_hash.in_(list(prev_hashes)),
+        )
+    )
+    return set(rows)
+
+
 def insert_entries(
     session: Session, device_id: int, contract_id: int, entries: Sequence[ChainEntry],
     now: datetime,

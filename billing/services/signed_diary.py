@@ -47,7 +47,8 @@ def check_run(
 
     Returns the hash of the run's last entry when the whole run verifies, else the
     refusal: 422 for an unknown device, a bad hash or signature, an entry of another
-    contract; 409 for a link to an entry the server does not hold."""
+    contract; 409 for a link to an entry the server does not hold, or to one another entry
+    already follows (a fork)."""
     device = chain_db.device_by_key(session, run.device_key)
     if device is None or device.user_id != contract.freelancer_id:
         return None, (422, "this device key is not registered to the contract's freelancer "
@@ -60,7 +61,10 @@ def check_run(
                            f"to contract {contract.id}")
     named = {e.hash for e in run.entries} | {e.prev_hash for e in run.entries}
     held = chain_db.held_hashes(session, device.id, named)
-    fresh, broken = new_entries(run.entries, device.public_key, held)
+    followed = chain_db.followed_links(
+        session, device.id, contract.id, {e.prev_hash for e in run.entries if e.hash not in held}
+    )
+    fresh, broken = new_entries(run.entries, device.public_key, held, followed)
     chain_db.insert_entries(session, device.id, contract.id, fresh, now)
     if broken is not None:
         status = 409 if broken.kind == "link" else 422

@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from diarychain.bundle import BundleError, pack, unpack
-from diarychain.chain import ChainEntry
+from diarychain.chain import ChainEntry, append
 from diarychain.ingest import new_entries
-from tests.diarychain.test_chain import KEY, OTHER, chains
+from tests.diarychain.test_chain import KEY, OTHER, chains, records
 
 
 @settings(max_examples=25, deadline=None)
@@ -37,6 +37,26 @@ def test_a_run_that_skips_an_entry_the_receiver_lacks_breaks_there(
     assert fresh == entries[:dropped]  # the good ones before the break are kept
     fresh, broken = new_entries(entries, OTHER.public_hex(), set())
     assert fresh == [] and broken is not None and broken.kind == "signature"
+
+
+@settings(max_examples=25, deadline=None)
+@given(chains(), st.data())
+def test_a_second_entry_after_one_the_receiver_holds_is_a_fork_and_refused(
+    entries: list[ChainEntry], data: st.DataObject
+) -> None:
+    """A diary rewritten from some point on (each entry validly signed by the device
+    itself) links to an entry that already has its successor: refused there."""
+    held = {entry.hash for entry in entries}
+    followed = {entry.prev_hash for entry in entries}
+    at = data.draw(st.integers(1, len(entries) - 1))  # a second start is no fork
+    rewritten = append(entries[at - 1], data.draw(records(at + 40)), KEY)
+    assert rewritten.hash not in held
+    fresh, broken = new_entries([rewritten], KEY.public_hex(), held, followed)
+    assert fresh == [] and broken is not None and broken.kind == "link"
+    assert "forked" in broken.detail
+    # within one run too: two entries after the same one
+    fresh, broken = new_entries([*entries[:at + 1], rewritten], KEY.public_hex(), set())
+    assert fresh == entries[:at + 1] and broken is not None and broken.index == at + 1
 
 
 files = st.dictionaries(st.sampled_from(["manifest.json", "slots.json", "shots/a.img", "b"]),

@@ -149,6 +149,32 @@ def test_a_tampered_body_a_replay_a_broken_link_are_refused_and_v1_is_unverified
     assert entry.prev_hash == GENESIS
 
 
+def test_a_rewritten_diary_forks_the_chain_and_is_refused(backend: Backend) -> None:
+    """Entries the device itself signed validly, but after an entry that already has
+    its successor (the diary rewritten from there): 409. A second start is a tracker
+    whose data dir was wiped, starting over with the key the keyring kept: accepted."""
+    seeded = backend.seed_contract(WEEK)
+    backend.set_time(NOON)
+    api, device = Api(backend, seeded.freelancer_email), DeviceKey.generate()
+    assert api.register(device).status_code == 201
+    first, second = _slot(seeded.contract_id, _at(9)), _slot(seeded.contract_id, _at(9, 10))
+    body, entry = _signed(first, device)
+    assert api.put(first, body).status_code == 201
+    body, _ = _signed(second, device, previous=entry)
+    assert api.put(second, body).status_code == 201
+
+    rewritten = _slot(seeded.contract_id, _at(9, 20), memo="a different story")
+    body, _ = _signed(rewritten, device, previous=entry)  # after the first entry again
+    refused = api.put(rewritten, body)
+    assert refused.status_code == 409, refused.text
+    assert "forked or rewritten" in refused.json()["detail"]
+    body, _ = _signed(rewritten, device)  # a new start
+    assert api.put(rewritten, body).status_code == 201
+    remote = backend.diary_week(backend.token(seeded.freelancer_email), seeded.contract_id,
+                                WEEK.date())
+    assert [s["slot_start"][11:16] for s in remote] == ["09:00", "09:10", "09:20"]
+
+
 def test_a_slot_the_server_cannot_verify_stays_on_the_tracker_refused_with_the_reason(
     backend: Backend, data_dir: Path, tmp_path: Path
 ) -> None:
