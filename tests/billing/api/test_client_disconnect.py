@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from billing.db.session import sqlite_url
-from tests.billing.test_server_limits import (
+from tests.billing.api.test_server_limits import (
     IMAGE,
     NOW,
     _put_slot,

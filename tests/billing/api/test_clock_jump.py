@@ -12,7 +12,7 @@ from typing import Any
 
 import requests
 
-from tests.billing.test_audited_shrink import MONDAY, NINE, Shrinking, shrinking
+from tests.billing.api.test_audited_shrink import MONDAY, NINE, Shrinking, shrinking
 
 
 def _body(minutes: int, clock_jump: bool | None, now: datetime) -> dict[str, Any]:
