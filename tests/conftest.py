@@ -64,7 +64,7 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    parallel.group_shared_fixture_users(config, items)
+    parallel.longest_files_first(config, items)
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -5,29 +5,33 @@
   stays in one process, as before.
 - Each test file is one unit of work: its module fixtures (a server, a browser, a
   desktop) start once, and no two workers run one file's tests side by side.
-- Tests that use a session fixture listed in ``SHARED_SESSION_FIXTURES`` go to one worker
-  (one group), so that fixture is made once: the PyInstaller build, the web scenario.
-- Units start longest first: the groups, then files with ``slow`` tests, then the rest
-  (most tests first), so the run does not end waiting on one long file.
+- The files in ``SHARED_SESSION_GROUPS`` share a session fixture that is slow to make:
+  each group is one unit, so one worker makes it once (the PyInstaller build; the web
+  scenario, whose server the files also share in the order a one-process run has).
+  A new file that uses one of those fixtures belongs in its group.
+- Units start longest first: the groups, then files with ``slow`` tests, then the rest,
+  so the run does not end waiting on one long file.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import pytest
-from xdist.scheduler import LoadGroupScheduling  # type: ignore[import-untyped]
+from xdist.scheduler import LoadScopeScheduling  # type: ignore[import-untyped]
 
 # two cores: one worker each (servers and browsers the tests start wait on I/O as well)
 WORKERS = 2
-GROUP_MARK = "xdist_group"
-# a fixture name → the group of every test that uses it
-SHARED_SESSION_FIXTURES: Mapping[str, str] = {
-    "one_folder_build": "pyinstaller_build",
-    "scenario": "web_scenario",
+# a test file (as in a node id) → its group
+SHARED_SESSION_GROUPS: Mapping[str, str] = {
+    "tests/ui/test_build.py": "one_folder_build",
+    "tests/ui/test_package.py": "one_folder_build",
+    "tests/e2e/test_web_clock_jump.py": "web_scenario",
+    "tests/e2e/test_web_forms_and_confirms.py": "web_scenario",
+    "tests/e2e/test_web_hourly.py": "web_scenario",
+    "tests/e2e/test_web_milestones.py": "web_scenario",
 }
 
 
@@ -41,50 +45,37 @@ def spread_a_whole_run(config: pytest.Config) -> None:
     if option.numprocesses is None and config.args_source == pytest.Config.ArgsSource.TESTPATHS:
         option.numprocesses = WORKERS
     if option.numprocesses and option.dist == "no":
-        option.dist = "loadgroup"
+        option.dist = "loadfile"
 
 
-def group_shared_fixture_users(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark tests that share a session fixture with one group (see module docstring) and,
-    in a worker, order the files longest first (the scheduler keeps this order)."""
-    if not hasattr(config.option, "dist"):
-        return  # pytest-xdist not loaded
+def longest_files_first(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """From ``pytest_collection_modifyitems``: in a worker, the files in the order the
+    units should start (the scheduler keeps it); a file keeps its own order."""
+    if not hasattr(config, "workerinput"):
+        return
+    rank: dict[str, int] = {}
     for item in items:
-        for fixture in getattr(item, "fixturenames", ()):
-            group = SHARED_SESSION_FIXTURES.get(fixture)
-            if group is not None:
-                item.add_marker(pytest.mark.xdist_group(group))
-    if hasattr(config, "workerinput"):
-        rank = _file_ranks(items)
-        items.sort(key=lambda item: rank[_file_of(item)])  # stable: a file keeps its order
-
-
-def _file_of(item: pytest.Item) -> Path:
-    return Path(str(item.path))
-
-
-def _file_ranks(items: list[pytest.Item]) -> dict[Path, int]:
-    rank: dict[Path, int] = {}
-    for item in items:
-        if item.get_closest_marker(GROUP_MARK) is not None:
+        path = _file_of(item.nodeid)
+        if path in SHARED_SESSION_GROUPS:
             mine = 0
         elif item.get_closest_marker("slow") is not None:
             mine = 1
         else:
             mine = 2
-        path = _file_of(item)
         rank[path] = min(rank.get(path, mine), mine)
-    return rank
+    items.sort(key=lambda item: rank[_file_of(item.nodeid)])
 
 
-class FileScheduling(LoadGroupScheduling):  # type: ignore[misc]
-    """One unit per file, or per ``xdist_group``; units in collection order."""
+def _file_of(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
+
+
+class FileScheduling(LoadScopeScheduling):  # type: ignore[misc]
+    """One unit per file, or per group of ``SHARED_SESSION_GROUPS``; in collection order."""
 
     def _split_scope(self, nodeid: str) -> str:
-        scope: str = super()._split_scope(nodeid)
-        if scope != nodeid:
-            return f"@{scope}"  # a group
-        return nodeid.split("::", 1)[0]
+        path = _file_of(nodeid)
+        return SHARED_SESSION_GROUPS.get(path, path)
 
     def schedule(self) -> None:
         # the workers sorted the files longest first: keep that, not xdist's test count
@@ -93,7 +84,7 @@ class FileScheduling(LoadGroupScheduling):  # type: ignore[misc]
 
 
 def make_scheduler(config: pytest.Config, log: Any) -> FileScheduling | None:
-    """From ``pytest_xdist_make_scheduler``: ours for ``--dist loadgroup``, else xdist's."""
-    if config.getvalue("dist") != "loadgroup":
+    """From ``pytest_xdist_make_scheduler``: ours for ``--dist loadfile``, else xdist's."""
+    if config.getvalue("dist") != "loadfile":
         return None
     return FileScheduling(config, log)
