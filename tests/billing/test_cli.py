@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
+import pytest
+
+from billing.cli import main
 from tests.support.server import server_env
 from tracker.clock import utc
 
@@ -19,10 +25,14 @@ DEMO_AT = utc(2026, 11, 2, 8)
 CONTRACT_AT = utc(2026, 11, 3, 14, 30)
 
 
-def _run(
-    data_dir: Path, *args: str, check: bool = True, at: datetime | None = None
-) -> subprocess.CompletedProcess[str]:
-    """The command as a process; ``at`` gives it the server's clock file, else the system
+class Run(Protocol):
+    def __call__(
+        self, data_dir: Path, *args: str, check: bool = True, at: datetime | None = None
+    ) -> subprocess.CompletedProcess[str]: ...
+
+
+def _env(data_dir: Path, at: datetime | None) -> dict[str, str]:
+    """A command's environment; ``at`` gives it the server's clock file, else the system
     clock."""
     clock_file = data_dir.parent / "clock.txt"
     env = server_env(None, clock_file)
@@ -30,9 +40,16 @@ def _run(
         env.pop("WORKDIARY_CLOCK_FILE")
     else:
         clock_file.write_text(at.isoformat(), encoding="utf-8")
+    return env
+
+
+def _run(
+    data_dir: Path, *args: str, check: bool = True, at: datetime | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The command as a process (``python -m billing.cli``)."""
     return subprocess.run(
         [*CLI, *args, "--data-dir", str(data_dir)],
-        env=env,
+        env=_env(data_dir, at),
         capture_output=True,
         text=True,
         timeout=120,
@@ -40,11 +57,37 @@ def _run(
     )
 
 
-def _migrate_and_seed_the_demo_twice(data: Path) -> None:
+@pytest.fixture
+def run_here(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Iterator[Run]:
+    """The command through ``billing.cli.main`` in this process, with the environment a
+    process would get: the same exit code, stdout and stderr, without a Python start and
+    the backend's import per command."""
+
+    def run(
+        data_dir: Path, *args: str, check: bool = True, at: datetime | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        env = _env(data_dir, at)
+        with monkeypatch.context() as patch:
+            for name in set(os.environ) - set(env):
+                patch.delenv(name)
+            for name, value in env.items():
+                patch.setenv(name, value)
+            capsys.readouterr()
+            code = main([*args, "--data-dir", str(data_dir)])
+            out, err = capsys.readouterr()
+        if check and code != 0:
+            raise subprocess.CalledProcessError(code, args, out, err)
+        return subprocess.CompletedProcess(list(args), code, out, err)
+
+    yield run
+
+
+def _migrate_and_seed_the_demo_twice(data: Path, run: Run) -> None:
+    # migrate as a real process: the entry point itself
     assert "latest revision" in _run(data, "migrate").stdout
     assert (data / "billing.sqlite3").is_file()
-    demo = json.loads(_run(data, "demo", at=DEMO_AT).stdout)
-    again = json.loads(_run(data, "demo").stdout)
+    demo = json.loads(run(data, "demo", at=DEMO_AT).stdout)
+    again = json.loads(run(data, "demo").stdout)
     assert demo == again  # idempotent
     assert [u["email"] for u in demo["users"]] == ["client@demo.test", "freelancer@demo.test"]
     hourly, fixed = demo["contracts"]
@@ -56,15 +99,16 @@ def _migrate_and_seed_the_demo_twice(data: Path) -> None:
     assert hourly["screenshots_enabled"] is True and fixed["kind"] == "fixed"
 
 
-def _create_a_user_then_refuse_the_same_email(data: Path) -> None:
+def _create_a_user_then_refuse_the_same_email(data: Path, run: Run) -> None:
     made = json.loads(
-        _run(
+        run(
             data,
             *("create-user", "--email", "New@X.test", "--password", "pw", "--role", "client"),
             at=CONTRACT_AT,
         ).stdout
     )
     assert made["email"] == "new@x.test"
+    # a refusal as a real process: exit code 2 and the message on stderr
     dup = _run(
         data,
         "create-user",
@@ -79,9 +123,9 @@ def _create_a_user_then_refuse_the_same_email(data: Path) -> None:
     assert dup.returncode == 2 and "already exists" in dup.stderr
 
 
-def _create_a_contract_then_refuse_a_rate_with_three_decimals(data: Path) -> None:
+def _create_a_contract_then_refuse_a_rate_with_three_decimals(data: Path, run: Run) -> None:
     contract = json.loads(
-        _run(
+        run(
             data,
             "create-contract",
             "--client",
@@ -97,7 +141,7 @@ def _create_a_contract_then_refuse_a_rate_with_three_decimals(data: Path) -> Non
         ).stdout
     )
     assert contract["rate_cents"] == 5550
-    bad_rate = _run(
+    bad_rate = run(
         data,
         "create-contract",
         "--client",
@@ -113,9 +157,9 @@ def _create_a_contract_then_refuse_a_rate_with_three_decimals(data: Path) -> Non
     assert bad_rate.returncode == 2 and "2 decimals" in bad_rate.stderr
 
 
-def _create_a_yen_contract_by_the_servers_clock(data: Path) -> None:
+def _create_a_yen_contract_by_the_servers_clock(data: Path, run: Run) -> None:
     yen = json.loads(
-        _run(
+        run(
             data,
             *("create-contract", "--client", "new@x.test", "--freelancer", "freelancer@demo.test"),
             *("--title", "Yen", "--currency", "JPY", "--rate", "1,000"),
@@ -134,12 +178,12 @@ def _made_at(data: Path) -> set[tuple[str, str]]:
     return {(name, stamp[:19]) for name, stamp in rows}
 
 
-def test_commands_on_a_fresh_data_dir(tmp_path: Path) -> None:
+def test_commands_on_a_fresh_data_dir(tmp_path: Path, run_here: Run) -> None:
     data = tmp_path / "data"
-    _migrate_and_seed_the_demo_twice(data)
-    _create_a_user_then_refuse_the_same_email(data)
-    _create_a_contract_then_refuse_a_rate_with_three_decimals(data)
-    _create_a_yen_contract_by_the_servers_clock(data)
+    _migrate_and_seed_the_demo_twice(data, run_here)
+    _create_a_user_then_refuse_the_same_email(data, run_here)
+    _create_a_contract_then_refuse_a_rate_with_three_decimals(data, run_here)
+    _create_a_yen_contract_by_the_servers_clock(data, run_here)
     made = _made_at(data)
     demo_at, contract_at = (at.strftime("%Y-%m-%d %H:%M:%S") for at in (DEMO_AT, CONTRACT_AT))
     assert {
@@ -150,5 +194,5 @@ def test_commands_on_a_fresh_data_dir(tmp_path: Path) -> None:
         ("new@x.test", contract_at),
         ("Yen", contract_at),
     } <= made
-    report = json.loads(_run(data, "run-jobs", "--now", "2026-11-30T00:00:00Z").stdout)
+    report = json.loads(run_here(data, "run-jobs", "--now", "2026-11-30T00:00:00Z").stdout)
     assert report["now"] == "2026-11-30T00:00:00+00:00" and report["closed"] == 0
