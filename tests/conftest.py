@@ -64,6 +64,7 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    parallel.every_user_of_a_shared_fixture_is_grouped(items)
     parallel.longest_files_first(config, items)
 
 

@@ -32,7 +32,27 @@ SHARED_SESSION_GROUPS: Mapping[str, str] = {
     "tests/e2e/test_web_forms_and_confirms.py": "web_scenario",
     "tests/e2e/test_web_hourly.py": "web_scenario",
     "tests/e2e/test_web_milestones.py": "web_scenario",
+    "tests/e2e/test_web_signed_diary.py": "web_scenario",
 }
+# the session fixture behind each group: a file using it must be in the group
+GROUP_FIXTURES: Mapping[str, str] = {
+    "one_folder_build": "one_folder_build",
+    "scenario": "web_scenario",
+}
+
+
+def every_user_of_a_shared_fixture_is_grouped(items: list[pytest.Item]) -> None:
+    """From ``pytest_collection_modifyitems``: refuse a run where a file uses a group's
+    fixture but is missing from ``SHARED_SESSION_GROUPS`` (it would make its own copy,
+    or see the shared server in another order than a one-process run)."""
+    for item in items:
+        for fixture in getattr(item, "fixturenames", ()):
+            group = GROUP_FIXTURES.get(fixture)
+            path = _file_of(item.nodeid)
+            if group is not None and SHARED_SESSION_GROUPS.get(path) != group:
+                raise pytest.UsageError(
+                    f"{path} uses the '{fixture}' fixture: add it to "
+                    f"SHARED_SESSION_GROUPS as '{group}' in tests/support/parallel.py")
 
 
 def spread_a_whole_run(config: pytest.Config) -> None:
