@@ -122,13 +122,25 @@ def put_slot(
 ) -> SlotOutcome:
     """:func:`put_slots` with one item; a refusal is raised as its :class:`ServiceError`."""
     with committed(session):
-        (outcome,) = _ingest(
-            session, contract, [(slot_start, body)], now=now, future_skew=future_skew
-        )
-        if outcome.slot is None:
-            assert outcome.detail is not None
-            raise Conflict(outcome.detail) if outcome.status == 409 else Invalid(outcome.detail)
-        return SlotOutcome(outcome.slot, outcome.status == 201, outcome.week_logged_minutes)
+        return stage_slot(session, contract, slot_start, body, now=now, future_skew=future_skew)
+
+
+def stage_slot(
+    session: Session,
+    contract: Contract,
+    slot_start: datetime,
+    body: SlotBody,
+    *,
+    now: datetime,
+    future_skew: timedelta,
+) -> SlotOutcome:
+    """:func:`put_slot` left uncommitted, for the one caller that commits the PUTs arriving
+    together as one transaction (:mod:`billing.services.slot_ingest`)."""
+    (outcome,) = _ingest(session, contract, [(slot_start, body)], now=now, future_skew=future_skew)
+    if outcome.slot is None:
+        assert outcome.detail is not None
+        raise Conflict(outcome.detail) if outcome.status == 409 else Invalid(outcome.detail)
+    return SlotOutcome(outcome.slot, outcome.status == 201, outcome.week_logged_minutes)
 
 
 def _ingest(
