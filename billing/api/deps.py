@@ -207,9 +207,14 @@ def _checked_access(
     takes no write lock), ended before this returns."""
     with state.read_sessions() as session:
         try:
-            user, _ = authenticate_reading(
-                session, state.session_factory, policy, token, TokenKind.API,
+            # the contract is read by the token's query; held here, authorize finds it
+            user, _contract = authenticate_reading(
+                session,
+                state.session_factory,
+                policy,
+                token,
                 now=state.clock.now(),
+                contract_id=contract_id,
             )
         except Unauthorized as refused:
             raise _unauthorized(refused.message, "invalid_token") from None

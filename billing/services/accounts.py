@@ -155,7 +155,7 @@ def authenticate(
     :data:`TOKEN_UNKNOWN` (unknown, revoked, or the other kind — not told apart). An API
     token's expiry moves forward on use, written at most once per 1/100 of its window.
     """
-    user, row = _live_token(session, token, kind, now)
+    user, row = _live(accounts_db.token_of_kind(session, token, kind), now)
     renewed = _renewal_due(policy, row, kind, now)
     if renewed is not None:
         with committed(session):
@@ -168,24 +168,24 @@ def authenticate_reading(
     writes: sessionmaker[Session],
     policy: AuthPolicy,
     token: str,
-    kind: TokenKind,
     *,
     now: datetime,
-) -> tuple[User, ApiToken]:
-    """:func:`authenticate` in a session that only reads (``make_read_sessions``): a due
-    renewal of the expiry is written in a transaction of its own."""
-    user, row = _live_token(reads, token, kind, now)
-    renewed = _renewal_due(policy, row, kind, now)
+    contract_id: int | None,
+) -> tuple[User, Contract | None]:
+    """:func:`authenticate` of an API token in a session that only reads
+    (``make_read_sessions``), with the contract the request names, read by the same query
+    (``None`` if there is none). A due renewal is written in a transaction of its own."""
+    found = accounts_db.token_with_contract(reads, token, TokenKind.API, contract_id)
+    user, row = _live(None if found is None else found[:2], now)
+    renewed = _renewal_due(policy, row, TokenKind.API, now)
     if renewed is not None:
         with unit_of_work(writes) as session:
             accounts_db.extend_token(session, row, expires_at=renewed)
-    return user, row
+    return user, None if found is None else found[2]
 
 
-def _live_token(
-    session: Session, token: str, kind: TokenKind, now: datetime
-) -> tuple[User, ApiToken]:
-    found = accounts_db.token_of_kind(session, token, kind)
+def _live(found: tuple[User, ApiToken] | None, now: datetime) -> tuple[User, ApiToken]:
+    """The token's user and row if it is known and not expired (else ``Unauthorized``)."""
     if found is None:
         raise Unauthorized(TOKEN_UNKNOWN)
     user, row = found
