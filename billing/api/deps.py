@@ -49,7 +49,7 @@ from billing.access import ContractId, authorize, contract_dependency
 from billing.blobs import BlobStore
 from billing.clock import Clock
 from billing.config import Settings
-from billing.db.errors import Unauthorized
+from billing.db.errors import NotFound, Unauthorized
 from billing.db.models import ApiToken, Role, TokenKind, User
 from billing.passwords import Passwords
 from billing.services.accounts import AuthPolicy, authenticate, authenticate_reading
@@ -247,7 +247,8 @@ def checked_contract_access(*allowed: Role) -> Callable[..., Awaitable[ContractA
     async def dependency(
         contract_id: ContractId, access: ContractAccess | None = Depends(checked)
     ) -> ContractAccess:
-        assert access is not None and access.contract.id == contract_id  # the same validation
+        if access is None or access.contract.id != contract_id:  # one validation: never
+            raise NotFound("contract not found")
         return access
 
     return dependency
