@@ -5,6 +5,10 @@ worker, SQLite with synchronous=FULL: the figure issue 13 sets a target for (sin
 at ≥ 30 % of the no-op ``GET /api/v1/health`` rate). The batch path is measured beside
 it for reference. Prints each figure beside its target, then one JSON line.
 
+Beside the rates it prints the server process's CPU time per request in each phase
+(from ``/proc``): on a shared, loaded machine the rates move with the load, the CPU cost
+of a request much less.
+
     .venv/bin/python bench/put_throughput.py [--slots 3000] [--clients 16]
 """
 
@@ -12,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import threading
@@ -38,6 +43,12 @@ TARGET_RATIO = 0.30
 tests.support.server.START_TIMEOUT = 120.0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measure(slots: int, clients: int, batch: int) -> dict[str, float]:
     per_client = slots // clients
     with tempfile.TemporaryDirectory() as tmp, fresh_database_url("sqlite", Path(tmp)) as url:
@@ -46,7 +57,9 @@ def measure(slots: int, clients: int, batch: int) -> dict[str, float]:
         with running_server(Path(tmp) / "data", url, now=SERVER_NOW, extra_env=env) as server:
             port = int(server.base_url.rsplit(":", 1)[1])
             tokens = [(login(port, email), contract) for email, contract in contracts]
+            before = cpu_seconds(server.pid)
             ceiling = no_op_baseline(port, clients, slots)
+            after_gets = cpu_seconds(server.pid)
             failures: list[str] = []
             start = threading.Barrier(clients + 1)
             threads = [
@@ -57,6 +70,7 @@ def measure(slots: int, clients: int, batch: int) -> dict[str, float]:
                 for token, contract in tokens
             ]
             single = per_client * clients / run_together(threads, start)
+            after_puts = cpu_seconds(server.pid)
             start = threading.Barrier(clients + 1)
             batch_failures: list[str] = []
             # the same clients again, a week later's worth of slot starts is not needed:
@@ -71,7 +85,14 @@ def measure(slots: int, clients: int, batch: int) -> dict[str, float]:
             batched = per_client * clients / run_together(threads, start)
     if failures:
         raise SystemExit(f"{len(failures)} single PUTs failed: {failures[:5]}")
-    return {"get_ceiling_per_s": ceiling, "put_per_s": single, "batch_replay_slots_per_s": batched}
+    gets, puts = slots // clients * clients, per_client * clients
+    return {
+        "get_ceiling_per_s": ceiling,
+        "put_per_s": single,
+        "batch_replay_slots_per_s": batched,
+        "get_cpu_ms": 1000 * (after_gets - before) / gets,
+        "put_cpu_ms": 1000 * (after_puts - after_gets) / puts,
+    }
 
 
 def main() -> None:
@@ -85,6 +106,11 @@ def main() -> None:
     print(f"no-op GET ceiling      {figures['get_ceiling_per_s']:7.0f} req/s")
     print(f"single slot PUT        {figures['put_per_s']:7.0f} slots/s")
     print(f"batch replay ({args.batch:3d})     {figures['batch_replay_slots_per_s']:7.0f} slots/s")
+    get_cpu, put_cpu = figures["get_cpu_ms"], figures["put_cpu_ms"]
+    print(
+        f"server CPU per request  GET {get_cpu:.2f} ms, PUT {put_cpu:.2f} ms"
+        f"   (GET / PUT {get_cpu / put_cpu:.1%})"
+    )
     print(
         f"PUT / GET ceiling      {ratio:7.1%}   target >= {TARGET_RATIO:.0%}"
         f"   {'met' if ratio >= TARGET_RATIO else 'NOT met'}"
@@ -96,7 +122,7 @@ def main() -> None:
                 "clients": args.clients,
                 "workers": 1,
                 "sqlite_synchronous": "FULL",
-                **{k: round(v, 1) for k, v in figures.items()},
+                **{k: round(v, 2) for k, v in figures.items()},
                 "put_over_get": round(ratio, 4),
                 "target": TARGET_RATIO,
             }

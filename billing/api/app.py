@@ -38,9 +38,16 @@ from billing.blobs import BlobStore
 from billing.clock import Clock, SystemClock
 from billing.config import Settings
 from billing.db.migrate import upgrade
-from billing.db.session import make_engine, make_session_factory, tighten
+from billing.db.session import (
+    is_sqlite,
+    make_engine,
+    make_read_sessions,
+    make_session_factory,
+    tighten,
+)
 from billing.jobs import Scheduler
 from billing.passwords import Passwords
+from billing.services.slot_ingest import SlotPuts
 
 API_PREFIX = "/api/v1"
 
@@ -86,6 +93,9 @@ def create_app(
     app.state.clock = clock
     app.state.engine = engine
     app.state.session_factory = session_factory
+    app.state.read_sessions = make_read_sessions(engine)  # the hot routes' authorization
+    # SQLite's writers take turns: the PUTs waiting for one are stored together
+    app.state.slot_puts = SlotPuts(session_factory, together=is_sqlite(settings.url))
     app.state.blobs = blobs or blob_store_for(settings)
     app.state.passwords = Passwords.with_cost(
         settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism

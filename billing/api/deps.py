@@ -21,6 +21,16 @@ action gets 403. Routes declare what they need with the typed aliases:
 - ``FreelancerContract`` / ``ClientContract`` / ``AdminContract`` – exactly that role.
 Each contract alias resolves to a :class:`ContractAccess` (``.contract``, ``.user``,
 ``.role``, and ``.on``: the role with the disputes granting it).
+
+A hot route that does its own work in a session of its own (slot ingest) takes
+``FreelancerContractChecked`` instead, with ``SessionsDep`` (the session factory) or
+``SlotPutsDep`` (the process's single-slot PUTs, stored together). The token, the
+contract and the role are read in one threadpool hop, in a transaction that only reads
+(``app.state.read_sessions``: on SQLite no write lock) and has ended when the route runs
+(its loaded rows stay readable); the route's work is one more hop and transaction, so
+SQLite's write lock is never held across the event loop. The refusals and their order
+are the aliases': 401, then a malformed contract id (422, with the route's other
+malformed parameters), 404, 403.
 """
 
 from __future__ import annotations
@@ -30,17 +40,20 @@ from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from billing.access import ContractAccess as ContractAccess  # routes import it from here
-from billing.access import contract_dependency
+from billing.access import ContractId, authorize, contract_dependency
 from billing.blobs import BlobStore
 from billing.clock import Clock
 from billing.config import Settings
-from billing.db.errors import Unauthorized
+from billing.db.errors import NotFound, Unauthorized
 from billing.db.models import ApiToken, Role, TokenKind, User
 from billing.passwords import Passwords
-from billing.services.accounts import AuthPolicy, authenticate
+from billing.services.accounts import AuthPolicy, authenticate, authenticate_reading
+from billing.services.slot_ingest import SlotPuts
 
 _bearer = HTTPBearer(auto_error=False, description="token from POST /api/v1/auth/token")
 
@@ -72,7 +85,12 @@ get_settings = _wired("settings")
 get_blobs = _wired("blobs")
 get_passwords = _wired("passwords")
 
+get_session_factory = _wired("session_factory")
+get_slot_puts = _wired("slot_puts")
+
 SessionDep = Annotated[Session, Depends(get_session)]
+SessionsDep = Annotated[sessionmaker[Session], Depends(get_session_factory)]
+SlotPutsDep = Annotated[SlotPuts, Depends(get_slot_puts)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 BlobsDep = Annotated[BlobStore, Depends(get_blobs)]
@@ -102,20 +120,28 @@ def _unauthorized(message: str, error: str | None = None) -> HTTPException:
     )
 
 
-def get_current_token(
-    session: SessionDep,
-    clock: ClockDep,
-    policy: AuthPolicyDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> tuple[User, ApiToken]:
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def _presented_token(credentials: HTTPAuthorizationCredentials | None) -> str:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise _unauthorized("a bearer token is required (POST /api/v1/auth/token)")
+    return credentials.credentials
+
+
+def _authenticated(
+    session: Session, policy: AuthPolicy, token: str, clock: Clock
+) -> tuple[User, ApiToken]:
     try:
-        return authenticate(
-            session, policy, credentials.credentials, TokenKind.API, now=clock.now()
-        )
+        return authenticate(session, policy, token, TokenKind.API, now=clock.now())
     except Unauthorized as refused:
         raise _unauthorized(refused.message, "invalid_token") from None
+
+
+def get_current_token(
+    session: SessionDep, clock: ClockDep, policy: AuthPolicyDep, credentials: BearerDep
+) -> tuple[User, ApiToken]:
+    return _authenticated(session, policy, _presented_token(credentials), clock)
 
 
 async def get_current_user(
@@ -156,3 +182,78 @@ ContractParty = Annotated[ContractAccess, Depends(contract_access(Role.FREELANCE
 FreelancerContract = Annotated[ContractAccess, Depends(contract_access(Role.FREELANCER))]
 ClientContract = Annotated[ContractAccess, Depends(contract_access(Role.CLIENT))]
 AdminContract = Annotated[ContractAccess, Depends(contract_access(Role.ADMIN))]
+
+
+_contract_id = TypeAdapter(ContractId)  # the path parameter's own validation
+
+
+def _path_contract_id(request: Request) -> int | None:
+    """The path's ``contract_id`` if it is valid (else the route's parameter says why)."""
+    try:
+        return _contract_id.validate_python(request.path_params.get("contract_id"))
+    except ValidationError:
+        return None
+
+
+def _checked_access(
+    state: Any,
+    policy: AuthPolicy,
+    token: str,
+    contract_id: int | None,
+    allowed: frozenset[Role],
+    where: tuple[str, str],
+) -> ContractAccess | None:
+    """Token, contract and role in one short transaction that only reads (on SQLite it
+    takes no write lock), ended before this returns."""
+    with state.read_sessions() as session:
+        try:
+            # the contract is read by the token's query; held here, authorize finds it
+            user, _contract = authenticate_reading(
+                session,
+                state.session_factory,
+                policy,
+                token,
+                now=state.clock.now(),
+                contract_id=contract_id,
+            )
+        except Unauthorized as refused:
+            raise _unauthorized(refused.message, "invalid_token") from None
+        if contract_id is None:
+            return None
+        return authorize(session, user, contract_id, allowed, method=where[0], path=where[1])
+
+
+def checked_contract_access(*allowed: Role) -> Callable[..., Awaitable[ContractAccess]]:
+    """:func:`contract_access` for a route working in a session of its own: one threadpool
+    hop reads the token, the contract and the caller's role, and ends its transaction."""
+    roles = frozenset(allowed)
+
+    async def checked(
+        request: Request, credentials: BearerDep, policy: AuthPolicyDep
+    ) -> ContractAccess | None:
+        token = _presented_token(credentials)
+        return await run_in_threadpool(
+            _checked_access,
+            request.app.state,
+            policy,
+            token,
+            _path_contract_id(request),
+            roles,
+            (request.method, request.url.path),
+        )
+
+    # the caller is known first (401 before 422), as with the aliases above; a default,
+    # not an annotation, names ``checked``: annotations here are resolved as module names
+    async def dependency(
+        contract_id: ContractId, access: ContractAccess | None = Depends(checked)
+    ) -> ContractAccess:
+        if access is None or access.contract.id != contract_id:  # one validation: never
+            raise NotFound("contract not found")
+        return access
+
+    return dependency
+
+
+FreelancerContractChecked = Annotated[
+    ContractAccess, Depends(checked_contract_access(Role.FREELANCER))
+]

@@ -13,9 +13,12 @@ from billing.api.deps import (
     BlobsDep,
     ClockDep,
     FreelancerContract,
+    FreelancerContractChecked,
     PartyContract,
     SessionDep,
+    SessionsDep,
     SettingsDep,
+    SlotPutsDep,
 )
 from billing.api.responses import CONTRACT_READ, CONTRACT_WRITE, Problem
 from billing.api.uploads import spooled
@@ -23,7 +26,7 @@ from billing.blob_http import blob_response
 from billing.db.errors import Invalid, NotFound
 from billing.domain.slots import SlotBody
 from billing.domain.weeks import WEEK, week_start_of_date
-from billing.services import hourly, hourly_reads, signed_diary
+from billing.services import hourly, hourly_reads, signed_diary, slot_ingest
 from diarychain.chain import from_wire
 from diarychain.ingest import SignedRun
 from diarychain.records import RecordError
@@ -90,25 +93,26 @@ def _body(put: schemas.SlotPut) -> SlotBody:
         },
     },
 )
-def put_slot(
+async def put_slot(
     slot_start: SlotStart,
     body: schemas.SlotPut,
-    access: FreelancerContract,
-    session: SessionDep,
+    access: FreelancerContractChecked,
+    puts: SlotPutsDep,
     clock: ClockDep,
     settings: SettingsDep,
     response: Response,
 ) -> schemas.SlotReceipt:
     """Store a slot. The same body again: 200, nothing changes. A different body: 409,
     except an audited shrink (fewer minutes, kept ones unchanged; see ``SlotPut``): 200."""
-    outcome = hourly.put_slot(
-        session,
-        access.contract,
-        slot_start,
-        _body(body),
-        now=clock.now(),
-        future_skew=settings.future_skew,
-    )
+    # the hot path: authorization was one threadpool hop, the ingest is one more, in a
+    # transaction shared with the PUTs arriving meanwhile (answered once it commits)
+    contract_id, slot = access.contract.id, _body(body)
+
+    def store() -> hourly.SlotOutcome:
+        skew = settings.future_skew
+        return puts.put(contract_id, slot_start, slot, now=clock.now(), future_skew=skew)
+
+    outcome = await run_in_threadpool(store)
     response.status_code = status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK
     return schemas.SlotReceipt(
         slot_start=outcome.slot.slot_start,
@@ -120,19 +124,25 @@ def put_slot(
 
 
 @router.post("/contracts/{contract_id}/slots", responses=CONTRACT_WRITE)
-def put_slots(
+async def put_slots(
     batch: schemas.SlotBatch,
-    access: FreelancerContract,
-    session: SessionDep,
+    access: FreelancerContractChecked,
+    sessions: SessionsDep,
     clock: ClockDep,
     settings: SettingsDep,
 ) -> schemas.SlotBatchReceipt:
     """Store many slots at once, each by the rules of the single PUT (idempotent per slot);
     one slot refused does not stop the others: each result carries its own status."""
+    contract_id = access.contract.id
     items = [(item.slot_start, _body(item)) for item in batch.slots]
-    outcomes = hourly.put_slots(
-        session, access.contract, items, now=clock.now(), future_skew=settings.future_skew
-    )
+
+    def store() -> list[hourly.BatchItemOutcome]:
+        skew = settings.future_skew
+        return slot_ingest.put_slots(
+            sessions, contract_id, items, now=clock.now(), future_skew=skew
+        )
+
+    outcomes = await run_in_threadpool(store)
     return schemas.SlotBatchReceipt(
         results=[
             schemas.SlotBatchResult(

@@ -10,11 +10,11 @@ import hashlib
 import secrets
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import false, select, update
 from sqlalchemy.orm import Session
 
 from billing.db.errors import Conflict, Invalid
-from billing.db.models import ApiToken, Role, TokenKind, User
+from billing.db.models import ApiToken, Contract, Role, TokenKind, User
 from billing.passwords import Passwords
 
 
@@ -93,6 +93,25 @@ def token_of_kind(session: Session, token: str, kind: TokenKind) -> tuple[User, 
         )
     ).first()
     return None if row is None else (row[0], row[1])
+
+
+def token_with_contract(
+    session: Session, token: str, kind: TokenKind, contract_id: int | None
+) -> tuple[User, ApiToken, Contract | None] | None:
+    """:func:`token_of_kind` and, by the same query, the contract ``contract_id`` (``None``
+    if there is none): while the caller holds it, the session's ``get`` finds it."""
+    named = false() if contract_id is None else Contract.id == contract_id
+    row = session.execute(
+        select(User, ApiToken, Contract)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .outerjoin(Contract, named)
+        .where(
+            ApiToken.token_sha256 == _token_digest(token),
+            ApiToken.kind == kind.value,
+            ApiToken.revoked_at.is_(None),
+        )
+    ).first()
+    return None if row is None else (row[0], row[1], row[2])
 
 
 def extend_token(session: Session, token: ApiToken, *, expires_at: datetime) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import delete, or_, select
@@ -135,6 +136,12 @@ def contracts_of(session: Session, user: User) -> list[Contract]:
             .order_by(Contract.id)
         )
     )
+
+
+def contracts_by_id(session: Session, ids: Collection[int]) -> dict[int, Contract]:
+    """The contracts of ``ids`` that exist, in one query, by id."""
+    found = session.scalars(select(Contract).where(Contract.id.in_(set(ids))))
+    return {contract.id: contract for contract in found}
 
 
 def cap_changes(session: Session, contract_id: int) -> list[tuple[datetime, int | None]]:

@@ -1,8 +1,9 @@
 """Engine and unit of work.
 
 ``make_engine(url)`` builds the engine for a ``sqlite:///…`` file (WAL, foreign keys,
-``BEGIN IMMEDIATE`` so concurrent writers queue on the busy timeout instead of failing
-on a lock upgrade) or for ``postgresql+psycopg://…``. ``unit_of_work(factory)`` is the
+``BEGIN IMMEDIATE`` so concurrent writers queue instead of failing on a lock upgrade;
+one process's writers queue on a lock of their own first, :mod:`billing.db.sqlite_writers`)
+or for ``postgresql+psycopg://…``. ``unit_of_work(factory)`` is the
 one way services open a transaction: commit on success, roll back on error.
 """
 
@@ -17,7 +18,10 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from billing.db.sqlite_writers import READ_ONLY, take_turns
+
 SQLITE_SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
+BUSY_TIMEOUT_SECONDS = 30
 
 
 def sqlite_url(data_dir: Path) -> str:
@@ -77,7 +81,9 @@ def make_engine(url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = 
             raise ValueError(f"sqlite synchronous must be one of {SQLITE_SYNCHRONOUS}")
         private_sqlite_files(url)
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=pool_size
+            url,
+            connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_SECONDS},
+            pool_size=pool_size,
         )
 
         @event.listens_for(engine, "connect")
@@ -89,12 +95,15 @@ def make_engine(url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = 
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute(f"PRAGMA synchronous={sqlite_synchronous}")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
             cursor.close()
+
+        take_turns(engine, BUSY_TIMEOUT_SECONDS)  # before the BEGIN below: the turn first
 
         @event.listens_for(engine, "begin")
         def _on_begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            reads = connection.get_execution_options().get(READ_ONLY)
+            connection.exec_driver_sql("BEGIN" if reads else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
@@ -103,6 +112,13 @@ def make_engine(url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded objects usable after commit (``expire_on_commit=False``)."""
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def make_read_sessions(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that only read. On SQLite their transactions are deferred: in WAL mode they
+    read beside the writer, neither taking the write lock nor waiting for it. Nothing may
+    be written in them (a write there could fail where ``BEGIN IMMEDIATE`` would wait)."""
+    return sessionmaker(bind=engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
 
 
 @contextmanager

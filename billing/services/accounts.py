@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from billing.config import Settings
 from billing.db import accounts as accounts_db
@@ -29,6 +29,7 @@ from billing.db.contracts import client_contract_ids
 from billing.db.contracts import contracts_of as contracts_of_db
 from billing.db.errors import TooManyAttempts, Unauthorized
 from billing.db.models import ApiToken, Contract, Role, TokenKind, User
+from billing.db.session import unit_of_work
 from billing.domain.ledger import AccountKind
 from billing.passwords import Passwords
 from billing.services.transaction import committed, in_transaction
@@ -154,17 +155,42 @@ def authenticate(
     :data:`TOKEN_UNKNOWN` (unknown, revoked, or the other kind — not told apart). An API
     token's expiry moves forward on use, written at most once per 1/100 of its window.
     """
-    found = accounts_db.token_of_kind(session, token, kind)
+    user, row = _live(accounts_db.token_of_kind(session, token, kind), now)
+    renewed = _renewal_due(policy, row, kind, now)
+    if renewed is not None:
+        with committed(session):
+            accounts_db.extend_token(session, row, expires_at=renewed)
+    return user, row
+
+
+def authenticate_reading(
+    reads: Session,
+    writes: sessionmaker[Session],
+    policy: AuthPolicy,
+    token: str,
+    *,
+    now: datetime,
+    contract_id: int | None,
+) -> tuple[User, Contract | None]:
+    """:func:`authenticate` of an API token in a session that only reads
+    (``make_read_sessions``), with the contract the request names, read by the same query
+    (``None`` if there is none). A due renewal is written in a transaction of its own."""
+    found = accounts_db.token_with_contract(reads, token, TokenKind.API, contract_id)
+    user, row = _live(None if found is None else found[:2], now)
+    renewed = _renewal_due(policy, row, TokenKind.API, now)
+    if renewed is not None:
+        with unit_of_work(writes) as session:
+            accounts_db.extend_token(session, row, expires_at=renewed)
+    return user, None if found is None else found[2]
+
+
+def _live(found: tuple[User, ApiToken] | None, now: datetime) -> tuple[User, ApiToken]:
+    """The token's user and row if it is known and not expired (else ``Unauthorized``)."""
     if found is None:
         raise Unauthorized(TOKEN_UNKNOWN)
     user, row = found
     if row.expires_at <= now:
         raise Unauthorized(SESSION_EXPIRED)
-    if kind is TokenKind.API:
-        renewed = now + policy.api_token_idle_lifetime
-        if renewed - row.expires_at >= policy.api_token_idle_lifetime / _RENEW_STEP:
-            with committed(session):
-                accounts_db.extend_token(session, row, expires_at=renewed)
     return user, row
 
 
@@ -173,6 +199,18 @@ def prune_sign_in_throttle(session: Session, now: datetime, policy: AuthPolicy) 
     it every e-mail and address ever tried stays a row)."""
     with committed(session):
         return throttle.prune(session, now=now, window=policy.window)
+
+
+def _renewal_due(
+    policy: AuthPolicy, row: ApiToken, kind: TokenKind, now: datetime
+) -> datetime | None:
+    """The expiry an API token's use moves it to, if that is due now."""
+    if kind is not TokenKind.API:
+        return None
+    renewed = now + policy.api_token_idle_lifetime
+    if renewed - row.expires_at >= policy.api_token_idle_lifetime / _RENEW_STEP:
+        return renewed
+    return None
 
 
 def sign_out(session: Session, token: ApiToken, *, now: datetime) -> None:

@@ -127,11 +127,32 @@ def put_slot(
 ) -> SlotOutcome:
     """:func:`put_slots` with one item; a refusal is raised as its :class:`ServiceError`."""
     with committed(session):
-        (outcome,) = _ingest(
-            session, contract, [(slot_start, body)], now=now, future_skew=future_skew
+        outcome = stage_slot(
+            session, contract, slot_start, body, now=now, future_skew=future_skew
         )
     # raised after the commit: a refused slot wrote nothing but the chain entries that
     # verified, which the server keeps so the tracker's next entries still link
+    return slot_answer(outcome)
+
+
+def stage_slot(
+    session: Session,
+    contract: Contract,
+    slot_start: datetime,
+    body: SlotBody,
+    *,
+    now: datetime,
+    future_skew: timedelta,
+) -> BatchItemOutcome:
+    """:func:`put_slot` left uncommitted and unanswered, for the one caller that commits
+    the PUTs arriving together as one transaction (:mod:`billing.services.slot_ingest`):
+    a refused slot's verified chain entries are kept like :func:`put_slot` keeps them."""
+    (outcome,) = _ingest(session, contract, [(slot_start, body)], now=now, future_skew=future_skew)
+    return outcome
+
+
+def slot_answer(outcome: BatchItemOutcome) -> SlotOutcome:
+    """A staged slot's answer: its outcome, or its refusal raised as a ServiceError."""
     if outcome.slot is None:
         assert outcome.detail is not None
         raise Conflict(outcome.detail) if outcome.status == 409 else Invalid(outcome.detail)

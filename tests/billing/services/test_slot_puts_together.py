@@ -1,0 +1,101 @@
+"""Single-slot PUTs arriving together on SQLite are stored in one transaction (group
+commit), and each is answered as if it had come alone: a refused or conflicting PUT
+leaves the others, two PUTs of one slot are a 201 and a 200, and every answer comes
+after the COMMIT that stored it.
+
+The test holds SQLite's write lock from outside while the PUTs arrive, so they queue
+behind one another; authorization only reads, so it goes on meanwhile.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import event
+
+from tests.billing.support import Backend, iso, slot_body
+from tracker.clock import utc
+
+NOW = utc(2026, 11, 4, 12)
+FIRST = utc(2026, 11, 3, 9)
+
+
+def _put(backend: Backend, token: str, contract: int, start: Any, body: dict[str, Any]) -> Any:
+    return backend.client.request(
+        "PUT",
+        f"/api/v1/contracts/{contract}/slots/{iso(start)}",
+        json=body,
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+
+def _commits(backend: Backend) -> list[int]:
+    counted: list[int] = []
+    engine = backend.client.app.state.engine  # type: ignore[attr-defined]
+    event.listen(engine, "commit", lambda _connection: counted.append(1))
+    return counted
+
+
+def test_puts_arriving_together_are_answered_as_if_alone(sqlite_backend: Backend) -> None:
+    backend = sqlite_backend
+    client = backend.user("client")
+    freelancers = [backend.user("freelancer") for _ in range(6)]
+    contracts = [backend.hourly(client, f, cap_hours=None) for f in freelancers]
+    backend.clock.set(NOW)
+    week = {"week": "2026-11-03"}
+    for freelancer, contract in zip(freelancers, contracts, strict=True):
+        # a use renews the token now (a write), not while the PUTs queue
+        backend.request("GET", f"/contracts/{contract}/diary", freelancer, params=week)
+    held = slot_body(10, memo="held", client_now=NOW)
+    first = _put(backend, backend.tokens[freelancers[0].id], contracts[0], FIRST, held)
+    assert first.status_code == 201, first.text
+
+    # (freelancer index, slot start, body) → the status it must get
+    cases = [
+        (0, FIRST, slot_body(10, memo="other", client_now=NOW), 409),  # a different body
+        (0, FIRST, held, 200),  # the same body again
+        (1, FIRST, slot_body(10, client_now=NOW), None),
+        (1, FIRST, slot_body(10, client_now=NOW), None),  # the same slot twice: 201 + 200
+        (2, NOW + timedelta(hours=1), slot_body(10, client_now=NOW), 422),  # the future
+        (3, FIRST, slot_body(10, client_now=NOW), 201),
+        (4, FIRST + timedelta(minutes=10), slot_body(7, client_now=NOW), 201),
+        (5, FIRST, slot_body(10, client_now=NOW), 201),
+    ]
+    answers: list[Any] = [None] * len(cases)
+    database = backend.settings.url.split("///", 1)[1]
+    blocker = sqlite3.connect(database, isolation_level=None, timeout=30)
+    blocker.execute("BEGIN IMMEDIATE")  # the PUTs queue behind this
+    commits = _commits(backend)
+
+    def send(index: int) -> None:
+        who, start, body, _ = cases[index]
+        token = backend.tokens[freelancers[who].id]
+        answers[index] = _put(backend, token, contracts[who], start, body)
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(cases))]
+    for thread in threads:
+        thread.start()
+    time.sleep(3)  # let them authorize and queue
+    assert all(answer is None for answer in answers), "answered before anything committed"
+    blocker.execute("ROLLBACK")
+    blocker.close()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    statuses = [answer.status_code for answer in answers]
+    for (_, _, _, wanted), status in zip(cases, statuses, strict=True):
+        assert wanted is None or status == wanted, (statuses, [a.text for a in answers])
+    assert sorted(statuses[2:4]) == [200, 201], statuses
+    assert "different body" in answers[0].json()["detail"]
+    # the first PUT commits alone, the ones queued behind it together (one PUT late: 3)
+    assert len(commits) <= 3 < len(cases), commits
+
+    for who, minutes in ((0, 10), (1, 10), (2, 0), (3, 10), (4, 7), (5, 10)):
+        path = f"/contracts/{contracts[who]}/diary"
+        diary = backend.request("GET", path, freelancers[who], params=week).json()
+        assert diary["logged_minutes"] == minutes, (who, diary)
+    assert answers[6].json()["week_logged_minutes"] == 7
