@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, FastAPI
 
@@ -48,6 +49,10 @@ from billing.db.session import (
 from billing.jobs import Scheduler
 from billing.passwords import Passwords
 from billing.services.slot_ingest import SlotPuts
+
+if TYPE_CHECKING:  # types only: the sessions come from billing.db.session
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
 
 API_PREFIX = "/api/v1"
 
@@ -89,18 +94,7 @@ def create_app(
         description="Hourly contracts, slot ingest, weekly invoices, disputes and ledger.",
         lifespan=lifespan,
     )
-    app.state.settings = settings
-    app.state.clock = clock
-    app.state.engine = engine
-    app.state.session_factory = session_factory
-    app.state.read_sessions = make_read_sessions(engine)  # the hot routes' authorization
-    # SQLite's writers take turns: the PUTs waiting for one are stored together
-    app.state.slot_puts = SlotPuts(session_factory, together=is_sqlite(settings.url))
-    app.state.blobs = blobs or blob_store_for(settings)
-    app.state.passwords = Passwords.with_cost(
-        settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism
-    )
-
+    _attach_state(app, settings, clock, engine, session_factory, blobs)
     install_error_handlers(app)
     # bounded bodies: 413 over the route's limit, 408 when a body stalls (body_limits.py)
     app.add_middleware(BodyLimitMiddleware, limits=limits_from(settings, API_PREFIX))
@@ -114,3 +108,25 @@ def create_app(
     app.include_router(api)
     web.install(app)
     return app
+
+
+def _attach_state(
+    app: FastAPI,
+    settings: Settings,
+    clock: Clock,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    blobs: BlobStore | None,
+) -> None:
+    """What the request dependencies read from ``app.state``."""
+    app.state.settings = settings
+    app.state.clock = clock
+    app.state.engine = engine
+    app.state.session_factory = session_factory
+    app.state.read_sessions = make_read_sessions(engine)  # the hot routes' authorization
+    # SQLite's writers take turns: the PUTs waiting for one are stored together
+    app.state.slot_puts = SlotPuts(session_factory, together=is_sqlite(settings.url))
+    app.state.blobs = blobs or blob_store_for(settings)
+    app.state.passwords = Passwords.with_cost(
+        settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism
+    )
