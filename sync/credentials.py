@@ -112,21 +112,8 @@ class CredentialStore:
         if self._warned:
             return
         self._warned = True
-        marker = self._config_dir / WARNED_MARKER_NAME
-        level = logging.INFO if marker.exists() else logging.WARNING
-        log.log(
-            level,
-            "no OS keyring is available (%s); the sign-in token is kept in %s, "
-            "readable only by you (mode 0600)",
-            type(error).__name__,
-            self.fallback_path,
-        )
-        if level == logging.WARNING:
-            try:
-                self._config_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-                marker.touch()
-            except OSError as marker_error:  # warn again next time rather than fail
-                log.info("cannot record the keyring warning: %s", marker_error)
+        warn_once_per_install(self._config_dir / WARNED_MARKER_NAME, error,
+                              "the sign-in token", self.fallback_path)
 
     def _read_file(self) -> dict[str, dict[str, str]]:
         path = self.fallback_path
@@ -154,6 +141,20 @@ class CredentialStore:
                 self._write_file(entries)
             else:
                 self.fallback_path.unlink(missing_ok=True)
+
+
+def warn_once_per_install(marker: Path, error: Exception, what: str, path: Path) -> None:
+    """Log that ``what`` is kept in the 0600 file ``path`` for want of a keyring: a
+    warning the first time on this install (``marker`` records it), then an info line."""
+    level = logging.INFO if marker.exists() else logging.WARNING
+    log.log(level, "no OS keyring is available (%s); %s is kept in %s, readable only by "
+            "you (mode 0600)", type(error).__name__, what, path)
+    if level == logging.WARNING:
+        try:
+            marker.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            marker.touch()
+        except OSError as marker_error:  # warn again next time rather than fail
+            log.info("cannot record the keyring warning: %s", marker_error)
 
 
 def read_private_file(path: Path) -> str | None:

@@ -23,7 +23,7 @@ from pathlib import Path
 import keyring
 import keyring.errors
 
-from sync.credentials import SERVICE, SecretBackend
+from sync.credentials import SERVICE, SecretBackend, warn_once_per_install
 from tracker.shot_seal import KEY_BYTES, ShotKeys
 
 log = logging.getLogger(__name__)
@@ -94,17 +94,8 @@ class ShotKeyStore:
     # --- the fallback file ---------------------------------------------------------
 
     def _warn_fallback(self, error: Exception) -> None:
-        marker = self._config_dir / WARNED_MARKER_NAME
-        level = logging.INFO if marker.exists() else logging.WARNING
-        log.log(level, "no OS keyring is available (%s); the key that encrypts your "
-                "screenshots is kept in %s, readable only by you (mode 0600)",
-                type(error).__name__, self.fallback_path)
-        if level == logging.WARNING:
-            try:
-                self._config_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-                marker.touch()
-            except OSError as marker_error:  # warn again next time rather than fail
-                log.info("cannot record the keyring warning: %s", marker_error)
+        warn_once_per_install(self._config_dir / WARNED_MARKER_NAME, error,
+                              "the key that encrypts your screenshots", self.fallback_path)
 
     def _read_file(self) -> bytes | None:
         path = self.fallback_path
