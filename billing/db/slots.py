@@ -83,7 +83,9 @@ def add_to_totals(
 
 
 # what ingest reads of a held slot: start, id, body hash, deleted at, over-limit, shot hash, key
-HeldSlot: TypeAlias = "Row[datetime, int, str, datetime | None, int, str | None, str | None]"
+HeldSlot: TypeAlias = (
+    "Row[datetime, int, str, datetime | None, int, str | None, str | None, str | None]"
+)
 
 HELD_COLUMNS = (
     Slot.slot_start,
@@ -93,6 +95,7 @@ HELD_COLUMNS = (
     Slot.over_limit_minutes,
     Slot.shot_sha256,
     Slot.shot_blob_key,
+    Slot.shot_note,
 )
 
 

@@ -65,11 +65,14 @@ class StoredSlot:
     over_limit_minutes: int
     shot_sha256: str | None
     shot_blob_key: str | None
+    shot_note: str | None = None
 
     @property
     def shot_expected(self) -> bool:
-        """The slot announced a shot whose bytes have not arrived yet."""
-        return self.shot_sha256 is not None and self.shot_blob_key is None
+        """The slot announced a shot whose bytes have not arrived yet (and may: a shot
+        removed after the retention period is not asked for again)."""
+        return (self.shot_sha256 is not None and self.shot_blob_key is None
+                and self.shot_note != RETENTION_SHOT_NOTE)
 
 
 @dataclass(frozen=True)
@@ -265,7 +268,9 @@ def _keep_verification(session: Session, work: _Ingest, start: datetime, row: He
 
 
 def _stored(start: datetime, row: HeldSlot) -> StoredSlot:
-    return StoredSlot(start, row.over_limit_minutes, row.shot_sha256, row.shot_blob_key)
+    return StoredSlot(
+        start, row.over_limit_minutes, row.shot_sha256, row.shot_blob_key, row.shot_note
+    )
 
 
 def _replay(
@@ -370,7 +375,8 @@ def _resplit_shrunk_weeks(session: Session, work: _Ingest) -> None:
         held = work.shrunk.get(outcome.slot_start)
         if held is not None and outcome.status == 200:
             slot = StoredSlot(
-                outcome.slot_start, held.over_limit_minutes, held.shot_sha256, held.shot_blob_key
+                outcome.slot_start, held.over_limit_minutes, held.shot_sha256, held.shot_blob_key,
+                held.shot_note,
             )
             work.outcomes[index] = BatchItemOutcome(outcome.slot_start, 200, None, slot)
 

@@ -162,6 +162,11 @@ def the_api_says_why_the_shot_is_gone(backend: Backend, case: dict[str, Any]) ->
     again = backend.request("PUT", path, freelancer, data=IMAGE)  # the bytes cannot return
     assert again.status_code == 409, again.text
     assert RETENTION_SHOT_TEXT in again.json()["detail"]
+    # the tracker sending the slot's exact body again is not asked for the shot
+    resent = backend.put_slot(freelancer, case["expiring"], TUESDAY + timedelta(hours=9),
+                              shot=IMAGE, taken_at=TUESDAY + timedelta(hours=9))
+    assert resent.status_code == 200, resent.text
+    assert resent.json()["shot_expected"] is False
     assert [s["shot_note"] for s in diary_slots(backend, client, case["disputed"])] == [None] * 2
 
 
