@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from billing.domain.diary_trust import DiaryTrust, late_by
 from billing.domain.retention import RETENTION_SHOT_NOTE, RETENTION_SHOT_TEXT
 from billing.web.formatting import duration_text
 
@@ -52,29 +53,12 @@ class SlotRow(Protocol):
     received_at: datetime
 
 
-# an upload this long after the slot ended is shown as late (the hold window is ≤ 24 h)
-LATE_SYNC = timedelta(hours=24)
-
-
 @dataclass(frozen=True)
 class Gap:
     """A declared gap of the signed diary: the tracker lost the slot at ``slot_start``."""
 
     slot_start: datetime
     reason: str
-
-
-@dataclass(frozen=True)
-class DiaryTrust:
-    """The signed diary over the days shown: slots signed and verified, gaps declared."""
-
-    slots: int
-    verified: int
-    gaps: int
-
-    @property
-    def holds(self) -> bool:
-        return self.slots > 0 and self.verified == self.slots and self.gaps == 0
 
 
 @dataclass(frozen=True)
@@ -155,9 +139,9 @@ def _markers(slot: SlotRow, disputed: bool) -> tuple[tuple[str, str], ...]:
 
 
 def late_note(slot: SlotRow) -> str:
-    """How late the slot reached the server, when later than :data:`LATE_SYNC`."""
-    delay = slot.received_at - (slot.slot_start + timedelta(minutes=SLOT_MINUTES))
-    if delay < LATE_SYNC:
+    """How late the slot reached the server, when it is late (``domain.diary_trust``)."""
+    delay = late_by(slot.slot_start, slot.received_at)
+    if delay is None:
         return ""
     hours = int(delay.total_seconds() // 3600)
     return f"synced {hours // 24} d late" if hours >= 48 else f"synced {hours} h late"
