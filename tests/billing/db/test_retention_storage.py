@@ -13,6 +13,7 @@ from pathlib import Path
 from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from billing.blob_s3 import S3BlobStore, S3Location, make_s3_client
 from billing.blob_sweep import sweep_orphan_blobs
@@ -21,7 +22,7 @@ from billing.config import Settings
 from billing.db.accounts import create_user
 from billing.db.contracts import create_hourly_contract
 from billing.db.migrate import alembic_config, upgrade
-from billing.db.models import AuditRecord, ContractWeek, Slot
+from billing.db.models import AuditRecord, Contract, ContractWeek, Slot
 from billing.db.session import make_engine, make_session_factory, unit_of_work
 from billing.domain.retention import RETENTION_SHOT_NOTE
 from billing.domain.slots import SlotBody
@@ -48,6 +49,17 @@ IMAGE = b"\xff\xd8\xff" + b"evidence" * 64
 SHA = hashlib.sha256(IMAGE).hexdigest()
 
 
+def _hourly_contract(session: Session, passwords: Passwords, tag: str) -> Contract:
+    """A client and a freelancer (e-mails ``client<tag>@r.test`` …) on an hourly contract."""
+    client, freelancer = (
+        create_user(session, passwords, email=f"{role}{tag}@r.test", password="p", role=role,
+                    now=MONDAY)
+        for role in ("client", "freelancer")
+    )
+    return create_hourly_contract(session, client=client, freelancer=freelancer, title="t",
+                                  currency="USD", rate_cents=4000, now=MONDAY)
+
+
 def _contracts_with_a_shot_each(url: str, blobs: BlobStore, contracts: int) -> list[str]:
     """``contracts`` hourly contracts, each with one slot on Tuesday and its shot stored."""
     engine = migrated_engine(url)
@@ -58,26 +70,7 @@ def _contracts_with_a_shot_each(url: str, blobs: BlobStore, contracts: int) -> l
     try:
         for index in range(contracts):
             with unit_of_work(factory) as session:
-                people = [
-                    create_user(
-                        session,
-                        passwords,
-                        email=f"{r}{index}@r.test",
-                        password="p",
-                        role=r,
-                        now=MONDAY,
-                    )
-                    for r in ("client", "freelancer")
-                ]
-                contract = create_hourly_contract(
-                    session,
-                    client=people[0],
-                    freelancer=people[1],
-                    title="t",
-                    currency="USD",
-                    rate_cents=4000,
-                    now=MONDAY,
-                )
+                contract = _hourly_contract(session, passwords, str(index))
             with factory() as session:
                 start = utc(2026, 11, 3, 9)
                 body = SlotBody(10, ((1, 1),) * 10, "m", False, start, SHA, None, now)
@@ -170,22 +163,7 @@ def test_the_migration_leaves_existing_weeks_to_the_first_run(database_url: str)
     try:
         upgrade(engine, before)
         with make_session_factory(engine)() as session:
-            passwords = Passwords.with_cost(1, 1024, 1)
-            people = [
-                create_user(
-                    session, passwords, email=f"{r}@m.test", password="p", role=r, now=MONDAY
-                )
-                for r in ("client", "freelancer")
-            ]
-            contract = create_hourly_contract(
-                session,
-                client=people[0],
-                freelancer=people[1],
-                title="t",
-                currency="USD",
-                rate_cents=4000,
-                now=MONDAY,
-            )
+            contract = _hourly_contract(session, Passwords.with_cost(1, 1024, 1), "")
             session.commit()
         insert = (
             "INSERT INTO contract_weeks (contract_id, week_start, logged_minutes, "
