@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import bindparam, delete, or_, select
 from sqlalchemy.orm import Session
 
 from billing.db.errors import Invalid
@@ -144,12 +144,15 @@ def contracts_by_id(session: Session, ids: Collection[int]) -> dict[int, Contrac
     return {contract.id: contract for contract in found}
 
 
+_CAPS = ContractCap.__table__.c
+# built once (ingest reads the cap on every PUT): see billing.db.slots
+_CAP_CHANGES = select(_CAPS.effective_week_start, _CAPS.cap_minutes).where(
+    _CAPS.contract_id == bindparam("p_contract")
+)
+
+
 def cap_changes(session: Session, contract_id: int) -> list[tuple[datetime, int | None]]:
-    rows = session.execute(
-        select(ContractCap.effective_week_start, ContractCap.cap_minutes).where(
-            ContractCap.contract_id == contract_id
-        )
-    )
+    rows = session.execute(_CAP_CHANGES, {"p_contract": contract_id})
     return [(row[0], row[1]) for row in rows]
 
 

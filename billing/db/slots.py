@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeAlias
+from typing import Any, TypeAlias, cast
 
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import Integer, Row, Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -30,6 +30,37 @@ class WeekTotals:
     closed: bool
 
 
+# The ingest path's statements are built once, with named parameters: building a
+# statement and its cache key each call cost more than running it (a single PUT runs
+# each once). Table columns, not ORM attributes: they are plain Core statements.
+_WEEK_TABLE = cast(Table, ContractWeek.__table__)
+_SLOT_TABLE = cast(Table, Slot.__table__)
+_WEEKS = _WEEK_TABLE.c
+_SLOTS = _SLOT_TABLE.c
+
+
+def _touch_statement(module: Any) -> Any:
+    statement = (
+        module.insert(_WEEK_TABLE)
+        .values(
+            contract_id=bindparam("p_contract"),
+            week_start=bindparam("p_week"),
+            logged_minutes=0,
+            billable_minutes=0,
+            closed=False,
+        )
+        .on_conflict_do_update(
+            index_elements=[_WEEKS.contract_id, _WEEKS.week_start],
+            set_={"logged_minutes": _WEEKS.logged_minutes},
+        )
+        .returning(_WEEKS.logged_minutes, _WEEKS.billable_minutes, _WEEKS.closed)
+    )
+    return statement
+
+
+_TOUCH = {"postgresql": _touch_statement(postgresql), "sqlite": _touch_statement(sqlite)}
+
+
 def touch_totals(session: Session, contract_id: int, week: datetime) -> WeekTotals:
     """Create-or-lock the week's totals row in one statement and read it.
 
@@ -37,24 +68,8 @@ def touch_totals(session: Session, contract_id: int, week: datetime) -> WeekTota
     row lock, which serialises every change to one contract's week across servers;
     SQLite's ``BEGIN IMMEDIATE`` already serialises writers.
     """
-    module = postgresql if is_postgres(session) else sqlite
-    table = ContractWeek.__table__
-    statement = (
-        module.insert(table)
-        .values(
-            contract_id=contract_id,
-            week_start=week,
-            logged_minutes=0,
-            billable_minutes=0,
-            closed=False,
-        )
-        .on_conflict_do_update(
-            index_elements=[table.c.contract_id, table.c.week_start],
-            set_={"logged_minutes": table.c.logged_minutes},
-        )
-        .returning(table.c.logged_minutes, table.c.billable_minutes, table.c.closed)
-    )
-    row = session.execute(statement).one()
+    statement = _TOUCH["postgresql" if is_postgres(session) else "sqlite"]
+    row = session.execute(statement, {"p_contract": contract_id, "p_week": week}).one()
     return WeekTotals(int(row[0]), int(row[1]), bool(row[2]))
 
 
@@ -68,17 +83,24 @@ def lock_week_totals(session: Session, contract_id: int, week: datetime) -> Cont
     ).one()
 
 
+_ADD_TO_TOTALS = (
+    update(_WEEK_TABLE)
+    .where(_WEEKS.contract_id == bindparam("p_contract"), _WEEKS.week_start == bindparam("p_week"))
+    .values(
+        logged_minutes=_WEEKS.logged_minutes + bindparam("p_logged", type_=Integer),
+        billable_minutes=bindparam("p_billable", type_=Integer),
+    )
+)
+
+
 def add_to_totals(
     session: Session, contract_id: int, week: datetime, *, logged_added: int, billable: int
 ) -> None:
     """Add newly stored minutes to the week: ``billable`` is the week's new billable total."""
     session.execute(
-        update(ContractWeek)
-        .where(ContractWeek.contract_id == contract_id, ContractWeek.week_start == week)
-        .values(
-            logged_minutes=ContractWeek.logged_minutes + logged_added, billable_minutes=billable
-        )
-        .execution_options(synchronize_session=False)
+        _ADD_TO_TOTALS,
+        {"p_contract": contract_id, "p_week": week, "p_logged": logged_added,
+         "p_billable": billable},
     )
 
 
@@ -88,15 +110,20 @@ HeldSlot: TypeAlias = (
 )
 
 HELD_COLUMNS = (
-    Slot.slot_start,
-    Slot.id,
-    Slot.body_sha256,
-    Slot.deleted_at,
-    Slot.over_limit_minutes,
-    Slot.shot_sha256,
-    Slot.shot_blob_key,
-    Slot.shot_note,
+    _SLOTS.slot_start,
+    _SLOTS.id,
+    _SLOTS.body_sha256,
+    _SLOTS.deleted_at,
+    _SLOTS.over_limit_minutes,
+    _SLOTS.shot_sha256,
+    _SLOTS.shot_blob_key,
+    _SLOTS.shot_note,
 )
+_HELD = select(*HELD_COLUMNS).where(
+    _SLOTS.contract_id == bindparam("p_contract"),
+    _SLOTS.slot_start.in_(bindparam("p_starts", expanding=True)),
+)
+_INSERT_SLOTS = insert(_SLOT_TABLE)
 
 
 def held_slots(
@@ -105,15 +132,14 @@ def held_slots(
     """What is already held at these starts (deleted slots included), by start."""
     if not starts:
         return {}
-    rows = session.execute(
-        select(*HELD_COLUMNS).where(Slot.contract_id == contract_id, Slot.slot_start.in_(starts))
-    )
+    rows = session.execute(_HELD, {"p_contract": contract_id, "p_starts": list(starts)})
     return {row.slot_start: row for row in rows}
 
 
 def insert_slots(session: Session, rows: Sequence[dict[str, object]]) -> None:
+    """New slot rows; their keys are the ``slots`` table's column names."""
     if rows:
-        session.execute(insert(Slot), list(rows))
+        session.execute(_INSERT_SLOTS, list(rows))
 
 
 def slot_at(
