@@ -7,13 +7,15 @@ while one is open the admin acts on the contract; once all are closed the admin 
 read-only access to those disputes' own records, nothing else (DOMAIN.md, "Admin
 access"). Nobody's role is inferred from the absence of another.
 
-:func:`authorize` turns that answer into a refusal or an :class:`ContractAccess`, and
+:func:`authorize` turns that answer into a refusal or an :class:`ContractAccess`
+(:func:`authorize_parties` the same from the ids a hot route's one query read), and
 :func:`contract_dependency` is the FastAPI dependency factory the JSON API and the
 companion view both build their contract dependencies with.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -76,26 +78,57 @@ class ContractAccess:
         return self.on.actor
 
 
-def _admin_grants(session: Session, user: User, contract: Contract) -> tuple[DisputeGrant, ...]:
-    slots = assignments.slot_disputes_assigned(session, contract.id, user.id)
-    escrow = assignments.escrow_disputes_assigned(session, contract.id, user.id)
+@dataclass(frozen=True)
+class CheckedAccess:
+    """The hot routes' authorization, by ids: their own transaction reads the contract
+    again (:mod:`billing.services.slot_ingest`). ``now`` is the instant the request was
+    authorized at, read once: the route's work uses it too."""
+
+    contract_id: int
+    user_id: int
+    role: Role
+    now: datetime
+
+
+@dataclass(frozen=True)
+class Parties:
+    """What deciding a role reads of a contract and of the caller."""
+
+    contract_id: int
+    freelancer_id: int
+    client_id: int
+    user_id: int
+    user_role: str
+
+
+def _admin_grants(session: Session, user_id: int, contract_id: int) -> tuple[DisputeGrant, ...]:
+    slots = assignments.slot_disputes_assigned(session, contract_id, user_id)
+    escrow = assignments.escrow_disputes_assigned(session, contract_id, user_id)
     return tuple(
         [DisputeGrant(DisputeKind.SLOTS, ident, is_open) for ident, is_open in slots]
         + [DisputeGrant(DisputeKind.ESCROW, ident, is_open) for ident, is_open in escrow]
     )
 
 
-def role_on_contract(session: Session, user: User, contract: Contract) -> ContractRole | None:
-    """The user's role on ``contract`` and what grants it, or ``None`` for a stranger."""
-    if user.id == contract.freelancer_id:
+def _role_of(session: Session, parties: Parties) -> ContractRole | None:
+    if parties.user_id == parties.freelancer_id:
         return ContractRole(Role.FREELANCER)
-    if user.id == contract.client_id:
+    if parties.user_id == parties.client_id:
         return ContractRole(Role.CLIENT)
-    if user.role == Role.ADMIN:
-        grants = _admin_grants(session, user, contract)
+    if parties.user_role == Role.ADMIN:
+        grants = _admin_grants(session, parties.user_id, parties.contract_id)
         if grants:
             return ContractRole(Role.ADMIN, grants)
     return None
+
+
+def _parties(user: User, contract: Contract) -> Parties:
+    return Parties(contract.id, contract.freelancer_id, contract.client_id, user.id, user.role)
+
+
+def role_on_contract(session: Session, user: User, contract: Contract) -> ContractRole | None:
+    """The user's role on ``contract`` and what grants it, or ``None`` for a stranger."""
+    return _role_of(session, _parties(user, contract))
 
 
 def author_role(contract: Contract, author: User) -> str:
@@ -136,15 +169,31 @@ def authorize(
     party, or an admin, whose role may not do this gets :class:`Forbidden`.
     """
     contract = session.get(Contract, contract_id) if 0 < contract_id < 2**31 else None
-    on = None if contract is None else role_on_contract(session, user, contract)
-    if contract is None or on is None:
+    parties = None if contract is None else _parties(user, contract)
+    on = authorize_parties(session, parties, allowed, method=method, path=path)
+    assert contract is not None
+    return ContractAccess(contract=contract, user=user, role=on.role, on=on)
+
+
+def authorize_parties(
+    session: Session,
+    parties: Parties | None,
+    allowed: frozenset[Role],
+    *,
+    method: str,
+    path: str,
+) -> ContractRole:
+    """:func:`authorize` on what was read of the contract and the caller (``None``: no
+    such contract), for a route that needs their ids only; the same refusals."""
+    on = None if parties is None else _role_of(session, parties)
+    if on is None:
         raise NotFound("contract not found")
     if on.role not in allowed:
         who = " or ".join(_ROLE_WORDS[r] for r in Role if r in allowed)
         raise Forbidden(f"only {who} on this contract may do this")
     if on.read_only and not _reads_a_record(on, method, path):
         raise Forbidden("the dispute that gave you access is closed; only its record stays")
-    return ContractAccess(contract=contract, user=user, role=on.role, on=on)
+    return on
 
 
 def contract_dependency(

@@ -24,10 +24,12 @@ Each contract alias resolves to a :class:`ContractAccess` (``.contract``, ``.use
 
 A hot route that does its own work in a session of its own (slot ingest) takes
 ``FreelancerContractChecked`` instead, with ``SessionsDep`` (the session factory) or
-``SlotPutsDep`` (the process's single-slot PUTs, stored together). The token, the
-contract and the role are read in one threadpool hop, in a transaction that only reads
-(``app.state.read_sessions``: on SQLite no write lock) and has ended when the route runs
-(its loaded rows stay readable); the route's work is one more hop and transaction, so
+``SlotPutsDep`` (the process's single-slot PUTs, stored together). It resolves to a
+:class:`CheckedAccess` of ids (``.contract_id``, ``.user_id``, ``.role``) and ``.now``,
+the request's instant, read once. The token, the contract's parties and the role are
+read in one threadpool hop, by one Core query, in a transaction that only reads
+(``app.state.read_sessions``: on SQLite no write lock) and has ended when the route runs;
+the route's work is one more hop and transaction, so
 SQLite's write lock is never held across the event loop. The refusals and their order
 are the aliases': 401, then a malformed contract id (422, with the route's other
 malformed parameters), 404, 403.
@@ -44,8 +46,14 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from billing.access import (
+    CheckedAccess,
+    ContractId,
+    Parties,
+    authorize_parties,
+    contract_dependency,
+)
 from billing.access import ContractAccess as ContractAccess  # routes import it from here
-from billing.access import ContractId, authorize, contract_dependency
 from billing.blobs import BlobStore
 from billing.clock import Clock
 from billing.config import Settings
@@ -202,35 +210,40 @@ def _checked_access(
     contract_id: int | None,
     allowed: frozenset[Role],
     where: tuple[str, str],
-) -> ContractAccess | None:
+) -> CheckedAccess | None:
     """Token, contract and role in one short transaction that only reads (on SQLite it
-    takes no write lock), ended before this returns."""
+    takes no write lock), ended before this returns. The clock is read once, here."""
+    now = state.clock.now()
     with state.read_sessions() as session:
         try:
-            # the contract is read by the token's query; held here, authorize finds it
-            user, _contract = authenticate_reading(
-                session,
-                state.session_factory,
-                policy,
-                token,
-                now=state.clock.now(),
-                contract_id=contract_id,
+            # the contract's parties are read by the token's query
+            found = authenticate_reading(
+                session, state.session_factory, policy, token, now=now, contract_id=contract_id
             )
         except Unauthorized as refused:
             raise _unauthorized(refused.message, "invalid_token") from None
         if contract_id is None:
             return None
-        return authorize(session, user, contract_id, allowed, method=where[0], path=where[1])
+        parties = None
+        if found.contract_id is not None:
+            assert found.freelancer_id is not None and found.client_id is not None
+            parties = Parties(
+                found.contract_id, found.freelancer_id, found.client_id, found.user_id,
+                found.user_role,
+            )
+        on = authorize_parties(session, parties, allowed, method=where[0], path=where[1])
+        return CheckedAccess(contract_id, found.user_id, on.role, now)
 
 
-def checked_contract_access(*allowed: Role) -> Callable[..., Awaitable[ContractAccess]]:
+def checked_contract_access(*allowed: Role) -> Callable[..., Awaitable[CheckedAccess]]:
     """:func:`contract_access` for a route working in a session of its own: one threadpool
-    hop reads the token, the contract and the caller's role, and ends its transaction."""
+    hop reads the token, the contract's parties and the caller's role, and ends its
+    transaction. The route gets ids (:class:`CheckedAccess`), not rows."""
     roles = frozenset(allowed)
 
     async def checked(
         request: Request, credentials: BearerDep, policy: AuthPolicyDep
-    ) -> ContractAccess | None:
+    ) -> CheckedAccess | None:
         token = _presented_token(credentials)
         return await run_in_threadpool(
             _checked_access,
@@ -245,9 +258,9 @@ def checked_contract_access(*allowed: Role) -> Callable[..., Awaitable[ContractA
     # the caller is known first (401 before 422), as with the aliases above; a default,
     # not an annotation, names ``checked``: annotations here are resolved as module names
     async def dependency(
-        contract_id: ContractId, access: ContractAccess | None = Depends(checked)
-    ) -> ContractAccess:
-        if access is None or access.contract.id != contract_id:  # one validation: never
+        contract_id: ContractId, access: CheckedAccess | None = Depends(checked)
+    ) -> CheckedAccess:
+        if access is None or access.contract_id != contract_id:  # one validation: never
             raise NotFound("contract not found")
         return access
 
@@ -255,5 +268,5 @@ def checked_contract_access(*allowed: Role) -> Callable[..., Awaitable[ContractA
 
 
 FreelancerContractChecked = Annotated[
-    ContractAccess, Depends(checked_contract_access(Role.FREELANCER))
+    CheckedAccess, Depends(checked_contract_access(Role.FREELANCER))
 ]

@@ -98,7 +98,6 @@ async def put_slot(
     body: schemas.SlotPut,
     access: FreelancerContractChecked,
     puts: SlotPutsDep,
-    clock: ClockDep,
     settings: SettingsDep,
     response: Response,
 ) -> schemas.SlotReceipt:
@@ -106,11 +105,11 @@ async def put_slot(
     except an audited shrink (fewer minutes, kept ones unchanged; see ``SlotPut``): 200."""
     # the hot path: authorization was one threadpool hop, the ingest is one more, in a
     # transaction shared with the PUTs arriving meanwhile (answered once it commits)
-    contract_id, slot = access.contract.id, _body(body)
+    contract_id, slot, now = access.contract_id, _body(body), access.now
 
     def store() -> hourly.SlotOutcome:
         skew = settings.future_skew
-        return puts.put(contract_id, slot_start, slot, now=clock.now(), future_skew=skew)
+        return puts.put(contract_id, slot_start, slot, now=now, future_skew=skew)
 
     outcome = await run_in_threadpool(store)
     response.status_code = status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK
@@ -128,19 +127,16 @@ async def put_slots(
     batch: schemas.SlotBatch,
     access: FreelancerContractChecked,
     sessions: SessionsDep,
-    clock: ClockDep,
     settings: SettingsDep,
 ) -> schemas.SlotBatchReceipt:
     """Store many slots at once, each by the rules of the single PUT (idempotent per slot);
     one slot refused does not stop the others: each result carries its own status."""
-    contract_id = access.contract.id
+    contract_id, now = access.contract_id, access.now
     items = [(item.slot_start, _body(item)) for item in batch.slots]
 
     def store() -> list[hourly.BatchItemOutcome]:
         skew = settings.future_skew
-        return slot_ingest.put_slots(
-            sessions, contract_id, items, now=clock.now(), future_skew=skew
-        )
+        return slot_ingest.put_slots(sessions, contract_id, items, now=now, future_skew=skew)
 
     outcomes = await run_in_threadpool(store)
     return schemas.SlotBatchReceipt(

@@ -25,6 +25,7 @@ from billing.config import Settings
 from billing.db import accounts as accounts_db
 from billing.db import ledger
 from billing.db import sign_in_throttle as throttle
+from billing.db.accounts import TokenHolder
 from billing.db.contracts import client_contract_ids
 from billing.db.contracts import contracts_of as contracts_of_db
 from billing.db.errors import TooManyAttempts, Unauthorized
@@ -156,10 +157,10 @@ def authenticate(
     token's expiry moves forward on use, written at most once per 1/100 of its window.
     """
     user, row = _live(accounts_db.token_of_kind(session, token, kind), now)
-    renewed = _renewal_due(policy, row, kind, now)
+    renewed = _renewal_due(policy, row.expires_at, kind, now)
     if renewed is not None:
         with committed(session):
-            accounts_db.extend_token(session, row, expires_at=renewed)
+            accounts_db.extend_token(session, row.id, expires_at=renewed)
     return user, row
 
 
@@ -171,17 +172,20 @@ def authenticate_reading(
     *,
     now: datetime,
     contract_id: int | None,
-) -> tuple[User, Contract | None]:
+) -> TokenHolder:
     """:func:`authenticate` of an API token in a session that only reads
-    (``make_read_sessions``), with the contract the request names, read by the same query
-    (``None`` if there is none). A due renewal is written in a transaction of its own."""
-    found = accounts_db.token_with_contract(reads, token, TokenKind.API, contract_id)
-    user, row = _live(None if found is None else found[:2], now)
-    renewed = _renewal_due(policy, row, TokenKind.API, now)
+    (``make_read_sessions``), as ids, with the parties of the contract the request names,
+    read by the same query. A due renewal is written in a transaction of its own."""
+    found = accounts_db.token_holder(reads, token, TokenKind.API, contract_id)
+    if found is None:
+        raise Unauthorized(TOKEN_UNKNOWN)
+    if found.expires_at <= now:
+        raise Unauthorized(SESSION_EXPIRED)
+    renewed = _renewal_due(policy, found.expires_at, TokenKind.API, now)
     if renewed is not None:
         with unit_of_work(writes) as session:
-            accounts_db.extend_token(session, row, expires_at=renewed)
-    return user, None if found is None else found[2]
+            accounts_db.extend_token(session, found.token_id, expires_at=renewed)
+    return found
 
 
 def _live(found: tuple[User, ApiToken] | None, now: datetime) -> tuple[User, ApiToken]:
@@ -202,13 +206,13 @@ def prune_sign_in_throttle(session: Session, now: datetime, policy: AuthPolicy) 
 
 
 def _renewal_due(
-    policy: AuthPolicy, row: ApiToken, kind: TokenKind, now: datetime
+    policy: AuthPolicy, expires_at: datetime, kind: TokenKind, now: datetime
 ) -> datetime | None:
     """The expiry an API token's use moves it to, if that is due now."""
     if kind is not TokenKind.API:
         return None
     renewed = now + policy.api_token_idle_lifetime
-    if renewed - row.expires_at >= policy.api_token_idle_lifetime / _RENEW_STEP:
+    if renewed - expires_at >= policy.api_token_idle_lifetime / _RENEW_STEP:
         return renewed
     return None
 
