@@ -111,8 +111,13 @@ class _BoundedReceive:
         if self._done:  # the body is in: what follows is a disconnect, wait as long as it takes
             return await self._receive()
         wait = min(self._limits.read_timeout, self._deadline - time.monotonic())
+        if wait <= 0:
+            raise BodyTimeout()
         try:
-            message = await asyncio.wait_for(self._receive(), timeout=max(wait, 0.0))
+            # a deadline on this task's own wait: ``wait_for`` would run the receive as a
+            # task of its own, on every request with a body
+            async with asyncio.timeout(wait):
+                message = await self._receive()
         except TimeoutError:
             raise BodyTimeout() from None
         if message["type"] != "http.request":
