@@ -252,7 +252,9 @@ def checked_contract_access(*allowed: Role) -> Callable[..., Awaitable[CheckedAc
             token,
             _path_contract_id(request),
             roles,
-            (request.method, request.url.path),
+            # the path as routed (``request.url`` would build a whole URL for it); the role
+            # check reads only its segments, which escaping does not change
+            (request.method, request.scope["path"]),
         )
 
     # the caller is known first (401 before 422), as with the aliases above; a default,
