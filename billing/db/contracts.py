@@ -156,6 +156,23 @@ def cap_changes(session: Session, contract_id: int) -> list[tuple[datetime, int 
     return [(row[0], row[1]) for row in rows]
 
 
+_CAP_CHANGES_OF = select(_CAPS.contract_id, _CAPS.effective_week_start, _CAPS.cap_minutes).where(
+    _CAPS.contract_id.in_(bindparam("p_contracts", expanding=True))
+)
+
+
+def cap_changes_of(
+    session: Session, contract_ids: Collection[int]
+) -> dict[int, list[tuple[datetime, int | None]]]:
+    """:func:`cap_changes` of many contracts in one query, by contract (each one asked
+    for is there, with no change: no cap)."""
+    found: dict[int, list[tuple[datetime, int | None]]] = {ident: [] for ident in contract_ids}
+    if found:
+        for row in session.execute(_CAP_CHANGES_OF, {"p_contracts": list(found)}):
+            found[row[0]].append((row[1], row[2]))
+    return found
+
+
 def cap_for_week(session: Session, contract_id: int, week: datetime) -> int | None:
     """The cap (minutes) in force for the week starting ``week``; ``None`` = no cap."""
     return effective_cap_minutes(cap_changes(session, contract_id), week)

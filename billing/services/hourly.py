@@ -44,6 +44,7 @@ from billing.domain.weeks import (
     WeekTimeline,
     as_utc,
     cap_change_effective_week,
+    effective_cap_minutes,
     split_over_cap,
     week_start,
 )
@@ -146,11 +147,17 @@ def stage_slot(
     *,
     now: datetime,
     future_skew: timedelta,
+    cap_changes: list[tuple[datetime, int | None]] | None = None,
 ) -> BatchItemOutcome:
     """:func:`put_slot` left uncommitted and unanswered, for the one caller that commits
     the PUTs arriving together as one transaction (:mod:`billing.services.slot_ingest`):
-    a refused slot's verified chain entries are kept like :func:`put_slot` keeps them."""
-    (outcome,) = _ingest(session, contract, [(slot_start, body)], now=now, future_skew=future_skew)
+    a refused slot's verified chain entries are kept like :func:`put_slot` keeps them.
+    ``cap_changes``: the contract's cap history, if that caller read it in this
+    transaction already (for the whole group at once)."""
+    (outcome,) = _ingest(
+        session, contract, [(slot_start, body)], now=now, future_skew=future_skew,
+        cap_changes=cap_changes,
+    )
     return outcome
 
 
@@ -169,6 +176,7 @@ def _ingest(
     *,
     now: datetime,
     future_skew: timedelta,
+    cap_changes: list[tuple[datetime, int | None]] | None = None,
 ) -> list[BatchItemOutcome]:
     """Store many slots of one contract; a refused slot does not stop the others. The
     same body again changes nothing (200); a different one is a 409.
@@ -180,7 +188,11 @@ def _ingest(
     _screen(session, work, items, future_skew)
     for week in sorted({week_start(start) for _, start, _ in work.valid}):  # lock in order
         totals = slots_db.touch_totals(session, contract.id, week)
-        cap = cap_for_week(session, contract.id, week)
+        cap = (
+            cap_for_week(session, contract.id, week)
+            if cap_changes is None
+            else effective_cap_minutes(cap_changes, week)
+        )
         work.weeks[week] = _Week(totals.logged_minutes, totals.billable_minutes, totals.closed, cap)
     held = slots_db.held_slots(session, contract.id, [start for _, start, _ in work.valid])
     for index, start, body in work.valid:

@@ -144,10 +144,13 @@ def _store_together(sessions: sessionmaker[Session], group: list[_Put]) -> None:
     """One transaction for ``group``, each PUT in a savepoint of its own."""
     with sessions() as session:
         try:
-            # BEGIN, and the group's contracts in one query: failing, it fails every PUT
-            contracts = contracts_db.contracts_by_id(session, [put.contract_id for put in group])
+            # BEGIN, and the group's contracts and their caps in one query each: failing,
+            # it fails every PUT (nothing in the group changes a cap)
+            ids = {put.contract_id for put in group}
+            contracts = contracts_db.contracts_by_id(session, ids)
+            caps = contracts_db.cap_changes_of(session, ids)
             for put in group:
-                _stage(session, contracts, put)
+                _stage(session, contracts, caps, put)
             session.commit()
         except Exception as error:
             # nothing of the group was stored; a PUT refused already keeps its refusal
@@ -156,14 +159,20 @@ def _store_together(sessions: sessionmaker[Session], group: list[_Put]) -> None:
                     put.outcome, put.error = None, error
 
 
-def _stage(session: Session, contracts: dict[int, Contract], put: _Put) -> None:
+def _stage(
+    session: Session,
+    contracts: dict[int, Contract],
+    caps: dict[int, list[tuple[datetime, int | None]]],
+    put: _Put,
+) -> None:
     try:
         with session.begin_nested():
             contract, skew = contracts.get(put.contract_id), put.future_skew
             if contract is None:  # contracts are not deleted; said as authorization would
                 raise NotFound("contract not found")
             staged = hourly.stage_slot(
-                session, contract, put.slot_start, put.body, now=put.now, future_skew=skew
+                session, contract, put.slot_start, put.body, now=put.now, future_skew=skew,
+                cap_changes=caps[contract.id],
             )
     except Exception as error:  # this PUT's failure: its savepoint is undone
         put.error = error

@@ -99,3 +99,47 @@ def test_puts_arriving_together_are_answered_as_if_alone(sqlite_backend: Backend
         diary = backend.request("GET", path, freelancers[who], params=week).json()
         assert diary["logged_minutes"] == minutes, (who, diary)
     assert answers[6].json()["week_logged_minutes"] == 7
+
+
+def test_puts_stored_together_split_over_their_own_contracts_caps(
+    sqlite_backend: Backend,
+) -> None:
+    # the group reads every contract's cap at once: each PUT still meets its own
+    backend = sqlite_backend
+    client = backend.user("client")
+    freelancers = [backend.user("freelancer") for _ in range(3)]
+    caps = [1, 2, None]  # hours
+    contracts = [
+        backend.hourly(client, f, cap_hours=cap) for f, cap in zip(freelancers, caps, strict=True)
+    ]
+    backend.clock.set(NOW)
+    for freelancer, contract in zip(freelancers, contracts, strict=True):
+        for index in range(6):  # an hour logged on each: the first contract's cap is full
+            start = FIRST + timedelta(minutes=10 * index)
+            body = slot_body(10, client_now=NOW)
+            stored = _put(backend, backend.tokens[freelancer.id], contract, start, body)
+            assert stored.status_code == 201, stored.text
+    answers: list[Any] = [None] * len(contracts)
+    database = backend.settings.url.split("///", 1)[1]
+    blocker = sqlite3.connect(database, isolation_level=None, timeout=30)
+    blocker.execute("BEGIN IMMEDIATE")  # the PUTs queue behind this
+    commits = _commits(backend)
+
+    def send(index: int) -> None:
+        token = backend.tokens[freelancers[index].id]
+        start, body = FIRST + timedelta(hours=1), slot_body(10, client_now=NOW)
+        answers[index] = _put(backend, token, contracts[index], start, body)
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(contracts))]
+    for thread in threads:
+        thread.start()
+    time.sleep(3)  # let them authorize and queue
+    blocker.execute("ROLLBACK")
+    blocker.close()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert [answer.status_code for answer in answers] == [201, 201, 201], answers
+    assert len(commits) < len(contracts), commits  # stored together
+    assert [answer.json()["over_limit_minutes"] for answer in answers] == [10, 0, 0]
+    assert [answer.json()["week_logged_minutes"] for answer in answers] == [70, 70, 70]
