@@ -103,15 +103,12 @@ async def put_slot(
 ) -> schemas.SlotReceipt:
     """Store a slot. The same body again: 200, nothing changes. A different body: 409,
     except an audited shrink (fewer minutes, kept ones unchanged; see ``SlotPut``): 200."""
-    # the hot path: authorization was one threadpool hop, the ingest is one more, in a
+    # the hot path: authorization was one threadpool hop; the ingest is stored in a
     # transaction shared with the PUTs arriving meanwhile (answered once it commits)
-    contract_id, slot, now = access.contract_id, _body(body), access.now
-
-    def store() -> hourly.SlotOutcome:
-        skew = settings.future_skew
-        return puts.put(contract_id, slot_start, slot, now=now, future_skew=skew)
-
-    outcome = await run_in_threadpool(store)
+    outcome = await puts.put(
+        access.contract_id, slot_start, _body(body), now=access.now,
+        future_skew=settings.future_skew, in_thread=run_in_threadpool,
+    )
     response.status_code = status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK
     return schemas.SlotReceipt(
         slot_start=outcome.slot.slot_start,

@@ -13,10 +13,13 @@ PostgreSQL each PUT is its own transaction (its row locks are its own).
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
+from typing import Protocol, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,6 +29,7 @@ from billing.db.models import Contract
 from billing.domain.slots import SlotBody
 from billing.services import hourly
 
+_T = TypeVar("_T")
 
 def _contract(session: Session, contract_id: int) -> Contract:
     contract = session.get(Contract, contract_id)
@@ -65,17 +69,24 @@ def put_slots(
         return hourly.put_slots(session, contract, items, now=now, future_skew=future_skew)
 
 
+class InThread(Protocol):
+    """Runs ``work`` in a worker thread and awaits its result (the web framework's
+    threadpool: the caller passes it in)."""
+
+    def __call__(self, work: Callable[[], _T], /) -> Awaitable[_T]: ...
+
+
 @dataclass
 class _Put:
-    """One waiting PUT: what to store, then its answer."""
+    """One waiting PUT: what to store, then its answer (``answered`` is done once the
+    COMMIT that stored it, or its failure, is known)."""
 
     contract_id: int
     slot_start: datetime
     body: SlotBody
     now: datetime
     future_skew: timedelta
-    ready: threading.Event = field(default_factory=threading.Event)
-    leads: bool = False  # this PUT's thread stores the next group
+    answered: asyncio.Future[None]
     outcome: hourly.SlotOutcome | None = None
     error: BaseException | None = None
 
@@ -87,16 +98,21 @@ class _Put:
 
 
 class SlotPuts:
-    """The single-slot PUTs of one server process (see the module docstring)."""
+    """The single-slot PUTs of one server process (see the module docstring).
+
+    A waiting PUT holds no thread: it awaits its answer on the event loop. One worker
+    thread, the lead, stores group after group while PUTs keep arriving, and answers
+    each group (one wake of the loop) once its COMMIT is done."""
 
     def __init__(self, sessions: sessionmaker[Session], *, together: bool) -> None:
         self._sessions = sessions
         self._together = together
         self._lock = threading.Lock()
         self._waiting: list[_Put] = []
-        self._leading = False  # a thread is storing a group
+        self._leading = False  # a thread is storing groups
+        self._leads: set[asyncio.Future[None]] = set()  # held: the loop keeps no task
 
-    def put(
+    async def put(
         self,
         contract_id: int,
         slot_start: datetime,
@@ -104,40 +120,66 @@ class SlotPuts:
         *,
         now: datetime,
         future_skew: timedelta,
+        in_thread: InThread,
     ) -> hourly.SlotOutcome:
         """:func:`put_slot`, answered once the transaction holding it has committed."""
         if not self._together:
-            return put_slot(
-                self._sessions, contract_id, slot_start, body, now=now, future_skew=future_skew
+            return await in_thread(
+                partial(
+                    put_slot, self._sessions, contract_id, slot_start, body, now=now,
+                    future_skew=future_skew,
+                )
             )
-        put = _Put(contract_id, slot_start, body, now, future_skew)
+        answered = asyncio.get_running_loop().create_future()
+        put = _Put(contract_id, slot_start, body, now, future_skew, answered)
         with self._lock:
             self._waiting.append(put)
-            if not self._leading:
-                self._leading = put.leads = True
-                put.ready.set()
-        put.ready.wait()
-        if put.leads:
-            self._lead()
+            lead, self._leading = not self._leading, True
+        if lead:
+            task = asyncio.ensure_future(in_thread(self._lead))
+            self._leads.add(task)
+            task.add_done_callback(self._lead_ended)
+        await put.answered
         return put.answer()
 
     def _lead(self) -> None:
-        """Store every PUT waiting now, then hand the lead to the first that came since."""
-        with self._lock:
-            group, self._waiting = self._waiting, []
-        try:
-            _store_together(self._sessions, group)
-        finally:
+        """Store every PUT waiting, group after group, until none is left."""
+        while True:
             with self._lock:
-                if self._waiting:
-                    self._waiting[0].leads = True
-                    self._waiting[0].ready.set()
-                else:
+                group, self._waiting = self._waiting, []
+                if not group:
                     self._leading = False
-            for put in group:
-                if put.outcome is None and put.error is None:
-                    put.error = RuntimeError("the slot was not stored")  # interrupted
-                put.ready.set()
+                    return
+            try:
+                _store_together(self._sessions, group)
+            finally:
+                _wake(group)
+
+    def _lead_ended(self, task: asyncio.Future[None]) -> None:
+        """A lead that could not run or stopped short (cancelled at shutdown, or an
+        error outside any group's transaction) leaves no PUT waiting for ever."""
+        self._leads.discard(task)
+        if not task.cancelled() and task.exception() is None:
+            return
+        with self._lock:
+            stranded, self._waiting = self._waiting, []
+            self._leading = False
+        _wake(stranded)
+
+
+def _wake(group: list[_Put]) -> None:
+    """Answer ``group`` on the event loop each PUT waits on (one wake per loop)."""
+    for loop in {put.answered.get_loop() for put in group}:
+        loop.call_soon_threadsafe(_answer, [p for p in group if p.answered.get_loop() is loop])
+
+
+def _answer(group: list[_Put]) -> None:
+    """Wake the group's PUTs (on their event loop); one with no outcome was not stored."""
+    for put in group:
+        if put.outcome is None and put.error is None:
+            put.error = RuntimeError("the slot was not stored")  # interrupted
+        if not put.answered.done():  # its request may have gone
+            put.answered.set_result(None)
 
 
 def _store_together(sessions: sessionmaker[Session], group: list[_Put]) -> None:
