@@ -9,14 +9,18 @@ behind one another; authorization only reads, so it goes on meanwhile.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import event
 
+from billing.domain.slots import SlotBody
+from billing.services.slot_ingest import SlotPuts
 from tests.billing.support import Backend, iso, slot_body
 from tracker.clock import utc
 
@@ -143,3 +147,39 @@ def test_puts_stored_together_split_over_their_own_contracts_caps(
     assert len(commits) < len(contracts), commits  # stored together
     assert [answer.json()["over_limit_minutes"] for answer in answers] == [10, 0, 0]
     assert [answer.json()["week_logged_minutes"] for answer in answers] == [70, 70, 70]
+
+
+def test_a_lead_that_cannot_run_leaves_no_put_waiting(sqlite_backend: Backend) -> None:
+    # the thread that stores the group is refused (a shutting-down threadpool): the PUT
+    # waiting for it is answered with an error, and the next PUT leads and is stored
+    backend = sqlite_backend
+    contract = backend.hourly(backend.user("client"), backend.user("freelancer"))
+    puts: SlotPuts = backend.client.app.state.slot_puts  # type: ignore[attr-defined]
+    body = SlotBody(10, ((1, 1),) * 10, "work", False, None, None, None, client_now=NOW)
+
+    async def no_thread(work: Callable[[], Any]) -> Any:
+        raise RuntimeError("no worker thread")
+
+    async def in_thread(work: Callable[[], Any]) -> Any:
+        return await asyncio.to_thread(work)
+
+    async def two_puts() -> tuple[BaseException | None, bool]:
+        refused = None
+        try:
+            await asyncio.wait_for(
+                puts.put(contract, FIRST, body, now=NOW, future_skew=timedelta(minutes=5),
+                         in_thread=no_thread),
+                timeout=30,
+            )
+        except RuntimeError as error:
+            refused = error
+        stored = await asyncio.wait_for(
+            puts.put(contract, FIRST, body, now=NOW, future_skew=timedelta(minutes=5),
+                     in_thread=in_thread),
+            timeout=30,
+        )
+        return refused, stored.created
+
+    refused, created = asyncio.run(two_puts())
+    assert str(refused) == "the slot was not stored"
+    assert created
