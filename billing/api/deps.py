@@ -241,10 +241,10 @@ def checked_contract_access(*allowed: Role) -> Callable[..., Awaitable[CheckedAc
     transaction. The route gets ids (:class:`CheckedAccess`), not rows."""
     roles = frozenset(allowed)
 
-    async def checked(
-        request: Request, credentials: BearerDep, policy: AuthPolicyDep
-    ) -> CheckedAccess | None:
+    async def checked(request: Request, credentials: BearerDep) -> CheckedAccess | None:
         token = _presented_token(credentials)
+        # the policy read here, not as a dependency of its own: one fewer to solve per PUT
+        policy = await get_auth_policy(request)
         return await run_in_threadpool(
             _checked_access,
             request.app.state,
