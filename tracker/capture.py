@@ -11,13 +11,14 @@ spreadsheet grid; the README has the table): full shots are AVIF with full-colou
 chroma, libaom speed 6 and sharpness 4, at a quality chosen by what the screen shows.
 Text and UI need fewer bits than photographs for the same SSIMULACRA2 score: at one
 quality for all, the photo gallery is the only screen near 70 and the text screens sit
-at 75–85. A screen of at most 4096 distinct colours (text, UI, flat fills: 300–1,600 on
-the corpus) is encoded at quality 45; more colours (a photograph, a video frame, a
-gradient anywhere on screen: the gallery has ~440,000) gets quality 50. Counting stops
-at the limit, so the check costs a few milliseconds beside a ~1 s encode. Encoding
-costs ~1 s of one core per 1080p shot, six times an hour off the GUI thread, so bytes
-matter more than milliseconds; one encoder thread, so a shot never takes both cores
-from the user.
+at 76–86. A screen of at most 4096 distinct colours (text, UI, flat fills: 550–1,700 on
+the corpus, 1080p and 4K) is encoded at quality 45; more colours (a photograph, a video
+frame, a gradient anywhere on screen: the gallery has ~440,000) gets quality 50. That
+gives a median of 59.0 KiB per 1080p shot (the spreadsheet grid is the median screen)
+with every screen at SSIMULACRA2 ≥ 71.2. Counting stops at the limit, so the check
+costs a few milliseconds beside a ~1 s encode. Encoding costs ~1 s of one core per
+1080p shot, six times an hour off the GUI thread, so bytes matter more than
+milliseconds; one encoder thread, so a shot never takes both cores from the user.
 Old shots (WebP q60 m2) stay readable: every reader goes through Pillow or a browser.
 Thumbnails are JPEG q70 at 320 px wide (~5 KiB, any Qt build reads them), made with
 ``reduce()`` + ``resize()``. Blur (for contracts that ask for it) shrinks the image 12×

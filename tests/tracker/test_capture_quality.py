@@ -56,7 +56,7 @@ def test_a_text_screen_is_not_photographic_and_one_with_a_photo_is() -> None:
     colours = screen.getcolors(1 << 24)
     assert colours is not None and 100 < len(colours) <= DEFAULT_FORMAT.photo_colours
     assert not is_photographic(screen, DEFAULT_FORMAT.photo_colours)
-    # a 320×200 picture, a tenth of the screen, is enough to make it photographic
+    # a 320×200 picture, 7 % of the screen, is enough to make it photographic
     assert is_photographic(with_photo(screen), DEFAULT_FORMAT.photo_colours)
 
 
