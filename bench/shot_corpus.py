@@ -4,7 +4,9 @@
 
 Each scene is a real program on its own Xvfb screen at 1920×1080 and at 3840×2160
 (HiDPI: the programs scale ×2 there, as a 4K desktop does), grabbed with the tracker's
-own mss grabber once the screen has stopped changing, and saved as lossless PNG:
+own mss grabber once the screen has stopped changing, and saved as lossless PNG, with
+the text the screen shows beside it (``<screen>.txt``, one line per line of text on
+screen: the OCR gate of bench/codec.py reads against it):
 
 - terminal: xterm, dark theme, coloured ``ls``/``grep``/``diff`` output of real files
 - article: Chromium showing a long text page (licence text, headings, a table, code)
@@ -23,8 +25,10 @@ import hashlib
 import html
 import io
 import os
+import shlex
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -89,28 +93,47 @@ def spawn(args: list[str], screen: Screen, **env: str) -> subprocess.Popen[bytes
 PROMPT = "\\033[1;32mdev@workdiary\\033[0m:\\033[1;34m~/workdiary\\033[0m$ "
 
 
+COMMANDS = [  # (what the prompt shows, the command; {}: colour always or never)
+    ("ls -l", "ls -l --color={} / /usr/share/backgrounds | head -n 24"),
+    (
+        "grep -n def tracker/capture.py",
+        "grep -n --color={} -E 'def |class ' tracker/*.py | head -n 30",
+    ),
+    ("diff -u a b", "diff -u --color={} tracker/slots.py tracker/schedule.py | head -n 40"),
+]
+
+
 def terminal_script(workdir: Path) -> Path:
-    """Coloured output of real files, as a developer's terminal shows it."""
+    """Coloured output of real files, as a developer's terminal shows it; the same
+    output without colour goes to ``transcript.txt`` and the terminal's size to
+    ``size.txt``, for the ground truth (:func:`terminal_truth`)."""
+    transcript = workdir / "transcript.txt"
+    lines = ["sleep 1", "cd " + str(ROOT), "export TERM=xterm-256color"]  # sleep: full size
+    lines.append(f"stty size > {workdir / 'size.txt'}")
+    for shown, command in COMMANDS:
+        lines.append("printf '{PROMPT}%s\\n' " + shlex.quote(shown))
+        lines.append(command.format("always"))
+        lines.append(f"printf '%s\\n' {shlex.quote(PLAIN_PROMPT + shown)} >> {transcript}")
+        lines.append(f"{command.format('never')} >> {transcript}")
+    lines += ["printf '{PROMPT}'", f"printf '%s' {shlex.quote(PLAIN_PROMPT)} >> {transcript}"]
+    lines.append("sleep 3600")
     script = workdir / "terminal.sh"
-    script.write_text(
-        "\n".join(
-            line.replace("{PROMPT}", PROMPT)
-            for line in [
-                "sleep 1",  # until the window has its full size
-                "cd " + str(ROOT),
-                "export TERM=xterm-256color",
-                "printf '{PROMPT}ls -l\\n'",
-                "ls -l --color=always / /usr/share/backgrounds | head -n 24",
-                "printf '{PROMPT}grep -n def tracker/capture.py\\n'",
-                "grep -n --color=always -E 'def |class ' tracker/*.py | head -n 30",
-                "printf '{PROMPT}diff -u a b\\n'",
-                "diff -u --color=always tracker/slots.py tracker/schedule.py | head -n 40",
-                "printf '{PROMPT}'",
-                "sleep 3600",
-            ]
-        )
-    )
+    script.write_text("\n".join(line.replace("{PROMPT}", PROMPT) for line in lines))
     return script
+
+
+PLAIN_PROMPT = "dev@workdiary:~/workdiary$ "
+
+
+def terminal_truth(workdir: Path) -> str:
+    """The lines xterm shows: the transcript wrapped at the terminal's width, tabs at
+    every 8 columns, the last ``rows`` of them (the rest scrolled away)."""
+    rows, columns = (int(n) for n in (workdir / "size.txt").read_text().split())
+    wrapped: list[str] = []
+    for line in (workdir / "transcript.txt").read_text().split("\n"):
+        line = line.expandtabs(8)
+        wrapped += [line[i : i + columns] for i in range(0, max(1, len(line)), columns)]
+    return "\n".join(wrapped[-rows:])
 
 
 DARK_TERMINAL = {
@@ -176,6 +199,8 @@ def fill_screen(screen: Screen, name: str, process: subprocess.Popen[bytes]) -> 
 def chromium(page: Path) -> Launcher:
     def launch(screen: Screen) -> list[subprocess.Popen[bytes]]:
         profile = screen.workdir / "chromium-profile"
+        port = free_port()
+        (screen.workdir / "cdp-port.txt").write_text(str(port))
         args = [
             CHROMIUM,
             *CHROMIUM_FLAGS,
@@ -183,11 +208,60 @@ def chromium(page: Path) -> Launcher:
             f"--force-device-scale-factor={screen.scale}",
             f"--window-size={screen.width},{screen.height}",
             "--window-position=0,0",
+            f"--remote-debugging-port={port}",  # for the ground truth, read after the grab
             f"--app=file://{page}",
         ]
         return [spawn(args, screen)]
 
     return launch
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+# Runs in the page: every word wholly inside the viewport, a new line where the next
+# word starts lower or further left (two columns come out one after the other).
+VISIBLE_LINES_JS = """
+() => {
+  const lines = [], range = document.createRange();
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  let line = [], last = null;
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (const word of node.textContent.matchAll(/\\S+/g)) {
+      range.setStart(node, word.index);
+      range.setEnd(node, word.index + word[0].length);
+      const box = range.getClientRects()[0];
+      if (!box || box.width === 0 || box.left < 0 || box.top < 0
+          || box.right > innerWidth || box.bottom > innerHeight) continue;
+      if (last && (Math.abs(box.top - last.top) > box.height / 2 || box.left < last.left)) {
+        lines.push(line.join(' '));
+        line = [];
+      }
+      line.push(word[0]);
+      last = box;
+    }
+  }
+  if (line.length) lines.push(line.join(' '));
+  return lines.join('\\n');
+}
+"""
+
+
+def chromium_truth(workdir: Path) -> str:
+    """The text the Chromium window shows, asked of the running browser over CDP."""
+    from playwright.sync_api import sync_playwright  # the test extra; only this scene
+
+    port = (workdir / "cdp-port.txt").read_text()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.connect_over_cdp(f"http://127.0.0.1:{port}")
+        try:
+            page = next(p for c in browser.contexts for p in c.pages if p.url.startswith("file:"))
+            return str(page.evaluate(VISIBLE_LINES_JS))
+        finally:
+            browser.close()
 
 
 def article_page(workdir: Path) -> Path:
@@ -279,8 +353,9 @@ def web_copy(photo: Path, workdir: Path) -> Path:
 
 def qt_scene(name: str) -> Launcher:
     def launch(screen: Screen) -> list[subprocess.Popen[bytes]]:
+        size = [str(screen.width), str(screen.height)]
         process = spawn(
-            [sys.executable, str(QT_SCENES), name, str(screen.width), str(screen.height)],
+            [sys.executable, str(QT_SCENES), name, *size, str(screen.workdir / "truth.txt")],
             screen,
             QT_SCALE_FACTOR=str(screen.scale),
             QT_QPA_PLATFORM="xcb",
@@ -288,6 +363,17 @@ def qt_scene(name: str) -> Launcher:
         return [process]
 
     return launch
+
+
+def qt_truth(workdir: Path) -> str:
+    """The text the Qt program found on its screen (bench/scenes/qt_apps.py writes it)."""
+    truth = workdir / "truth.txt"
+    deadline = time.monotonic() + 30
+    while not truth.exists():
+        if time.monotonic() > deadline:
+            raise RuntimeError("the Qt scene wrote no ground truth")
+        time.sleep(0.5)
+    return truth.read_text()
 
 
 def scenes(workdir: Path) -> dict[str, Launcher]:
@@ -298,6 +384,15 @@ def scenes(workdir: Path) -> dict[str, Launcher]:
         "editor": qt_scene("editor"),
         "grid": qt_scene("grid"),
     }
+
+
+TRUTHS: dict[str, Callable[[Path], str]] = {
+    "terminal": terminal_truth,
+    "article": chromium_truth,
+    "photos": chromium_truth,
+    "editor": qt_truth,
+    "grid": qt_truth,
+}
 
 
 def settled_grab(grabber: MssGrabber, timeout_s: float = 90.0) -> bytes:
@@ -337,6 +432,7 @@ def scene_screen(width: int, height: int, scale: int) -> Iterator[Screen]:
 
 
 def render(name: str, resolution: str, out: Path) -> Path:
+    """The screen as ``<name>-<resolution>.png`` and its text as ``….txt`` beside it."""
     width, height, scale = RESOLUTIONS[resolution]
     target = out / f"{name}-{resolution}.png"
     with scene_screen(width, height, scale) as screen:
@@ -344,9 +440,12 @@ def render(name: str, resolution: str, out: Path) -> Path:
         processes = launcher(screen)
         try:
             time.sleep(4.0)  # let the program start and load before polling the screen
-            target.write_bytes(settled_grab(MssGrabber(display=screen.display)))
+            png = settled_grab(MssGrabber(display=screen.display))
+            truth = TRUTHS[name](screen.workdir)
         finally:
             end(processes)
+    target.with_suffix(".txt").write_text(truth + "\n")
+    target.write_bytes(png)  # last: a screen without its text is rendered again
     return target
 
 
@@ -364,7 +463,7 @@ def build(out: Path, resolutions: list[str]) -> list[Path]:
     for resolution in resolutions:
         for name in ("terminal", "article", "photos", "editor", "grid"):
             target = out / f"{name}-{resolution}.png"
-            if not target.exists():
+            if not (target.exists() and target.with_suffix(".txt").exists()):
                 render(name, resolution, out)
                 print(f"  rendered {target.name}")
             made.append(target)

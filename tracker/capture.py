@@ -8,9 +8,16 @@ back black, which does not matter for reading the diary.
 Decision — format (measured with ``bench/codec.py`` on a corpus of real screens — a
 dark terminal, a text page and a photo gallery in Chromium, a dark Qt code editor, a
 spreadsheet grid; the README has the table): full shots are AVIF with full-colour 4:4:4
-chroma, quality 50, libaom speed 6 — the fewest bytes at which every screen keeps
-SSIMULACRA2 ≥ 70 (median 62.5 KiB per 1080p shot). Encoding costs ~1.1 s of one core
-per 1080p shot, six times an hour off the GUI thread, so bytes matter more than
+chroma, libaom speed 6 and sharpness 4, at a quality chosen by what the screen shows.
+Text and UI need fewer bits than photographs for the same SSIMULACRA2 score: at one
+quality for all, the photo gallery is the only screen near 70 and the text screens sit
+at 76–86. A screen of at most 4096 distinct colours (text, UI, flat fills: 550–1,700 on
+the corpus, 1080p and 4K) is encoded at quality 45; more colours (a photograph, a video
+frame, a gradient anywhere on screen: the gallery has ~440,000) gets quality 50. That
+gives a median of 59.0 KiB per 1080p shot (the spreadsheet grid is the median screen)
+with every screen at SSIMULACRA2 ≥ 71.2. Counting stops at the limit, so the check
+costs a few milliseconds beside a ~1 s encode. Encoding costs ~1 s of one core per
+1080p shot, six times an hour off the GUI thread, so bytes matter more than
 milliseconds; one encoder thread, so a shot never takes both cores from the user.
 Old shots (WebP q60 m2) stay readable: every reader goes through Pillow or a browser.
 Thumbnails are JPEG q70 at 320 px wide (~5 KiB, any Qt build reads them), made with
@@ -54,9 +61,12 @@ class ShotFormat:
     """How shots are encoded; the default is the measured choice (module docstring)."""
 
     media_type: str = "image/avif"
-    quality: int = 50
+    quality: int = 45  # AVIF: a screen of text and UI; WebP and JPEG: every screen
+    photo_quality: int = 50  # AVIF: a screen with more distinct colours than photo_colours
+    photo_colours: int = 4096
     avif_subsampling: str = "4:4:4"
     avif_speed: int = 6
+    avif_sharpness: int = 4  # libaom's bias towards sharp blocks: fewer bytes at one score
     webp_method: int = 2  # the format before AVIF, kept for comparison in the benchmarks
     thumbnail_quality: int = 70
     blur_factor: int = 12
@@ -96,18 +106,41 @@ def thumbnail(image: Image.Image, width: int = THUMBNAIL_WIDTH) -> Image.Image:
     return image.reduce(factor).resize((width, height), Image.Resampling.BILINEAR)
 
 
-def encode_image(image: Image.Image, shot_format: ShotFormat = DEFAULT_FORMAT) -> bytes:
+def is_photographic(image: Image.Image, colours: int) -> bool:
+    """True if the image has more than ``colours`` distinct colours (Pillow stops
+    counting there): photographs and gradients do, text and UI in flat fills do not."""
+    return image.getcolors(colours) is None
+
+
+def avif_quality(image: Image.Image, shot_format: ShotFormat = DEFAULT_FORMAT) -> int:
+    """The AVIF quality for this screen (module docstring: by what it shows)."""
+    if is_photographic(image, shot_format.photo_colours):
+        return shot_format.photo_quality
+    return shot_format.quality
+
+
+def encode_avif(
+    image: Image.Image, quality: int, shot_format: ShotFormat = DEFAULT_FORMAT
+) -> bytes:
+    """The AVIF encode alone, at ``quality`` (the benchmarks time it bare)."""
     buffer = io.BytesIO()
+    image.save(
+        buffer,
+        "AVIF",
+        quality=quality,
+        subsampling=shot_format.avif_subsampling,
+        speed=shot_format.avif_speed,
+        max_threads=1,
+        advanced={"sharpness": str(shot_format.avif_sharpness)},
+    )
+    return buffer.getvalue()
+
+
+def encode_image(image: Image.Image, shot_format: ShotFormat = DEFAULT_FORMAT) -> bytes:
     if shot_format.media_type == "image/avif":
-        image.save(
-            buffer,
-            "AVIF",
-            quality=shot_format.quality,
-            subsampling=shot_format.avif_subsampling,
-            speed=shot_format.avif_speed,
-            max_threads=1,
-        )
-    elif shot_format.media_type == "image/webp":
+        return encode_avif(image, avif_quality(image, shot_format), shot_format)
+    buffer = io.BytesIO()
+    if shot_format.media_type == "image/webp":
         image.save(buffer, "WEBP", quality=shot_format.quality, method=shot_format.webp_method)
     elif shot_format.media_type == "image/jpeg":
         image.save(buffer, "JPEG", quality=shot_format.quality)

@@ -1,8 +1,10 @@
 """Qt programs for the screen corpus: a code editor and a spreadsheet grid, full screen.
 
-    python bench/scenes/qt_apps.py editor|grid WIDTH HEIGHT
+    python bench/scenes/qt_apps.py editor|grid WIDTH HEIGHT TRUTH_FILE
 
-Run by bench/shot_corpus.py on an Xvfb display (QT_SCALE_FACTOR sets HiDPI at 4K).
+Run by bench/shot_corpus.py on an Xvfb display (QT_SCALE_FACTOR sets HiDPI at 4K). Once
+shown, the program writes the text it shows to TRUTH_FILE, one line per line on screen
+(the ground truth of the OCR gate in bench/codec.py): what lies wholly in view.
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ from __future__ import annotations
 import random
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -72,7 +76,8 @@ def dark_palette(app: QApplication) -> None:
     app.setPalette(palette)
 
 
-def editor() -> QWidget:
+def editor() -> tuple[QWidget, Callable[[], list[str]]]:
+    """The editor and how to read what it shows."""
     splitter = QSplitter()
     files = QListWidget()
     files.addItems(sorted(p.name for p in (ROOT / "tracker").glob("*.py")))
@@ -84,15 +89,40 @@ def editor() -> QWidget:
     splitter.addWidget(files)
     splitter.addWidget(text)
     splitter.setSizes([260, 1600])
-    return splitter
+    return splitter, lambda: [*listed(files), *shown_code(text)]
 
 
-def grid() -> QWidget:
+def listed(files: QListWidget) -> list[str]:
+    view = files.viewport().rect()
+    items = [files.item(row) for row in range(files.count())]
+    return [item.text() for item in items if view.contains(files.visualItemRect(item))]
+
+
+def shown_code(text: QPlainTextEdit) -> list[str]:
+    """The lines wholly in view, each cut where the view ends (no wrapping)."""
+    view = text.viewport().rect()
+    columns = int(
+        (view.width() - text.document().documentMargin())
+        // text.fontMetrics().horizontalAdvance("M")
+    )
+    lines = []
+    block = text.firstVisibleBlock()
+    while block.isValid():
+        box = text.blockBoundingGeometry(block).translated(text.contentOffset())
+        if box.bottom() > view.height():
+            break
+        lines.append(block.text()[:columns])
+        block = block.next()
+    return lines
+
+
+def grid_rows() -> tuple[list[str], list[list[str]]]:
+    """The spreadsheet's header and rows: dates, clients, hours, money, a status, and
+    twenty columns of figures (seeded: the same every run)."""
     rng = random.Random(13)
     headers = ["Date", "Client", "Hours", "Rate", "Amount", "Status", *(f"W{n}" for n in range(20))]
-    table = QTableWidget(80, len(headers))
-    table.setHorizontalHeaderLabels(headers)
     clients = ["Acme Ltd", "Globex", "Initech", "Umbrella", "Hooli", "Stark Ind."]
+    rows = []
     for row in range(80):
         hours = rng.randint(5, 45) + rng.choice((0, 0.25, 0.5, 0.75))
         rate = rng.choice((35, 45, 60, 85))
@@ -105,36 +135,70 @@ def grid() -> QWidget:
             f"${hours * rate:,.2f}",
             status,
         ]
-        values += [f"{rng.uniform(0, 9999):,.1f}" for _ in range(20)]
+        rows.append(values + [f"{rng.uniform(0, 9999):,.1f}" for _ in range(20)])
+    return headers, rows
+
+
+STATUS_COLOURS = {"paid": "#c6efce", "open": "#ffeb9c", "disputed": "#ffc7ce"}
+
+
+def grid() -> tuple[QWidget, Callable[[], list[str]]]:
+    """The spreadsheet and how to read what it shows."""
+    headers, rows = grid_rows()
+    table = QTableWidget(len(rows), len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    for row, values in enumerate(rows):
         for column, value in enumerate(values):
             item = QTableWidgetItem(value)
             if column == 5:
-                item.setBackground(
-                    QBrush(
-                        QColor(
-                            {"paid": "#c6efce", "open": "#ffeb9c", "disputed": "#ffc7ce"}[status]
-                        )
-                    )
-                )
+                item.setBackground(QBrush(QColor(STATUS_COLOURS[value])))
             table.setItem(row, column, item)
     table.setAlternatingRowColors(True)
-    return table
+    return table, lambda: shown_cells(table, headers, rows)
+
+
+def shown_cells(table: QTableWidget, headers: list[str], rows: list[list[str]]) -> list[str]:
+    """One line per header, row number and cell wholly in view, column by column (as
+    tesseract reads a grid: a row of cells is not a line of text to it)."""
+    view = table.viewport().rect()
+    columns = [
+        c
+        for c in range(len(headers))
+        if table.columnViewportPosition(c) + table.columnWidth(c) <= view.width()
+    ]
+    shown = [
+        r
+        for r in range(len(rows))
+        if table.rowViewportPosition(r) >= 0
+        and table.rowViewportPosition(r) + table.rowHeight(r) <= view.height()
+    ]
+    lines = [str(r + 1) for r in shown]
+    for column in columns:
+        lines += [headers[column], *(rows[r][column] for r in shown)]
+    return lines
 
 
 def main() -> None:
-    scene, width, height = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    scene, width, height, truth = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
     app = QApplication(sys.argv)
     app.setCursorFlashTime(0)  # a blinking caret would keep the screen from settling
     if scene == "editor":
         dark_palette(app)
     window = QMainWindow()
-    window.setCentralWidget(editor() if scene == "editor" else grid())
-    window.statusBar().showMessage(
+    widget, shown = editor() if scene == "editor" else grid()
+    window.setCentralWidget(widget)
+    status = (
         "Ln 1, Col 1    UTF-8    Python" if scene == "editor" else "Sum: 31,415.50    Count: 80"
     )
+    window.statusBar().showMessage(status)
     scale = float(QApplication.primaryScreen().devicePixelRatio())
     window.setGeometry(0, 0, round(width / scale), round(height / scale))
     window.show()
+
+    def write_truth() -> None:  # once laid out at its full size
+        Path(truth).write_text("\n".join([*shown(), status]))
+
+    QTimer.singleShot(2000, write_truth)
     app.exec()
 
 
