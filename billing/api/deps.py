@@ -24,7 +24,8 @@ Each contract alias resolves to a :class:`ContractAccess` (``.contract``, ``.use
 
 A hot route that does its own work in a session of its own (slot ingest) takes
 ``FreelancerContractChecked`` instead, with ``SessionsDep`` (the session factory) or
-``SlotPutsDep`` (the process's single-slot PUTs, stored together). The token, the
+``SlotPutsDep`` (the process's single-slot PUTs, stored together), and
+``ReadSessionsDep`` for checks that only read (the shot upload's). The token, the
 contract and the role are read in one threadpool hop, in a transaction that only reads
 (``app.state.read_sessions``: on SQLite no write lock) and has ended when the route runs
 (its loaded rows stay readable); the route's work is one more hop and transaction, so
@@ -86,10 +87,12 @@ get_blobs = _wired("blobs")
 get_passwords = _wired("passwords")
 
 get_session_factory = _wired("session_factory")
+get_read_sessions = _wired("read_sessions")
 get_slot_puts = _wired("slot_puts")
 
 SessionDep = Annotated[Session, Depends(get_session)]
 SessionsDep = Annotated[sessionmaker[Session], Depends(get_session_factory)]
+ReadSessionsDep = Annotated[sessionmaker[Session], Depends(get_read_sessions)]
 SlotPutsDep = Annotated[SlotPuts, Depends(get_slot_puts)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]

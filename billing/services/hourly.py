@@ -471,16 +471,23 @@ def put_shot(
     contract: Contract,
     slot_start: datetime,
     upload: Upload,
+    *,
+    reading: Session | None = None,
 ) -> tuple[Slot, bool]:
     """Store the slot's shot from a spooled ``upload``; it must hash to the slot's sha256.
 
-    Check the slot, put the blob with no transaction open (the store may be remote), then
-    name it on the slot under the slot's row lock. A delete takes the same lock, so a slot
-    deleted meanwhile never names the blob: it is removed again and the caller gets 404.
-    A crash between the put and the commit leaves an orphan for ``billing.blob_sweep``.
+    Check the slot (in ``reading`` when given: a session that only reads, so on SQLite
+    the check takes no write lock), put the blob with no transaction open (the store may
+    be remote), then name it on the slot in one write transaction that checks again
+    under the slot's row lock: the slot may have been deleted, or its shot expired,
+    since. A delete takes the same lock, so a slot deleted meanwhile never names the
+    blob: it is removed again and the caller gets 404. A crash, or a commit that fails,
+    between the put and the commit leaves an orphan for ``billing.blob_sweep`` (never
+    removed here: the same shot sent twice has one key, the other upload may name it).
     """
-    with committed(session):
-        slot = slots_db.live_slot(session, contract.id, slot_start)
+    checks = session if reading is None else reading
+    with committed(checks):
+        slot = slots_db.live_slot(checks, contract.id, slot_start)
         _check_shot(slot, upload)
         if slot.shot_blob_key is not None and blobs.exists(slot.shot_blob_key):
             return slot, False
@@ -489,10 +496,10 @@ def put_shot(
     try:
         with committed(session):
             slot = slots_db.live_slot(session, contract.id, slot_start, for_update=True)
-            _refuse_expired_shot(slot)  # the retention step may have run meanwhile
+            _check_shot(slot, upload)
             created = slot.shot_blob_key != key
             slot.shot_blob_key = key
-    except (NotFound, Conflict):
+    except (NotFound, Conflict, Invalid):
         blobs.delete(key)
         raise
     return slot, created
