@@ -36,9 +36,10 @@ API_PREFIX = "/api/v1"
 DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 30.0)
 # the offline probe: a server that cannot answer its no-op health check in this is down
 PROBE_TIMEOUT: tuple[float, float] = (3.0, 5.0)
-# kept connections per host: every shot-upload thread keeps its own (urllib3 drops the
-# ones beyond this, and the next request pays a new connection)
-POOL_SIZE = max(SHOT_CONNECTIONS, 10)
+# kept connections per host: every shot-upload thread keeps its own, and the uploader's
+# own thread one for the batch sent beside them (urllib3 drops the ones beyond this, and
+# the next request pays a new connection)
+POOL_SIZE = max(SHOT_CONNECTIONS + 1, 10)
 
 
 @dataclass(frozen=True)
