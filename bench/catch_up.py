@@ -33,6 +33,7 @@ from sqlalchemy import func, select
 
 import tests.support.server
 from bench.ingest import login, make_contracts
+from bench.put_throughput import cpu_seconds
 from billing.db.models import Slot as ServerSlot
 from billing.db.session import make_engine
 from diarychain.ingest import SignedRun
@@ -115,6 +116,7 @@ def catch_up(
     now: datetime,
     client: type[ApiClient],
     work: Path,
+    server_pid: int,
 ) -> dict[str, float]:
     with Store(work / f"tracker-{contract_id}", TEST_SHOT_KEYS) as store:
         write_offline(store, contract_id, slots, kib, random.Random(contract_id))
@@ -126,14 +128,24 @@ def catch_up(
             proxy.down()
             assert uploader.run_pass().failure is not None and uploader.offline
             proxy.up()  # the network is back: from here on the clock runs
+            server_cpu, client_cpu = cpu_seconds(server_pid), time.process_time()
             began = time.perf_counter()
             passes = uploader.drain(sleep=clock.advance)  # type: ignore[arg-type]
             elapsed = time.perf_counter() - began
+            server_cpu = cpu_seconds(server_pid) - server_cpu
+            client_cpu = time.process_time() - client_cpu
             exchanges = proxy.stats.total
         synced = sum(s.sync_state == "synced" for s in store.slots_between(OFFLINE_FROM, now))
     if synced != slots:
         raise SystemExit(f"only {synced} of {slots} slots were marked synced")
-    return {"seconds": elapsed, "passes": passes, "requests": exchanges}
+    return {
+        "seconds": elapsed,
+        "passes": passes,
+        "requests": exchanges,
+        # where the CPU went meanwhile: the server, and this process (the client, the proxy)
+        "server_cpu_s": server_cpu,
+        "client_cpu_s": client_cpu,
+    }
 
 
 def _address(url: str) -> tuple[str, int]:
@@ -160,6 +172,10 @@ def report(hours: int, slots: int, kib: int, results: dict[str, dict[str, float]
         f"  batch path      {batch['seconds']:6.2f} s  ({batch['requests']:.0f} requests, "
         f"{batch['passes']:.0f} passes)   target <= {TARGET_SECONDS:.0f} s   "
         f"{'met' if batch['seconds'] <= TARGET_SECONDS else 'NOT met'}"
+    )
+    print(
+        f"  CPU meanwhile   server {batch['server_cpu_s']:.2f} s, "
+        f"client and proxy {batch['client_cpu_s']:.2f} s"
     )
     if "single" in results:
         single = results["single"]
@@ -195,7 +211,7 @@ def main() -> None:
                 token = login(port, email)
                 results[label] = catch_up(
                     server.base_url, token, contract_id, slots, args.shot_kib, now, client,
-                    Path(tmp),
+                    Path(tmp), server.pid,
                 )
                 if not held_once(url, contract_id, slots):
                     raise SystemExit(f"{label}: the server does not hold each slot exactly once")

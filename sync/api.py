@@ -13,10 +13,11 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
+from requests.adapters import HTTPAdapter
 
 from diarychain.ingest import SignedRun
 from sync.errors import ApiError, WireError
-from sync.uploader import SlotReceipt
+from sync.uploader import SHOT_CONNECTIONS, SlotReceipt
 from sync.wire import (
     BatchItem,
     batch_body,
@@ -35,6 +36,10 @@ API_PREFIX = "/api/v1"
 DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 30.0)
 # the offline probe: a server that cannot answer its no-op health check in this is down
 PROBE_TIMEOUT: tuple[float, float] = (3.0, 5.0)
+# kept connections per host: every shot-upload thread keeps its own, and the uploader's
+# own thread one for the batch sent beside them (urllib3 drops the ones beyond this, and
+# the next request pays a new connection)
+POOL_SIZE = max(SHOT_CONNECTIONS + 1, 10)
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,7 @@ class ApiClient:
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.timeout = timeout
-        self._session = session if session is not None else requests.Session()
+        self._session = session if session is not None else _pooled_session()
         self._session.headers["User-Agent"] = "workdiary-tracker/1"
 
     def close(self) -> None:
@@ -170,6 +175,14 @@ class ApiClient:
         if response.status_code >= 400:
             raise ApiError(response.status_code, _reason(response), _retry_after(response))
         return response
+
+
+def _pooled_session() -> requests.Session:
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_maxsize=POOL_SIZE)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
 
 
 def _slot_path(contract_id: int, slot_start: datetime) -> str:

@@ -24,7 +24,8 @@ Each contract alias resolves to a :class:`ContractAccess` (``.contract``, ``.use
 
 A hot route that does its own work in a session of its own (slot ingest) takes
 ``FreelancerContractChecked`` instead, with ``SessionsDep`` (the session factory) or
-``SlotPutsDep`` (the process's single-slot PUTs, stored together). It resolves to a
+``SlotPutsDep`` (the process's single-slot PUTs, stored together), and
+``ReadSessionsDep`` for checks that only read (the shot upload's). It resolves to a
 :class:`CheckedAccess` of ids (``.contract_id``, ``.user_id``, ``.role``) and ``.now``,
 the request's instant, read once. The token, the contract's parties and the role are
 read in one threadpool hop, by one Core query, in a transaction that only reads
@@ -94,10 +95,12 @@ get_blobs = _wired("blobs")
 get_passwords = _wired("passwords")
 
 get_session_factory = _wired("session_factory")
+get_read_sessions = _wired("read_sessions")
 get_slot_puts = _wired("slot_puts")
 
 SessionDep = Annotated[Session, Depends(get_session)]
 SessionsDep = Annotated[sessionmaker[Session], Depends(get_session_factory)]
+ReadSessionsDep = Annotated[sessionmaker[Session], Depends(get_read_sessions)]
 SlotPutsDep = Annotated[SlotPuts, Depends(get_slot_puts)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]

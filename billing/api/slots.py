@@ -15,6 +15,7 @@ from billing.api.deps import (
     FreelancerContract,
     FreelancerContractChecked,
     PartyContract,
+    ReadSessionsDep,
     SessionDep,
     SessionsDep,
     SettingsDep,
@@ -164,22 +165,25 @@ async def put_slots(
 async def put_shot(
     slot_start: SlotStart,
     request: Request,
-    access: FreelancerContract,
-    session: SessionDep,
+    access: FreelancerContractChecked,
+    sessions: SessionsDep,
+    read_sessions: ReadSessionsDep,
     blobs: BlobsDep,
     settings: SettingsDep,
     response: Response,
 ) -> schemas.ShotStored:
     """Upload the slot's image bytes; their SHA-256 must match the slot's ``shot.sha256``.
     At most ``max_shot_bytes`` (larger is 413)."""
-    contract = access.contract
-    # authorized: end the read transaction so the connection goes back to the pool while
-    # the body streams in (loaded rows stay usable: expire_on_commit=False)
-    session.commit()
+    # a catch-up sends several shots at once: authorization and the slot's checks only
+    # read, so the only write transaction (SQLite's write lock) is the one naming the blob
+    contract_id = access.contract_id
     async with spooled(request, settings.upload_dir, settings.max_shot_bytes) as upload:
 
         def store() -> schemas.ShotStored:
-            slot, created = hourly.put_shot(session, blobs, contract, slot_start, upload)
+            with sessions() as session, read_sessions() as reading:
+                slot, created = hourly.put_shot(
+                    session, blobs, contract_id, slot_start, upload, reading=reading
+                )
             response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
             assert slot.shot_sha256 is not None
             return schemas.ShotStored(

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeAlias, cast
 
-from sqlalchemy import Integer, Row, Table, bindparam, func, insert, select, update
+from sqlalchemy import Integer, Row, Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -163,6 +163,27 @@ def live_slot(
     if slot is None or slot.deleted_at is not None:
         raise NotFound("no such slot on this contract")
     return slot
+
+
+def name_shot(session: Session, slot: Slot, key: str, *, expired_note: str) -> bool:
+    """Name blob ``key`` as ``slot``'s shot in one UPDATE, if the row still takes it: live,
+    the same sha256, its shot not removed by retention (``expired_note``), not named
+    ``key`` already. The UPDATE takes the row lock (PostgreSQL), as a delete does, and
+    reads the row as committed. False: nothing changed (the caller reads why)."""
+    named = session.execute(
+        update(Slot)
+        .where(
+            Slot.id == slot.id,
+            Slot.slot_start == slot.slot_start,  # the partition
+            Slot.deleted_at.is_(None),
+            Slot.shot_sha256 == slot.shot_sha256,
+            or_(Slot.shot_note.is_(None), Slot.shot_note != expired_note),
+            or_(Slot.shot_blob_key.is_(None), Slot.shot_blob_key != key),
+        )
+        .values(shot_blob_key=key)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(named.rowcount)  # type: ignore[attr-defined]
 
 
 def slot_by_id(session: Session, contract_id: int, slot_id: int) -> Slot | None:

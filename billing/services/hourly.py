@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from billing.blobs import BlobStore, Upload
 from billing.db import audit
@@ -480,19 +481,27 @@ def shot_key(slot: Slot) -> str:
 def put_shot(
     session: Session,
     blobs: BlobStore,
-    contract: Contract,
+    contract_id: int,
     slot_start: datetime,
     upload: Upload,
+    *,
+    reading: Session | None = None,
 ) -> tuple[Slot, bool]:
     """Store the slot's shot from a spooled ``upload``; it must hash to the slot's sha256.
 
-    Check the slot, put the blob with no transaction open (the store may be remote), then
-    name it on the slot under the slot's row lock. A delete takes the same lock, so a slot
-    deleted meanwhile never names the blob: it is removed again and the caller gets 404.
-    A crash between the put and the commit leaves an orphan for ``billing.blob_sweep``.
+    Check the slot (in ``reading`` when given: a session that only reads, so on SQLite
+    the check takes no write lock), put the blob with no transaction open (the store may
+    be remote), then name it on the slot in one write transaction: one UPDATE that
+    holds only if the slot still takes this shot (it may have been deleted, or its shot
+    expired, since; then the row is read under its lock to say why). A delete takes
+    the same row lock, so a slot deleted meanwhile never names the blob: it is removed
+    again and the caller gets 404. A crash, or a commit that fails,
+    between the put and the commit leaves an orphan for ``billing.blob_sweep`` (never
+    removed here: the same shot sent twice has one key, the other upload may name it).
     """
-    with committed(session):
-        slot = slots_db.live_slot(session, contract.id, slot_start)
+    checks = session if reading is None else reading
+    with committed(checks):
+        slot = slots_db.live_slot(checks, contract_id, slot_start)
         _check_shot(slot, upload)
         if slot.shot_blob_key is not None and blobs.exists(slot.shot_blob_key):
             return slot, False
@@ -500,11 +509,15 @@ def put_shot(
     blobs.put_file(key, upload)
     try:
         with committed(session):
-            slot = slots_db.live_slot(session, contract.id, slot_start, for_update=True)
-            _refuse_expired_shot(slot)  # the retention step may have run meanwhile
+            if slots_db.name_shot(session, slot, key, expired_note=RETENTION_SHOT_NOTE):
+                set_committed_value(slot, "shot_blob_key", key)  # as written (not dirty)
+                return slot, True
+            # named already, or the slot changed since the check: read it under the lock
+            slot = slots_db.live_slot(session, contract_id, slot_start, for_update=True)
+            _check_shot(slot, upload)
             created = slot.shot_blob_key != key
             slot.shot_blob_key = key
-    except (NotFound, Conflict):
+    except (NotFound, Conflict, Invalid):
         blobs.delete(key)
         raise
     return slot, created

@@ -155,6 +155,34 @@ def test_slots_in_the_hold_window_wait_and_the_rest_go_in_batches(
     assert all(s.sync_state == "synced" for s in store.slots_between(MONDAY, clock.now()))
 
 
+class SecondBatchFails(FakeServer):
+    """The network goes while the second batch is sent."""
+
+    def put_slots(
+        self, contract_id: int, slots: list[Slot], client_time: datetime
+    ) -> list[BatchItem]:
+        if self.batches:
+            self.calls.append("put_slots")
+            raise requests.ConnectionError("the network went")
+        return super().put_slots(contract_id, slots, client_time)
+
+
+def test_a_batch_s_shots_go_out_while_the_next_batch_is_sent(store: Store) -> None:
+    clock = ManualClock(MONDAY + timedelta(days=2))  # 150 slots: 25 h, all past the hold
+    _hour(store, random.Random(12), 150)
+    server = SecondBatchFails()
+    uploader = Uploader(store, server, clock, Backoff(random.Random(3), 0.5, 8.0))
+    failed = uploader.run_pass()
+    assert failed.failure is not None and server.batches == [100]
+    # the first batch's shots did not wait for the second batch: they are in, and
+    # their slots are synced though the pass ended on the second batch's failure
+    assert len(server.shots) == 100 and failed.uploaded == 100
+    synced = [s for s in store.slots_between(MONDAY, clock.now()) if s.sync_state == "synced"]
+    assert len(synced) == 100 and failed.remaining == 50
+    uploader.drain()
+    assert len(server.shots) == 150
+
+
 def test_network_failures_back_off_exponentially_then_succeed(
     store: Store, clock: ManualClock
 ) -> None:

@@ -1,4 +1,5 @@
-"""A shot upload racing the slot's deletion never leaves a blob on a deleted slot.
+"""A shot upload racing the slot's deletion never leaves a blob on a deleted slot, and a
+shot upload waits for SQLite's write lock only to name its blob.
 
 - Deterministic: the upload is held inside the blob store's put (an injected pause)
   while the slot is deleted; the upload then ends 404 and its blob is gone.
@@ -6,11 +7,14 @@
   every deleted slot is without a blob, every blob is named by a live slot.
 - A crash between a deletion's commit and its blob removal (an injected failure)
   leaves an orphan that the sweep removes.
+- While another connection holds SQLite's write lock, a shot upload is authorized,
+  checked and put in the blob store; it then takes the lock once, to name the blob.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,12 +23,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from billing.blob_sweep import sweep_orphan_blobs
 from billing.blobs import BlobInfo, BlobStore, LocalBlobStore, Upload
 from billing.db.models import Contract, Slot, User
 from billing.db.session import unit_of_work
+from billing.db.sqlite_writers import READ_ONLY
 from billing.services import hourly
 from tests.billing.support import START, Backend, iso, make_backend
 from tests.support.db import fresh_database_url
@@ -174,3 +179,38 @@ def test_a_crash_mid_deletion_leaves_an_orphan_the_sweep_removes(tmp_path: Path)
         assert sweep_orphan_blobs(backend.session_factory, store, real_now) == []  # too young
         swept = sweep_orphan_blobs(backend.session_factory, store, real_now + timedelta(hours=2))
         assert swept == [key] and _blob_keys(store) == set()
+
+
+def test_a_shot_is_checked_and_stored_while_another_holds_the_write_lock(
+    tmp_path: Path,
+) -> None:
+    store = HeldStore(tmp_path / "blobs")
+    database = tmp_path / "b.sqlite3"
+    with make_backend(f"sqlite:///{database}", tmp_path, blobs=store) as backend:
+        freelancer, contract, images = _slots_with_shots(backend, 1)
+        [(start, image)] = images.items()
+        writes: list[int] = []
+        engine = backend.client.app.state.engine  # type: ignore[attr-defined]
+
+        def began(connection: Any) -> None:
+            if not connection.get_execution_options().get(READ_ONLY):
+                writes.append(1)
+
+        event.listen(engine, "begin", began)
+        blocker = sqlite3.connect(database, isolation_level=None, timeout=30)
+        blocker.execute("BEGIN IMMEDIATE")  # another writer, e.g. a batch being stored
+        try:
+            with ThreadPoolExecutor(1) as pool:
+                path = f"/contracts/{contract}/slots/{iso(start)}/shot"
+                upload = pool.submit(backend.request, "PUT", path, freelancer, data=image)
+                # token, contract, slot and sha256 were read beside the writer
+                reached = store.entered.wait(timeout=10)
+                assert writes == [], "the upload waited for the write lock before its blob"
+                blocker.execute("ROLLBACK")
+                answer = upload.result(timeout=30)
+        finally:
+            blocker.close()
+        assert reached, "the shot reached the blob store only after the lock was free"
+        assert answer.status_code == 201, answer.text
+        assert writes == [1], "one write transaction per shot: the one naming its blob"
+        assert set(_live_keys(backend, contract).values()) == _blob_keys(store) != set()
