@@ -1,9 +1,17 @@
-"""The local work diary: one day at a time, an hour per row, six 10-minute slots each."""
+"""The local work diary: one day at a time, an hour per row, six 10-minute slots each.
+
+A thumbnail is read (decrypted, decoded, scaled) when its cell is first painted, so a
+long day costs only the pictures in view; the scaled ones are kept in a bounded LRU
+(:class:`ThumbnailCache`) so the minute-by-minute refresh of an open diary reads no file
+again. Closing the window drops the cells and the cache.
+"""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QHideEvent, QMouseEvent, QPainter, QPaintEvent, QPixmap
@@ -31,6 +39,8 @@ from ui.shot_pictures import PictureReader, read_for_display
 from ui.view_state import DiaryDay, DiarySlot, SlotSyncState
 
 THUMB_SIZE = QSize(144, 81)
+# a full day of 10-minute slots in view and then some; 144×81 ARGB is ~46 KiB a picture
+THUMBNAIL_CACHE_SIZE = 72
 SLOTS_PER_HOUR = 6
 SLOT_MINUTES = 10
 _MARK_COLOURS: dict[bool | None, str] = {True: style.GREEN, False: "#CBD5E1", None: "#F1F5F9"}
@@ -76,12 +86,66 @@ class ActivityBar(QWidget):
         painter.end()
 
 
+class ThumbnailCache:
+    """The last ``size`` scaled thumbnails shown, by file (and its size and change time,
+    so a rewritten file — a blurred shot — is read again)."""
+
+    def __init__(self, size: int = THUMBNAIL_CACHE_SIZE) -> None:
+        self.size = size
+        self._pixmaps: OrderedDict[tuple[Path, int, int], QPixmap] = OrderedDict()
+
+    @staticmethod
+    def key(path: Path) -> tuple[Path, int, int] | None:
+        try:
+            stat = path.stat()
+        except OSError:
+            return None
+        return (path, stat.st_size, stat.st_mtime_ns)
+
+    def get(self, key: tuple[Path, int, int]) -> QPixmap | None:
+        pixmap = self._pixmaps.get(key)
+        if pixmap is not None:
+            self._pixmaps.move_to_end(key)
+        return pixmap
+
+    def put(self, key: tuple[Path, int, int], pixmap: QPixmap) -> None:
+        self._pixmaps[key] = pixmap
+        self._pixmaps.move_to_end(key)
+        while len(self._pixmaps) > self.size:
+            self._pixmaps.popitem(last=False)
+
+    def clear(self) -> None:
+        self._pixmaps.clear()
+
+    def __len__(self) -> int:
+        return len(self._pixmaps)
+
+
 class Thumbnail(QLabel):
-    """The slot's picture; a click asks for the full shot (``clicked``)."""
+    """The slot's picture; a click asks for the full shot (``clicked``). ``load``, when
+    given, fills it in just before its first paint (or a click, whichever comes first)."""
 
     clicked = Signal()
 
+    def __init__(self, load: Callable[[], None] | None = None) -> None:
+        super().__init__()
+        self._load = load
+
+    @property
+    def loaded(self) -> bool:
+        return self._load is None
+
+    def load_now(self) -> None:
+        if self._load is not None:
+            load, self._load = self._load, None
+            load()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        self.load_now()
+        super().paintEvent(event)
+
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        self.load_now()
         if event.button() == Qt.MouseButton.LeftButton:
             self.clicked.emit()
         super().mouseReleaseEvent(event)
@@ -97,10 +161,11 @@ class SlotCell(QFrame):
     shot_clicked = Signal(object)
 
     def __init__(self, slot: DiarySlot | None, slot_start: datetime, pictures: PictureReader,
-                 parent: QWidget | None = None):
+                 parent: QWidget | None = None, thumbnails: ThumbnailCache | None = None):
         super().__init__(parent)
         self.slot = slot
         self._pictures = pictures
+        self._thumbnails = thumbnails if thumbnails is not None else ThumbnailCache()
         self.setObjectName("slot_cell")
         self.setFixedWidth(THUMB_SIZE.width() + 16)
         layout = QVBoxLayout(self)
@@ -122,10 +187,9 @@ class SlotCell(QFrame):
             f"QFrame#slot_cell {{ background: white; border: 1px solid {border};"
             " border-radius: 8px; }"
         )
-        self.thumbnail = Thumbnail()
+        self.thumbnail = Thumbnail(lambda: self._show_thumbnail(slot))
         self.thumbnail.setFixedSize(THUMB_SIZE)
         self.thumbnail.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._show_thumbnail(slot)
         layout.addWidget(self.thumbnail)
 
         top = QHBoxLayout()
@@ -202,19 +266,26 @@ class SlotCell(QFrame):
         elif slot.thumbnail_path is None:
             placeholder = "No screenshot"
         else:
-            picture, problem = read_for_display(self._pictures, slot.contract_id,
-                                                slot.slot_start, slot.thumbnail_path, "thumbnail")
-            pixmap = QPixmap()
+            key = self._thumbnails.key(slot.thumbnail_path)
+            scaled = self._thumbnails.get(key) if key is not None else None
+            problem = ""
+            if scaled is None:
+                picture, problem = read_for_display(self._pictures, slot.contract_id,
+                                                    slot.slot_start, slot.thumbnail_path,
+                                                    "thumbnail")
+                pixmap = QPixmap()
+                if not problem and pixmap.loadFromData(picture):
+                    scaled = pixmap.scaled(THUMB_SIZE, Qt.AspectRatioMode.KeepAspectRatio,
+                                           Qt.TransformationMode.SmoothTransformation)
+                    if key is not None:
+                        self._thumbnails.put(key, scaled)
             if problem:  # the slot and its time stay; the file is named in the log
                 placeholder = f"Shot unreadable:\n{problem}"
                 self.thumbnail.setToolTip(f"{slot.thumbnail_path}: shot unreadable: {problem}")
-            elif not pixmap.loadFromData(picture):
+            elif scaled is None:
                 placeholder = "Screenshot\nmissing"
             else:
-                self.thumbnail.setPixmap(
-                    pixmap.scaled(THUMB_SIZE, Qt.AspectRatioMode.KeepAspectRatio,
-                                  Qt.TransformationMode.SmoothTransformation)
-                )
+                self.thumbnail.setPixmap(scaled)
                 self.thumbnail.setCursor(Qt.CursorShape.PointingHandCursor)
                 self.thumbnail.setToolTip("Click for the full screenshot")
                 self.thumbnail.clicked.connect(lambda: self.shot_clicked.emit(self.slot))
@@ -278,6 +349,7 @@ class DiaryWindow(QWidget):
     def __init__(self, pictures: PictureReader, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._pictures = pictures  # the store: shot files are decrypted in memory
+        self.thumbnails = ThumbnailCache()
         self.setWindowTitle("Work diary — Workdiary")
         self.setWindowIcon(app_icon())
         self.setObjectName("page")
@@ -373,7 +445,7 @@ class DiaryWindow(QWidget):
                 start = hour + timedelta(minutes=10 * index)
                 slot = by_start.get(start)
                 hour_minutes += slot.minutes if slot else 0
-                cell = SlotCell(slot, start, self._pictures)
+                cell = SlotCell(slot, start, self._pictures, thumbnails=self.thumbnails)
                 cell.delete_clicked.connect(self._on_cell_delete_clicked)
                 cell.shot_clicked.connect(self._on_cell_shot_clicked)
                 row.addWidget(cell)
@@ -394,6 +466,7 @@ class DiaryWindow(QWidget):
         super().hideEvent(event)
         if not event.spontaneous():
             self.slot_area.setWidget(QWidget())  # deletes the old grid
+            self.thumbnails.clear()
             give_back_memory()
 
     def cells(self) -> list[SlotCell]:

@@ -42,6 +42,7 @@ def test_sealed_shots_show_in_the_preview_the_diary_and_the_viewer(
 
         app.shell.show_diary(MONDAY_9)
         cell = next(c for c in app.shell.diary_window.cells() if c.slot is not None)
+        qtbot.waitUntil(lambda: cell.thumbnail.loaded)  # read when first painted
         thumbnail = cell.thumbnail.pixmap()
         assert thumbnail is not None and not thumbnail.isNull()
         qtbot.mouseClick(cell.thumbnail, Qt.MouseButton.LeftButton)
@@ -71,6 +72,7 @@ def test_without_the_key_the_diary_says_so_and_keeps_the_slot(
         cells = [c for c in app.shell.diary_window.cells() if c.slot is not None]
         assert [(c.slot.slot_start, c.slot.minutes) for c in cells] == [  # type: ignore[union-attr]
             (MONDAY_9, 10), (MONDAY_9.replace(minute=10), 1)]
+        qtbot.waitUntil(lambda: cells[0].thumbnail.loaded)  # read when first painted
         assert cells[0].thumbnail.text() == "Shot unreadable:\nkey missing"
         assert str(thumbnail_file) in cells[0].thumbnail.toolTip()
         assert any(str(thumbnail_file) in r.getMessage() and "key missing" in r.getMessage()
@@ -117,6 +119,7 @@ def test_plain_shots_of_an_older_version_are_sealed_at_start_and_still_show(
         app.sign_in()
         app.shell.show_diary(MONDAY_9)
         cell = next(c for c in app.shell.diary_window.cells() if c.slot is not None)
+        qtbot.waitUntil(lambda: cell.thumbnail.loaded)  # read when first painted
         thumbnail = cell.thumbnail.pixmap()
         assert thumbnail is not None and not thumbnail.isNull()
         stored = app.controller.store.get_slot(ACME.id, MONDAY_9)
