@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
@@ -21,25 +22,26 @@ from tracker.cap import WEEK, week_start
 from tracker.contract import Contract
 from ui import autostart
 from ui.confirmations import Confirm, add_window_shortcuts, ask, stop_question
-from ui.consent_dialog import ConsentDialog
 from ui.controller import AppController
-from ui.diary_window import DiaryWindow
-from ui.idle_dialog import IdlePromptDialog
 from ui.lock_banner import LockBanner, current_warning, warning_text
-from ui.manual_time_dialog import ask_manual_time
 from ui.paths import xdg_autostart_dir
 from ui.sent_window import SentWindow
 from ui.session_clock import tray_tooltip
 from ui.settings import AppSettings
-from ui.settings_dialog import SettingsDialog
 from ui.ticker import SecondTicker
 from ui.timer_window import TimerWindow
 from ui.timesheet import TimesheetWeek, build_week
-from ui.timesheet_window import TimesheetWindow
 from ui.tray import TrayMenu
 from ui.tray_watch import TrayHostWatch
 from ui.view_state import TimerStatus
 from ui.window_chrome import FallbackBar
+
+if TYPE_CHECKING:  # the windows and dialogs shown on demand are imported then (lean start)
+    from ui.consent_dialog import ConsentDialog
+    from ui.diary_window import DiaryWindow
+    from ui.idle_dialog import IdlePromptDialog
+    from ui.settings_dialog import SettingsDialog
+    from ui.timesheet_window import TimesheetWindow
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +72,10 @@ class Shell(QObject):
         self.data_dir = data_dir
         self.autostart_dir = autostart_dir or xdg_autostart_dir()
         self.timer_window = TimerWindow()
-        self.diary_window = DiaryWindow(controller.store)
+        # built when first shown (their modules imported then): the tray app tracks all
+        # day without them (issue 13, lean app)
+        self._diary_window: DiaryWindow | None = None
+        self._timesheet_window: TimesheetWindow | None = None
         self.idle_dialog: IdlePromptDialog | None = None
         self.settings_dialog: SettingsDialog | None = None
         self.tray: TrayMenu | None = None
@@ -88,8 +93,31 @@ class Shell(QObject):
         ticker.ticked.connect(self._on_ticker_ticked)
         self._connect_controller()
         self._connect_windows()
-        for window in (self.timer_window, self.diary_window):
-            add_window_shortcuts(window, self.request_quit)
+        add_window_shortcuts(self.timer_window, self.request_quit)
+
+    @property
+    def diary_window(self) -> DiaryWindow:
+        if self._diary_window is None:
+            from ui.diary_window import DiaryWindow
+
+            diary = DiaryWindow(self.controller.store)
+            diary.day_requested.connect(self._on_diary_day_requested)
+            diary.week_requested.connect(self.show_timesheet)
+            diary.delete_requested.connect(self.controller.delete_slot)
+            diary.manual_time_requested.connect(self.controller.add_manual_time)
+            diary.ask_manual_time = self._ask_manual_time
+            add_window_shortcuts(diary, self.request_quit)
+            self._diary_window = diary
+        return self._diary_window
+
+    @property
+    def timesheet_window(self) -> TimesheetWindow:
+        if self._timesheet_window is None:
+            from ui.timesheet_window import TimesheetWindow
+
+            self._timesheet_window = TimesheetWindow()
+            self._timesheet_window.week_requested.connect(self.show_timesheet)
+        return self._timesheet_window
 
     def _connect_controller(self) -> None:
         controller = self.controller
@@ -120,14 +148,8 @@ class Shell(QObject):
         page.last_shot.delete_requested.connect(controller.last_shot.delete)
         page.last_shot.blur_requested.connect(controller.last_shot.blur)
 
-        self.diary_window.day_requested.connect(self._on_diary_day_requested)
-        self.diary_window.week_requested.connect(self.show_timesheet)
-        self.diary_window.delete_requested.connect(controller.delete_slot)
-        self.diary_window.manual_time_requested.connect(controller.add_manual_time)
-        self.diary_window.ask_manual_time = self._ask_manual_time
-
     def _add_window_parts(self) -> None:
-        """The no-tray bar and the lock banner in the timer window; the timesheet."""
+        """The no-tray bar and the lock banner in the timer window."""
         self.fallback_bar = FallbackBar()
         self.fallback_bar.quit_clicked.connect(self.quit_requested)
         self.fallback_bar.hide()
@@ -141,8 +163,6 @@ class Shell(QObject):
         assert isinstance(page_layout, QVBoxLayout)
         page_layout.insertWidget(0, self.lock_banner)
         self._lock_noticed_for: datetime | None = None  # the week already told about
-        self.timesheet_window = TimesheetWindow()
-        self.timesheet_window.week_requested.connect(self.show_timesheet)
 
     def start(self, restore_account: bool = True) -> None:
         """Show the tray (or the window), restore the account, start the heartbeat."""
@@ -246,6 +266,8 @@ class Shell(QObject):
         if self.settings_dialog is not None:
             self.settings_dialog.raise_()
             return
+        from ui.settings_dialog import SettingsDialog
+
         dialog = SettingsDialog(self.controller.settings, self.data_dir, self.timer_window)
         dialog.saved.connect(self._on_settings_saved)
         dialog.finished.connect(self._on_settings_dialog_finished)
@@ -305,18 +327,20 @@ class Shell(QObject):
             log.exception("views not refreshed")
 
     def _refresh_timesheet(self) -> None:
-        shown = self.timesheet_window.week
-        if self.timesheet_window.isVisible() and shown is not None:
+        sheet = self._timesheet_window
+        shown = sheet.week if sheet is not None else None
+        if sheet is not None and sheet.isVisible() and shown is not None:
             week = self._timesheet(shown.week_start)
             if week != shown:
-                self.timesheet_window.show_week(week)
+                sheet.show_week(week)
 
     def _refresh_diary(self) -> None:
-        if not self.diary_window.isVisible():
+        diary = self._diary_window
+        if diary is None or not diary.isVisible():
             return
-        day = self.controller.diary_day(self.diary_window.day.day_start)
-        if day != self.diary_window.day:  # rebuilt only when something shown changed
-            self.diary_window.show_day(day)
+        day = self.controller.diary_day(diary.day.day_start)
+        if day != diary.day:  # rebuilt only when something shown changed
+            diary.show_day(day)
 
     def _on_diary_day_requested(self, day_start: datetime) -> None:
         self.diary_window.show_day(self.controller.diary_day(day_start))
@@ -324,6 +348,8 @@ class Shell(QObject):
     def _on_controller_idle_prompt_requested(self, prompt: ev.IdlePromptRequired) -> None:
         if self.idle_dialog is not None:
             self.idle_dialog.close()
+        from ui.idle_dialog import IdlePromptDialog
+
         dialog = IdlePromptDialog(prompt.idle_since, prompt.returned_at, prompt.idle_minutes)
         dialog.answered.connect(self.controller.resolve_idle)
         self.idle_dialog = dialog
@@ -333,6 +359,8 @@ class Shell(QObject):
     def _on_controller_consent_required(self, contract: Contract) -> None:
         if self.consent_dialog is not None:
             self.consent_dialog.close()
+        from ui.consent_dialog import ConsentDialog
+
         dialog = ConsentDialog(contract, self.timer_window)
         dialog.accepted_terms.connect(self.controller.accept_consent)
         dialog.rejected.connect(self.controller.decline_consent)
@@ -407,6 +435,8 @@ class Shell(QObject):
         self, parent: QWidget, day: date
     ) -> tuple[datetime, datetime, str] | None:
         """The manual-time dialog, checked by the session before it closes."""
+        from ui.manual_time_dialog import ask_manual_time
+
         contract = self.diary_window.day.contract
         if contract is None:
             return None
@@ -433,7 +463,9 @@ class Shell(QObject):
     def close_all(self) -> None:
         self.ticker.stop()
         self.tray_watch.stop()
-        for window in (self.timer_window, self.diary_window, self.timesheet_window):
+        for window in (self.timer_window, self._diary_window, self._timesheet_window):
+            if window is None:
+                continue
             window.quit_on_close = False
             window.close()
         if self.tray is not None:
