@@ -14,7 +14,15 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QHideEvent, QMouseEvent, QPainter, QPaintEvent, QPixmap
+from PySide6.QtGui import (
+    QColor,
+    QHideEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPixmap,
+    QPixmapCache,
+)
 from PySide6.QtWidgets import (
     QDialog,
     QFrame,
@@ -467,6 +475,9 @@ class DiaryWindow(QWidget):
         if not event.spontaneous():
             self.slot_area.setWidget(QWidget())  # deletes the old grid
             self.thumbnails.clear()
+            # the style's rendered cell frames and chips (Qt keeps up to 10 MiB of them
+            # for the whole app; measured -1.3 MiB RSS after a 60-slot day closed)
+            QPixmapCache.clear()
             give_back_memory()
 
     def cells(self) -> list[SlotCell]:

@@ -1,12 +1,13 @@
 """A long day in the diary reads only the thumbnails in view, keeps the scaled ones in
-a bounded cache while open (a refresh reads no file again) and drops them on close."""
+a bounded cache while open (a refresh reads no file again) and drops them on close, with
+Qt's own pixmap cache."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QPixmap, QPixmapCache
 from pytestqt.qtbot import QtBot
 
 from tests.support.shot_keys import TEST_SHOT_KEYS
@@ -80,8 +81,10 @@ def test_only_the_thumbnails_in_view_are_read_and_a_refresh_reads_none_again(
         qtbot.waitUntil(lambda: last.thumbnail.loaded)
         assert not last.thumbnail.pixmap().isNull()
 
+        QPixmapCache.insert("rendered-by-the-style", QPixmap(8, 8))
         diary.close()
         assert len(diary.thumbnails) == 0
+        assert QPixmapCache.find("rendered-by-the-style") is None  # Qt's cache given back
 
 
 def _key(path: Path) -> tuple[Path, int, int]:
