@@ -53,11 +53,12 @@ SLOTS_PER_HOUR = 6
 SLOT_MINUTES = 10
 _MARK_COLOURS: dict[bool | None, str] = {True: style.GREEN, False: "#CBD5E1", None: "#F1F5F9"}
 
+# the chip's words and its kind (colours: ui.style.CHIP_COLOURS)
 _STATE_TEXT = {
-    SlotSyncState.HELD: ("Held", "#475569", "#F1F5F9"),
-    SlotSyncState.PENDING: ("Pending", "#92400E", "#FEF3C7"),
-    SlotSyncState.SYNCED: ("Synced ✓", "#166534", "#DCFCE7"),
-    SlotSyncState.REJECTED: ("Rejected", "#991B1B", "#FEE2E2"),
+    SlotSyncState.HELD: ("Held", "held"),
+    SlotSyncState.PENDING: ("Pending", "pending"),
+    SlotSyncState.SYNCED: ("Synced ✓", "synced"),
+    SlotSyncState.REJECTED: ("Rejected", "rejected"),
 }
 
 
@@ -179,39 +180,32 @@ class SlotCell(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.setSpacing(4)
+        # styled by ui.style's sheet, by object name and property
         if slot is None:
-            self.setStyleSheet(
-                "QFrame#slot_cell { background: transparent; border: 1px dashed #E2E8F0;"
-                " border-radius: 8px; }"
-            )
+            self.setProperty("empty", True)
             empty = QLabel(local_time(slot_start))
-            empty.setStyleSheet("color: #CBD5E1;")
+            empty.setObjectName("slot_empty_time")
             empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
             layout.addWidget(empty, 1)
             self.setMinimumHeight(THUMB_SIZE.height() + 82)
             return
-        border = "#FCA5A5" if slot.sync_state is SlotSyncState.REJECTED else style.LINE
-        self.setStyleSheet(
-            f"QFrame#slot_cell {{ background: white; border: 1px solid {border};"
-            " border-radius: 8px; }"
-        )
+        self.setProperty("rejected", slot.sync_state is SlotSyncState.REJECTED)
         self.thumbnail = Thumbnail(lambda: self._show_thumbnail(slot))
+        self.thumbnail.setObjectName("slot_thumbnail")
+        # a picture is expected (its file is read at the first paint)
+        self.thumbnail.setProperty("picture", _shows_picture(slot))
         self.thumbnail.setFixedSize(THUMB_SIZE)
         self.thumbnail.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.thumbnail)
 
         top = QHBoxLayout()
         when = QLabel(f"{local_time(slot.slot_start)}  ·  {slot.minutes} min")
-        when.setStyleSheet("font-weight: 600; font-size: 9pt;")
+        when.setObjectName("slot_when")
         top.addWidget(when, 1)
         self.delete_button = QPushButton("✕")
         self.delete_button.setObjectName("delete")
         self.delete_button.setFixedSize(22, 22)
         self.delete_button.setToolTip("Delete this slot and its time")
-        self.delete_button.setStyleSheet(
-            "QPushButton { border: none; color: #94A3B8; padding: 0; background: transparent; }"
-            "QPushButton:hover { color: #DC2626; }"
-        )
         # the slot in progress is not written yet: it can be deleted once it has ended
         self.delete_button.setVisible(not slot.in_progress)
         self.delete_button.clicked.connect(lambda: self.delete_clicked.emit(self.slot))
@@ -220,7 +214,7 @@ class SlotCell(QFrame):
         layout.addWidget(ActivityBar.for_slot(slot))
 
         memo = QLabel()
-        memo.setStyleSheet("color: #475569; font-size: 8pt;")
+        memo.setObjectName("slot_memo")
         memo.setToolTip(slot.memo)
         memo.setText(memo.fontMetrics().elidedText(slot.memo or "—", Qt.TextElideMode.ElideRight,
                                                   THUMB_SIZE.width()))
@@ -232,23 +226,20 @@ class SlotCell(QFrame):
     def _sync_chip_row(slot: DiarySlot) -> QHBoxLayout:
         """The chip under the memo: sync state, manual, not saved, clock jump."""
         if slot.in_progress:
-            text, ink, paper = "In progress", "#1D4ED8", "#DBEAFE"
+            text, kind = "In progress", "progress"
         else:
-            text, ink, paper = _STATE_TEXT[slot.sync_state]
+            text, kind = _STATE_TEXT[slot.sync_state]
         if slot.manual:
             text += " · manual"
         if slot.unsaved:
-            text, ink, paper = "Not saved yet", "#9F1239", "#FFE4E6"
+            text, kind = "Not saved yet", "unsaved"
         if slot.clock_jump:
             text += " · clock jump"
         if slot.activity_source == "idle-watch":
             text += " · idle time"
         chip = QLabel(text)
         chip.setObjectName("sync_chip")
-        chip.setStyleSheet(
-            f"color: {ink}; background: {paper}; border-radius: 4px; padding: 1px 6px;"
-            " font-size: 8pt;"
-        )
+        chip.setProperty("chip", kind)
         tips = [slot.reason] if slot.reason else []
         if slot.clock_jump:
             tips.append("The computer's clock jumped (changed, or the machine slept) while "
@@ -297,12 +288,17 @@ class SlotCell(QFrame):
                 self.thumbnail.setCursor(Qt.CursorShape.PointingHandCursor)
                 self.thumbnail.setToolTip("Click for the full screenshot")
                 self.thumbnail.clicked.connect(lambda: self.shot_clicked.emit(self.slot))
-                self.thumbnail.setStyleSheet("background: #0F172A; border-radius: 4px;")
                 return
         self.thumbnail.setText(placeholder)
-        self.thumbnail.setStyleSheet(
-            "background: #F1F5F9; color: #64748B; border-radius: 4px; font-size: 8pt;"
-        )
+        if self.thumbnail.property("picture"):  # the file let us down: a placeholder after all
+            self.thumbnail.setProperty("picture", False)
+            self.thumbnail.style().unpolish(self.thumbnail)
+            self.thumbnail.style().polish(self.thumbnail)
+
+
+def _shows_picture(slot: DiarySlot) -> bool:
+    """Whether the thumbnail is a picture (not a placeholder), as far as the slot says."""
+    return not (slot.manual or slot.capture_unavailable or slot.thumbnail_path is None)
 
 
 class ShotViewer(QDialog):
@@ -446,7 +442,7 @@ class DiaryWindow(QWidget):
             label = QLabel(hour.strftime("%H:00"))
             label.setFixedWidth(48)
             label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignRight)
-            label.setStyleSheet("color: #64748B; font-weight: 600; padding-top: 4px;")
+            label.setObjectName("hour_label")
             row.addWidget(label)
             hour_minutes = 0
             for index in range(SLOTS_PER_HOUR):
@@ -460,7 +456,7 @@ class DiaryWindow(QWidget):
             total = QLabel(hours_minutes(hour_minutes))
             total.setFixedWidth(40)
             total.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-            total.setStyleSheet("color: #64748B; padding-top: 4px;")
+            total.setObjectName("hour_total")
             row.addWidget(total)
             row.addStretch(1)
             rows.addLayout(row)
