@@ -341,7 +341,8 @@ class DiaryWindow(QWidget):
 
     Signals: ``day_requested(day_start)`` (local midnight, aware), ``week_requested(week_start)``
     (Monday 00:00 UTC of the shown day's week), ``delete_requested(slot)``,
-    ``manual_time_requested(contract_id, start, end, memo)``.
+    ``manual_time_requested(contract_id, start, end, memo)``, ``closed()`` (closed or
+    hidden by the app, not minimised).
     ``confirm`` and ``ask_manual_time`` are replaceable so tests need no modal loop.
     """
 
@@ -349,6 +350,7 @@ class DiaryWindow(QWidget):
     week_requested = Signal(object)
     delete_requested = Signal(object)
     manual_time_requested = Signal(int, object, object, str)
+    closed = Signal()
 
     def __init__(self, pictures: PictureReader, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -475,6 +477,7 @@ class DiaryWindow(QWidget):
             # for the whole app; measured -1.3 MiB RSS after a 60-slot day closed)
             QPixmapCache.clear()
             give_back_memory()
+            self.closed.emit()
 
     def cells(self) -> list[SlotCell]:
         widget = self.slot_area.widget()

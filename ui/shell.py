@@ -9,7 +9,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QInputDialog,
@@ -75,6 +75,7 @@ class Shell(QObject):
         # built when first shown (their modules imported then): the tray app tracks all
         # day without them (issue 13, lean app)
         self._diary_window: DiaryWindow | None = None
+        self._diary_place: tuple[QPoint, QSize] | None = None  # where the closed one was
         self._timesheet_window: TimesheetWindow | None = None
         self.idle_dialog: IdlePromptDialog | None = None
         self.settings_dialog: SettingsDialog | None = None
@@ -106,9 +107,27 @@ class Shell(QObject):
             diary.delete_requested.connect(self.controller.delete_slot)
             diary.manual_time_requested.connect(self.controller.add_manual_time)
             diary.ask_manual_time = self._ask_manual_time
+            diary.closed.connect(self._on_diary_closed)
             add_window_shortcuts(diary, self.request_quit)
+            if self._diary_place is not None:
+                position, size = self._diary_place
+                diary.resize(size)
+                diary.move(position)
             self._diary_window = diary
         return self._diary_window
+
+    def _on_diary_closed(self) -> None:
+        """A closed diary goes altogether (its window's backing store and widgets: about
+        4 MiB measured beyond the cells it drops itself); the next one opens where it was."""
+        diary = self._diary_window
+        if diary is None:
+            return
+        self._diary_place = (diary.pos(), diary.size())
+        self._diary_window = None
+        from ui.memory import give_back_memory
+
+        diary.destroyed.connect(lambda: QTimer.singleShot(0, give_back_memory))
+        diary.deleteLater()
 
     @property
     def timesheet_window(self) -> TimesheetWindow:

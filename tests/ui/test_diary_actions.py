@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
@@ -83,7 +84,14 @@ def test_a_closed_diary_lets_go_of_its_cells_and_a_minimised_one_keeps_them(
         diary.showMinimized()
         qtbot.waitUntil(lambda: diary.isMinimized())
         assert [c for c in diary.cells() if c.slot is not None]
+        diary.move(diary.x() + 40, diary.y() + 30)
+        where = diary.geometry()
         diary.close()
         assert diary.cells() == []
+        # the closed window goes altogether (its backing store too), once Qt deletes it
+        qtbot.waitUntil(lambda: not shiboken6.isValid(diary))
         app.shell.show_diary(MONDAY_9)  # reopened: built again from the store
-        assert [c.slot.minutes for c in diary.cells() if c.slot is not None] == [10, 1]
+        again = app.shell.diary_window
+        qtbot.waitExposed(again)
+        assert [c.slot.minutes for c in again.cells() if c.slot is not None] == [10, 1]
+        assert again.geometry() == where  # where the closed one was
