@@ -61,7 +61,7 @@ def children_cpu_s() -> float:
 
 def report_worker_cpu(captures: int, before_s: float) -> None:
     """The capture workers' CPU per shot: the children's CPU since the first capture
-    (the keyring helper's calls at start and sign-in are children too, and not shots)."""
+    (the CPU of any process the app ran before tracking is not a shot's)."""
     used = children_cpu_s() - before_s
     print(f"worker-cpu-per-shot {used / max(1, captures):.3f}", flush=True)
 
