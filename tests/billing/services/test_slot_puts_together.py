@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import event
@@ -45,6 +46,32 @@ def _commits(backend: Backend) -> list[int]:
     return counted
 
 
+def _sent_while_locked(backend: Backend, sends: list[Callable[[], Any]]) -> list[int]:
+    """Run ``sends`` at once while another connection holds SQLite's write lock, so the
+    PUTs queue behind it; return the commits counted from then on. Nothing may be
+    answered before the lock is given back."""
+    database = backend.settings.url.split("///", 1)[1]
+    blocker = sqlite3.connect(database, isolation_level=None, timeout=30)
+    blocker.execute("BEGIN IMMEDIATE")
+    commits = _commits(backend)
+    answered: list[bool] = []
+
+    def run(send: Callable[[], Any]) -> None:
+        send()
+        answered.append(True)
+
+    threads = [threading.Thread(target=run, args=(send,)) for send in sends]
+    for thread in threads:
+        thread.start()
+    time.sleep(3)  # let them authorize and queue
+    assert not answered, "answered before anything committed"
+    blocker.execute("ROLLBACK")
+    blocker.close()
+    for thread in threads:
+        thread.join(timeout=60)
+    return commits
+
+
 def test_puts_arriving_together_are_answered_as_if_alone(sqlite_backend: Backend) -> None:
     backend = sqlite_backend
     client = backend.user("client")
@@ -71,25 +98,13 @@ def test_puts_arriving_together_are_answered_as_if_alone(sqlite_backend: Backend
         (5, FIRST, slot_body(10, client_now=NOW), 201),
     ]
     answers: list[Any] = [None] * len(cases)
-    database = backend.settings.url.split("///", 1)[1]
-    blocker = sqlite3.connect(database, isolation_level=None, timeout=30)
-    blocker.execute("BEGIN IMMEDIATE")  # the PUTs queue behind this
-    commits = _commits(backend)
 
     def send(index: int) -> None:
         who, start, body, _ = cases[index]
         token = backend.tokens[freelancers[who].id]
         answers[index] = _put(backend, token, contracts[who], start, body)
 
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(cases))]
-    for thread in threads:
-        thread.start()
-    time.sleep(3)  # let them authorize and queue
-    assert all(answer is None for answer in answers), "answered before anything committed"
-    blocker.execute("ROLLBACK")
-    blocker.close()
-    for thread in threads:
-        thread.join(timeout=60)
+    commits = _sent_while_locked(backend, [partial(send, i) for i in range(len(cases))])
 
     statuses = [answer.status_code for answer in answers]
     for (_, _, _, wanted), status in zip(cases, statuses, strict=True):
@@ -125,24 +140,13 @@ def test_puts_stored_together_split_over_their_own_contracts_caps(
             stored = _put(backend, backend.tokens[freelancer.id], contract, start, body)
             assert stored.status_code == 201, stored.text
     answers: list[Any] = [None] * len(contracts)
-    database = backend.settings.url.split("///", 1)[1]
-    blocker = sqlite3.connect(database, isolation_level=None, timeout=30)
-    blocker.execute("BEGIN IMMEDIATE")  # the PUTs queue behind this
-    commits = _commits(backend)
 
     def send(index: int) -> None:
         token = backend.tokens[freelancers[index].id]
         start, body = FIRST + timedelta(hours=1), slot_body(10, client_now=NOW)
         answers[index] = _put(backend, token, contracts[index], start, body)
 
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(contracts))]
-    for thread in threads:
-        thread.start()
-    time.sleep(3)  # let them authorize and queue
-    blocker.execute("ROLLBACK")
-    blocker.close()
-    for thread in threads:
-        thread.join(timeout=60)
+    commits = _sent_while_locked(backend, [partial(send, i) for i in range(len(contracts))])
 
     assert [answer.status_code for answer in answers] == [201, 201, 201], answers
     assert len(commits) < len(contracts), commits  # stored together
