@@ -40,7 +40,7 @@ Offline: the first failed request publishes OFFLINE at once. While offline, each
 first asks the server's no-op health check (cheap: no database, no auth); the pause
 between passes is the jittered backoff, capped (30 s in the app). The pass after a
 successful probe sends the queue at once. An idle uploader probes too, every
-``idle_interval``, so a lost server is noticed even when nothing is waiting.
+``idle_interval`` (20 s in the app), so a lost server is noticed even when nothing is waiting.
 
 :class:`UploaderThread` runs passes on its own thread with a stop event, so the GUI
 never waits on the network.
@@ -82,6 +82,10 @@ ALONE_AFTER_FAILURES = 2
 # side by side (only naming each blob waits for SQLite's write lock); 8 measured faster
 # than 4 in bench/catch_up.py
 SHOT_CONNECTIONS = 8
+# an idle uploader asks the server's health this often: with the probe's own timeouts
+# (sync.api.PROBE_TIMEOUT, 3 s to connect and 5 s to read) a lost server is noticed
+# within the 30 s issue 13 promises, even one that drops packets instead of refusing
+IDLE_PROBE_SECONDS = 20.0
 
 
 @dataclass(frozen=True)
@@ -184,7 +188,7 @@ class Uploader:
         signals: SyncSignals | None = None,
         hold: timedelta | Callable[[], timedelta] = DEFAULT_HOLD,
         batch_size: int = 500,
-        idle_interval: float = 30.0,
+        idle_interval: float = IDLE_PROBE_SECONDS,
         contracts_every: float = 300.0,
         signer: Callable[[], DeviceKey] | None = None,
     ) -> None:
