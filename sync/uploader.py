@@ -38,7 +38,7 @@ What happens after each failure is decided by :mod:`sync.retry`:
 
 Offline: the first failed request publishes OFFLINE at once. While offline, each pass
 first asks the server's no-op health check (cheap: no database, no auth); the pause
-between passes is the jittered backoff, capped (30 s in the app). The pass after a
+between passes is the jittered backoff, capped (25 s in the app). The pass after a
 successful probe sends the queue at once. An idle uploader probes too, every
 ``idle_interval`` (20 s in the app), so a lost server is noticed even when nothing is waiting.
 
@@ -515,7 +515,6 @@ class Uploader:
         # each batch's shots go out as soon as it is answered, while the next batch is
         # sent, a few at once; a slot is marked synced only once its shot is in
         aborted: Decision | None = None
-        stored: list[tuple[Slot, SlotReceipt]] = []
         sending: list[tuple[_Accepted, Future[Decision]]] = []
         with ThreadPoolExecutor(SHOT_CONNECTIONS, thread_name_prefix="workdiary-shots") as pool:
             try:
@@ -525,22 +524,7 @@ class Uploader:
             finally:
                 # a later batch that aborted the pass leaves the shots in flight to finish:
                 # the slots whose shot is in are marked synced all the same
-                for (slot, _, receipt), future in sending:
-                    shot = future.result()
-                    result.handled += 1
-                    if shot.verdict in (Verdict.RETRY, Verdict.SIGN_IN):
-                        self._count_failure([(slot.contract_id, slot.slot_start)], shot)
-                        aborted = aborted or shot
-                    elif shot.verdict is not Verdict.DONE:
-                        self._reject(slot, shot.reason, result)
-                    else:
-                        stored.append((slot, receipt))
-                marks = self.store.mark_synced_many(
-                    [(slot.contract_id, slot.slot_start, slot.minute_count) for slot, _ in stored],
-                    self.clock.now(),
-                )
-                for (slot, receipt), marked in zip(stored, marks, strict=True):
-                    self._note_synced(slot, receipt, marked, result)
+                aborted = self._settle_shots(sending, result)
         if aborted is not None:
             raise _PassAborted(aborted)
         for slot in alone:
@@ -654,6 +638,31 @@ class Uploader:
         accepted = self._put_alone(slot, image, result)
         if accepted is not None:
             self._finish(*accepted, result)
+
+    def _settle_shots(
+        self, sending: list[tuple[_Accepted, Future[Decision]]], result: PassResult
+    ) -> Decision | None:
+        """Wait for each accepted slot's shot, then mark synced the slots whose shot is in
+        (one store write); the first failure that ends the pass, if any."""
+        aborted: Decision | None = None
+        stored: list[tuple[Slot, SlotReceipt]] = []
+        for (slot, _, receipt), future in sending:
+            shot = future.result()
+            result.handled += 1
+            if shot.verdict in (Verdict.RETRY, Verdict.SIGN_IN):
+                self._count_failure([(slot.contract_id, slot.slot_start)], shot)
+                aborted = aborted or shot
+            elif shot.verdict is not Verdict.DONE:
+                self._reject(slot, shot.reason, result)
+            else:
+                stored.append((slot, receipt))
+        marks = self.store.mark_synced_many(
+            [(slot.contract_id, slot.slot_start, slot.minute_count) for slot, _ in stored],
+            self.clock.now(),
+        )
+        for (slot, receipt), marked in zip(stored, marks, strict=True):
+            self._note_synced(slot, receipt, marked, result)
+        return aborted
 
     def _send_shot(self, item: _Accepted) -> Decision:
         """PUT one accepted slot's shot if the server still expects it (on a shot thread:

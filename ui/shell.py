@@ -347,11 +347,11 @@ class Shell(QObject):
 
     def _refresh_timesheet(self) -> None:
         sheet = self._timesheet_window
-        shown = sheet.week if sheet is not None else None
-        if sheet is not None and sheet.isVisible() and shown is not None:
-            week = self._timesheet(shown.week_start)
-            if week != shown:
-                sheet.show_week(week)
+        if sheet is None or not sheet.isVisible() or sheet.week is None:
+            return
+        week = self._timesheet(sheet.week.week_start)
+        if week != sheet.week:
+            sheet.show_week(week)
 
     def _refresh_diary(self) -> None:
         diary = self._diary_window
