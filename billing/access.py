@@ -23,6 +23,7 @@ from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
 from billing.db import assignments
+from billing.db.accounts import TokenHolder
 from billing.db.errors import Forbidden, NotFound
 from billing.db.models import Contract, Role, User
 from billing.domain.milestones_model import Actor
@@ -87,6 +88,20 @@ class CheckedAccess:
     contract_id: int
     user_id: int
     role: Role
+    now: datetime
+
+
+@dataclass(frozen=True)
+class BearerCaller:
+    """A request's bearer token and what its route allows, for a route whose own
+    transaction checks them (the single slot PUT: one transaction authorizes and stores).
+    ``now`` is the request's instant, read once."""
+
+    token: str
+    contract_id: int
+    allowed: frozenset[Role]
+    method: str
+    path: str
     now: datetime
 
 
@@ -194,6 +209,30 @@ def authorize_parties(
     if on.read_only and not _reads_a_record(on, method, path):
         raise Forbidden("the dispute that gave you access is closed; only its record stays")
     return on
+
+
+
+def authorize_holder(
+    session: Session,
+    found: TokenHolder,
+    contract_id: int,
+    allowed: frozenset[Role],
+    *,
+    method: str,
+    path: str,
+    now: datetime,
+) -> CheckedAccess:
+    """:func:`authorize_parties` on what the token's query read (``found``): the hot
+    routes' authorization, as ids."""
+    parties = None
+    if found.contract_id is not None:
+        assert found.freelancer_id is not None and found.client_id is not None
+        parties = Parties(
+            found.contract_id, found.freelancer_id, found.client_id, found.user_id,
+            found.user_role,
+        )
+    on = authorize_parties(session, parties, allowed, method=method, path=path)
+    return CheckedAccess(contract_id, found.user_id, on.role, now)
 
 
 def contract_dependency(

@@ -48,6 +48,7 @@ from billing.db.session import (
 )
 from billing.jobs import Scheduler
 from billing.passwords import Passwords
+from billing.services.accounts import AuthPolicy
 from billing.services.slot_ingest import SlotPuts
 
 if TYPE_CHECKING:  # types only: the sessions come from billing.db.session
@@ -125,7 +126,9 @@ def _attach_state(
     app.state.session_factory = session_factory
     app.state.read_sessions = make_read_sessions(engine)  # the hot routes' authorization
     # SQLite's writers take turns: the PUTs waiting for one are stored together
-    app.state.slot_puts = SlotPuts(session_factory, together=is_sqlite(settings.url))
+    app.state.slot_puts = SlotPuts(
+        session_factory, AuthPolicy.from_settings(settings), together=is_sqlite(settings.url)
+    )
     app.state.blobs = blobs or blob_store_for(settings)
     app.state.passwords = Passwords.with_cost(
         settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism

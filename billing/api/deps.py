@@ -34,24 +34,32 @@ the route's work is one more hop and transaction, so
 SQLite's write lock is never held across the event loop. The refusals and their order
 are the aliases': 401, then a malformed contract id (422, with the route's other
 malformed parameters), 404, 403.
+
+The single slot PUT goes further: ``FreelancerCaller`` (:func:`bearer_caller`) hands the
+route the token unchecked, and the transaction that stores the slot authorizes it
+(:class:`~billing.services.slot_ingest.SlotPuts`): one hop and one transaction per PUT.
+Its route class, :func:`authorized_first`, checks a malformed request's caller before
+answering 422, so the order above holds there too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Request, Response, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from billing.access import (
+    BearerCaller,
     CheckedAccess,
     ContractId,
-    Parties,
-    authorize_parties,
+    authorize_holder,
     contract_dependency,
 )
 from billing.access import ContractAccess as ContractAccess  # routes import it from here
@@ -227,15 +235,29 @@ def _checked_access(
             raise _unauthorized(refused.message, "invalid_token") from None
         if contract_id is None:
             return None
-        parties = None
-        if found.contract_id is not None:
-            assert found.freelancer_id is not None and found.client_id is not None
-            parties = Parties(
-                found.contract_id, found.freelancer_id, found.client_id, found.user_id,
-                found.user_role,
-            )
-        on = authorize_parties(session, parties, allowed, method=where[0], path=where[1])
-        return CheckedAccess(contract_id, found.user_id, on.role, now)
+        return authorize_holder(
+            session, found, contract_id, allowed, method=where[0], path=where[1], now=now
+        )
+
+
+async def _checked(
+    request: Request, credentials: HTTPAuthorizationCredentials | None, roles: frozenset[Role]
+) -> CheckedAccess | None:
+    """:func:`_checked_access` of the request's bearer token, in a worker thread."""
+    token = _presented_token(credentials)
+    # the policy read here, not as a dependency of its own: one fewer to solve per request
+    policy = await get_auth_policy(request)
+    return await run_in_threadpool(
+        _checked_access,
+        request.app.state,
+        policy,
+        token,
+        _path_contract_id(request),
+        roles,
+        # the path as routed (``request.url`` would build a whole URL for it); the role
+        # check reads only its segments, which escaping does not change
+        (request.method, request.scope["path"]),
+    )
 
 
 def checked_contract_access(*allowed: Role) -> Callable[..., Awaitable[CheckedAccess]]:
@@ -245,20 +267,7 @@ def checked_contract_access(*allowed: Role) -> Callable[..., Awaitable[CheckedAc
     roles = frozenset(allowed)
 
     async def checked(request: Request, credentials: BearerDep) -> CheckedAccess | None:
-        token = _presented_token(credentials)
-        # the policy read here, not as a dependency of its own: one fewer to solve per PUT
-        policy = await get_auth_policy(request)
-        return await run_in_threadpool(
-            _checked_access,
-            request.app.state,
-            policy,
-            token,
-            _path_contract_id(request),
-            roles,
-            # the path as routed (``request.url`` would build a whole URL for it); the role
-            # check reads only its segments, which escaping does not change
-            (request.method, request.scope["path"]),
-        )
+        return await _checked(request, credentials, roles)
 
     # the caller is known first (401 before 422), as with the aliases above; a default,
     # not an annotation, names ``checked``: annotations here are resolved as module names
@@ -275,3 +284,57 @@ def checked_contract_access(*allowed: Role) -> Callable[..., Awaitable[CheckedAc
 FreelancerContractChecked = Annotated[
     CheckedAccess, Depends(checked_contract_access(Role.FREELANCER))
 ]
+
+
+async def _bearer_token(credentials: BearerDep) -> str:
+    return _presented_token(credentials)
+
+
+def bearer_caller(*allowed: Role) -> Callable[..., Awaitable[BearerCaller]]:
+    """The bearer token and the path's contract, not yet checked: for a route whose own
+    transaction authorizes the caller (``SlotPuts``), raising ``Unauthorized`` (see
+    :func:`token_refused`), ``NotFound`` or ``Forbidden``. The route's class is
+    :func:`authorized_first` of the same roles, so the refusals keep their order."""
+    roles = frozenset(allowed)
+
+    # a default, not an annotation, names ``_bearer_token``: as ``checked_contract_access``
+    async def caller(
+        request: Request, contract_id: ContractId, token: str = Depends(_bearer_token)
+    ) -> BearerCaller:
+        # the path as routed: the role check reads only its segments; the clock read once
+        now = request.app.state.clock.now()
+        return BearerCaller(token, contract_id, roles, request.method, request.scope["path"], now)
+
+    return caller
+
+
+def authorized_first(*allowed: Role) -> type[APIRoute]:
+    """The route class for a route taking :func:`bearer_caller`: a request it finds
+    malformed is authorized before it is answered 422, as ``checked_contract_access``
+    does first, so the API's order of refusals holds (401, a malformed contract id, 404,
+    403, then the route's other malformed parameters). Only malformed requests pay for
+    the separate check; the others are authorized by the route's own transaction."""
+    roles = frozenset(allowed)
+
+    class AuthorizedFirst(APIRoute):
+        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+            handler = super().get_route_handler()
+
+            async def authorized_then_handled(request: Request) -> Response:
+                try:
+                    return await handler(request)
+                except RequestValidationError:
+                    await _checked(request, await _bearer(request), roles)
+                    raise
+
+            return authorized_then_handled
+
+    return AuthorizedFirst
+
+
+FreelancerCaller = Annotated[BearerCaller, Depends(bearer_caller(Role.FREELANCER))]
+
+
+def token_refused(refused: Unauthorized) -> HTTPException:
+    """The 401 a refused bearer token gets (as every dependency here answers it)."""
+    return _unauthorized(refused.message, "invalid_token")

@@ -12,6 +12,7 @@ from billing.api import present, schemas
 from billing.api.deps import (
     BlobsDep,
     ClockDep,
+    FreelancerCaller,
     FreelancerContract,
     FreelancerContractChecked,
     PartyContract,
@@ -20,11 +21,14 @@ from billing.api.deps import (
     SessionsDep,
     SettingsDep,
     SlotPutsDep,
+    authorized_first,
+    token_refused,
 )
 from billing.api.responses import CONTRACT_READ, CONTRACT_WRITE, Problem
 from billing.api.uploads import spooled
 from billing.blob_http import blob_response
-from billing.db.errors import Invalid, NotFound
+from billing.db.errors import Invalid, NotFound, Unauthorized
+from billing.db.models import Role
 from billing.domain.slots import SlotBody
 from billing.domain.weeks import WEEK, week_start_of_date
 from billing.services import hourly, hourly_reads, signed_diary, slot_ingest
@@ -33,6 +37,8 @@ from diarychain.ingest import SignedRun
 from diarychain.records import RecordError
 
 router = APIRouter(tags=["slots"])
+# the single PUT authorizes in the transaction that stores it (see ``authorized_first``)
+_single_put = APIRouter(route_class=authorized_first(Role.FREELANCER))
 
 SlotStart = Annotated[
     schemas.Instant,
@@ -78,7 +84,7 @@ def _body(put: schemas.SlotPut) -> SlotBody:
     )
 
 
-@router.put(
+@_single_put.put(
     "/contracts/{contract_id}/slots/{slot_start}",
     responses={
         **CONTRACT_WRITE,
@@ -97,19 +103,22 @@ def _body(put: schemas.SlotPut) -> SlotBody:
 async def put_slot(
     slot_start: SlotStart,
     body: schemas.SlotPut,
-    access: FreelancerContractChecked,
+    caller: FreelancerCaller,
     puts: SlotPutsDep,
     settings: SettingsDep,
     response: Response,
 ) -> schemas.SlotReceipt:
     """Store a slot. The same body again: 200, nothing changes. A different body: 409,
     except an audited shrink (fewer minutes, kept ones unchanged; see ``SlotPut``): 200."""
-    # the hot path: authorization was one threadpool hop; the ingest is stored in a
-    # transaction shared with the PUTs arriving meanwhile (answered once it commits)
-    outcome = await puts.put(
-        access.contract_id, slot_start, _body(body), now=access.now,
-        future_skew=settings.future_skew, in_thread=run_in_threadpool,
-    )
+    # the hot path: the caller is authorized by the transaction that stores the slot,
+    # shared with the PUTs arriving meanwhile (each answered once it commits)
+    try:
+        outcome = await puts.put(
+            caller, slot_start, _body(body), future_skew=settings.future_skew,
+            in_thread=run_in_threadpool,
+        )
+    except Unauthorized as refused:
+        raise token_refused(refused) from None
     response.status_code = status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK
     return schemas.SlotReceipt(
         slot_start=outcome.slot.slot_start,
@@ -119,6 +128,9 @@ async def put_slot(
         week_logged_minutes=outcome.week_logged_minutes,
     )
 
+
+
+router.include_router(_single_put)  # here: the routes keep the order they are declared in
 
 @router.post("/contracts/{contract_id}/slots", responses=CONTRACT_WRITE)
 async def put_slots(

@@ -176,15 +176,34 @@ def authenticate_reading(
     """:func:`authenticate` of an API token in a session that only reads
     (``make_read_sessions``), as ids, with the parties of the contract the request names,
     read by the same query. A due renewal is written in a transaction of its own."""
-    found = accounts_db.token_holder(reads, token, TokenKind.API, contract_id)
-    if found is None:
-        raise Unauthorized(TOKEN_UNKNOWN)
-    if found.expires_at <= now:
-        raise Unauthorized(SESSION_EXPIRED)
+    found = _live_holder(reads, token, now=now, contract_id=contract_id)
     renewed = _renewal_due(policy, found.expires_at, TokenKind.API, now)
     if renewed is not None:
         with unit_of_work(writes) as session:
             accounts_db.extend_token(session, found.token_id, expires_at=renewed)
+    return found
+
+
+def authenticate_writing(
+    session: Session, policy: AuthPolicy, token: str, *, now: datetime, contract_id: int
+) -> TokenHolder:
+    """:func:`authenticate_reading` inside the caller's write transaction, which also
+    writes a due renewal (it commits with the caller's work)."""
+    found = _live_holder(session, token, now=now, contract_id=contract_id)
+    renewed = _renewal_due(policy, found.expires_at, TokenKind.API, now)
+    if renewed is not None:
+        accounts_db.extend_token(session, found.token_id, expires_at=renewed)
+    return found
+
+
+def _live_holder(
+    session: Session, token: str, *, now: datetime, contract_id: int | None
+) -> TokenHolder:
+    found = accounts_db.token_holder(session, token, TokenKind.API, contract_id)
+    if found is None:
+        raise Unauthorized(TOKEN_UNKNOWN)
+    if found.expires_at <= now:
+        raise Unauthorized(SESSION_EXPIRED)
     return found
 
 

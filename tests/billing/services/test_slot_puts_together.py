@@ -21,6 +21,8 @@ from typing import Any
 
 from sqlalchemy import event
 
+from billing.access import BearerCaller
+from billing.db.models import Role
 from billing.domain.slots import SlotBody
 from billing.services.slot_ingest import SlotPuts
 from tests.billing.support import Backend, iso, slot_body
@@ -158,9 +160,14 @@ def test_a_lead_that_cannot_run_leaves_no_put_waiting(sqlite_backend: Backend) -
     # the thread that stores the group is refused (a shutting-down threadpool): the PUT
     # waiting for it is answered with an error, and the next PUT leads and is stored
     backend = sqlite_backend
-    contract = backend.hourly(backend.user("client"), backend.user("freelancer"))
+    freelancer = backend.user("freelancer")
+    contract = backend.hourly(backend.user("client"), freelancer)
     puts: SlotPuts = backend.client.app.state.slot_puts  # type: ignore[attr-defined]
     body = SlotBody(10, ((1, 1),) * 10, "work", False, None, None, None, client_now=NOW)
+    caller = BearerCaller(
+        backend.tokens[freelancer.id], contract, frozenset({Role.FREELANCER}), "PUT",
+        f"/api/v1/contracts/{contract}/slots/{iso(FIRST)}", NOW,
+    )
 
     async def no_thread(work: Callable[[], Any]) -> Any:
         raise RuntimeError("no worker thread")
@@ -172,14 +179,14 @@ def test_a_lead_that_cannot_run_leaves_no_put_waiting(sqlite_backend: Backend) -
         refused = None
         try:
             await asyncio.wait_for(
-                puts.put(contract, FIRST, body, now=NOW, future_skew=timedelta(minutes=5),
+                puts.put(caller, FIRST, body, future_skew=timedelta(minutes=5),
                          in_thread=no_thread),
                 timeout=30,
             )
         except RuntimeError as error:
             refused = error
         stored = await asyncio.wait_for(
-            puts.put(contract, FIRST, body, now=NOW, future_skew=timedelta(minutes=5),
+            puts.put(caller, FIRST, body, future_skew=timedelta(minutes=5),
                      in_thread=in_thread),
             timeout=30,
         )
