@@ -86,6 +86,7 @@ def _body(put: schemas.SlotPut) -> SlotBody:
 
 @_single_put.put(
     "/contracts/{contract_id}/slots/{slot_start}",
+    response_model=schemas.SlotReceipt,
     responses={
         **CONTRACT_WRITE,
         201: {"model": schemas.SlotReceipt, "description": "slot stored"},
@@ -106,8 +107,7 @@ async def put_slot(
     caller: FreelancerCaller,
     puts: SlotPutsDep,
     settings: SettingsDep,
-    response: Response,
-) -> schemas.SlotReceipt:
+) -> Response:
     """Store a slot. The same body again: 200, nothing changes. A different body: 409,
     except an audited shrink (fewer minutes, kept ones unchanged; see ``SlotPut``): 200."""
     # the hot path: the caller is authorized by the transaction that stores the slot,
@@ -119,15 +119,19 @@ async def put_slot(
         )
     except Unauthorized as refused:
         raise token_refused(refused) from None
-    response.status_code = status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK
-    return schemas.SlotReceipt(
+    receipt = schemas.SlotReceipt(
         slot_start=outcome.slot.slot_start,
         created=outcome.created,
         over_limit_minutes=outcome.slot.over_limit_minutes,
         shot_expected=outcome.slot.shot_expected,
         week_logged_minutes=outcome.week_logged_minutes,
     )
-
+    # serialized here: a receipt built from a stored slot needs no validating again
+    return Response(
+        receipt.model_dump_json(),
+        status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK,
+        media_type="application/json",
+    )
 
 
 router.include_router(_single_put)  # here: the routes keep the order they are declared in
