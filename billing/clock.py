@@ -7,6 +7,7 @@ the composition root chooses it; nothing else knows it exists.
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,9 +30,16 @@ class FileClock:
 
     def __init__(self, path: Path) -> None:
         self._path = path
+        self._read: tuple[tuple[int, int, int], datetime] | None = None
 
     def now(self) -> datetime:
-        return parse_instant(self._path.read_text(encoding="utf-8"))
+        # read again only when the file changed: its writers replace it (a new inode each
+        # time), so one stat per call tells; the server asks on every request
+        stat = os.stat(self._path)
+        seen = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        if self._read is None or self._read[0] != seen:
+            self._read = (seen, parse_instant(self._path.read_text(encoding="utf-8")))
+        return self._read[1]
 
     def monotonic(self) -> float:
         return time.monotonic()
