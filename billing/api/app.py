@@ -127,7 +127,8 @@ def _attach_state(
     app.state.read_sessions = make_read_sessions(engine)  # the hot routes' authorization
     # SQLite's writers take turns: the PUTs waiting for one are stored together
     app.state.slot_puts = SlotPuts(
-        session_factory, AuthPolicy.from_settings(settings), together=is_sqlite(settings.url)
+        session_factory, AuthPolicy.from_settings(settings), settings.future_skew,
+        together=is_sqlite(settings.url),
     )
     app.state.blobs = blobs or blob_store_for(settings)
     app.state.passwords = Passwords.with_cost(

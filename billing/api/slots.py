@@ -87,17 +87,13 @@ async def put_slot(
     body: schemas.SlotPut,
     caller: FreelancerCaller,
     puts: SlotPutsDep,
-    settings: SettingsDep,
 ) -> Response:
     """Store a slot. The same body again: 200, nothing changes. A different body: 409,
     except an audited shrink (fewer minutes, kept ones unchanged; see ``SlotPut``): 200."""
     # the hot path: the caller is authorized by the transaction that stores the slot,
     # shared with the PUTs arriving meanwhile (each answered once it commits)
     try:
-        outcome = await puts.put(
-            caller, slot_start, _body(body), future_skew=settings.future_skew,
-            in_thread=run_in_threadpool,
-        )
+        outcome = await puts.put(caller, slot_start, _body(body), in_thread=run_in_threadpool)
     except Unauthorized as refused:
         raise token_refused(refused) from None
     receipt = schemas.SlotReceipt(

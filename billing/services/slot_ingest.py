@@ -102,7 +102,6 @@ class _Put:
     caller: BearerCaller
     slot_start: datetime
     body: SlotBody
-    future_skew: timedelta
     answered: asyncio.Future[None]
     outcome: hourly.SlotOutcome | None = None
     error: BaseException | None = None
@@ -126,10 +125,16 @@ class SlotPuts:
     each group (one wake of the loop) once its COMMIT is done."""
 
     def __init__(
-        self, sessions: sessionmaker[Session], policy: AuthPolicy, *, together: bool
+        self,
+        sessions: sessionmaker[Session],
+        policy: AuthPolicy,
+        future_skew: timedelta,
+        *,
+        together: bool,
     ) -> None:
         self._sessions = sessions
-        self._policy = policy
+        self._policy = policy  # the settings' token lifetimes, and how far ahead a clock
+        self._future_skew = future_skew  # may run: fixed for the process, as the settings
         self._together = together
         self._lock = threading.Lock()
         self._waiting: list[_Put] = []
@@ -142,7 +147,6 @@ class SlotPuts:
         slot_start: datetime,
         body: SlotBody,
         *,
-        future_skew: timedelta,
         in_thread: InThread,
     ) -> hourly.SlotOutcome:
         """:func:`put_slot`, answered once the transaction holding it has committed; a
@@ -151,11 +155,11 @@ class SlotPuts:
             return await in_thread(
                 partial(
                     put_slot, self._sessions, self._policy, caller, slot_start, body,
-                    future_skew=future_skew,
+                    future_skew=self._future_skew,
                 )
             )
         answered = asyncio.get_running_loop().create_future()
-        put = _Put(caller, slot_start, body, future_skew, answered)
+        put = _Put(caller, slot_start, body, answered)
         with self._lock:
             self._waiting.append(put)
             lead, self._leading = not self._leading, True
@@ -175,7 +179,7 @@ class SlotPuts:
                     self._leading = False
                     return
             try:
-                _store_together(self._sessions, self._policy, group)
+                _store_together(self._sessions, self._policy, self._future_skew, group)
             finally:
                 _wake(group)
 
@@ -207,7 +211,7 @@ def _answer(group: list[_Put]) -> None:
 
 
 def _store_together(
-    sessions: sessionmaker[Session], policy: AuthPolicy, group: list[_Put]
+    sessions: sessionmaker[Session], policy: AuthPolicy, skew: timedelta, group: list[_Put]
 ) -> None:
     """One transaction for ``group``: each PUT's caller authorized, then the PUT staged in
     a savepoint of its own."""
@@ -219,7 +223,7 @@ def _store_together(
             contracts = contracts_db.contracts_by_id(session, ids)
             caps = contracts_db.cap_changes_of(session, ids)
             for put in group:
-                _stage(session, policy, contracts, caps, put)
+                _stage(session, policy, skew, contracts, caps, put)
             session.commit()
         except Exception as error:
             # nothing of the group was stored; a PUT refused already keeps its refusal
@@ -231,6 +235,7 @@ def _store_together(
 def _stage(
     session: Session,
     policy: AuthPolicy,
+    skew: timedelta,
     contracts: dict[int, Contract],
     caps: dict[int, list[tuple[datetime, int | None]]],
     put: _Put,
@@ -243,7 +248,7 @@ def _stage(
         return
     try:
         with session.begin_nested():
-            contract, skew = contracts.get(put.contract_id), put.future_skew
+            contract = contracts.get(put.contract_id)
             if contract is None:  # contracts are not deleted; said as authorization would
                 raise NotFound("contract not found")
             staged = hourly.stage_slot(

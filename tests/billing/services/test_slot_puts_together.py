@@ -179,15 +179,13 @@ def test_a_lead_that_cannot_run_leaves_no_put_waiting(sqlite_backend: Backend) -
         refused = None
         try:
             await asyncio.wait_for(
-                puts.put(caller, FIRST, body, future_skew=timedelta(minutes=5),
-                         in_thread=no_thread),
+                puts.put(caller, FIRST, body, in_thread=no_thread),
                 timeout=30,
             )
         except RuntimeError as error:
             refused = error
         stored = await asyncio.wait_for(
-            puts.put(caller, FIRST, body, future_skew=timedelta(minutes=5),
-                     in_thread=in_thread),
+            puts.put(caller, FIRST, body, in_thread=in_thread),
             timeout=30,
         )
         return refused, stored.created
