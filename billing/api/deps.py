@@ -286,21 +286,18 @@ FreelancerContractChecked = Annotated[
 ]
 
 
-async def _bearer_token(credentials: BearerDep) -> str:
-    return _presented_token(credentials)
-
-
 def bearer_caller(*allowed: Role) -> Callable[..., Awaitable[BearerCaller]]:
     """The bearer token and the path's contract, not yet checked: for a route whose own
     transaction authorizes the caller (``SlotPuts``), raising ``Unauthorized`` (see
     :func:`token_refused`), ``NotFound`` or ``Forbidden``. The route's class is
-    :func:`authorized_first` of the same roles, so the refusals keep their order."""
+    :func:`authorized_first` of the same roles, so the refusals keep their order (it
+    also answers 401 before 422 when no token came with a malformed contract id)."""
     roles = frozenset(allowed)
 
-    # a default, not an annotation, names ``_bearer_token``: as ``checked_contract_access``
     async def caller(
-        request: Request, contract_id: ContractId, token: str = Depends(_bearer_token)
+        request: Request, contract_id: ContractId, credentials: BearerDep
     ) -> BearerCaller:
+        token = _presented_token(credentials)
         # the path as routed: the role check reads only its segments; the clock read once
         now = request.app.state.clock.now()
         return BearerCaller(token, contract_id, roles, request.method, request.scope["path"], now)

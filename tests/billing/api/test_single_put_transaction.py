@@ -92,6 +92,11 @@ def test_the_storing_transaction_refuses_a_bad_caller_in_the_api_order(
         assert unknown.status_code == 401, unknown.text
         assert unknown.json() == {"detail": "token unknown or revoked"}
         assert 'error="invalid_token"' in unknown.headers["WWW-Authenticate"]
+    # no token at all, with a malformed contract id and body: 401 still comes first
+    bare = backend.client.request(
+        "PUT", f"/api/v1/contracts/abc/slots/{iso(FIRST)}", json={"minutes": "ten"}
+    )
+    assert bare.status_code == 401, bare.text
     # the client's malformed PUT: 403 before 422, as every route answers
     assert _put(backend, backend.tokens[client.id], contract, {"minutes": "ten"}).status_code == 403
     # the freelancer's own malformed PUT: 422, and nothing was stored by the refusals
