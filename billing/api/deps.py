@@ -23,8 +23,7 @@ Each contract alias resolves to a :class:`ContractAccess` (``.contract``, ``.use
 ``.role``, and ``.on``: the role with the disputes granting it).
 
 A hot route that does its own work in a session of its own (slot ingest) takes
-``FreelancerContractChecked`` instead, with ``SessionsDep`` (the session factory) or
-``SlotPutsDep`` (the process's single-slot PUTs, stored together), and
+``FreelancerContractChecked`` instead, with ``SessionsDep`` (the session factory), and
 ``ReadSessionsDep`` for checks that only read (the shot upload's). It resolves to a
 :class:`CheckedAccess` of ids (``.contract_id``, ``.user_id``, ``.role``) and ``.now``,
 the request's instant, read once. The token, the contract's parties and the role are
@@ -37,7 +36,8 @@ malformed parameters), 404, 403.
 
 The single slot PUT goes further: ``FreelancerCaller`` (:func:`bearer_caller`) hands the
 route the token unchecked, and the transaction that stores the slot authorizes it
-(:class:`~billing.services.slot_ingest.SlotPuts`): one hop and one transaction per PUT.
+(:class:`~billing.services.slot_ingest.SlotPuts`, read off ``app.state``): one hop and
+one transaction per PUT.
 Its route class, :func:`authorized_first`, checks a malformed request's caller before
 answering 422, so the order above holds there too.
 """
@@ -70,7 +70,6 @@ from billing.db.errors import NotFound, Unauthorized
 from billing.db.models import ApiToken, Role, TokenKind, User
 from billing.passwords import Passwords
 from billing.services.accounts import AuthPolicy, authenticate, authenticate_reading
-from billing.services.slot_ingest import SlotPuts
 
 _bearer = HTTPBearer(auto_error=False, description="token from POST /api/v1/auth/token")
 
@@ -104,12 +103,10 @@ get_passwords = _wired("passwords")
 
 get_session_factory = _wired("session_factory")
 get_read_sessions = _wired("read_sessions")
-get_slot_puts = _wired("slot_puts")
 
 SessionDep = Annotated[Session, Depends(get_session)]
 SessionsDep = Annotated[sessionmaker[Session], Depends(get_session_factory)]
 ReadSessionsDep = Annotated[sessionmaker[Session], Depends(get_read_sessions)]
-SlotPutsDep = Annotated[SlotPuts, Depends(get_slot_puts)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 BlobsDep = Annotated[BlobStore, Depends(get_blobs)]

@@ -20,7 +20,6 @@ from billing.api.deps import (
     SessionDep,
     SessionsDep,
     SettingsDep,
-    SlotPutsDep,
     authorized_first,
     token_refused,
 )
@@ -32,6 +31,7 @@ from billing.db.models import Role
 from billing.domain.slots import SlotBody
 from billing.domain.weeks import WEEK, week_start_of_date
 from billing.services import hourly, hourly_reads, signed_diary, slot_ingest
+from billing.services.slot_ingest import SlotPuts
 from diarychain.chain import from_wire
 from diarychain.ingest import SignedRun
 from diarychain.records import RecordError
@@ -86,12 +86,14 @@ async def put_slot(
     slot_start: SlotStart,
     body: schemas.SlotPut,
     caller: FreelancerCaller,
-    puts: SlotPutsDep,
+    request: Request,
 ) -> Response:
     """Store a slot. The same body again: 200, nothing changes. A different body: 409,
     except an audited shrink (fewer minutes, kept ones unchanged; see ``SlotPut``): 200."""
     # the hot path: the caller is authorized by the transaction that stores the slot,
-    # shared with the PUTs arriving meanwhile (each answered once it commits)
+    # shared with the PUTs arriving meanwhile (each answered once it commits); the
+    # process's SlotPuts read off the app, not solved as one more dependency per PUT
+    puts: SlotPuts = request.app.state.slot_puts
     try:
         outcome = await puts.put(caller, slot_start, _body(body), in_thread=run_in_threadpool)
     except Unauthorized as refused:
