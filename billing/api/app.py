@@ -94,6 +94,9 @@ def create_app(
         version="1",
         description="Hourly contracts, slot ingest, weekly invoices, disputes and ledger.",
         lifespan=lifespan,
+        # no OpenTelemetry providers are set up here; with its telemetry on, FastAPI looks
+        # for them (reading the environment) on every request
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     _attach_state(app, settings, clock, engine, session_factory, blobs)
     install_error_handlers(app)
