@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from billing.api import present, schemas
 from billing.api.deps import (
+    BEARER_DOCUMENTED,
     BlobsDep,
     ClockDep,
     FreelancerCaller,
@@ -132,6 +133,7 @@ router.add_api_route(
             "description": "malformed slot, a slot from the future, or off the grid",
         },
     },
+    openapi_extra=BEARER_DOCUMENTED,
     route_class_override=authorized_first(Role.FREELANCER),
 )
 
