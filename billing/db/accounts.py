@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from billing.db.errors import Conflict, Invalid
 from billing.db.models import ApiToken, Contract, Role, TokenKind, User
+from billing.db.session import core
 from billing.passwords import Passwords
 
 
@@ -142,7 +143,7 @@ def token_holder(
 ) -> TokenHolder | None:
     """:func:`token_of_kind` as ids, and by the same query the contract ``contract_id``'s
     parties (``None`` never names one)."""
-    row = session.execute(
+    row = core(session).execute(
         _TOKEN_HOLDER,
         {"p_digest": _token_digest(token), "p_kind": kind.value, "p_contract": contract_id},
     ).first()

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from billing.db.sqlite_writers import READ_ONLY, take_turns
@@ -72,6 +72,13 @@ def is_postgres(engine_or_session: Engine | Session) -> bool:
         else engine_or_session
     )
     return bind.dialect.name == "postgresql"
+
+
+def core(session: Session) -> Connection:
+    """The connection of ``session``'s transaction, for the hot Core statements (the
+    single PUT's): they load and flush no ORM rows, and going through the session's own
+    ``execute`` cost ~5 % of the calls a grouped PUT makes while it is stored."""
+    return session.connection()
 
 
 def make_engine(url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = 10) -> Engine:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from billing.db.errors import NotFound
 from billing.db.models import ContractWeek, DisputeSlot, Slot
-from billing.db.session import is_postgres
+from billing.db.session import core, is_postgres
 from billing.db.slot_partitions import in_week
 from billing.domain.weeks import as_utc
 
@@ -69,7 +69,7 @@ def touch_totals(session: Session, contract_id: int, week: datetime) -> WeekTota
     SQLite's ``BEGIN IMMEDIATE`` already serialises writers.
     """
     statement = _TOUCH["postgresql" if is_postgres(session) else "sqlite"]
-    row = session.execute(statement, {"p_contract": contract_id, "p_week": week}).one()
+    row = core(session).execute(statement, {"p_contract": contract_id, "p_week": week}).one()
     return WeekTotals(int(row[0]), int(row[1]), bool(row[2]))
 
 
@@ -97,7 +97,7 @@ def add_to_totals(
     session: Session, contract_id: int, week: datetime, *, logged_added: int, billable: int
 ) -> None:
     """Add newly stored minutes to the week: ``billable`` is the week's new billable total."""
-    session.execute(
+    core(session).execute(
         _ADD_TO_TOTALS,
         {"p_contract": contract_id, "p_week": week, "p_logged": logged_added,
          "p_billable": billable},
@@ -132,14 +132,14 @@ def held_slots(
     """What is already held at these starts (deleted slots included), by start."""
     if not starts:
         return {}
-    rows = session.execute(_HELD, {"p_contract": contract_id, "p_starts": list(starts)})
+    rows = core(session).execute(_HELD, {"p_contract": contract_id, "p_starts": list(starts)})
     return {row.slot_start: row for row in rows}
 
 
 def insert_slots(session: Session, rows: Sequence[dict[str, object]]) -> None:
     """New slot rows; their keys are the ``slots`` table's column names."""
     if rows:
-        session.execute(_INSERT_SLOTS, list(rows))
+        core(session).execute(_INSERT_SLOTS, list(rows))
 
 
 def slot_at(
