@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from billing.api.app import create_app
@@ -155,6 +156,23 @@ class Backend:
         return self.request(
             "PUT", f"/contracts/{contract_id}/slots/{iso(slot_start)}", freelancer, json=body
         )
+
+    def put_slot_as(self, token: str, contract_id: int, slot_start: datetime, body: Any) -> Any:
+        """A single PUT of ``body`` (sent as JSON, whatever it holds) with a bearer token."""
+        return self.client.request(
+            "PUT",
+            f"/api/v1/contracts/{contract_id}/slots/{iso(slot_start)}",
+            json=body,
+            headers={"Authorization": f"Bearer {token}"},
+        )
+
+    def engine_events(self, name: str) -> list[object]:
+        """One entry per ``name`` event of the app's engine (``"begin"``, ``"commit"``)
+        from now on."""
+        seen: list[object] = []
+        engine = self.client.app.state.engine  # type: ignore[attr-defined]
+        event.listen(engine, name, lambda *args: seen.append(args))
+        return seen
 
     def log_hours(
         self, freelancer: User, contract_id: int, first: datetime, slots: int, minutes: int = 10

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from billing.db.models import ApiToken
 from billing.db.session import unit_of_work
@@ -21,19 +21,7 @@ FIRST = utc(2026, 11, 3, 9)
 
 
 def _put(backend: Backend, token: str, contract: int, body: Any) -> Any:
-    return backend.client.request(
-        "PUT",
-        f"/api/v1/contracts/{contract}/slots/{iso(FIRST)}",
-        json=body,
-        headers={"Authorization": f"Bearer {token}"},
-    )
-
-
-def _begins(backend: Backend) -> list[object]:
-    counted: list[object] = []
-    engine = backend.client.app.state.engine  # type: ignore[attr-defined]
-    event.listen(engine, "begin", counted.append)
-    return counted
+    return backend.put_slot_as(token, contract, FIRST, body)
 
 
 def _expiry(backend: Backend, token_id: int) -> Any:
@@ -55,7 +43,7 @@ def test_a_single_put_is_one_transaction_that_also_renews_the_token(backend: Bac
     token_id = _token_id(backend, freelancer.id)
     backend.clock.set(NOW)  # days after sign-in: the token's renewal is due
     before = _expiry(backend, token_id)
-    begins = _begins(backend)
+    begins = backend.engine_events("begin")
     stored = _put(backend, token, contract, slot_body(10, client_now=NOW))
     assert stored.status_code == 201, stored.text
     assert len(begins) == 1  # authorized and stored by one transaction

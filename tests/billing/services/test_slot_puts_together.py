@@ -19,8 +19,6 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import event
-
 from billing.access import BearerCaller
 from billing.db.models import Role
 from billing.domain.slots import SlotBody
@@ -32,22 +30,6 @@ NOW = utc(2026, 11, 4, 12)
 FIRST = utc(2026, 11, 3, 9)
 
 
-def _put(backend: Backend, token: str, contract: int, start: Any, body: dict[str, Any]) -> Any:
-    return backend.client.request(
-        "PUT",
-        f"/api/v1/contracts/{contract}/slots/{iso(start)}",
-        json=body,
-        headers={"Authorization": f"Bearer {token}"},
-    )
-
-
-def _commits(backend: Backend) -> list[int]:
-    counted: list[int] = []
-    engine = backend.client.app.state.engine  # type: ignore[attr-defined]
-    event.listen(engine, "commit", lambda _connection: counted.append(1))
-    return counted
-
-
 def _sent_while_locked(backend: Backend, sends: list[Callable[[], Any]]) -> list[int]:
     """Run ``sends`` at once while another connection holds SQLite's write lock, so the
     PUTs queue behind it; return the commits counted from then on. Nothing may be
@@ -55,7 +37,7 @@ def _sent_while_locked(backend: Backend, sends: list[Callable[[], Any]]) -> list
     database = backend.settings.url.split("///", 1)[1]
     blocker = sqlite3.connect(database, isolation_level=None, timeout=30)
     blocker.execute("BEGIN IMMEDIATE")
-    commits = _commits(backend)
+    commits = backend.engine_events("commit")
     answered: list[bool] = []
 
     def run(send: Callable[[], Any]) -> None:
@@ -85,7 +67,7 @@ def test_puts_arriving_together_are_answered_as_if_alone(sqlite_backend: Backend
         # a use renews the token now (a write), not while the PUTs queue
         backend.request("GET", f"/contracts/{contract}/diary", freelancer, params=week)
     held = slot_body(10, memo="held", client_now=NOW)
-    first = _put(backend, backend.tokens[freelancers[0].id], contracts[0], FIRST, held)
+    first = backend.put_slot_as(backend.tokens[freelancers[0].id], contracts[0], FIRST, held)
     assert first.status_code == 201, first.text
 
     # (freelancer index, slot start, body) → the status it must get
@@ -104,7 +86,7 @@ def test_puts_arriving_together_are_answered_as_if_alone(sqlite_backend: Backend
     def send(index: int) -> None:
         who, start, body, _ = cases[index]
         token = backend.tokens[freelancers[who].id]
-        answers[index] = _put(backend, token, contracts[who], start, body)
+        answers[index] = backend.put_slot_as(token, contracts[who], start, body)
 
     commits = _sent_while_locked(backend, [partial(send, i) for i in range(len(cases))])
 
@@ -139,14 +121,14 @@ def test_puts_stored_together_split_over_their_own_contracts_caps(
         for index in range(6):  # an hour logged on each: the first contract's cap is full
             start = FIRST + timedelta(minutes=10 * index)
             body = slot_body(10, client_now=NOW)
-            stored = _put(backend, backend.tokens[freelancer.id], contract, start, body)
+            stored = backend.put_slot_as(backend.tokens[freelancer.id], contract, start, body)
             assert stored.status_code == 201, stored.text
     answers: list[Any] = [None] * len(contracts)
 
     def send(index: int) -> None:
         token = backend.tokens[freelancers[index].id]
         start, body = FIRST + timedelta(hours=1), slot_body(10, client_now=NOW)
-        answers[index] = _put(backend, token, contracts[index], start, body)
+        answers[index] = backend.put_slot_as(token, contracts[index], start, body)
 
     commits = _sent_while_locked(backend, [partial(send, i) for i in range(len(contracts))])
 
