@@ -24,6 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from ui.qt_sources import read_sources_once  # noqa: E402
+
+read_sources_once()  # as ui/__main__.py does, before the app's imports
+
 from PySide6.QtCore import QTimer  # noqa: E402
 
 from timekeeping.clock import SystemClock  # noqa: E402

@@ -27,6 +27,7 @@ import secrets
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
 
 from jeepney import (  # type: ignore[import-untyped]
@@ -44,9 +45,11 @@ from jeepney.io.blocking import (  # type: ignore[import-untyped]
     open_dbus_connection,
 )
 from jeepney.wrappers import unwrap_msg  # type: ignore[import-untyped]
-from PIL import Image
 
 from tracker.shot import CaptureFailed
+
+if TYPE_CHECKING:  # Pillow is loaded where a shot is decoded, not where this is imported
+    from PIL import Image
 
 PORTAL_NAME = "org.freedesktop.portal.Desktop"
 PORTAL_PATH = "/org/freedesktop/portal/desktop"
@@ -78,6 +81,8 @@ def file_of(uri: str) -> Path:
 
 def take_file(path: Path) -> Image.Image:
     """Decode the shot the portal wrote, then delete it at once (decoded or not)."""
+    from PIL import Image
+
     try:
         with Image.open(path) as picture:
             picture.load()

@@ -10,6 +10,10 @@ if sys.argv[1:2] == [WORKER_FLAG]:
 
     raise SystemExit(run(sys.argv[2:]))
 
-from ui.app import main  # after the worker branch: a worker must not load Qt
+from ui.qt_sources import read_sources_once  # after the worker branch: a worker loads no Qt
+
+read_sources_once()  # before the app's imports: see ui/qt_sources.py
+
+from ui.app import main  # noqa: E402 - after the adjustment above
 
 raise SystemExit(main())

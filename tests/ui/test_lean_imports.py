@@ -17,7 +17,9 @@ HEAVY = ("PIL", "mss", "numpy", "sqlalchemy", "fastapi", "uvicorn", "jinja2",
          # the windows and dialogs shown on demand: imported when first shown
          "ui.diary_window", "ui.timesheet_window", "ui.settings_dialog", "ui.consent_dialog",
          "ui.idle_dialog", "ui.manual_time_dialog")
-APP_MODULES = "ui.app, ui.shell, ui.controller, ui.last_shot, ui.sync_adapter, sync.service"
+# with the modules main() loads to choose a capturer (the portal's decodes a file)
+APP_MODULES = ("ui.app, ui.shell, ui.controller, ui.last_shot, ui.sync_adapter, sync.service,"
+               " tracker.capture_select, tracker.capture_portal")
 
 
 def test_the_app_imports_no_image_codec_window_or_backend_at_start() -> None:
