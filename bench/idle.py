@@ -30,8 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sync.shot_key_store import ShotKeyStore  # noqa: E402
 from tests.support.capture_helpers import paint_checkerboard  # noqa: E402
-from tests.support.shot_keys import TEST_SHOT_KEYS  # noqa: E402
 from tests.support.xvfb import xvfb  # noqa: E402
 from tracker.capture_process import ProcessCapturer  # noqa: E402
 from tracker.model import MinuteActivity, Slot  # noqa: E402
@@ -91,13 +91,18 @@ def bare_python() -> tuple[float, float]:
     return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
-def seed_diary(tracker_dir: Path, display: str, day: date) -> None:
+def seed_diary(tracker_dir: Path, config_dir: Path, display: str, day: date) -> None:
     """60 synced slots with real shots (one capture of this screen) on ``day``, for the
-    demo contract (id 1), so the diary has 60 thumbnails to show."""
+    demo contract (id 1), so the diary has 60 thumbnails to show. Sealed with the key the
+    app will find in its config dir (the keyring fails in the app, as here), so the
+    diary shows the pictures, not "key missing"."""
+    from keyring.backends.fail import Keyring as NoKeyring
+
     paint_checkerboard(display)
     shot = ProcessCapturer(display=display).capture(datetime.now(UTC), blur=False)
     first = datetime.combine(day, clock_time(8)).astimezone(UTC)
-    with Store(tracker_dir, TEST_SHOT_KEYS) as store:
+    keys = ShotKeyStore(config_dir, backend=NoKeyring()).load_or_create()
+    with Store(tracker_dir, keys) as store:
         for n in range(DIARY_SLOTS):
             start = first + timedelta(minutes=10 * n)
             saved = store.save_shot(1, start, shot)
@@ -113,7 +118,7 @@ def drive(python: str, dirs: dict[str, Path], url: str, env: dict[str, str],
     """Run bench/app_driver.py; its RSS per phase (MiB) and the capture CPU per shot."""
     day = date.today() - timedelta(days=1)
     if capturer == "process":
-        seed_diary(dirs["tracker"], env["DISPLAY"], day)
+        seed_diary(dirs["tracker"], dirs["config"], env["DISPLAY"], day)
     with log_path.open("w") as log:
         done = subprocess.run(
             [python, str(ROOT / "bench" / "app_driver.py"), "--data-dir", str(dirs["tracker"]),
