@@ -43,7 +43,7 @@ from ui.formatting import hours_minutes, hours_minutes_long, local_day, local_ti
 from ui.icons import app_icon
 from ui.manual_time_dialog import ask_manual_time
 from ui.memory import give_back_memory
-from ui.shot_pictures import PictureReader, read_for_display
+from ui.shot_pictures import PictureReader, qt_format, read_for_display
 from ui.view_state import DiaryDay, DiarySlot, SlotSyncState
 
 THUMB_SIZE = QSize(144, 81)
@@ -273,7 +273,7 @@ class SlotCell(QFrame):
                                                     slot.slot_start, slot.thumbnail_path,
                                                     "thumbnail")
                 pixmap = QPixmap()
-                if not problem and pixmap.loadFromData(picture):
+                if not problem and pixmap.loadFromData(picture, qt_format(slot.thumbnail_path)):
                     scaled = pixmap.scaled(THUMB_SIZE, Qt.AspectRatioMode.KeepAspectRatio,
                                            Qt.TransformationMode.SmoothTransformation)
                     if key is not None:

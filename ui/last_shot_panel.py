@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 
 from tracker.slots import slot_end
 from ui.formatting import countdown, local_time
+from ui.shot_pictures import qt_format
 from ui.view_state import LastShotView
 
 PREVIEW_SIZE = QSize(144, 81)
@@ -77,7 +78,7 @@ class LastShotPanel(QFrame):
             if shot.thumbnail_problem:
                 self.thumbnail.setText(f"Shot unreadable:\n{shot.thumbnail_problem}")
                 self.thumbnail.setToolTip(f"{path}: shot unreadable: {shot.thumbnail_problem}")
-            elif not pixmap.loadFromData(shot.thumbnail):
+            elif not pixmap.loadFromData(shot.thumbnail, qt_format(path)):
                 self.thumbnail.setText("Screenshot\nmissing")
             else:
                 self.thumbnail.setPixmap(pixmap.scaled(

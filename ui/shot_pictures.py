@@ -12,6 +12,10 @@ from tracker.shot_seal import ShotPart, ShotUnreadable
 
 log = logging.getLogger(__name__)
 
+# Qt's reader for a thumbnail's file, by its suffix: named, Qt loads that one image plugin;
+# unnamed, it loads every plugin it has (TIFF, SVG, …) to ask each whether it can read it
+_QT_FORMATS = {".jpg": "JPG", ".jpeg": "JPG", ".webp": "WEBP", ".png": "PNG"}
+
 _reported: set[Path] = set()  # each unreadable file is logged once, not at every refresh
 
 
@@ -38,3 +42,8 @@ def read_for_display(
         _reported.add(path)
         log.warning("%s", detail)
     return b"", problem
+
+
+def qt_format(path: Path | str) -> str | None:
+    """The Qt image format of a picture file (``None``: let Qt find out)."""
+    return _QT_FORMATS.get(Path(path).suffix.lower())
