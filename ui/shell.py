@@ -204,6 +204,7 @@ class Shell(QObject):
         self.timer_window.show()  # shown, not raised: nothing to raise it above at start
 
     def _on_tray_watch_appeared(self) -> None:
+        log.info("a system tray appeared: the app lives in it, closing the window hides it")
         if self.tray is None:
             self._install_tray()
         self.timer_window.quit_on_close = False
@@ -211,6 +212,7 @@ class Shell(QObject):
 
     def _on_tray_watch_vanished(self) -> None:
         # the panel went away: the icon is gone with it, so the window becomes the app
+        log.info("the system tray went away: the window is the app again")
         if self.tray is not None:
             self.tray.hide()
             self.tray.deleteLater()

@@ -88,6 +88,7 @@ def test_a_panel_started_after_the_app_gets_the_icon_and_the_window_then_closes_
     display = bare_display.display
     SCREENS.mkdir(parents=True, exist_ok=True)
     app = _start_app(display, tmp_path)
+    failure: AssertionError | None = None
     try:
         wait_for(lambda: bool(shown_app_windows(display)), "the app's window", timeout=60)
         assert not docked_in_tray(display)
@@ -104,8 +105,13 @@ def test_a_panel_started_after_the_app_gets_the_icon_and_the_window_then_closes_
             time.sleep(0.5)
             assert app.poll() is None, "closing the window quit the app"
             assert docked_in_tray(display)
+    except AssertionError as error:
+        failure = error
     finally:
         app.send_signal(signal.SIGTERM)
         output, _ = app.communicate(timeout=30)
+    # what the app logged (the tray appearing or going away) says why, if it failed
+    assert failure is None, f"{failure}; the app's output:\n{output[-3000:]}"
     assert app.returncode == 0, output[-3000:]
     assert "Workdiary running" in output
+    assert "a system tray appeared" in output
