@@ -101,7 +101,7 @@ def seed_diary(tracker_dir: Path, config_dir: Path, display: str, day: date) -> 
     paint_checkerboard(display)
     shot = ProcessCapturer(display=display).capture(datetime.now(UTC), blur=False)
     first = datetime.combine(day, clock_time(8)).astimezone(UTC)
-    keys = ShotKeyStore(config_dir, backend=NoKeyring()).load_or_create()
+    keys = ShotKeyStore(config_dir, backend=NoKeyring()).load_or_create()  # type: ignore[no-untyped-call]
     with Store(tracker_dir, keys) as store:
         for n in range(DIARY_SLOTS):
             start = first + timedelta(minutes=10 * n)
