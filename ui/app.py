@@ -165,6 +165,11 @@ def _real_input_source(clock: Clock) -> object | None:
     idle_watch = open_idle_watch(os.environ, clock.monotonic)  # Wayland: pynput sees nothing
     if idle_watch is not None:
         return idle_watch
+    from ui.input_xi2 import open_xi2_source
+
+    raw_events = open_xi2_source(clock)  # X11: the app's own connection, no pynput
+    if raw_events is not None:
+        return raw_events
     try:
         from tracker.input_pynput import PynputInputSource
     except ImportError as error:  # pynput needs an X display (or Win32/Quartz)
