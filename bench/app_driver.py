@@ -3,8 +3,9 @@
     python bench/app_driver.py --data-dir … --config-dir … --server-url … --email … \
         --captures 6 --diary-day YYYY-MM-DD
 
-It composes the app exactly as ``python -m ui`` does (real capture worker, input
-listeners, sync to the given server), signs in and starts tracking; then it takes
+It composes the app as ``python -m ui`` does (real capture worker, input listeners,
+sync to the given server, the single-instance socket and desktop notices), signs in and
+starts tracking; then it takes
 ``--captures`` shots through the app's own capturer and store on the app's capture
 thread, opens the diary on ``--diary-day`` and closes it again. At each step it prints
 the process's current RSS as ``phase <name> <MiB>``; the parent reads those lines.
@@ -86,6 +87,14 @@ def main() -> int:
         input_source=tray_app._real_input_source(SystemClock()),
         shot_keys=tray_app.real_shot_keys(Path(args.config_dir)))
     controller, shell = built.controller, built.shell
+    from ui.desktop_notices import DesktopNotices
+    from ui.notifications import DesktopNotifications
+    from ui.single_instance import SingleInstance
+
+    instance = SingleInstance(Path(args.config_dir) / "workdiary.lock")
+    instance.acquire()
+    instance.listen(shell.show_timer)
+    notices = DesktopNotices(controller, shell, DesktopNotifications.open())
     shell.start(restore_account=False)
     controller.signed_in.connect(lambda _account: controller.start())
     controller.sign_in(args.server_url, args.email, os.environ.get("WORKDIARY_PASSWORD", ""))
@@ -126,9 +135,11 @@ def main() -> int:
         return app.exec()
     finally:
         shell.close_all()
+        notices.close()
         controller.shutdown()
         built.tasks.shutdown()
         controller.store.close()
+        instance.release()
 
 
 if __name__ == "__main__":
