@@ -1,27 +1,29 @@
 """At most one tray app per user profile, through a QLockFile in the config dir.
 
-A second launch does not just refuse: it asks the running app, over a local socket
-named after the lock, to bring its window forward, and exits.
+A second launch does not just refuse: it asks the running app, over a Unix socket
+named after the lock, to bring its window forward, and exits. The socket is Python's,
+watched by a QSocketNotifier on the GUI thread: Qt's QLocalServer would load QtNetwork
+for this alone, 3 MiB of the tray app (issue 13). Where the platform has no Unix
+sockets, second launches are refused without the raise; the lock works the same.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
+import socket
+import tempfile
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLockFile
-
-if TYPE_CHECKING:
-    from PySide6.QtNetwork import QLocalServer, QLocalSocket
+from PySide6.QtCore import QLockFile, QSocketNotifier
 
 log = logging.getLogger(__name__)
 _RAISE = b"raise\n"
 _DONE = b"ok\n"
+_ANSWER_TIMEOUT_S = 0.5  # a launch that connects and says nothing holds the GUI no longer
 
 
 class AlreadyRunning(RuntimeError):
@@ -29,17 +31,40 @@ class AlreadyRunning(RuntimeError):
 
 
 def server_name(lock_path: Path) -> str:
-    """The local socket's name: one per lock file (so per profile) and per user."""
+    """The socket's name: one per lock file (so per profile) and per user."""
     digest = hashlib.sha256(str(lock_path.resolve()).encode()).hexdigest()[:20]
     return f"workdiary-{os.getuid() if hasattr(os, 'getuid') else 0}-{digest}"
 
 
-def _answer(connection: QLocalSocket, on_raise: Callable[[], None]) -> None:
-    if bytes(connection.readAll().data()).startswith(_RAISE.strip()):
-        connection.write(_DONE)
-        connection.flush()
-        on_raise()
-    connection.disconnectFromServer()
+def socket_path(lock_path: Path) -> Path:
+    """Where the socket lives: the user's runtime dir (0700, cleared at log-out), else
+    the temporary dir; not beside the lock, whose path may be longer than a socket's
+    address can be (108 bytes)."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR", "")
+    base = Path(runtime) if runtime and Path(runtime).is_dir() else Path(tempfile.gettempdir())
+    return base / server_name(lock_path)
+
+
+def _answer(listener: socket.socket, on_raise: Callable[[], None]) -> None:
+    """Answer every launch waiting on ``listener`` (non-blocking: none may be left)."""
+    while True:
+        try:
+            connection, _address = listener.accept()
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as error:
+            log.warning("a second launch could not be answered: %s", error)
+            return
+        with connection:
+            try:
+                connection.settimeout(_ANSWER_TIMEOUT_S)
+                asked = connection.recv(len(_RAISE)).startswith(_RAISE.strip())
+                if asked:
+                    connection.sendall(_DONE)
+            except OSError:
+                continue
+        if asked:
+            on_raise()
 
 
 class SingleInstance:
@@ -51,8 +76,9 @@ class SingleInstance:
         self._lock = QLockFile(str(lock_path))
         self._lock.setStaleLockTime(0)  # rely on the pid check, not on age
         self._path = lock_path
-        self._name = server_name(lock_path)
-        self._server: QLocalServer | None = None
+        self._socket_path = socket_path(lock_path)
+        self._listener: socket.socket | None = None
+        self._notifier: QSocketNotifier | None = None
 
     def acquire(self) -> None:
         if self._lock.tryLock(100):
@@ -69,46 +95,49 @@ class SingleInstance:
     def listen(self, on_raise: Callable[[], None]) -> bool:
         """While holding the lock: call ``on_raise`` (GUI thread) when a second launch
         asks. Returns False if the socket cannot be made (the lock still works)."""
-        from PySide6.QtNetwork import QLocalServer
-
-        server = QLocalServer()
-        server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
-        QLocalServer.removeServer(self._name)  # left by a crashed run; we hold the lock
-        if not server.listen(self._name):
-            log.warning("second launches cannot reach this one: %s", server.errorString())
+        if not hasattr(socket, "AF_UNIX"):
+            log.warning("second launches cannot reach this one: no Unix sockets here")
             return False
-
-        def on_new_connection() -> None:
-            while (connection := server.nextPendingConnection()) is not None:
-                connection.readyRead.connect(partial(_answer, connection, on_raise))
-                connection.disconnected.connect(connection.deleteLater)
-
-        server.newConnection.connect(on_new_connection)
-        self._server = server
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            with contextlib.suppress(FileNotFoundError):
+                self._socket_path.unlink()  # left by a crashed run; we hold the lock
+            listener.bind(str(self._socket_path))
+            os.chmod(self._socket_path, 0o600)  # this user's launches only
+            listener.listen(4)
+            listener.setblocking(False)
+        except OSError as error:
+            listener.close()
+            log.warning("second launches cannot reach this one: %s", error)
+            return False
+        notifier = QSocketNotifier(listener.fileno(), QSocketNotifier.Type.Read)
+        notifier.activated.connect(lambda: _answer(listener, on_raise))
+        self._listener, self._notifier = listener, notifier
         return True
 
     def ask_running_to_show(self, timeout_ms: int = 3000) -> bool:
         """From a second launch: ask the running app to bring its window forward.
         True once it answered. Blocking, before any event loop runs."""
-        from PySide6.QtNetwork import QLocalSocket
-
-        socket = QLocalSocket()
-        socket.connectToServer(self._name)
-        if not socket.waitForConnected(timeout_ms):
+        if not hasattr(socket, "AF_UNIX"):
             return False
-        socket.write(_RAISE)
-        socket.waitForBytesWritten(timeout_ms)  # False when already written: not an error
-        reply = b""
-        while len(reply) < len(_DONE):
-            if not socket.bytesAvailable() and not socket.waitForReadyRead(timeout_ms):
-                break
-            reply += bytes(socket.readAll().data())
-        reply += bytes(socket.readAll().data())  # what came with the disconnect
-        socket.abort()
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as asking:
+            asking.settimeout(timeout_ms / 1000)
+            reply = b""
+            try:
+                asking.connect(str(self._socket_path))
+                asking.sendall(_RAISE)
+                while len(reply) < len(_DONE) and (part := asking.recv(len(_DONE))):
+                    reply += part
+            except OSError:  # nobody listening, or no answer in time
+                return False
         return reply == _DONE
 
     def release(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            self._server = None
+        if self._listener is not None:
+            if self._notifier is not None:
+                self._notifier.setEnabled(False)
+            self._listener.close()
+            with contextlib.suppress(FileNotFoundError):
+                self._socket_path.unlink()
+            self._listener, self._notifier = None, None
         self._lock.unlock()
