@@ -302,16 +302,28 @@ def bearer_caller(*allowed: Role) -> Callable[..., Awaitable[BearerCaller]]:
     return caller
 
 
-def authorized_first(*allowed: Role) -> type[APIRoute]:
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+"""A route's request handler: the request in, its response out."""
+
+DirectHandler = Callable[[Request, Handler], Coroutine[Any, Any, Response]]
+"""A route's own handling of the requests it takes without FastAPI's (see
+:func:`authorized_first`), given FastAPI's handler for the others."""
+
+
+def authorized_first(*allowed: Role, direct: DirectHandler | None = None) -> type[APIRoute]:
     """The route class for a route taking :func:`bearer_caller`: a request it finds
     malformed is authorized before it is answered 422, as ``checked_contract_access``
     does first, so the API's order of refusals holds (401, a malformed contract id, 404,
     403, then the route's other malformed parameters). Only malformed requests pay for
-    the separate check; the others are authorized by the route's own transaction."""
+    the separate check; the others are authorized by the route's own transaction.
+
+    ``direct``: the route's own handler, which answers the requests it finds well formed
+    and hands every other one to FastAPI's (passed to it), so what FastAPI answers them,
+    and the route's document, stay FastAPI's."""
     roles = frozenset(allowed)
 
     class AuthorizedFirst(APIRoute):
-        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        def get_route_handler(self) -> Handler:
             handler = super().get_route_handler()
 
             async def authorized_then_handled(request: Request) -> Response:
@@ -321,12 +333,19 @@ def authorized_first(*allowed: Role) -> type[APIRoute]:
                     await _checked(request, await _bearer(request), roles)
                     raise
 
-            return authorized_then_handled
+            if direct is None:
+                return authorized_then_handled
+
+            async def handled_directly(request: Request) -> Response:
+                return await direct(request, authorized_then_handled)
+
+            return handled_directly
 
     return AuthorizedFirst
 
 
-FreelancerCaller = Annotated[BearerCaller, Depends(bearer_caller(Role.FREELANCER))]
+freelancer_caller = bearer_caller(Role.FREELANCER)
+FreelancerCaller = Annotated[BearerCaller, Depends(freelancer_caller)]
 BEARER_DOCUMENTED: dict[str, Any] = {"security": [{_bearer.scheme_name: []}]}
 """``openapi_extra`` for a route taking :func:`bearer_caller`: the security its document
 would show had it taken ``BearerDep``."""
