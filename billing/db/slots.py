@@ -123,6 +123,10 @@ _HELD = select(*HELD_COLUMNS).where(
     _SLOTS.contract_id == bindparam("p_contract"),
     _SLOTS.slot_start.in_(bindparam("p_starts", expanding=True)),
 )
+# one start (a single PUT): no expanding IN, whose parameters are rendered on every use
+_HELD_AT = select(*HELD_COLUMNS).where(
+    _SLOTS.contract_id == bindparam("p_contract"), _SLOTS.slot_start == bindparam("p_start")
+)
 _INSERT_SLOTS = insert(_SLOT_TABLE)
 
 
@@ -132,8 +136,34 @@ def held_slots(
     """What is already held at these starts (deleted slots included), by start."""
     if not starts:
         return {}
-    rows = core(session).execute(_HELD, {"p_contract": contract_id, "p_starts": list(starts)})
+    if len(starts) == 1:
+        (start,) = starts
+        rows = core(session).execute(_HELD_AT, {"p_contract": contract_id, "p_start": start})
+    else:
+        rows = core(session).execute(_HELD, {"p_contract": contract_id, "p_starts": list(starts)})
     return {row.slot_start: row for row in rows}
+
+
+def _insert_new_statement(module: Any) -> Any:
+    return (
+        module.insert(_SLOT_TABLE)
+        .on_conflict_do_nothing(index_elements=[_SLOTS.contract_id, _SLOTS.slot_start])
+        .returning(_SLOTS.id)
+    )
+
+
+_INSERT_NEW = {
+    "postgresql": _insert_new_statement(postgresql),
+    "sqlite": _insert_new_statement(sqlite),
+}
+
+
+def insert_new_slot(session: Session, row: dict[str, object]) -> bool:
+    """Insert ``row`` (keys: the ``slots`` table's column names) unless a slot, deleted
+    or not, is held at its start already: whether it was inserted. One statement where a
+    look-up first and the insert took two."""
+    statement = _INSERT_NEW["postgresql" if is_postgres(session) else "sqlite"]
+    return core(session).execute(statement, row).first() is not None
 
 
 def insert_slots(session: Session, rows: Sequence[dict[str, object]]) -> None:

@@ -195,14 +195,17 @@ def _ingest(
             else effective_cap_minutes(cap_changes, week)
         )
         work.weeks[week] = _Week(totals.logged_minutes, totals.billable_minutes, totals.closed, cap)
-    held = slots_db.held_slots(session, contract.id, [start for _, start, _ in work.valid])
-    for index, start, body in work.valid:
-        row = held.get(start)
-        if row is None:
-            work.outcomes[index] = _plan_insert(work, start, body)
-        else:
-            work.outcomes[index] = _held_outcome(session, work, start, body, row)
-    _write(session, work)
+    if len(work.valid) == 1:
+        _store_one(session, work, *work.valid[0])
+    else:
+        held = slots_db.held_slots(session, contract.id, [start for _, start, _ in work.valid])
+        for index, start, body in work.valid:
+            row = held.get(start)
+            if row is None:
+                work.outcomes[index] = _plan_insert(work, start, body)
+            else:
+                work.outcomes[index] = _held_outcome(session, work, start, body, row)
+        _write(session, work)
     _resplit_shrunk_weeks(session, work)
     return [_with_week_total(work, work.outcomes[index]) for index in range(len(items))]
 
@@ -427,11 +430,33 @@ def _plan_insert(work: _Ingest, start: datetime, body: SlotBody) -> BatchItemOut
     return BatchItemOutcome(start, 201, None, StoredSlot(start, over_limit, body.shot_sha256, None))
 
 
+def _store_one(
+    session: Session, work: _Ingest, index: int, start: datetime, body: SlotBody
+) -> None:
+    """One slot (a single PUT): inserted unless one is held at its start, so a new slot
+    takes no look-up first; a held one is answered as :func:`_ingest` answers it."""
+    week = work.weeks[week_start(start)]
+    planned = week.billable, week.logged_added
+    outcome = _plan_insert(work, start, body)
+    if slots_db.insert_new_slot(session, work.rows[0]):
+        work.outcomes[index] = outcome
+        _add_to_weeks(session, work)
+        return
+    week.billable, week.logged_added = planned  # not new: nothing of it was added
+    work.rows.clear()
+    row = slots_db.held_slots(session, work.contract.id, [start])[start]
+    work.outcomes[index] = _held_outcome(session, work, start, body, row)
+
+
 def _write(session: Session, work: _Ingest) -> None:
     """Insert the new rows, add them to their weeks; a closed week's draft follows."""
     if not work.rows:
         return
     slots_db.insert_slots(session, work.rows)
+    _add_to_weeks(session, work)
+
+
+def _add_to_weeks(session: Session, work: _Ingest) -> None:
     for start, week in work.weeks.items():
         if week.logged_added:
             slots_db.add_to_totals(

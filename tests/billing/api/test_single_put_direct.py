@@ -10,6 +10,7 @@ from typing import Any
 import fastapi.routing
 import pytest
 
+from billing.services.hourly import DELETED_SLOT
 from tests.billing.support import Backend, iso, slot_body
 from tracker.clock import utc
 
@@ -141,3 +142,22 @@ def test_a_well_formed_put_is_stored_directly(
         )
         assert answer.status_code == 201, answer.text
     assert len(solved) == 2
+
+
+def test_a_deleted_slot_stays_deleted(backend: Backend) -> None:
+    freelancer = backend.user("freelancer")
+    contract = backend.hourly(backend.user("client"), freelancer)
+    backend.clock.set(NOW)
+    token = backend.tokens[freelancer.id]
+    good = slot_body(10, client_now=NOW)
+    assert backend.put_slot_as(token, contract, SLOT, good).status_code == 201
+    deleted = backend.request(
+        "DELETE", f"/contracts/{contract}/slots/{iso(SLOT)}", freelancer
+    )
+    assert deleted.status_code == 204, deleted.text
+    for body in (good, {**good, "memo": "other"}):
+        again = backend.put_slot_as(token, contract, SLOT, body)
+        assert again.status_code == 409, again.text
+        assert again.json() == {"detail": DELETED_SLOT}
+    week = backend.request("GET", f"/contracts/{contract}", freelancer).json()
+    assert week["week_logged_minutes"] == 0

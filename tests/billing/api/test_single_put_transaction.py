@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from billing.db.models import ApiToken
 from billing.db.session import unit_of_work
@@ -91,3 +91,32 @@ def test_the_storing_transaction_refuses_a_bad_caller_in_the_api_order(
     malformed = _put(backend, backend.tokens[freelancer.id], contract, {"minutes": "ten"})
     assert malformed.status_code == 422
     assert _put(backend, backend.tokens[freelancer.id], contract, body).status_code == 201
+
+
+def test_a_single_put_takes_the_statements_it_needs(sqlite_backend: Backend) -> None:
+    """A new slot is inserted with no look-up first (a held one is looked up once the
+    insert found it held), in a savepoint sent as plain SQL: the statements of a PUT
+    stored alone on SQLite, the group's (BEGIN, its contracts, their caps) first."""
+    backend = sqlite_backend
+    freelancer = backend.user("freelancer")
+    contract = backend.hourly(backend.user("client"), freelancer)
+    token = backend.tokens[freelancer.id]
+    backend.clock.set(NOW)
+    backend.put_slot_as(token, contract, FIRST + timedelta(hours=1), slot_body(client_now=NOW))
+    sent: list[str] = []
+    engine = backend.client.app.state.engine  # type: ignore[attr-defined]
+    event.listen(
+        engine, "before_cursor_execute",
+        lambda _c, _cur, statement, *_: sent.append(" ".join(statement.split()[:3])),
+    )
+    group = ["BEGIN IMMEDIATE", "SELECT contracts.id, contracts.kind,",
+             "SELECT contract_caps.contract_id, contract_caps.effective_week_start,",
+             "SELECT api_tokens.id, api_tokens.expires_at,", "SAVEPOINT sa_savepoint_1",
+             "INSERT INTO contract_weeks"]
+    assert _put(backend, token, contract, slot_body(client_now=NOW)).status_code == 201
+    assert sent == [*group, "INSERT INTO slots", "UPDATE contract_weeks SET",
+                    "RELEASE SAVEPOINT sa_savepoint_1"]
+    sent.clear()
+    assert _put(backend, token, contract, slot_body(client_now=NOW)).status_code == 200
+    assert sent == [*group, "INSERT INTO slots", "SELECT slots.slot_start, slots.id,",
+                    "RELEASE SAVEPOINT sa_savepoint_1"]
