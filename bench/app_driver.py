@@ -18,7 +18,8 @@ import gc
 import os
 import resource
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, time
 from pathlib import Path
 
@@ -71,14 +72,37 @@ def report_worker_cpu(captures: int, before_s: float) -> None:
     print(f"worker-cpu-per-shot {used / max(1, captures):.3f}", flush=True)
 
 
-def main() -> int:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     for flag in ("--data-dir", "--config-dir", "--server-url", "--email", "--diary-day"):
         parser.add_argument(flag, required=True)
     parser.add_argument("--captures", type=int, default=6)
     parser.add_argument("--capturer", choices=("process", "thread"), default="process",
                         help="thread: the old in-process capture, for the comparison")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+@contextmanager
+def _resident(config_dir: Path, built: tray_app.Composition) -> Iterator[None]:
+    """What main() keeps beside the composition while the app runs: the single-instance
+    lock and socket, and the desktop notices."""
+    from ui.desktop_notices import DesktopNotices
+    from ui.notifications import DesktopNotifications
+    from ui.single_instance import SingleInstance
+
+    instance = SingleInstance(config_dir / "workdiary.lock")
+    instance.acquire()
+    instance.listen(built.shell.show_timer)
+    notices = DesktopNotices(built.controller, built.shell, DesktopNotifications.open())
+    try:
+        yield
+    finally:
+        notices.close()
+        instance.release()
+
+
+def main() -> int:
+    args = _arguments()
     app = tray_app._application()
     built = tray_app.compose(
         clock=SystemClock(), store_dir=Path(args.data_dir),
@@ -87,14 +111,6 @@ def main() -> int:
         input_source=tray_app._real_input_source(SystemClock()),
         shot_keys=tray_app.real_shot_keys(Path(args.config_dir)))
     controller, shell = built.controller, built.shell
-    from ui.desktop_notices import DesktopNotices
-    from ui.notifications import DesktopNotifications
-    from ui.single_instance import SingleInstance
-
-    instance = SingleInstance(Path(args.config_dir) / "workdiary.lock")
-    instance.acquire()
-    instance.listen(shell.show_timer)
-    notices = DesktopNotices(controller, shell, DesktopNotifications.open())
     shell.start(restore_account=False)
     controller.signed_in.connect(lambda _account: controller.start())
     controller.sign_in(args.server_url, args.email, os.environ.get("WORKDIARY_PASSWORD", ""))
@@ -132,14 +148,13 @@ def main() -> int:
 
     QTimer.singleShot(SETTLE_MS * 2, lambda: run_step(0))  # sign-in and start first
     try:
-        return app.exec()
+        with _resident(Path(args.config_dir), built):
+            return app.exec()
     finally:
         shell.close_all()
-        notices.close()
         controller.shutdown()
         built.tasks.shutdown()
         controller.store.close()
-        instance.release()
 
 
 if __name__ == "__main__":
