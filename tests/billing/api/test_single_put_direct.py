@@ -10,6 +10,7 @@ from typing import Any
 import fastapi.routing
 import pytest
 
+from billing.db.models import User
 from billing.services.hourly import DELETED_SLOT
 from tests.billing.support import Backend, iso, slot_body
 from tracker.clock import utc
@@ -78,14 +79,20 @@ def solved(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     return seen
 
 
+def _contract_of_a_freelancer(backend: Backend) -> tuple[int, str, User]:
+    """A new hourly contract at ``NOW``: its id, its freelancer's token, the freelancer."""
+    freelancer = backend.user("freelancer")
+    contract = backend.hourly(backend.user("client"), freelancer)
+    backend.clock.set(NOW)
+    return contract, backend.tokens[freelancer.id], freelancer
+
+
 def test_a_malformed_put_gets_fastapis_answer(
     sqlite_backend: Backend, solved: list[object]
 ) -> None:
     backend = sqlite_backend
-    freelancer = backend.user("freelancer")
-    contract = backend.hourly(backend.user("client"), freelancer)
-    backend.clock.set(NOW)
-    auth = {"Authorization": f"Bearer {backend.tokens[freelancer.id]}"}
+    contract, token, _freelancer = _contract_of_a_freelancer(backend)
+    auth = {"Authorization": f"Bearer {token}"}
     for start, kwargs, errors in _malformed(slot_body(10, client_now=NOW)):
         headers = {**auth, **kwargs.pop("headers", {})}
         path = f"/api/v1/contracts/{contract}/slots/{start or iso(SLOT)}"
@@ -106,10 +113,7 @@ def test_a_well_formed_put_is_stored_directly(
     sqlite_backend: Backend, solved: list[object]
 ) -> None:
     backend = sqlite_backend
-    freelancer = backend.user("freelancer")
-    contract = backend.hourly(backend.user("client"), freelancer)
-    backend.clock.set(NOW)
-    token = backend.tokens[freelancer.id]
+    contract, token, _freelancer = _contract_of_a_freelancer(backend)
     good = slot_body(10, client_now=NOW)
     solved.clear()
     stored = backend.put_slot_as(token, contract, SLOT, good)
@@ -145,10 +149,7 @@ def test_a_well_formed_put_is_stored_directly(
 
 
 def test_a_deleted_slot_stays_deleted(backend: Backend) -> None:
-    freelancer = backend.user("freelancer")
-    contract = backend.hourly(backend.user("client"), freelancer)
-    backend.clock.set(NOW)
-    token = backend.tokens[freelancer.id]
+    contract, token, freelancer = _contract_of_a_freelancer(backend)
     good = slot_body(10, client_now=NOW)
     assert backend.put_slot_as(token, contract, SLOT, good).status_code == 201
     deleted = backend.request(
