@@ -33,6 +33,7 @@ import pytest
 SERVER = [sys.executable, "-m", "billing.cli"]
 # a loaded CI machine may need longer to import and migrate: the variable raises it
 START_TIMEOUT = float(os.environ.get("WORKDIARY_TEST_SERVER_START_TIMEOUT", "90"))
+PORT_ATTEMPTS = 5  # a port taken between asking and listening: another is asked for
 
 
 def free_port() -> int:
@@ -93,6 +94,56 @@ def _answers(url: str) -> bool:
         return False
 
 
+def _listens_on(pid: int, port: int) -> bool:
+    """Whether process ``pid`` holds the socket listening on loopback ``port``. A free
+    port is only free when asked: another test's server may take it first, and its
+    health answer must not pass for this server's (Linux: ``/proc``)."""
+    listening = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:  # LISTEN
+            listening.add(f"socket:[{fields[9]}]")
+    try:
+        held = {os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()}
+    except OSError:  # it exited
+        return False
+    return bool(listening & held)
+
+
+def _start(command: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    with log_path.open("ab") as log:  # each attempt's lines, after the one before
+        return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _serving(process: subprocess.Popen[bytes], port: int, log_path: Path) -> bool:
+    """Wait until ``process`` answers on ``port``: False if the port was taken before it
+    could listen there (try another), an error if it failed otherwise."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while not (_answers(f"http://127.0.0.1:{port}/api/v1/health")
+               and _listens_on(process.pid, port)):
+        if process.poll() is not None:
+            log = log_path.read_text(errors="replace")
+            if "address already in use" in log.lower():
+                return False
+            raise RuntimeError(f"workdiary-server did not start:\n{log}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(
+                f"workdiary-server did not start:\n{log_path.read_text(errors='replace')}")
+        time.sleep(0.05)  # polling a subprocess with a deadline, not waiting on time
+    return True
+
+
 @contextmanager
 def running_server(
     data_dir: Path,
@@ -109,48 +160,31 @@ def running_server(
     env.update(extra_env or {})
     server = RunningServer("", data_dir, clock_file, env)
     server.set_now(now or datetime.now(UTC))
-    port = free_port()
-    server.base_url = f"http://127.0.0.1:{port}"
     log_path = data_dir / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                *SERVER,
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--data-dir",
-                str(data_dir),
-                "--jobs-interval",
-                str(jobs_interval),
-                "--workers",
-                str(workers),
-            ],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+    log_path.write_bytes(b"")
+    for _attempt in range(PORT_ATTEMPTS):
+        port = free_port()
+        process = _start(
+            [*SERVER, "serve", "--host", "127.0.0.1", "--port", str(port),
+             "--data-dir", str(data_dir), "--jobs-interval", str(jobs_interval),
+             "--workers", str(workers)],
+            env, log_path,
         )
+        try:
+            if _serving(process, port, log_path):
+                break
+        except BaseException:
+            _stop(process)
+            raise
+        _stop(process)
+    else:
+        raise RuntimeError(f"workdiary-server found no free port in {PORT_ATTEMPTS} tries")
+    server.base_url = f"http://127.0.0.1:{port}"
     server.pid = process.pid
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while not _answers(f"{server.base_url}/api/v1/health"):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"workdiary-server did not start:\n{log_path.read_text(errors='replace')}"
-                )
-            time.sleep(0.05)  # polling a subprocess with a deadline, not waiting on time
         yield server
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        _stop(process)
 
 
 @pytest.fixture
