@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
@@ -148,6 +149,41 @@ def token_holder(
         {"p_digest": _token_digest(token), "p_kind": kind.value, "p_contract": contract_id},
     ).first()
     return None if row is None else TokenHolder(*row)
+
+
+@dataclass(frozen=True)
+class TokenUser:
+    """What authorization reads of a token and its user (the contract apart)."""
+
+    token_id: int
+    expires_at: datetime
+    user_id: int
+    user_role: str
+
+
+_TOKEN_USERS = (
+    select(_TOKENS.c.token_sha256, _TOKENS.c.id, _TOKENS.c.expires_at, _USERS.c.id,
+           _USERS.c.role)
+    .select_from(_USERS)
+    .join(_TOKENS, _TOKENS.c.user_id == _USERS.c.id)
+    .where(
+        _TOKENS.c.token_sha256.in_(bindparam("p_digests", expanding=True)),
+        _TOKENS.c.kind == bindparam("p_kind"),
+        _TOKENS.c.revoked_at.is_(None),
+    )
+)
+
+
+def token_users(session: Session, tokens: Collection[str], kind: TokenKind) -> dict[str, TokenUser]:
+    """The unrevoked tokens of ``kind`` among ``tokens`` and their users, in one query,
+    by token (expired ones included: the caller says which are)."""
+    digests = {_token_digest(token): token for token in tokens}
+    if not digests:
+        return {}
+    rows = core(session).execute(
+        _TOKEN_USERS, {"p_digests": list(digests), "p_kind": kind.value}
+    )
+    return {digests[row[0]]: TokenUser(*row[1:]) for row in rows}
 
 
 def extend_token(session: Session, token_id: int, *, expires_at: datetime) -> bool:

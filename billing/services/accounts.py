@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,7 +26,7 @@ from billing.config import Settings
 from billing.db import accounts as accounts_db
 from billing.db import ledger
 from billing.db import sign_in_throttle as throttle
-from billing.db.accounts import TokenHolder
+from billing.db.accounts import TokenHolder, TokenUser
 from billing.db.contracts import client_contract_ids
 from billing.db.contracts import contracts_of as contracts_of_db
 from billing.db.errors import TooManyAttempts, Unauthorized
@@ -194,6 +195,41 @@ def authenticate_writing(
     if renewed is not None:
         accounts_db.extend_token(session, found.token_id, expires_at=renewed)
     return found
+
+
+def tokens_of_group(session: Session, tokens: Collection[str]) -> dict[str, TokenUser]:
+    """The API tokens among ``tokens`` and their users, read at once for PUTs stored
+    together (:func:`authenticate_in_group` takes each PUT's from it)."""
+    return accounts_db.token_users(session, tokens, TokenKind.API)
+
+
+def authenticate_in_group(
+    session: Session,
+    policy: AuthPolicy,
+    group: dict[str, TokenUser],
+    token: str,
+    *,
+    now: datetime,
+    contract: Contract | None,
+) -> TokenHolder:
+    """:func:`authenticate_writing` for a token of ``group`` (read by this transaction),
+    on ``contract`` as this transaction read it (``None``: there is none). A renewal
+    written is kept in ``group``, so a PUT of the same token after it reads it renewed."""
+    user = group.get(token)
+    if user is None:
+        raise Unauthorized(TOKEN_UNKNOWN)
+    if user.expires_at <= now:
+        raise Unauthorized(SESSION_EXPIRED)
+    renewed = _renewal_due(policy, user.expires_at, TokenKind.API, now)
+    if renewed is not None:
+        accounts_db.extend_token(session, user.token_id, expires_at=renewed)
+        group[token] = replace(user, expires_at=renewed)
+    return TokenHolder(
+        user.token_id, user.expires_at, user.user_id, user.user_role,
+        None if contract is None else contract.id,
+        None if contract is None else contract.freelancer_id,
+        None if contract is None else contract.client_id,
+    )
 
 
 def _live_holder(

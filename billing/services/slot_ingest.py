@@ -27,11 +27,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from billing.access import BearerCaller, CheckedAccess, authorize_holder
 from billing.db import contracts as contracts_db
+from billing.db.accounts import TokenUser
 from billing.db.errors import NotFound
 from billing.db.models import Contract
 from billing.domain.slots import SlotBody
 from billing.services import hourly
-from billing.services.accounts import AuthPolicy, authenticate_writing
+from billing.services.accounts import (
+    AuthPolicy,
+    authenticate_in_group,
+    authenticate_writing,
+    tokens_of_group,
+)
 
 _T = TypeVar("_T")
 
@@ -217,13 +223,17 @@ def _store_together(
     a savepoint of its own."""
     with sessions() as session:
         try:
-            # BEGIN, and the group's contracts and their caps in one query each: failing,
-            # it fails every PUT (nothing in the group changes a cap)
+            # BEGIN, and the group's contracts, their caps and the callers' tokens in one
+            # query each: failing, it fails every PUT (nothing in the group changes a cap
+            # or a contract's parties; a token's renewal is kept in ``tokens``)
             ids = {put.contract_id for put in group}
-            contracts = contracts_db.contracts_by_id(session, ids)
-            caps = contracts_db.cap_changes_of(session, ids)
+            read = _GroupReads(
+                contracts_db.contracts_by_id(session, ids),
+                contracts_db.cap_changes_of(session, ids),
+                tokens_of_group(session, {put.caller.token for put in group}),
+            )
             for put in group:
-                _stage(session, policy, skew, contracts, caps, put)
+                _stage(session, policy, skew, read, put)
             session.commit()
         except Exception as error:
             # nothing of the group was stored; a PUT refused already keeps its refusal
@@ -232,17 +242,36 @@ def _store_together(
                     put.outcome, put.error = None, error
 
 
+@dataclass
+class _GroupReads:
+    """What a group's transaction reads once for all its PUTs."""
+
+    contracts: dict[int, Contract]
+    caps: dict[int, list[tuple[datetime, int | None]]]
+    tokens: dict[str, TokenUser]
+
+
+def _authorized_in_group(
+    session: Session, policy: AuthPolicy, read: _GroupReads, caller: BearerCaller
+) -> CheckedAccess:
+    """:func:`authorized`, on what the group's transaction read."""
+    found = authenticate_in_group(
+        session, policy, read.tokens, caller.token, now=caller.now,
+        contract=read.contracts.get(caller.contract_id),
+    )
+    return authorize_holder(
+        session, found, caller.contract_id, caller.allowed, method=caller.method,
+        path=caller.path, now=caller.now,
+    )
+
+
 def _stage(
-    session: Session,
-    policy: AuthPolicy,
-    skew: timedelta,
-    contracts: dict[int, Contract],
-    caps: dict[int, list[tuple[datetime, int | None]]],
-    put: _Put,
+    session: Session, policy: AuthPolicy, skew: timedelta, read: _GroupReads, put: _Put
 ) -> None:
+    contracts, caps = read.contracts, read.caps
     try:
         # outside the PUT's savepoint: a token's due renewal stays if the slot is refused
-        authorized(session, policy, put.caller)
+        _authorized_in_group(session, policy, read, put.caller)
     except Exception as refused:  # 401, 404 or 403: nothing of this PUT was written
         put.error = refused
         return

@@ -96,7 +96,8 @@ def test_the_storing_transaction_refuses_a_bad_caller_in_the_api_order(
 def test_a_single_put_takes_the_statements_it_needs(sqlite_backend: Backend) -> None:
     """A new slot is inserted with no look-up first (a held one is looked up once the
     insert found it held), in a savepoint sent as plain SQL: the statements of a PUT
-    stored alone on SQLite, the group's (BEGIN, its contracts, their caps) first."""
+    stored alone on SQLite, the group's (BEGIN, its contracts, their caps, its callers'
+    tokens) first."""
     backend = sqlite_backend
     freelancer = backend.user("freelancer")
     contract = backend.hourly(backend.user("client"), freelancer)
@@ -111,7 +112,7 @@ def test_a_single_put_takes_the_statements_it_needs(sqlite_backend: Backend) -> 
     )
     group = ["BEGIN IMMEDIATE", "SELECT contracts.id, contracts.kind,",
              "SELECT contract_caps.contract_id, contract_caps.effective_week_start,",
-             "SELECT api_tokens.id, api_tokens.expires_at,", "SAVEPOINT sa_savepoint_1",
+             "SELECT api_tokens.token_sha256, api_tokens.id,", "SAVEPOINT sa_savepoint_1",
              "INSERT INTO contract_weeks"]
     assert _put(backend, token, contract, slot_body(client_now=NOW)).status_code == 201
     assert sent == [*group, "INSERT INTO slots", "UPDATE contract_weeks SET",

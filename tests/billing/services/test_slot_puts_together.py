@@ -19,6 +19,8 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
+from sqlalchemy import event
+
 from billing.access import BearerCaller
 from billing.db.models import Role
 from billing.domain.slots import SlotBody
@@ -178,3 +180,46 @@ def test_a_lead_that_cannot_run_leaves_no_put_waiting(sqlite_backend: Backend) -
         refused, created = pool.submit(asyncio.run, two_puts()).result(timeout=60)
     assert str(refused) == "the slot was not stored"
     assert created
+
+
+def test_the_callers_of_puts_stored_together_are_read_in_one_query(
+    sqlite_backend: Backend,
+) -> None:
+    """The group's transaction reads every caller's token at once, and each PUT is still
+    refused as it would be alone: an unknown token 401, a stranger to the contract 404,
+    its client 403, while the others of the group are stored."""
+    backend = sqlite_backend
+    client = backend.user("client")
+    freelancers = [backend.user("freelancer") for _ in range(3)]
+    stranger = backend.user("freelancer")
+    contracts = [backend.hourly(client, f, cap_hours=None) for f in freelancers]
+    backend.clock.set(NOW)
+    week = {"week": "2026-11-03"}
+    for freelancer, contract in zip(freelancers, contracts, strict=True):
+        backend.request("GET", f"/contracts/{contract}/diary", freelancer, params=week)
+    body = slot_body(10, client_now=NOW)
+    cases = [
+        (backend.tokens[freelancers[0].id], contracts[0], 201),
+        ("not-a-token", contracts[0], 401),
+        (backend.tokens[freelancers[1].id], contracts[1], 201),
+        (backend.tokens[stranger.id], contracts[1], 404),
+        (backend.tokens[client.id], contracts[2], 403),
+        (backend.tokens[freelancers[2].id], contracts[2], 201),
+    ]
+    answers: list[Any] = [None] * len(cases)
+    token_reads: list[str] = []
+    engine = backend.client.app.state.engine  # type: ignore[attr-defined]
+    event.listen(engine, "before_cursor_execute",
+                 lambda _c, _cur, statement, *_: token_reads.append(statement)
+                 if "FROM users JOIN api_tokens" in " ".join(statement.split()) else None)
+
+    def send(index: int) -> None:
+        token, contract, _ = cases[index]
+        answers[index] = backend.put_slot_as(token, contract, FIRST, body)
+
+    commits = _sent_while_locked(backend, [partial(send, i) for i in range(len(cases))])
+
+    statuses = [answer.status_code for answer in answers]
+    assert statuses == [wanted for _, _, wanted in cases], [a.text for a in answers]
+    assert len(commits) < len(cases)  # some were stored together
+    assert len(token_reads) == len(commits), token_reads  # one read of tokens a group
