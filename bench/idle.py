@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from sync.shot_key_store import ShotKeyStore  # noqa: E402
 from tests.support.capture_helpers import paint_checkerboard  # noqa: E402
+from tests.support.server import stop_process  # noqa: E402
 from tests.support.xvfb import xvfb  # noqa: E402
 from tracker.capture_process import ProcessCapturer  # noqa: E402
 from tracker.model import MinuteActivity, Slot  # noqa: E402
@@ -75,12 +75,7 @@ def measure(
         end_cpu, end_wall = cpu_seconds(process.pid), time.monotonic()
         rss = peak_rss_mib(process.pid)
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, timeout=20)
     return 100 * (end_cpu - start_cpu) / (end_wall - start_wall), rss, start_cpu
 
 

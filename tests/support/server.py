@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -116,11 +117,12 @@ def _start(command: list[str], env: dict[str, str], log_path: Path) -> subproces
                                 start_new_session=True)
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def stop_process(process: subprocess.Popen[Any], timeout: float = 15) -> None:
+    """SIGTERM, then SIGKILL if ``process`` is still running after ``timeout`` s."""
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:
-            process.wait(timeout=15)
+            process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
@@ -174,9 +176,9 @@ def running_server(
             if _serving(process, port, log_path):
                 break
         except BaseException:
-            _stop(process)
+            stop_process(process)
             raise
-        _stop(process)
+        stop_process(process)
     else:
         raise RuntimeError(f"workdiary-server found no free port in {PORT_ATTEMPTS} tries")
     server.base_url = f"http://127.0.0.1:{port}"
@@ -184,7 +186,7 @@ def running_server(
     try:
         yield server
     finally:
-        _stop(process)
+        stop_process(process)
 
 
 @pytest.fixture
