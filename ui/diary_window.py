@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from PySide6 import QtGui
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
@@ -93,6 +94,12 @@ class ActivityBar(QWidget):
             painter.setBrush(QColor(_MARK_COLOURS[mark]))
             painter.drawRoundedRect(QRectF(index * (width + gap), 0, width, 8), 2, 2)
         painter.end()
+
+
+def plain_tip(text: str) -> str:
+    """``text`` for a tooltip, shown as written: Qt renders a tooltip that looks like
+    markup ("<b>…", "a <br> b") as HTML, so such a text is given as HTML that says it."""
+    return QtGui.Qt.convertFromPlainText(text) if QtGui.Qt.mightBeRichText(text) else text
 
 
 class ThumbnailCache:
@@ -215,7 +222,9 @@ class SlotCell(QFrame):
 
         memo = QLabel()
         memo.setObjectName("slot_memo")
-        memo.setToolTip(slot.memo)
+        # the freelancer's words as typed: "fix the <br> tags" is not markup to render
+        memo.setTextFormat(Qt.TextFormat.PlainText)
+        memo.setToolTip(plain_tip(slot.memo))
         memo.setText(memo.fontMetrics().elidedText(slot.memo or "—", Qt.TextElideMode.ElideRight,
                                                   THUMB_SIZE.width()))
         layout.addWidget(memo)
@@ -248,7 +257,7 @@ class SlotCell(QFrame):
             tips.append(f"Screenshot: {provenance_text(slot.capture_source)}.")
         tips.append(f"{activity_text(slot.activity_source).capitalize()}.")
         if tips:
-            chip.setToolTip("\n".join(tips))
+            chip.setToolTip(plain_tip("\n".join(tips)))  # the server's reason, as it said it
         chip_row = QHBoxLayout()
         chip_row.addWidget(chip)
         chip_row.addStretch(1)

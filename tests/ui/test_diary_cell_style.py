@@ -7,11 +7,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from PySide6.QtGui import QColor
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QTextDocument
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
-from ui.diary_window import DiaryWindow, SlotCell
+from ui.diary_window import DiaryWindow, SlotCell, plain_tip
 from ui.style import CHIP_COLOURS
 from ui.view_state import DiaryDay, DiarySlot, SlotSyncState
 
@@ -59,3 +60,26 @@ def _chip_paper(cell: SlotCell) -> QColor:
     chip = cell.findChild(QLabel, "sync_chip")
     assert chip is not None
     return chip.grab().toImage().pixelColor(chip.width() // 2, 1)
+
+
+def test_a_memo_that_looks_like_markup_is_shown_as_typed(
+    qtbot: QtBot, styled_app: QApplication
+) -> None:
+    """"fix the <b>bold</b> <br> tags" is a memo, not HTML: the cell shows its words and
+    its tooltip gives them back as written (Qt would render both as markup)."""
+    memo = "<b>x</b> a<br>b &"
+    slot = DiarySlot(1, FIRST, 10, 5, memo, SlotSyncState.HELD, reason="<i>late</i>")
+    cell = SlotCell(slot, FIRST, NoPictures())
+    qtbot.addWidget(cell)
+    label = cell.findChild(QLabel, "slot_memo")
+    assert label is not None
+    assert label.text() == memo  # it fits: nothing elided
+    assert label.textFormat() == Qt.TextFormat.PlainText
+    document = QTextDocument()
+    document.setHtml(label.toolTip())
+    assert document.toPlainText() == memo
+    chip = cell.findChild(QLabel, "sync_chip")
+    assert chip is not None
+    document.setHtml(chip.toolTip())
+    assert document.toPlainText().startswith("<i>late</i>")
+    assert plain_tip("an ordinary memo") == "an ordinary memo"  # shown as before
