@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -191,9 +192,7 @@ def authenticate_writing(
     """:func:`authenticate_reading` inside the caller's write transaction, which also
     writes a due renewal (it commits with the caller's work)."""
     found = _live_holder(session, token, now=now, contract_id=contract_id)
-    renewed = _renewal_due(policy, found.expires_at, TokenKind.API, now)
-    if renewed is not None:
-        accounts_db.extend_token(session, found.token_id, expires_at=renewed)
+    _renew_if_due(session, policy, found.token_id, found.expires_at, now)
     return found
 
 
@@ -215,14 +214,9 @@ def authenticate_in_group(
     """:func:`authenticate_writing` for a token of ``group`` (read by this transaction),
     on ``contract`` as this transaction read it (``None``: there is none). A renewal
     written is kept in ``group``, so a PUT of the same token after it reads it renewed."""
-    user = group.get(token)
-    if user is None:
-        raise Unauthorized(TOKEN_UNKNOWN)
-    if user.expires_at <= now:
-        raise Unauthorized(SESSION_EXPIRED)
-    renewed = _renewal_due(policy, user.expires_at, TokenKind.API, now)
+    user = _unexpired(group.get(token), now)
+    renewed = _renew_if_due(session, policy, user.token_id, user.expires_at, now)
     if renewed is not None:
-        accounts_db.extend_token(session, user.token_id, expires_at=renewed)
         group[token] = replace(user, expires_at=renewed)
     return TokenHolder(
         user.token_id, user.expires_at, user.user_id, user.user_role,
@@ -235,12 +229,29 @@ def authenticate_in_group(
 def _live_holder(
     session: Session, token: str, *, now: datetime, contract_id: int | None
 ) -> TokenHolder:
-    found = accounts_db.token_holder(session, token, TokenKind.API, contract_id)
+    return _unexpired(accounts_db.token_holder(session, token, TokenKind.API, contract_id), now)
+
+
+_Read = TypeVar("_Read", TokenHolder, TokenUser)
+
+
+def _unexpired(found: _Read | None, now: datetime) -> _Read:
+    """``found`` if the token is known and not expired (else ``Unauthorized``)."""
     if found is None:
         raise Unauthorized(TOKEN_UNKNOWN)
     if found.expires_at <= now:
         raise Unauthorized(SESSION_EXPIRED)
     return found
+
+
+def _renew_if_due(
+    session: Session, policy: AuthPolicy, token_id: int, expires_at: datetime, now: datetime
+) -> datetime | None:
+    """Write the API token's renewal if its use makes one due; the new expiry, if so."""
+    renewed = _renewal_due(policy, expires_at, TokenKind.API, now)
+    if renewed is not None:
+        accounts_db.extend_token(session, token_id, expires_at=renewed)
+    return renewed
 
 
 def _live(found: tuple[User, ApiToken] | None, now: datetime) -> tuple[User, ApiToken]:
