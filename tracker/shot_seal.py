@@ -21,9 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
+from tracker import aes_gcm
 from tracker.slots import slot_key
 
 MAGIC = b"WDSHOT\x00"
@@ -86,7 +84,7 @@ def seal(plain: bytes, key: bytes, contract_id: int, slot_start: datetime,
     header = MAGIC + bytes([VERSION]) + key_id(key) + os.urandom(NONCE_BYTES)
     nonce = header[-NONCE_BYTES:]
     aad = _associated_data(header, contract_id, slot_start, part)
-    return header + AESGCM(key).encrypt(nonce, plain, aad)
+    return header + aes_gcm.seal(plain, aad, nonce, key)
 
 
 def unseal(data: bytes, keys: ShotKeys | None, contract_id: int, slot_start: datetime,
@@ -106,6 +104,6 @@ def unseal(data: bytes, keys: ShotKeys | None, contract_id: int, slot_start: dat
         raise ShotUnreadable(path, "key missing")  # sealed with a key not on this computer
     aad = _associated_data(header, contract_id, slot_start, part)
     try:
-        return AESGCM(key).decrypt(header[-NONCE_BYTES:], data[HEADER_BYTES:], aad)
-    except InvalidTag:
+        return aes_gcm.open_sealed(data[HEADER_BYTES:], aad, header[-NONCE_BYTES:], key)
+    except aes_gcm.NotAuthentic:
         raise ShotUnreadable(path, "damaged, altered or not this slot's file") from None

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from diarychain.chain import ChainEntry, append, from_wire, to_wire, verify
-from diarychain.keys import DeviceKey, DeviceKeyError
+from diarychain.keys import DeviceKey, DeviceKeyError, signature_holds
 from diarychain.records import (
     GENESIS,
     DeletionRecord,
@@ -152,3 +152,19 @@ def test_bad_key_bytes_and_instants_are_refused() -> None:
         DeviceKey.from_private_bytes(b"short")
     with pytest.raises(RecordError):
         parse_instant("2026-11-30 09:00")
+
+
+def test_keys_sign_as_rfc_8032_says() -> None:
+    """Test 1 of RFC 8032 section 7.1: a signature made here checks anywhere, and one
+    made by any Ed25519 implementation (as earlier versions' were) checks here."""
+    key = DeviceKey.from_private_bytes(bytes.fromhex(
+        "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"))
+    public = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
+    signature = ("e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155"
+                 "5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b")
+    assert key.public_hex() == public
+    assert key.sign(b"") == signature
+    assert signature_holds(public, signature, b"")
+    assert not signature_holds(public, signature, b"x")
+    assert not signature_holds(public[:-2], signature, b"")
+    assert not signature_holds(public, "zz", b"")
