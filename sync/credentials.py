@@ -15,11 +15,11 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
-import keyring
-import keyring.errors
 import platformdirs
+
+from sync.secret_backend import SecretBackend as SecretBackend
+from sync.secret_backend import SecretNotFound, SecretStoreError, secret_store
 
 log = logging.getLogger(__name__)
 
@@ -27,16 +27,6 @@ SERVICE = "Workdiary"
 TOKEN_FILE_NAME = "credentials.json"
 # present once the "no OS keyring" warning was logged for this config dir
 WARNED_MARKER_NAME = "credentials.fallback-warned"
-
-
-class SecretBackend(Protocol):
-    """The part of a ``keyring`` backend we use (``keyring.get_keyring()`` fits)."""
-
-    def get_password(self, service: str, username: str) -> str | None: ...
-
-    def set_password(self, service: str, username: str, password: str) -> None: ...
-
-    def delete_password(self, service: str, username: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -56,7 +46,7 @@ class CredentialStore:
     def __init__(
         self, backend: SecretBackend | None = None, config_dir: Path | None = None
     ) -> None:
-        self.backend: SecretBackend = backend if backend is not None else keyring.get_keyring()
+        self.backend = secret_store(backend)
         self._config_dir = config_dir if config_dir is not None else default_config_dir()
         self._warned = False
 
@@ -68,7 +58,7 @@ class CredentialStore:
         secret = json.dumps({"email": credentials.email, "token": credentials.token})
         try:
             self.backend.set_password(SERVICE, credentials.server_url, secret)
-        except keyring.errors.KeyringError as error:
+        except SecretStoreError as error:
             self.warn_fallback(error)
             entries = self._read_file()
             entries[credentials.server_url] = {
@@ -83,7 +73,7 @@ class CredentialStore:
     def load(self, server_url: str) -> Credentials | None:
         try:
             secret = self.backend.get_password(SERVICE, server_url)
-        except keyring.errors.KeyringError as error:
+        except SecretStoreError as error:
             self.warn_fallback(error)
             entry = self._read_file().get(server_url)
             return _credentials(server_url, entry)
@@ -99,15 +89,15 @@ class CredentialStore:
     def forget(self, server_url: str) -> None:
         try:
             self.backend.delete_password(SERVICE, server_url)
-        except keyring.errors.PasswordDeleteError:
+        except SecretNotFound:
             pass  # nothing stored there
-        except keyring.errors.KeyringError as error:
+        except SecretStoreError as error:
             self.warn_fallback(error)
         self._drop_from_file(server_url)
 
     # --- the fallback file ---------------------------------------------------------
 
-    def warn_fallback(self, error: Exception) -> None:
+    def warn_fallback(self, error: SecretStoreError) -> None:
         """Say once per install that secrets go to 0600 files (the device key too)."""
         if self._warned:
             return
@@ -143,12 +133,13 @@ class CredentialStore:
                 self.fallback_path.unlink(missing_ok=True)
 
 
-def warn_once_per_install(marker: Path, error: Exception, what: str, path: Path) -> None:
+def warn_once_per_install(marker: Path, error: SecretStoreError, what: str,
+                          path: Path) -> None:
     """Log that ``what`` is kept in the 0600 file ``path`` for want of a keyring: a
     warning the first time on this install (``marker`` records it), then an info line."""
     level = logging.INFO if marker.exists() else logging.WARNING
     log.log(level, "no OS keyring is available (%s); %s is kept in %s, readable only by "
-            "you (mode 0600)", type(error).__name__, what, path)
+            "you (mode 0600)", error.kind, what, path)
     if level == logging.WARNING:
         try:
             marker.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

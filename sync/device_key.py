@@ -12,10 +12,9 @@ import json
 import logging
 from pathlib import Path
 
-import keyring.errors
-
 from diarychain.keys import DeviceKey, DeviceKeyError
 from sync.credentials import SERVICE, CredentialStore, read_private_file, write_private_file
+from sync.secret_backend import SecretStoreError
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +42,7 @@ class DeviceKeyStore:
     def _load(self) -> DeviceKey | None:
         try:
             secret = self._credentials.backend.get_password(SERVICE, KEY_ENTRY)
-        except keyring.errors.KeyringError as error:
+        except SecretStoreError as error:
             self._credentials.warn_fallback(error)
             secret = None
         if secret is None:
@@ -62,7 +61,7 @@ class DeviceKeyStore:
         secret = json.dumps({"private": key.private_bytes().hex()})
         try:
             self._credentials.backend.set_password(SERVICE, KEY_ENTRY, secret)
-        except keyring.errors.KeyringError as error:
+        except SecretStoreError as error:
             self._credentials.warn_fallback(error)
             write_private_file(self.fallback_path, secret)
         log.info("created this install's device key %s…", key.public_hex()[:16])

@@ -20,10 +20,8 @@ import os
 import secrets
 from pathlib import Path
 
-import keyring
-import keyring.errors
-
 from sync.credentials import SERVICE, SecretBackend, warn_once_per_install
+from sync.secret_backend import SecretStoreError, secret_store
 from tracker.shot_seal import KEY_BYTES, ShotKeys
 
 log = logging.getLogger(__name__)
@@ -41,7 +39,7 @@ class ShotKeyStore:
     """Loads the install's shot key, making one at the first start."""
 
     def __init__(self, config_dir: Path, backend: SecretBackend | None = None) -> None:
-        self._backend: SecretBackend = backend if backend is not None else keyring.get_keyring()
+        self._backend = secret_store(backend)
         self._config_dir = config_dir
 
     @property
@@ -54,14 +52,14 @@ class ShotKeyStore:
         in_file = self._read_file()
         try:
             in_keyring = self._read_keyring()
-        except keyring.errors.KeyringError as error:
+        except SecretStoreError as error:
             self._warn_fallback(error)
             return ShotKeys(in_file if in_file is not None else self._new_file_key())
         if in_keyring is None:
             key = in_file if in_file is not None else secrets.token_bytes(KEY_BYTES)
             try:
                 self._backend.set_password(SERVICE, KEY_NAME, _text(key))
-            except keyring.errors.KeyringError as error:
+            except SecretStoreError as error:
                 self._warn_fallback(error)
                 if in_file is None:
                     self._write_file(key)
@@ -93,7 +91,7 @@ class ShotKeyStore:
 
     # --- the fallback file ---------------------------------------------------------
 
-    def _warn_fallback(self, error: Exception) -> None:
+    def _warn_fallback(self, error: SecretStoreError) -> None:
         warn_once_per_install(self._config_dir / WARNED_MARKER_NAME, error,
                               "the key that encrypts your screenshots", self.fallback_path)
 

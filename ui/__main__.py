@@ -1,5 +1,6 @@
 """``python -m ui`` and the PyInstaller entry point: start the tray app, or (frozen app
-re-run by :mod:`tracker.capture_process`) be one capture worker, without loading Qt."""
+re-run by :mod:`tracker.capture_process` or :mod:`sync.secret_backend`) be one capture
+worker or the keyring helper, without loading Qt."""
 
 import sys
 
@@ -9,6 +10,10 @@ if sys.argv[1:2] == [WORKER_FLAG]:
     from tracker.capture_child import run
 
     raise SystemExit(run(sys.argv[2:]))
+if sys.argv[1:2] == ["--keyring-helper"]:  # sync.secret_backend.CHILD_FLAG
+    from sync.keyring_child import run as serve_keyring
+
+    raise SystemExit(serve_keyring())
 
 from ui.qt_sources import read_sources_once  # after the worker branch: a worker loads no Qt
 
