@@ -8,11 +8,11 @@ an entry of its own, so the chain has no silent holes.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from diarychain.digest import sha256_hex
 from diarychain.keys import DeviceKey, signature_holds
 from diarychain.records import (
     GENESIS,
@@ -44,7 +44,7 @@ class Break:
 
 
 def entry_hash(record: Record, prev_hash: str) -> str:
-    return hashlib.sha256(canonical(record, prev_hash)).hexdigest()
+    return sha256_hex(canonical(record, prev_hash))
 
 
 def append(previous: ChainEntry | None, record: Record, key: DeviceKey) -> ChainEntry:

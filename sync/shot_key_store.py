@@ -17,7 +17,6 @@ import base64
 import json
 import logging
 import os
-import secrets
 from pathlib import Path
 
 from sync.credentials import SERVICE, SecretBackend, warn_once_per_install
@@ -56,7 +55,7 @@ class ShotKeyStore:
             self._warn_fallback(error)
             return ShotKeys(in_file if in_file is not None else self._new_file_key())
         if in_keyring is None:
-            key = in_file if in_file is not None else secrets.token_bytes(KEY_BYTES)
+            key = in_file if in_file is not None else os.urandom(KEY_BYTES)
             try:
                 self._backend.set_password(SERVICE, KEY_NAME, _text(key))
             except SecretStoreError as error:
@@ -85,7 +84,7 @@ class ShotKeyStore:
         return key
 
     def _new_file_key(self) -> bytes:
-        key = secrets.token_bytes(KEY_BYTES)
+        key = os.urandom(KEY_BYTES)
         self._write_file(key)
         return key
 

@@ -48,7 +48,6 @@ never waits on the network.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -58,6 +57,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Protocol
 
+from diarychain.digest import sha256_hex
 from diarychain.ingest import SignedRun
 from diarychain.keys import DeviceKey
 from sync.errors import ApiError, signed_out_message
@@ -725,7 +725,7 @@ class Uploader:
             raise LocalShotBroken(f"the shot file on this computer is unreadable: {error.reason}"
                                   f" ({error.path})") from None
         # over the plain picture, as recorded when it was taken: what the server checks
-        if hashlib.sha256(image).hexdigest() != slot.shot.sha256:
+        if sha256_hex(image) != slot.shot.sha256:
             raise LocalShotBroken("the shot file on this computer is damaged (sha256 differs)")
         return image
 

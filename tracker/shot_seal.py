@@ -14,13 +14,13 @@ keyring); nothing here stores one.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
+from diarychain.digest import sha256
 from tracker import aes_gcm
 from tracker.slots import slot_key
 
@@ -46,7 +46,7 @@ class ShotUnreadable(Exception):
 
 def key_id(key: bytes) -> bytes:
     """Which key sealed a file, without saying anything about the key itself."""
-    return hashlib.sha256(b"workdiary shot key id\x00" + key).digest()[:KEY_ID_BYTES]
+    return sha256(b"workdiary shot key id\x00" + key)[:KEY_ID_BYTES]
 
 
 @dataclass(frozen=True)

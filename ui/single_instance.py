@@ -10,7 +10,6 @@ sockets, second launches are refused without the raise; the lock works the same.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import os
 import socket
@@ -19,6 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QLockFile, QSocketNotifier
+
+from diarychain.digest import sha256_hex
 
 log = logging.getLogger(__name__)
 _RAISE = b"raise\n"
@@ -32,7 +33,7 @@ class AlreadyRunning(RuntimeError):
 
 def server_name(lock_path: Path) -> str:
     """The socket's name: one per lock file (so per profile) and per user."""
-    digest = hashlib.sha256(str(lock_path.resolve()).encode()).hexdigest()[:20]
+    digest = sha256_hex(str(lock_path.resolve()).encode())[:20]
     return f"workdiary-{os.getuid() if hasattr(os, 'getuid') else 0}-{digest}"
 
 

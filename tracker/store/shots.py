@@ -14,12 +14,11 @@ row that names it is committed. A shot file saved for a slot that never got its 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
-import secrets
 from datetime import datetime
 from pathlib import Path
 
+from diarychain.digest import sha256_hex
 from tracker.model import Slot, SlotNotFound
 from tracker.shot import EncodedShot, ShotFile
 from tracker.shot_seal import ShotPart, seal, unseal
@@ -37,7 +36,7 @@ def fsync_dir(path: Path) -> None:
 
 
 def write_private_file(path: Path, payload: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    temporary = path.with_name(f".{path.name}.{os.urandom(4).hex()}.tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -68,7 +67,7 @@ class ShotFiles(Database):
         folder = self.shots_dir / str(contract_id) / start.strftime("%Y-%m-%d")
         for directory in (self.shots_dir, self.shots_dir / str(contract_id), folder):
             make_private_dir(directory)
-        stem = f"{start.strftime('%H%M')}-{secrets.token_hex(4)}"
+        stem = f"{start.strftime('%H%M')}-{os.urandom(4).hex()}"
         path = folder / f"{stem}{encoded.file_suffix}"
         thumbnail_path = folder / f"{stem}.thumb{encoded.thumbnail_suffix}"
         write_private_file(path, sealed_image)
@@ -82,7 +81,7 @@ class ShotFiles(Database):
         return ShotFile(
             path=path,
             thumbnail_path=thumbnail_path,
-            sha256=hashlib.sha256(encoded.image_bytes).hexdigest(),
+            sha256=sha256_hex(encoded.image_bytes),
             size_bytes=len(encoded.image_bytes),
             media_type=encoded.media_type,
             width=encoded.width,
