@@ -1,23 +1,25 @@
-"""A thin ``requests`` client of the wire contract (v1, plus v2's signed chain).
+"""A thin client of the wire contract (v1, plus v2's signed chain) over a
+:class:`sync.http_transport.Transport` (``requests`` in this process, or the tray app's
+network helper).
 
 Every call has a timeout; every answer >= 400 becomes :class:`ApiError` carrying the
-server's ``detail``. No retries here: :mod:`sync.retry` decides, the uploader repeats.
+server's ``detail``; no answer at all is a :class:`sync.errors.TransportError`. No
+retries here: :mod:`sync.retry` decides, the uploader repeats.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-import requests
-from requests.adapters import HTTPAdapter
-
 from diarychain.ingest import SignedRun
 from sync.errors import ApiError, WireError
-from sync.uploader import SHOT_CONNECTIONS, SlotReceipt
+from sync.http_transport import Answer, Transport
+from sync.uploader import SlotReceipt
 from sync.wire import (
     BatchItem,
     batch_body,
@@ -36,10 +38,6 @@ API_PREFIX = "/api/v1"
 DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 30.0)
 # the offline probe: a server that cannot answer its no-op health check in this is down
 PROBE_TIMEOUT: tuple[float, float] = (3.0, 5.0)
-# kept connections per host: every shot-upload thread keeps its own, and the uploader's
-# own thread one for the batch sent beside them (urllib3 drops the ones beyond this, and
-# the next request pays a new connection)
-POOL_SIZE = max(SHOT_CONNECTIONS + 1, 10)
 
 
 @dataclass(frozen=True)
@@ -52,7 +50,10 @@ class TokenGrant:
 
 class ApiClient:
     """One server, one bearer token (or none, to sign in). Used from the uploader's thread;
-    its few shot-upload threads share the connection pool (urllib3's is thread-safe)."""
+    its few shot-upload threads share the transport (both kinds are thread-safe).
+
+    Without a ``transport`` the client makes its own ``requests`` one and closes it with
+    itself; a given one is shared (the tray app's helper) and outlives the client."""
 
     def __init__(
         self,
@@ -60,19 +61,20 @@ class ApiClient:
         token: str | None = None,
         *,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
-        session: requests.Session | None = None,
+        transport: Transport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.timeout = timeout
-        self._session = session if session is not None else _pooled_session()
-        self._session.headers["User-Agent"] = "workdiary-tracker/1"
+        self._shared = transport
+        self._transport = transport if transport is not None else _own_transport()
 
     def close(self) -> None:
-        self._session.close()
+        if self._shared is None:
+            self._transport.close()
 
     def with_token(self, token: str) -> ApiClient:
-        return ApiClient(self.base_url, token, timeout=self.timeout)
+        return ApiClient(self.base_url, token, timeout=self.timeout, transport=self._shared)
 
     # --- auth ---------------------------------------------------------------------
 
@@ -158,38 +160,38 @@ class ApiClient:
             # a proxy's HTML error page or a cut body: the server did not answer us
             raise WireError(f"{method} {path}: the answer is not JSON") from error
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        headers = dict(kwargs.pop("headers", {}) or {})
+    def _request(self, method: str, path: str, *, json: Any = None, data: bytes | None = None,
+                 headers: dict[str, str] | None = None,
+                 timeout: tuple[float, float] | None = None) -> Answer:
+        headers = dict(headers or {})
         if self.token is not None:
             headers["Authorization"] = f"Bearer {self.token}"
-        timeout = kwargs.pop("timeout", self.timeout)
-        response = self._session.request(
-            method,
-            self.base_url + API_PREFIX + path,
-            headers=headers,
-            timeout=timeout,
-            allow_redirects=False,
-            **kwargs,
-        )
-        # a Response is falsy for >= 400: compare the status, never its truth value
-        if response.status_code >= 400:
-            raise ApiError(response.status_code, _reason(response), _retry_after(response))
-        return response
+        if json is not None:
+            data = _json_body(json)
+            headers["Content-Type"] = "application/json"
+        answer = self._transport.request(
+            method, self.base_url + API_PREFIX + path, headers=headers,
+            timeout=timeout if timeout is not None else self.timeout, body=data)
+        if answer.status >= 400:
+            raise ApiError(answer.status, _reason(answer), _retry_after(answer))
+        return answer
 
 
-def _pooled_session() -> requests.Session:
-    session = requests.Session()
-    adapter = HTTPAdapter(pool_maxsize=POOL_SIZE)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session
+def _json_body(value: Any) -> bytes:
+    return json.dumps(value, allow_nan=False).encode()
+
+
+def _own_transport() -> Transport:
+    from sync.requests_transport import RequestsTransport  # only where no transport is given
+
+    return RequestsTransport()
 
 
 def _slot_path(contract_id: int, slot_start: datetime) -> str:
     return f"/contracts/{contract_id}/slots/{quote(iso(slot_start), safe='')}"
 
 
-def _reason(response: requests.Response) -> str:
+def _reason(response: Answer) -> str:
     try:
         body = response.json()
     except ValueError:
@@ -205,11 +207,11 @@ def _reason(response: requests.Response) -> str:
                 where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
                 return f"{where}: {first.get('msg', 'invalid')}" if where else str(first.get("msg"))
     text = response.text.strip()
-    return text[:200] if text else f"HTTP {response.status_code} {response.reason or ''}".strip()
+    return text[:200] if text else f"HTTP {response.status} {response.reason}".strip()
 
 
-def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After")
+def _retry_after(response: Answer) -> float | None:
+    value = response.headers.get("retry-after")
     if value is None:
         return None
     try:

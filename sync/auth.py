@@ -8,11 +8,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-import requests
-
 from sync.api import ApiClient
 from sync.credentials import Credentials, CredentialStore
-from sync.errors import ApiError, NotSignedIn
+from sync.errors import ApiError, NotSignedIn, TransportError
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +49,7 @@ class Account:
         """Exchange e-mail and password for a token and store it.
 
         Raises :class:`ApiError` (401: wrong e-mail or password; 422: malformed) or a
-        ``requests`` connection error when the server cannot be reached.
+        :class:`sync.errors.TransportError` when the server cannot be reached.
         """
         anonymous = self._client_factory(self.server_url, None)
         try:
@@ -86,7 +84,7 @@ class Account:
                 return True  # already unknown or revoked: the goal is reached
             log.warning("the server refused to revoke the token: %s", error.reason)
             return False
-        except requests.RequestException as error:
+        except TransportError as error:
             log.warning(
                 "could not reach %s to revoke the token (%s); it is forgotten on this computer",
                 self.server_url,

@@ -21,6 +21,32 @@ class AnotherUploaderRunning(Exception):
     """A second Workdiary process tried to upload the same store."""
 
 
+class TransportError(Exception):
+    """The request got no HTTP answer. Raised by every transport (in this process, or
+    the network helper's), so nothing outside the transports depends on ``requests``."""
+
+
+class Unreachable(TransportError):
+    """Refused, reset, no route, DNS, a proxy's refusal: the server was not reached."""
+
+
+class SecureConnectionFailed(Unreachable):
+    """The TLS handshake or the server's certificate failed."""
+
+
+class TimedOut(TransportError):
+    """No connection, or no answer, within the timeout."""
+
+
+class TransferCut(TransportError):
+    """The connection broke mid-answer, or the answer's encoding could not be undone."""
+
+
+class RequestRefusedHere(TransportError):
+    """The HTTP library refused to send the request (an invalid URL or header): a fault
+    of the client or of what the user typed, never worth repeating."""
+
+
 class WireError(Exception):
     """The server sent a body this client does not understand (treated as transient)."""
 

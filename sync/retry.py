@@ -15,9 +15,7 @@ import random
 from dataclasses import dataclass
 from enum import Enum
 
-import requests
-
-from sync.errors import ApiError, WireError
+from sync.errors import ApiError, TimedOut, TransferCut, Unreachable, WireError
 
 
 class Verdict(Enum):
@@ -61,13 +59,13 @@ STATUS_TABLE: dict[tuple[int, Operation | None], Verdict] = {
 }
 CLASS_TABLE: dict[int, Verdict] = {2: Verdict.DONE, 4: Verdict.REJECTED, 5: Verdict.RETRY}
 
-# Transport failures that say nothing about the request itself. Anything else raised by
-# requests (an invalid URL, a bad header) is a bug in the client and is not swallowed.
+# Transport failures that say nothing about the request itself. Any other error (the
+# HTTP library refusing an invalid URL or header) is a bug in the client and is not
+# swallowed.
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
-    requests.ConnectionError,  # refused, reset, DNS, proxy; includes ConnectTimeout
-    requests.Timeout,  # connect or read timeout
-    requests.exceptions.ChunkedEncodingError,  # connection cut mid-body
-    requests.exceptions.ContentDecodingError,
+    Unreachable,  # refused, reset, DNS, proxy, TLS; the network helper lost
+    TimedOut,  # connect or read timeout
+    TransferCut,  # connection cut mid-body, or an undecodable one
     WireError,  # an answer we cannot read: a proxy's error page, a half-deployed server
 )
 
@@ -79,7 +77,7 @@ def verdict_for_status(status: int, operation: Operation) -> Verdict:
         return exact
     by_class = CLASS_TABLE.get(status // 100)
     if by_class is None:
-        # 1xx/3xx never reach us (requests follows redirects): treat as transient
+        # 1xx/3xx: redirects are not followed, so a 3xx is a proxy's doing: transient
         return Verdict.RETRY
     return by_class
 
@@ -91,22 +89,15 @@ def decide(error: BaseException | None, operation: Operation) -> Decision:
     if isinstance(error, ApiError):
         verdict = verdict_for_status(error.status, operation)
         return Decision(verdict, error.reason, error.retry_after)
-    if isinstance(error, requests.HTTPError):
-        # a Response is falsy for status >= 400: test it against None, never by truth
-        response = error.response
-        if response is not None:
-            verdict = verdict_for_status(response.status_code, operation)
-            return Decision(verdict, f"HTTP {response.status_code}")
-        return Decision(Verdict.RETRY, "HTTP error without a response")
     if isinstance(error, TRANSIENT_ERRORS):
         return Decision(Verdict.RETRY, _transport_reason(error))
     raise error
 
 
 def _transport_reason(error: BaseException) -> str:
-    if isinstance(error, requests.Timeout):
+    if isinstance(error, TimedOut):
         return "the server did not answer in time"
-    if isinstance(error, requests.ConnectionError):
+    if isinstance(error, Unreachable):
         return "cannot reach the server"
     if isinstance(error, WireError):
         return f"the server's answer was not understood ({error})"

@@ -13,13 +13,12 @@ import random
 from collections.abc import Callable
 from datetime import timedelta
 
-import requests
-
 from sync.api import DEFAULT_TIMEOUT, ApiClient
 from sync.auth import Account
 from sync.credentials import Credentials, CredentialStore
 from sync.device_key import DeviceKeyStore
-from sync.errors import ApiError, NotSignedIn
+from sync.errors import ApiError, NotSignedIn, TransportError
+from sync.http_transport import Transport
 from sync.lock import UploaderLock
 from sync.ports import SyncStore
 from sync.retry import Backoff
@@ -61,11 +60,13 @@ class SyncService:
         hold: timedelta | Callable[[], timedelta] = DEFAULT_HOLD,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         backoff_cap_seconds: float = OFFLINE_PROBE_CAP_SECONDS,
+        transport: Transport | None = None,
     ) -> None:
         self.store = store
         self.clock = clock if clock is not None else SystemClock()
         self.signals = SyncSignals()
         self._timeout = timeout
+        self._transport = transport  # None: each client its own requests session
         credentials = credentials if credentials is not None else CredentialStore()
         self.account = Account(server_url, credentials, self._client)
         self.device_keys = DeviceKeyStore(credentials)
@@ -85,7 +86,7 @@ class SyncService:
             self.signals.update(phase=SyncPhase.SIGNED_OUT)
 
     def _client(self, base_url: str, token: str | None) -> ApiClient:
-        return ApiClient(base_url, token, timeout=self._timeout)
+        return ApiClient(base_url, token, timeout=self._timeout, transport=self._transport)
 
     # --- account --------------------------------------------------------------------
 
@@ -94,8 +95,9 @@ class SyncService:
         return self.account.current()
 
     def sign_in(self, email: str, password: str) -> Credentials:
-        """Blocking. Raises ``ApiError`` (401 wrong e-mail or password) or a requests
-        connection error. On success the uploader (if started) resumes at once."""
+        """Blocking. Raises ``ApiError`` (401 wrong e-mail or password) or a
+        :class:`sync.errors.TransportError`. On success the uploader (if started) resumes
+        at once."""
         credentials = self.account.sign_in(email, password)
         self.store.set_setting(SERVER_URL_SETTING, self.account.server_url)
         self._register_device()
@@ -110,7 +112,7 @@ class SyncService:
         client = self.account.client()
         try:
             client.register_device(self.device_keys.key().public_hex())
-        except (ApiError, requests.RequestException) as error:
+        except (ApiError, TransportError) as error:
             log.warning("could not register this device's key yet: %s", error)
         finally:
             client.close()

@@ -1,6 +1,7 @@
 """``python -m ui`` and the PyInstaller entry point: start the tray app, or (frozen app
-re-run by :mod:`tracker.capture_process` or :mod:`sync.secret_backend`) be one capture
-worker or the keyring helper, without loading Qt."""
+re-run by :mod:`tracker.capture_process`, :mod:`sync.secret_backend` or
+:mod:`sync.http_transport`) be one capture worker, the keyring helper or the network
+helper, without loading Qt."""
 
 import sys
 
@@ -14,6 +15,10 @@ if sys.argv[1:2] == ["--keyring-helper"]:  # sync.secret_backend.CHILD_FLAG
     from sync.keyring_child import run as serve_keyring
 
     raise SystemExit(serve_keyring())
+if sys.argv[1:2] == ["--network-helper"]:  # sync.http_transport.CHILD_FLAG
+    from sync.network_child import run as serve_network
+
+    raise SystemExit(serve_network())
 
 from ui.qt_sources import read_sources_once  # after the worker branch: a worker loads no Qt
 

@@ -130,11 +130,14 @@ def real_account(
     store: Store, clock: Clock, current_settings: Callable[[], AppSettings]
 ) -> AccountPort | None:
     try:
+        from sync.http_transport import HelperTransport
         from ui.sync_adapter import SyncAccount
     except ImportError as error:  # a build without sync/: the app tracks locally only
         log.warning("sync client unavailable: %s", error)
         return None
-    return SyncAccount(store, clock, lambda: current_settings().hold_window_minutes)
+    # requests lives in a helper process while there is traffic (sync/http_transport.py)
+    return SyncAccount(store, clock, lambda: current_settings().hold_window_minutes,
+                       transport=HelperTransport())
 
 
 def real_signer() -> Callable[[], DeviceKey] | None:

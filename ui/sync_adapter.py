@@ -11,9 +11,14 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-import requests
-
-from sync.errors import ApiError, NotSignedIn
+from sync.errors import (
+    ApiError,
+    NotSignedIn,
+    SecureConnectionFailed,
+    TimedOut,
+    TransportError,
+)
+from sync.http_transport import Transport
 from sync.service import SyncService, remembered_server_url
 from sync.state import SyncPhase, UploaderStatus
 from tracker.clock import Clock
@@ -57,11 +62,11 @@ def sign_in_message(error: Exception, server_url: str) -> str:
         if error.status == 404:
             return f"{server_url} does not look like a Workdiary server (no sign-in there)."
         return f"The server refused the sign-in ({error.status}): {error.reason}"
-    if isinstance(error, requests.exceptions.SSLError):
+    if isinstance(error, SecureConnectionFailed):
         return f"Cannot make a secure connection to {server_url}: {error}"
-    if isinstance(error, requests.exceptions.Timeout):
+    if isinstance(error, TimedOut):
         return f"{server_url} did not answer in time — try again."
-    if isinstance(error, requests.RequestException | OSError):
+    if isinstance(error, TransportError | OSError):
         return f"Cannot reach {server_url} — check the address and your connection."
     return f"Sign-in failed: {error}"
 
@@ -70,8 +75,10 @@ class SyncAccount:
     """AccountPort for the real app. ``hold_minutes`` gives the hold window in force; the
     uploader asks it at every pass, so a changed setting applies at once."""
 
-    def __init__(self, store: Store, clock: Clock, hold_minutes: Callable[[], int]) -> None:
+    def __init__(self, store: Store, clock: Clock, hold_minutes: Callable[[], int],
+                 transport: Transport | None = None) -> None:
         self._store = store
+        self._transport = transport
         self._clock = clock
         self._hold_minutes = hold_minutes
         self._service: SyncService | None = None
@@ -85,6 +92,7 @@ class SyncAccount:
             self._service = SyncService(
                 self._store, url, clock=self._clock,
                 hold=lambda: timedelta(minutes=self._hold_minutes()),
+                transport=self._transport,
             )
             self._service.signals.state_listeners.append(self._on_uploader_state)
         return self._service
@@ -105,7 +113,7 @@ class SyncAccount:
         service = self._service_for(server_url)
         try:
             credentials = service.sign_in(email, password)
-        except (ApiError, requests.RequestException, OSError) as error:
+        except (ApiError, TransportError, OSError) as error:
             raise SignInError(sign_in_message(error, server_url)) from error
         return Account(service.account.server_url, credentials.email)
 

@@ -1,4 +1,6 @@
-"""The retry rules, row by row, and the backoff's growth and jitter."""
+"""The retry rules, row by row, and the backoff's growth and jitter. ``requests``'
+failures are given as the transport hands them on (translated), as the uploader sees
+them."""
 
 from __future__ import annotations
 
@@ -7,25 +9,30 @@ import random
 import pytest
 import requests
 
-from sync.errors import ApiError
+from sync.errors import ApiError, RequestRefusedHere, TransportError
+from sync.requests_transport import translated_errors
 from sync.retry import Backoff, Decision, Operation, Verdict, decide
 
 PUT, SHOT, DELETE = Operation.PUT_SLOT, Operation.PUT_SHOT, Operation.DELETE_SLOT
 
 
-def _http_error(status: int) -> requests.HTTPError:
-    response = requests.Response()
-    response.status_code = status
-    return requests.HTTPError(response=response)
+def _sent(error: requests.RequestException) -> TransportError:
+    """``error`` as the transport raises it to the uploader."""
+    with pytest.raises(TransportError) as raised, translated_errors():
+        raise error
+    return raised.value
 
 
 # (outcome, operation, expected verdict)
 TABLE: list[tuple[BaseException | None, Operation, Verdict]] = [
     (None, PUT, Verdict.DONE),
-    (requests.ConnectionError("refused"), PUT, Verdict.RETRY),
-    (requests.exceptions.ConnectTimeout("connect timeout"), PUT, Verdict.RETRY),
-    (requests.exceptions.ReadTimeout("read timeout"), SHOT, Verdict.RETRY),
-    (requests.exceptions.ChunkedEncodingError("cut"), SHOT, Verdict.RETRY),
+    (_sent(requests.ConnectionError("refused")), PUT, Verdict.RETRY),
+    (_sent(requests.exceptions.ConnectTimeout("connect timeout")), PUT, Verdict.RETRY),
+    (_sent(requests.exceptions.ReadTimeout("read timeout")), SHOT, Verdict.RETRY),
+    (_sent(requests.exceptions.ChunkedEncodingError("cut")), SHOT, Verdict.RETRY),
+    (_sent(requests.exceptions.ContentDecodingError("gzip")), SHOT, Verdict.RETRY),
+    (_sent(requests.exceptions.SSLError("bad certificate")), PUT, Verdict.RETRY),
+    (_sent(requests.exceptions.ProxyError("proxy refused")), PUT, Verdict.RETRY),
     (ApiError(500, "internal"), PUT, Verdict.RETRY),
     (ApiError(502, "bad gateway"), SHOT, Verdict.RETRY),
     (ApiError(503, "unavailable", retry_after=7), DELETE, Verdict.RETRY),
@@ -43,12 +50,6 @@ TABLE: list[tuple[BaseException | None, Operation, Verdict]] = [
     (ApiError(422, "slot is in the future"), PUT, Verdict.REJECTED),
     (ApiError(400, "sha256 mismatch"), SHOT, Verdict.REJECTED),
     (ApiError(413, "too large"), SHOT, Verdict.REJECTED),
-    # a bare requests HTTPError: its Response is falsy for >= 400, yet must be read
-    (_http_error(503), PUT, Verdict.RETRY),
-    (_http_error(409), PUT, Verdict.CONFIRM),
-    (_http_error(403), PUT, Verdict.REJECTED),
-    (_http_error(401), PUT, Verdict.SIGN_IN),
-    (requests.HTTPError("no response"), PUT, Verdict.RETRY),
 ]
 
 
@@ -62,15 +63,17 @@ def test_a_4xx_keeps_the_servers_reason_and_retry_after_passes_through() -> None
     assert decide(ApiError(503, "busy", retry_after=7.0), PUT).retry_after == 7.0
 
 
-def test_a_falsy_response_is_still_read() -> None:
-    error = _http_error(409)
-    assert not error.response  # the trap: Response.__bool__ is False for >= 400
-    assert decide(error, DELETE).verdict is Verdict.REJECTED
+def test_the_reason_says_which_transport_failure_it_was() -> None:
+    assert decide(_sent(requests.exceptions.ConnectTimeout("x")), PUT).reason == (
+        "the server did not answer in time")  # a connect timeout is a timeout first
+    assert decide(_sent(requests.ConnectionError("x")), PUT).reason == "cannot reach the server"
 
 
 def test_a_client_bug_is_not_swallowed_as_a_network_error() -> None:
-    with pytest.raises(requests.exceptions.InvalidURL):
-        decide(requests.exceptions.InvalidURL("no host"), PUT)
+    refused = _sent(requests.exceptions.InvalidURL("no host"))
+    assert isinstance(refused, RequestRefusedHere)
+    with pytest.raises(RequestRefusedHere):
+        decide(refused, PUT)
 
 
 def test_backoff_grows_exponentially_within_jitter_bounds_up_to_the_cap() -> None:

@@ -14,9 +14,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-import requests
 
-from sync.errors import ApiError
+from sync.errors import ApiError, Unreachable
 from sync.retry import Backoff
 from sync.state import OverLimit, SlotRejected, SyncPhase, UploaderStatus
 from sync.uploader import SlotReceipt, Uploader, UploaderThread
@@ -163,7 +162,7 @@ class SecondBatchFails(FakeServer):
     ) -> list[BatchItem]:
         if self.batches:
             self.calls.append("put_slots")
-            raise requests.ConnectionError("the network went")
+            raise Unreachable("the network went")
         return super().put_slots(contract_id, slots, client_time)
 
 
@@ -188,7 +187,7 @@ def test_network_failures_back_off_exponentially_then_succeed(
 ) -> None:
     _hour(store, random.Random(2), 2)
     server = FakeServer()
-    server.failures = [requests.ConnectionError("refused")] * 5
+    server.failures = [Unreachable("refused")] * 5
     uploader = _uploader(store, server, clock)
     delays = []
     for _ in range(5):
@@ -270,7 +269,7 @@ def test_deleted_after_sync_sends_delete_and_a_lost_answer_is_harmless(
     uploader.drain()
     store.delete_slot(slots[0].contract_id, slots[0].slot_start, clock.now())
     # the DELETE lands but its answer is lost; the retry gets 404: done all the same
-    server.failures = [requests.ConnectionError("reset")]
+    server.failures = [Unreachable("reset")]
     server.slots.pop((slots[0].contract_id, slots[0].slot_start))
     uploader.drain()
     assert store.pending_deletions() == []
