@@ -23,7 +23,7 @@ hour, and a fresh connection cannot be left in a state by an earlier timeout.
 from __future__ import annotations
 
 import contextlib
-import secrets
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -148,7 +148,7 @@ class PortalGrabber:
     def _request(self, connection: DBusConnection) -> tuple[int, dict[str, tuple[str, object]]]:
         """Send one Screenshot request and wait for its Response (one deadline)."""
         deadline = time.monotonic() + self._timeout_s
-        token = "workdiary_" + secrets.token_hex(8)
+        token = "workdiary_" + os.urandom(8).hex()
         handle = request_path(connection.unique_name, token)
         bus = Proxy(message_bus, connection, timeout=self._timeout_s)
         bus.AddMatch(_response_rule(handle))  # before the call: see the module docstring

@@ -22,17 +22,6 @@ URL = "https://billing.example.test"
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_the_apps_modules_load_neither_keyring_nor_cryptography() -> None:
-    probe = ("import sys, ui.app, sync.service, sync.credentials, sync.shot_key_store, "
-             "sync.device_key, tracker.store; "
-             "print(sorted(n for n in sys.modules if n.split('.')[0] in "
-             "('keyring', 'jaraco', 'more_itertools', 'cryptography', 'secretstorage') "
-             "or n.startswith('backports.tarfile')))")
-    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
-                          text=True, timeout=60, check=True)
-    assert done.stdout.strip() == "[]"
-
-
 @pytest.mark.slow
 def test_through_the_helper_secrets_land_in_the_secret_service(
         secret_service: dict[str, str], tmp_path: Path,  # noqa: F811 - the fixture

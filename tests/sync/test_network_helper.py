@@ -46,18 +46,6 @@ def helper() -> Iterator[HelperTransport]:
     transport.close()
 
 
-def test_the_apps_modules_load_no_http_library_and_no_openssl() -> None:
-    """Nor does OpenSSL come in through hashlib: libsodium hashes (diarychain/digest.py)."""
-    probe = ("import sys, ui.app, ui.sync_adapter, ui.diary_window, ui.sent_window, "
-             "ui.desktop_notices, ui.single_instance, sync.service, sync.http_transport; "
-             "print(sorted(n for n in sys.modules if n.split('.')[0] in "
-             "('requests', 'urllib3', 'charset_normalizer', 'idna', 'certifi', 'ssl', "
-             "'_ssl', '_hashlib', 'hmac')))")
-    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
-                          text=True, timeout=60, check=True)
-    assert done.stdout.strip() == "[]"
-
-
 def test_a_week_of_slots_and_shots_arrives_through_the_helper(
         backend: Backend, data_dir: Path, tmp_path: Path, helper: HelperTransport) -> None:
     seeded = backend.seed_contract(WEEK)
