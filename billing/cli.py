@@ -8,6 +8,7 @@ Every command takes ``--data-dir`` (default: the platform's user data dir for
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -77,7 +78,19 @@ def app_from_env(*, migrate: bool = False):  # type: ignore[no-untyped-def]
         Path(os.environ.get("WORKDIARY_DATA_DIR") or default_data_dir()),
         jobs_interval_seconds=float(os.environ.get("WORKDIARY_JOBS_INTERVAL", "60")),
     )
-    return create_app(settings, _clock(), migrate=migrate, run_scheduler=True)
+    app = create_app(settings, _clock(), migrate=migrate, run_scheduler=True)
+    settle_startup_objects()
+    return app
+
+
+def settle_startup_objects() -> None:
+    """What the server built at startup (the app, its routes and schemas, the ORM's
+    mappings) lives as long as the process: it is kept out of the collector's reach, so a
+    full collection walks only what requests left behind. Objects held across a group of
+    single PUTs' commit age into the oldest generation and set off full collections, each
+    of which walked every startup object (~0.1 s each, ~0.07 ms per PUT)."""
+    gc.collect()
+    gc.freeze()
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sqlite3
@@ -14,7 +15,7 @@ from typing import Protocol
 
 import pytest
 
-from billing.cli import main
+from billing.cli import app_from_env, main
 from tests.support.server import server_env
 from tracker.clock import utc
 
@@ -196,3 +197,18 @@ def test_commands_on_a_fresh_data_dir(tmp_path: Path, run_here: Run) -> None:
     } <= made
     report = json.loads(run_here(data, "run-jobs", "--now", "2026-11-30T00:00:00Z").stdout)
     assert report["now"] == "2026-11-30T00:00:00+00:00" and report["closed"] == 0
+
+
+def test_the_served_app_keeps_its_startup_objects_out_of_collections(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("DATABASE_URL", "WORKDIARY_DATABASE_URL", "WORKDIARY_CLOCK_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("WORKDIARY_DATA_DIR", str(tmp_path / "data"))
+    gc.unfreeze()
+    app = app_from_env(migrate=True)
+    try:
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()  # this process is the tests': theirs are collected as before
+        app.state.engine.dispose()
