@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from billing.db.errors import NotFound
 from billing.db.models import ContractWeek, DisputeSlot, Slot
-from billing.db.session import core, is_postgres
+from billing.db.prepared import Prepared
+from billing.db.session import core
 from billing.db.slot_partitions import in_week
 from billing.domain.weeks import as_utc
 
@@ -58,7 +59,10 @@ def _touch_statement(module: Any) -> Any:
     return statement
 
 
-_TOUCH = {"postgresql": _touch_statement(postgresql), "sqlite": _touch_statement(sqlite)}
+_TOUCH = {
+    "postgresql": Prepared(_touch_statement(postgresql)),
+    "sqlite": Prepared(_touch_statement(sqlite)),
+}
 
 
 def touch_totals(session: Session, contract_id: int, week: datetime) -> WeekTotals:
@@ -68,8 +72,9 @@ def touch_totals(session: Session, contract_id: int, week: datetime) -> WeekTota
     row lock, which serialises every change to one contract's week across servers;
     SQLite's ``BEGIN IMMEDIATE`` already serialises writers.
     """
-    statement = _TOUCH["postgresql" if is_postgres(session) else "sqlite"]
-    row = core(session).execute(statement, {"p_contract": contract_id, "p_week": week}).one()
+    connection = core(session)
+    statement = _TOUCH[connection.dialect.name]
+    (row,) = statement.rows(connection, {"p_contract": contract_id, "p_week": week})
     return WeekTotals(int(row[0]), int(row[1]), bool(row[2]))
 
 
@@ -83,7 +88,7 @@ def lock_week_totals(session: Session, contract_id: int, week: datetime) -> Cont
     ).one()
 
 
-_ADD_TO_TOTALS = (
+_ADD_TO_TOTALS = Prepared(
     update(_WEEK_TABLE)
     .where(_WEEKS.contract_id == bindparam("p_contract"), _WEEKS.week_start == bindparam("p_week"))
     .values(
@@ -97,8 +102,8 @@ def add_to_totals(
     session: Session, contract_id: int, week: datetime, *, logged_added: int, billable: int
 ) -> None:
     """Add newly stored minutes to the week: ``billable`` is the week's new billable total."""
-    core(session).execute(
-        _ADD_TO_TOTALS,
+    _ADD_TO_TOTALS.rows(
+        core(session),
         {"p_contract": contract_id, "p_week": week, "p_logged": logged_added,
          "p_billable": billable},
     )
@@ -152,18 +157,26 @@ def _insert_new_statement(module: Any) -> Any:
     )
 
 
+NEW_SLOT_COLUMNS = (
+    "contract_id", "slot_start", "week_start", "minutes", "active_minutes", "activity",
+    "memo", "manual", "shot_taken_at", "shot_sha256", "shot_note", "clock_jump",
+    "capture_source", "activity_source", "shot_blob_key", "over_limit_minutes",
+    "body_sha256", "received_at", "verified", "chain_hash",
+)
+"""The columns ingest gives a new slot (the keys of its row)."""
+
 _INSERT_NEW = {
-    "postgresql": _insert_new_statement(postgresql),
-    "sqlite": _insert_new_statement(sqlite),
+    "postgresql": Prepared(_insert_new_statement(postgresql), NEW_SLOT_COLUMNS),
+    "sqlite": Prepared(_insert_new_statement(sqlite), NEW_SLOT_COLUMNS),
 }
 
 
 def insert_new_slot(session: Session, row: dict[str, object]) -> bool:
-    """Insert ``row`` (keys: the ``slots`` table's column names) unless a slot, deleted
-    or not, is held at its start already: whether it was inserted. One statement where a
-    look-up first and the insert took two."""
-    statement = _INSERT_NEW["postgresql" if is_postgres(session) else "sqlite"]
-    return core(session).execute(statement, row).first() is not None
+    """Insert ``row`` (keys: :data:`NEW_SLOT_COLUMNS`) unless a slot, deleted or not, is
+    held at its start already: whether it was inserted. One statement where a look-up
+    first and the insert took two."""
+    connection = core(session)
+    return bool(_INSERT_NEW[connection.dialect.name].rows(connection, row))
 
 
 def insert_slots(session: Session, rows: Sequence[dict[str, object]]) -> None:
