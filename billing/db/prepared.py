@@ -82,9 +82,9 @@ class Prepared:
         if compiled is None:
             return _all(connection.execute(self.statement, values))
         params = compiled.bind(values)
-        if _watched(connection):
+        if watched(connection):
             return _all(connection.exec_driver_sql(compiled.sql, params))
-        return _sent(connection, compiled.sql, params)
+        return sent(connection, compiled.sql, params)
 
     def _compile(self, dialect: Dialect) -> _Compiled | None:
         compiled = self.statement.compile(dialect=dialect, column_keys=self._keys)
@@ -119,7 +119,7 @@ def _all(result: CursorResult[Any]) -> list[Sequence[Any]]:
     return list(result) if result.returns_rows else []
 
 
-def _watched(connection: Connection) -> bool:
+def watched(connection: Connection) -> bool:
     """Something sees this connection's statements as Core sends them."""
     dispatch = connection.dispatch
     return bool(
@@ -128,7 +128,7 @@ def _watched(connection: Connection) -> bool:
     )
 
 
-def _sent(connection: Connection, sql: str, params: Sequence[Any]) -> list[Sequence[Any]]:
+def sent(connection: Connection, sql: str, params: Sequence[Any]) -> list[Sequence[Any]]:
     """``sql`` on the driver's cursor of ``connection`` (in its transaction)."""
     driver = connection.connection.dbapi_connection
     assert driver is not None  # a connection in a transaction has its driver's

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from billing.db.prepared import sent, watched
 from billing.db.sqlite_writers import READ_ONLY, take_turns
 
 SQLITE_SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
@@ -121,7 +122,9 @@ def _plain_savepoints(engine: Engine) -> None:
     """``engine``'s savepoints sent as the plain SQL they compile to, not compiled again
     each time: the PUTs stored together take one each (SQLAlchemy compiles its
     ``SAVEPOINT`` and ``RELEASE`` clauses on every use; the two cost a grouped PUT more
-    than any of its own statements). The names are SQLAlchemy's own (``sa_savepoint_N``)."""
+    than any of its own statements), and handed to the driver's cursor as the hot
+    statements are (:mod:`billing.db.prepared`). The names are SQLAlchemy's own
+    (``sa_savepoint_N``)."""
     dialect = engine.dialect
     for method, sql in (
         ("do_savepoint", "SAVEPOINT {}"),
@@ -133,7 +136,11 @@ def _plain_savepoints(engine: Engine) -> None:
 
 def _sending(sql: str) -> Any:
     def send(connection: Connection, name: str) -> None:
-        connection.exec_driver_sql(sql.format(name))
+        # on the driver's cursor unless something watches the statements (see prepared)
+        if watched(connection):
+            connection.exec_driver_sql(sql.format(name))
+        else:
+            sent(connection, sql.format(name), ())
 
     return send
 

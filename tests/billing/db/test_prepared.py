@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, event
 from billing.db import slots
 from billing.db.accounts import create_user
 from billing.db.contracts import create_hourly_contract
-from billing.db.prepared import Prepared, _watched
+from billing.db.prepared import Prepared, watched
 from billing.db.session import make_session_factory, unit_of_work
 from billing.passwords import Passwords
 from tests.support.db import migrated_engine
@@ -94,7 +94,7 @@ def _prepared(connection: Connection, prepared: Prepared, values: dict[str, Any]
 
 def test_sqlite_runs_what_core_would_send_and_answers_the_same(engine: Engine) -> None:
     with engine.connect() as connection:
-        assert not _watched(connection)  # nothing watches: sent on the driver's cursor
+        assert not watched(connection)  # nothing watches: sent on the driver's cursor
     by_core = _traced(engine, _by_core)
     assert _traced(engine, _prepared) == by_core
     assert by_core[1][1] and not by_core[1][2]  # the insert, then the resend's none

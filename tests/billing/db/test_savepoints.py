@@ -41,3 +41,33 @@ def test_savepoints_are_plain_sql_and_still_undo_their_work(tmp_path: Path) -> N
     ]
     assert all(plain for _, plain in savepoints)  # none compiled
     engine.dispose()
+
+
+def test_unwatched_savepoints_go_to_the_driver_and_still_undo_their_work(
+    tmp_path: Path,
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE kept (x INTEGER)")
+    ran: list[str] = []
+    with make_session_factory(engine)() as session:
+        session.execute(text("INSERT INTO kept VALUES (1)"))
+        driver = session.connection().connection.dbapi_connection
+        assert driver is not None
+        driver.set_trace_callback(ran.append)  # what SQLite runs; no engine event watches
+        with session.begin_nested():
+            session.execute(text("INSERT INTO kept VALUES (2)"))
+        try:
+            with session.begin_nested():
+                session.execute(text("INSERT INTO kept VALUES (3)"))
+                raise RuntimeError("undone")
+        except RuntimeError:
+            pass
+        driver.set_trace_callback(None)
+        session.commit()
+    with engine.connect() as connection:
+        assert [row[0] for row in connection.exec_driver_sql("SELECT x FROM kept")] == [1, 2]
+    assert [sql.split(" sa_savepoint")[0] for sql in ran if "SAVEPOINT" in sql] == [
+        "SAVEPOINT", "RELEASE SAVEPOINT", "SAVEPOINT", "ROLLBACK TO SAVEPOINT",
+    ]
+    engine.dispose()
