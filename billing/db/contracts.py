@@ -17,6 +17,7 @@ from billing.db.models import (
     Role,
     User,
 )
+from billing.db.session import core
 from billing.domain.money import check_currency
 from billing.domain.weeks import effective_cap_minutes, week_start
 
@@ -173,7 +174,8 @@ def cap_changes_of(
     for is there, with no change: no cap)."""
     found: dict[int, list[tuple[datetime, int | None]]] = {ident: [] for ident in contract_ids}
     if found:
-        for row in session.execute(_CAP_CHANGES_OF, {"p_contracts": list(found)}):
+        # on the transaction's connection: a Core statement, no ORM rows to load
+        for row in core(session).execute(_CAP_CHANGES_OF, {"p_contracts": list(found)}):
             found[row[0]].append((row[1], row[2]))
     return found
 
