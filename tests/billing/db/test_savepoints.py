@@ -3,10 +3,12 @@ PUTs stored together take one each), and still do what savepoints do."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
+from sqlalchemy.orm import Session
 
 from billing.db.session import make_engine, make_session_factory
 
@@ -24,14 +26,7 @@ def test_savepoints_are_plain_sql_and_still_undo_their_work(tmp_path: Path) -> N
     sessions = make_session_factory(engine)
     with sessions() as session:
         session.execute(text("INSERT INTO kept VALUES (1)"))
-        with session.begin_nested():
-            session.execute(text("INSERT INTO kept VALUES (2)"))
-        try:
-            with session.begin_nested():
-                session.execute(text("INSERT INTO kept VALUES (3)"))
-                raise RuntimeError("undone")
-        except RuntimeError:
-            pass
+        _keep_two_undo_three(session)
         session.commit()
     with engine.connect() as connection:
         assert [row[0] for row in connection.exec_driver_sql("SELECT x FROM kept")] == [1, 2]
@@ -55,14 +50,7 @@ def test_unwatched_savepoints_go_to_the_driver_and_still_undo_their_work(
         driver = session.connection().connection.dbapi_connection
         assert driver is not None
         driver.set_trace_callback(ran.append)  # what SQLite runs; no engine event watches
-        with session.begin_nested():
-            session.execute(text("INSERT INTO kept VALUES (2)"))
-        try:
-            with session.begin_nested():
-                session.execute(text("INSERT INTO kept VALUES (3)"))
-                raise RuntimeError("undone")
-        except RuntimeError:
-            pass
+        _keep_two_undo_three(session)
         driver.set_trace_callback(None)
         session.commit()
     with engine.connect() as connection:
@@ -71,3 +59,12 @@ def test_unwatched_savepoints_go_to_the_driver_and_still_undo_their_work(
         "SAVEPOINT", "RELEASE SAVEPOINT", "SAVEPOINT", "ROLLBACK TO SAVEPOINT",
     ]
     engine.dispose()
+
+
+def _keep_two_undo_three(session: Session) -> None:
+    """One savepoint released (row 2 kept), one rolled back (row 3 undone)."""
+    with session.begin_nested():
+        session.execute(text("INSERT INTO kept VALUES (2)"))
+    with contextlib.suppress(RuntimeError), session.begin_nested():
+        session.execute(text("INSERT INTO kept VALUES (3)"))
+        raise RuntimeError("undone")
