@@ -37,9 +37,10 @@ def unpack(data: bytes) -> dict[str, bytes]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             files = {info.filename: archive.read(info) for info in archive.infolist()}
-    # NotImplementedError: zipfile's answer to a changed "version needed" or method field
+    # RuntimeError: zipfile's answer to a changed "encrypted" flag ("password required"),
+    # and (NotImplementedError) to a changed "version needed" or method field
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError,
-            NotImplementedError) as error:
+            RuntimeError) as error:
         raise BundleError(f"not a readable zip: {error}") from error
     if pack(files) != data:
         raise BundleError("the zip's bytes differ from the bundle as written (changed)")

@@ -76,3 +76,14 @@ def test_the_bundle_zip_round_trips_and_one_changed_byte_anywhere_is_found(
     changed[offset] ^= flip
     with pytest.raises(BundleError):
         unpack(bytes(changed))
+
+
+@pytest.mark.parametrize("signature", [b"PK\x03\x04", b"PK\x01\x02"],
+                         ids=["local header", "central directory"])
+def test_a_bundle_marked_encrypted_is_refused_as_changed(signature: bytes) -> None:
+    """Hypothesis found it: the "encrypted" flag bit set made zipfile raise RuntimeError."""
+    packed = bytearray(pack({"shots/a.img": b"abcd"}))
+    flags = packed.index(signature) + (6 if signature == b"PK\x03\x04" else 8)
+    packed[flags] |= 1
+    with pytest.raises(BundleError):
+        unpack(bytes(packed))
