@@ -4,6 +4,7 @@ routes read it through ``HTTPBearer``: the same token, or the same 401."""
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi import HTTPException
@@ -24,10 +25,13 @@ def _request(authorization: str | None) -> Request:
 
 
 def _through_the_dependency(request: Request) -> str | HTTPException:
-    try:
-        return _presented_token(asyncio.run(_bearer(request)))
-    except HTTPException as refused:
-        return refused
+    # on a thread of its own: a test before this one on the same worker may have left an
+    # event loop running on this thread (asyncio.run refuses to start inside one)
+    with ThreadPoolExecutor(1) as thread:
+        try:
+            return _presented_token(thread.submit(asyncio.run, _bearer(request)).result())
+        except HTTPException as refused:
+            return refused
 
 
 def _read_off_the_header(request: Request) -> str | HTTPException:
