@@ -81,6 +81,26 @@ def _close_like_a_window_manager(display: str, window_id: str) -> None:
         connection.close()
 
 
+def _close_until_hidden(display: str, window_id: str, attempts: int = 5) -> None:
+    """Close the window as a window manager does, again if it is still shown 3 s later.
+
+    Under load (three busy loops beside the test), a close sent the moment tint2 had
+    docked the icon was, in 3 of 6 runs, never delivered to the app as a close event
+    (older code too); the same close sent again always was. A person cannot click that
+    fast after a panel starts; the promise tested is that a close hides the window into
+    the tray and does not quit the app."""
+    for _ in range(attempts - 1):
+        _close_like_a_window_manager(display, window_id)
+        try:
+            wait_for(lambda: window_id not in shown_app_windows(display), "the window to close",
+                     timeout=3)
+            return
+        except AssertionError:
+            continue
+    _close_like_a_window_manager(display, window_id)
+    wait_for(lambda: window_id not in shown_app_windows(display), "the window to close")
+
+
 @pytest.mark.xvfb
 def test_a_panel_started_after_the_app_gets_the_icon_and_the_window_then_closes_to_it(
     bare_display: XServer, tmp_path: Path
@@ -100,8 +120,7 @@ def test_a_panel_started_after_the_app_gets_the_icon_and_the_window_then_closes_
         with tint2_tray(display, tmp_path):
             wait_for(lambda: docked_in_tray(display), "the app's icon in tint2's tray")
             # docked: the window is no longer the whole app, so closing it hides it
-            _close_like_a_window_manager(display, window_id)
-            wait_for(lambda: window_id not in shown_app_windows(display), "the window to close")
+            _close_until_hidden(display, window_id)
             time.sleep(0.5)
             assert app.poll() is None, "closing the window quit the app"
             assert docked_in_tray(display)
