@@ -18,12 +18,9 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import subprocess
-import sys
 import threading
 from collections.abc import Mapping, Sequence
-from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import IO, Any, Protocol
 
@@ -35,11 +32,11 @@ from sync.errors import (
     TransportError,
     Unreachable,
 )
+from sync.helper_process import NETWORK_FLAG, helper_command, let_go, start_helper
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = "workdiary-tracker/1"
-CHILD_FLAG = "--network-helper"  # the frozen app runs as the helper with it
 IDLE_S = 30.0  # longer than the offline probe's interval: a probing app keeps one helper
 # beyond the request's own timeouts, for a helper that is alive but never answers
 ANSWER_MARGIN_S = 60.0
@@ -116,12 +113,6 @@ def read_frame(source: IO[bytes]) -> tuple[dict[str, Any], bytes] | None:
 # --- the tray app's transport -------------------------------------------------------
 
 
-def helper_command() -> list[str]:
-    if getattr(sys, "frozen", False):
-        return [sys.executable, CHILD_FLAG]
-    return [sys.executable, "-m", "sync.network_child"]
-
-
 @dataclass
 class _Pending:
     done: threading.Event = field(default_factory=threading.Event)
@@ -134,7 +125,8 @@ class HelperTransport:
 
     def __init__(self, command: Sequence[str] | None = None, idle_s: float = IDLE_S,
                  answer_margin_s: float = ANSWER_MARGIN_S) -> None:
-        self._command = list(command) if command is not None else helper_command()
+        self._command = (list(command) if command is not None
+                         else helper_command("sync.network_child", NETWORK_FLAG))
         self._idle_s = idle_s
         self._answer_margin_s = answer_margin_s
         self._lock = threading.Lock()
@@ -178,7 +170,7 @@ class HelperTransport:
             if self._idle_timer is not None:
                 self._idle_timer.cancel()
         if process is not None:
-            _let_go(process)
+            let_go(process)
 
     def _running(self) -> subprocess.Popen[bytes]:
         if self._idle_timer is not None:
@@ -187,8 +179,7 @@ class HelperTransport:
         if self._process is not None and self._process.poll() is None:
             return self._process
         try:
-            process = subprocess.Popen(self._command, stdin=subprocess.PIPE,
-                                       stdout=subprocess.PIPE, env=os.environ.copy())
+            process = start_helper(self._command)
         except OSError as error:
             raise Unreachable(f"the network helper could not start: {error}") from error
         self._process = process
@@ -226,7 +217,7 @@ class HelperTransport:
         for pending in unanswered:
             pending.error = Unreachable("the network helper stopped; the answer was lost")
             pending.done.set()
-        _let_go(process)
+        let_go(process)
 
     def _kill(self, process: subprocess.Popen[bytes], reason: str) -> None:
         log.warning("%s; stopping it", reason)
@@ -251,16 +242,4 @@ class HelperTransport:
             if self._pending or self._process is None:
                 return
             process, self._process = self._process, None
-        _let_go(process)
-
-
-def _let_go(process: subprocess.Popen[bytes]) -> None:
-    """End the helper's input (it finishes what it holds and exits) and reap it."""
-    if process.stdin is not None:
-        with suppress(OSError):
-            process.stdin.close()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        let_go(process)

@@ -18,19 +18,18 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import select
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from functools import cache
 from typing import IO, Protocol
 
+from sync.helper_process import KEYRING_FLAG, helper_command, let_go, start_helper
+
 log = logging.getLogger(__name__)
 
-CHILD_FLAG = "--keyring-helper"  # the frozen app runs as the helper with it (ui/__main__.py)
 IDLE_S = 10.0
 # an unlock prompt of the Secret Service waits for the user; past this we give up
 ANSWER_TIMEOUT_S = 120.0
@@ -107,18 +106,13 @@ def _translated() -> Iterator[None]:
         raise
 
 
-def helper_command() -> list[str]:
-    if getattr(sys, "frozen", False):
-        return [sys.executable, CHILD_FLAG]
-    return [sys.executable, "-m", "sync.keyring_child"]
-
-
 class HelperKeyring:
     """The keyring in a helper process; safe to call from several threads."""
 
     def __init__(self, command: Sequence[str] | None = None, idle_s: float = IDLE_S,
                  answer_timeout_s: float = ANSWER_TIMEOUT_S) -> None:
-        self._command = list(command) if command is not None else helper_command()
+        self._command = (list(command) if command is not None
+                         else helper_command("sync.keyring_child", KEYRING_FLAG))
         self._idle_s = idle_s
         self._answer_timeout_s = answer_timeout_s
         self._lock = threading.Lock()
@@ -187,9 +181,7 @@ class HelperKeyring:
             return self._process
         self._stop_helper()  # one that died: its pipes closed, it reaped
         try:
-            self._process = subprocess.Popen(
-                self._command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                env=os.environ.copy())
+            self._process = start_helper(self._command)
         except OSError as error:
             raise SecretStoreError("KeyringHelperFailed",
                                    f"the keyring helper could not start: {error}") from error
@@ -200,16 +192,7 @@ class HelperKeyring:
         process, self._process = self._process, None
         if process is None:
             return
-        if kill:
-            process.kill()
-        if process.stdin is not None:
-            with suppress(OSError):
-                process.stdin.close()  # the helper exits at the end of its input
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        let_go(process, kill)
         if process.stdout is not None:
             process.stdout.close()
 

@@ -5,17 +5,18 @@ helper, without loading Qt."""
 
 import sys
 
+from sync.helper_process import KEYRING_FLAG, NETWORK_FLAG
 from tracker.capture_process import WORKER_FLAG
 
 if sys.argv[1:2] == [WORKER_FLAG]:
     from tracker.capture_child import run
 
     raise SystemExit(run(sys.argv[2:]))
-if sys.argv[1:2] == ["--keyring-helper"]:  # sync.secret_backend.CHILD_FLAG
+if sys.argv[1:2] == [KEYRING_FLAG]:
     from sync.keyring_child import run as serve_keyring
 
     raise SystemExit(serve_keyring())
-if sys.argv[1:2] == ["--network-helper"]:  # sync.http_transport.CHILD_FLAG
+if sys.argv[1:2] == [NETWORK_FLAG]:
     from sync.network_child import run as serve_network
 
     raise SystemExit(serve_network())
